@@ -1,0 +1,90 @@
+"""The ``nnstudio`` command: no arguments opens the desktop app; subcommands work headless.
+
+Subcommands live in :mod:`nnstudio.cli_commands`, one module each with a
+``register(subparsers)`` function; they are discovered here, so adding one touches no other
+file.  Heavy libraries (TensorFlow, Qt) are imported only inside the command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from nnstudio import __version__
+
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code ``code`` (2 by default)."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise CliError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every discovered subcommand."""
+    import nnstudio.cli_commands as pkg
+
+    parser = _Parser(prog="nnstudio",
+                     description="Design, train and export neural networks. "
+                                 "Without a command, opens the desktop app.")
+    parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        module.register(subs)
+    return parser
+
+
+def _command_names(parser: argparse.ArgumentParser) -> set[str]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        parser = build_parser()
+        if not args_list or (args_list[0] not in _command_names(parser)
+                             and not args_list[0].startswith("-")):
+            return _run_gui(args_list)
+        args = parser.parse_args(args_list)
+        if getattr(args, "func", None) is None:
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        print(f"nnstudio: error: {exc}", file=sys.stderr)
+        return exc.code
+    except BrokenPipeError:  # output piped into `head`
+        return 0
+    except KeyboardInterrupt:
+        print("nnstudio: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run_gui(args: list[str]) -> int:
+    try:
+        from nnstudio.ui.app import run_app
+    except ImportError as exc:
+        raise CliError(f"the desktop app cannot start: {exc}") from None
+    return run_app(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

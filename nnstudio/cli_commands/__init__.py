@@ -1,0 +1,1 @@
+"""Subcommands of ``nnstudio``: each module has ``register(subparsers)``."""

@@ -1,0 +1,26 @@
+"""Helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from nnstudio.cli import CliError
+
+
+def load_project(path: str) -> Any:
+    """Load a project file or raise :class:`CliError` with a one-line reason."""
+    from nnstudio.core.project import Project, ProjectError
+
+    try:
+        return Project.load(Path(path))
+    except ProjectError as exc:
+        raise CliError(str(exc).splitlines()[0]) from None
+
+
+def print_json(data: Any) -> None:
+    """Print JSON to stdout (stable key order, UTF-8)."""
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")

@@ -1,0 +1,97 @@
+"""The full check of a graph: structure (NetworkX) plus shapes and parameter counts (Keras)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core.graph.model import Graph
+from nnstudio.core.graph.shapes import NodeShape, ShapeInference, format_shape
+from nnstudio.core.graph.validation import Issue, check_structure
+
+
+@dataclass
+class CheckResult:
+    """Issues (errors first), per-node shapes and the model's parameter totals."""
+
+    issues: list[Issue] = field(default_factory=list)
+    shapes: dict[str, NodeShape] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Issue]:
+        """Issues of severity ``error``."""
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        """True when the graph has no errors (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def total_params(self) -> int:
+        """Sum of every node's parameters."""
+        return sum(s.params for s in self.shapes.values())
+
+    @property
+    def trainable_params(self) -> int:
+        """Sum of every node's trainable parameters."""
+        return sum(s.trainable for s in self.shapes.values())
+
+    @property
+    def weights_bytes(self) -> int:
+        """Memory the weights take as float32."""
+        return 4 * self.total_params
+
+    def for_node(self, node_id: str) -> list[Issue]:
+        """The issues located on one node."""
+        return [i for i in self.issues if i.node == node_id]
+
+    def summary_json(self, graph: Graph) -> dict[str, Any]:
+        """Layers in topological order with type, output shape and parameters, plus totals."""
+        from nnstudio.core.graph.model import GraphError
+
+        try:
+            order = graph.topological_order()
+        except GraphError:
+            order = list(graph.nodes)
+        layers = []
+        for nid in order:
+            node = graph.nodes[nid]
+            s = self.shapes.get(nid)
+            layers.append({
+                "id": nid, "name": node.name, "type": node.key,
+                "output_shape": list(s.shape) if s and s.shape else None,
+                "output_shape_text": format_shape(s.shape) if s else "?",
+                "params": s.params if s else 0,
+                "trainable_params": s.trainable if s else 0,
+                "inputs": [graph.nodes[e.src].name for e in graph.in_edges(nid)],
+                "output": graph.output_decl(nid) is not None,
+            })
+        return {
+            "layers": layers, "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "non_trainable_params": self.total_params - self.trainable_params,
+            "weights_bytes": self.weights_bytes,
+            "errors": len(self.errors), "warnings": len(self.issues) - len(self.errors),
+        }
+
+
+class GraphChecker:
+    """Checks a graph; reuse one instance so that re-checks after an edit are incremental."""
+
+    def __init__(self) -> None:
+        self.inference = ShapeInference()
+
+    def check(self, graph: Graph) -> CheckResult:
+        """Structure then shapes; issues sorted errors first, in graph order."""
+        issues = check_structure(graph)
+        shapes = self.inference.infer(graph)
+        issues += shapes.issues
+        order = {nid: i for i, nid in enumerate(graph.nodes)}
+        issues.sort(key=lambda i: (i.severity != "error", order.get(i.node or "", -1)))
+        return CheckResult(issues, shapes.nodes)
+
+
+def check_graph(graph: Graph) -> CheckResult:
+    """One-off full check (see :class:`GraphChecker` for repeated checks)."""
+    return GraphChecker().check(graph)

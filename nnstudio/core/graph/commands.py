@@ -1,0 +1,465 @@
+"""Edit commands: every change to a graph is a command with ``redo``/``undo``.
+
+A command is built against a graph (its constructor checks that the edit is allowed and
+raises :class:`GraphError` or :class:`ParamError` with the reason), then ``redo()`` applies it
+and ``undo()`` restores the graph exactly.  The UI wraps each in a ``QUndoCommand``;
+:class:`History` is a plain undo stack for the CLI and tests.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from nnstudio.core import catalog
+from nnstudio.core.graph.model import NAME_RE, Edge, Graph, GraphError, Node, OutputDecl
+from nnstudio.core.graph.serialize import normalise_params
+
+__all__ = [
+    "AddNode", "Command", "Connect", "DeclareOutput", "Disconnect", "History", "InsertOnEdge",
+    "Macro", "MoveNodes", "Paste", "RemoveNodes", "Rename", "SetOutput", "SetParam",
+    "SetParams", "UndeclareOutput", "copy_fragment",
+]
+
+
+class Command(ABC):
+    """Base class: ``text`` names the edit for menus and the history view."""
+
+    text = "Edit"
+    merge_id: int = -1  # commands with the same non-negative id may merge (e.g. drags)
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+
+    @abstractmethod
+    def redo(self) -> None:
+        """Apply the edit."""
+
+    @abstractmethod
+    def undo(self) -> None:
+        """Revert the edit."""
+
+    def merge(self, other: Command) -> bool:
+        """Absorb ``other`` (already applied) into this command; ``True`` if merged."""
+        return False
+
+
+class AddNode(Command):
+    """Add a layer of type ``key`` at ``pos`` (a fresh id and a unique name are chosen)."""
+
+    def __init__(self, graph: Graph, key: str, pos: tuple[float, float] = (0.0, 0.0),
+                 name: str | None = None, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(graph)
+        spec = catalog.get(key)
+        values = spec.defaults()
+        if params:
+            values.update(normalise_params(key, params))
+        base = name or _default_name(key)
+        if name is not None:
+            _check_name(graph, name)
+        self.node = Node(graph.new_id(), key, graph.unique_name(base), values,
+                         (float(pos[0]), float(pos[1])))
+        self.text = f"Add {spec.display}"
+
+    def redo(self) -> None:
+        self.graph._insert_node(self.node.copy())
+
+    def undo(self) -> None:
+        self.graph._delete_node(self.node.id)
+
+
+class RemoveNodes(Command):
+    """Remove nodes together with their edges and output declarations, undone as one step."""
+
+    def __init__(self, graph: Graph, node_ids: Iterable[str]) -> None:
+        super().__init__(graph)
+        ids = [nid for nid in graph.nodes if nid in set(node_ids)]
+        if not ids:
+            raise GraphError("nothing to delete")
+        self.ids = ids
+        self._nodes: list[tuple[int, Node]] = []
+        self._edges: list[tuple[int, Edge]] = []
+        self._outputs: list[OutputDecl] = []
+        names = ", ".join(graph.nodes[i].name for i in ids[:3])
+        self.text = f"Delete {names}" + ("…" if len(ids) > 3 else "")
+
+    def redo(self) -> None:
+        g = self.graph
+        doomed = set(self.ids)
+        self._outputs = [o.copy() for o in g.outputs]
+        if any(o.node in doomed for o in g.outputs):
+            g._set_outputs([o for o in g.outputs if o.node not in doomed])
+        self._edges = [(i, e) for i, e in enumerate(g.edges) if e.src in doomed or e.dst in doomed]
+        for _, e in reversed(self._edges):
+            g._delete_edge(e)
+        order = list(g.nodes)
+        self._nodes = [(order.index(nid), g.nodes[nid].copy()) for nid in self.ids]
+        for nid in reversed(self.ids):
+            g._delete_node(nid)
+
+    def undo(self) -> None:
+        g = self.graph
+        for index, node in self._nodes:
+            g._insert_node(node.copy(), index)
+        for index, e in self._edges:
+            g._insert_edge(e, index)
+        if [o.node for o in g.outputs] != [o.node for o in self._outputs]:
+            g._set_outputs(self._outputs)
+
+
+class Connect(Command):
+    """Connect ``src``'s output to input ``port`` of ``dst`` (refused with the reason)."""
+
+    def __init__(self, graph: Graph, src: str, dst: str, port: str | None = None,
+                 index: int | None = None) -> None:
+        super().__init__(graph)
+        if port is None:
+            port = _free_port(graph, dst)
+        reason = graph.check_connect(src, dst, port)
+        if reason:
+            raise GraphError(reason)
+        self.edge = Edge(src, dst, port)
+        self.index = index
+        self.text = f"Connect {graph.nodes[src].name} → {graph.nodes[dst].name}"
+
+    def redo(self) -> None:
+        self.graph._insert_edge(self.edge, self.index)
+
+    def undo(self) -> None:
+        self.graph._delete_edge(self.edge)
+
+
+class Disconnect(Command):
+    """Remove one edge (its place among a merge's inputs is restored on undo)."""
+
+    def __init__(self, graph: Graph, edge: Edge) -> None:
+        super().__init__(graph)
+        if edge not in graph.edges:
+            raise GraphError("that connection does not exist")
+        self.edge = edge
+        self._index = graph.edges.index(edge)
+        self.text = f"Disconnect {graph.nodes[edge.src].name} → {graph.nodes[edge.dst].name}"
+
+    def redo(self) -> None:
+        self._index = self.graph._delete_edge(self.edge)
+
+    def undo(self) -> None:
+        self.graph._insert_edge(self.edge, self._index)
+
+
+class SetParams(Command):
+    """Set several parameters of one node at once (each value validated by the spec)."""
+
+    def __init__(self, graph: Graph, node_id: str, values: Mapping[str, Any]) -> None:
+        super().__init__(graph)
+        node = graph.node(node_id)
+        spec = node.spec
+        new = dict(node.params)
+        for name, value in values.items():
+            new[name] = spec.param(name).validate(value)  # KeyError / ParamError
+        self.node_id = node_id
+        self.old = dict(node.params)
+        self.new = new
+        names = ", ".join(values)
+        self.text = f"Set {names} of {node.name}"
+
+    def redo(self) -> None:
+        self.graph._set_params(self.node_id, self.new)
+
+    def undo(self) -> None:
+        self.graph._set_params(self.node_id, self.old)
+
+
+class SetParam(SetParams):
+    """Set one parameter; consecutive edits of the same field merge into one undo step."""
+
+    merge_id = 1
+
+    def __init__(self, graph: Graph, node_id: str, name: str, value: Any) -> None:
+        super().__init__(graph, node_id, {name: value})
+        self.name = name
+
+    def merge(self, other: Command) -> bool:
+        if (isinstance(other, SetParam) and other.node_id == self.node_id
+                and other.name == self.name):
+            self.new = other.new
+            return True
+        return False
+
+
+class Rename(Command):
+    """Give a node a new, unique, Keras-compatible name."""
+
+    def __init__(self, graph: Graph, node_id: str, name: str) -> None:
+        super().__init__(graph)
+        node = graph.node(node_id)
+        if name != node.name:
+            _check_name(graph, name)
+        self.node_id, self.old, self.new = node_id, node.name, name
+        self.text = f"Rename {node.name} to {name}"
+
+    def redo(self) -> None:
+        self.graph._set_name(self.node_id, self.new)
+
+    def undo(self) -> None:
+        self.graph._set_name(self.node_id, self.old)
+
+
+class MoveNodes(Command):
+    """Move nodes to new positions; successive drags of the same nodes merge."""
+
+    merge_id = 2
+
+    def __init__(self, graph: Graph, positions: Mapping[str, tuple[float, float]],
+                 text: str = "Move") -> None:
+        super().__init__(graph)
+        self.old = {nid: graph.node(nid).pos for nid in positions}
+        self.new = {nid: (float(p[0]), float(p[1])) for nid, p in positions.items()}
+        self.text = text
+
+    def redo(self) -> None:
+        for nid, pos in self.new.items():
+            self.graph._set_pos(nid, pos)
+
+    def undo(self) -> None:
+        for nid, pos in self.old.items():
+            self.graph._set_pos(nid, pos)
+
+    def merge(self, other: Command) -> bool:
+        if (isinstance(other, MoveNodes) and other.text == self.text == "Move"
+                and set(other.new) == set(self.new)):
+            self.new = other.new
+            return True
+        return False
+
+
+class SetOutput(Command):
+    """Declare ``node_id`` a model output, or change its loss, weight or metrics."""
+
+    def __init__(self, graph: Graph, node_id: str, loss: str = "mse", loss_weight: float = 1.0,
+                 metrics: Sequence[str] = ()) -> None:
+        super().__init__(graph)
+        graph.node(node_id)
+        self.old = [o.copy() for o in graph.outputs]
+        decl = OutputDecl(node_id, loss, float(loss_weight), list(metrics))
+        new = [o.copy() for o in graph.outputs]
+        for i, o in enumerate(new):
+            if o.node == node_id:
+                new[i] = decl
+                break
+        else:
+            new.append(decl)
+        self.new = new
+        self.text = f"Set output {graph.nodes[node_id].name}"
+
+    def redo(self) -> None:
+        self.graph._set_outputs(self.new)
+
+    def undo(self) -> None:
+        self.graph._set_outputs(self.old)
+
+
+DeclareOutput = SetOutput
+
+
+class UndeclareOutput(Command):
+    """Stop returning ``node_id`` as a model output."""
+
+    def __init__(self, graph: Graph, node_id: str) -> None:
+        super().__init__(graph)
+        if graph.output_decl(node_id) is None:
+            raise GraphError(f"{graph.node(node_id).name!r} is not a model output")
+        self.old = [o.copy() for o in graph.outputs]
+        self.new = [o.copy() for o in graph.outputs if o.node != node_id]
+        self.text = f"Remove output {graph.nodes[node_id].name}"
+
+    def redo(self) -> None:
+        self.graph._set_outputs(self.new)
+
+    def undo(self) -> None:
+        self.graph._set_outputs(self.old)
+
+
+class Macro(Command):
+    """Several commands applied as one undo step.
+
+    ``steps`` are callables ``graph -> Command`` evaluated in order on the first ``redo``, so
+    each step sees the graph as the previous one left it; later redos replay the same commands.
+    """
+
+    def __init__(self, graph: Graph, text: str, steps: Sequence[Any]) -> None:
+        super().__init__(graph)
+        self.text = text
+        self._steps = list(steps)
+        self._done: list[Command] | None = None
+
+    def redo(self) -> None:
+        if self._done is None:
+            done: list[Command] = []
+            try:
+                for step in self._steps:
+                    cmd = step if isinstance(step, Command) else step(self.graph)
+                    cmd.redo()
+                    done.append(cmd)
+            except Exception:
+                for cmd in reversed(done):
+                    cmd.undo()
+                raise
+            self._done = done
+        else:
+            for cmd in self._done:
+                cmd.redo()
+
+    def undo(self) -> None:
+        for cmd in reversed(self._done or []):
+            cmd.undo()
+
+    @property
+    def commands(self) -> list[Command]:
+        """The commands applied (after the first ``redo``)."""
+        return list(self._done or [])
+
+
+class InsertOnEdge(Macro):
+    """Insert a new layer of type ``key`` into ``edge``: src → new → dst, one undo step."""
+
+    def __init__(self, graph: Graph, edge: Edge, key: str,
+                 pos: tuple[float, float] = (0.0, 0.0)) -> None:
+        spec = catalog.get(key)
+        if spec.is_input:
+            raise GraphError("an Input cannot be inserted into a connection")
+        if edge not in graph.edges:
+            raise GraphError("that connection does not exist")
+        add = AddNode(graph, key, pos)
+        self.node_id = add.node.id
+        index = graph.edges.index(edge)
+        super().__init__(graph, f"Insert {spec.display}", [
+            Disconnect(graph, edge),
+            add,
+            lambda g: Connect(g, edge.src, add.node.id, spec.inputs[0]),
+            lambda g: Connect(g, add.node.id, edge.dst, edge.port, index=index),
+        ])
+
+
+def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
+    """The selected nodes and the edges among them, as JSON data for the clipboard."""
+    ids = [nid for nid in graph.nodes if nid in set(node_ids)]
+    chosen = set(ids)
+    full = graph.to_json()
+    return {
+        "nnstudio_fragment": 1,
+        "nodes": [n for n in full["nodes"] if n["id"] in chosen],
+        "edges": [e for e in full["edges"] if e["from"] in chosen and e["to"] in chosen],
+    }
+
+
+class Paste(Command):
+    """Add a copied fragment with fresh ids and unique names, shifted by ``offset``."""
+
+    def __init__(self, graph: Graph, fragment: Mapping[str, Any],
+                 offset: tuple[float, float] = (40.0, 40.0)) -> None:
+        super().__init__(graph)
+        from nnstudio.core.graph.serialize import graph_from_json
+
+        frag = graph_from_json({"nodes": fragment.get("nodes", []),
+                                "edges": fragment.get("edges", [])}, "clipboard")
+        id_map: dict[str, str] = {}
+        taken: list[str] = []
+        self.nodes: list[Node] = []
+        next_num = int(graph.new_id()[1:])
+        for node in frag.nodes.values():
+            while f"n{next_num}" in graph.nodes:
+                next_num += 1
+            new_id = f"n{next_num}"
+            next_num += 1
+            id_map[node.id] = new_id
+            name = graph.unique_name(node.name, taken)
+            taken.append(name)
+            self.nodes.append(Node(new_id, node.key, name, dict(node.params),
+                                   (node.pos[0] + offset[0], node.pos[1] + offset[1]),
+                                   dict(node.extra)))
+        graph._next_id = next_num
+        self.edges = [Edge(id_map[e.src], id_map[e.dst], e.port) for e in frag.edges]
+        self.text = f"Paste {len(self.nodes)} layer" + ("s" if len(self.nodes) != 1 else "")
+
+    @property
+    def node_ids(self) -> list[str]:
+        """Ids of the pasted nodes."""
+        return [n.id for n in self.nodes]
+
+    def redo(self) -> None:
+        for node in self.nodes:
+            self.graph._insert_node(node.copy())
+        for e in self.edges:
+            self.graph._insert_edge(e)
+
+    def undo(self) -> None:
+        for e in reversed(self.edges):
+            self.graph._delete_edge(e)
+        for node in reversed(self.nodes):
+            self.graph._delete_node(node.id)
+
+
+class History:
+    """A plain undo stack (the UI uses ``QUndoStack`` instead)."""
+
+    def __init__(self) -> None:
+        self._done: list[Command] = []
+        self._undone: list[Command] = []
+
+    def push(self, cmd: Command) -> Command:
+        """Apply ``cmd`` and record it (merging with the previous command when it can)."""
+        cmd.redo()
+        self._undone.clear()
+        prev = self._done[-1] if self._done else None
+        if prev is not None and prev.merge_id >= 0 and prev.merge_id == cmd.merge_id \
+                and prev.merge(cmd):
+            return prev
+        self._done.append(cmd)
+        return cmd
+
+    def undo(self) -> bool:
+        """Undo the last command; ``False`` if there is none."""
+        if not self._done:
+            return False
+        cmd = self._done.pop()
+        cmd.undo()
+        self._undone.append(cmd)
+        return True
+
+    def redo(self) -> bool:
+        """Redo the last undone command; ``False`` if there is none."""
+        if not self._undone:
+            return False
+        cmd = self._undone.pop()
+        cmd.redo()
+        self._done.append(cmd)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+
+def _default_name(key: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("2_d", "2d") \
+        .replace("1_d", "1d").replace("3_d", "3d")
+
+
+def _check_name(graph: Graph, name: str) -> None:
+    if not NAME_RE.match(name):
+        raise GraphError(f"{name!r} is not a valid layer name: use letters, digits, _ . - "
+                         "(starting with a letter or _), at most 64 characters")
+    if graph.node_by_name(name) is not None:
+        raise GraphError(f"a layer called {name!r} already exists")
+
+
+def _free_port(graph: Graph, dst: str) -> str:
+    spec = graph.node(dst).spec
+    if not spec.inputs:
+        raise GraphError(f"{spec.display} has no inputs")
+    for port in spec.inputs:
+        if spec.variadic or not graph.in_edges(dst, port):
+            return port
+    return spec.inputs[0]

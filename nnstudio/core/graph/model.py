@@ -1,0 +1,293 @@
+"""The graph model: nodes, edges and declared outputs — all state of record, positions included.
+
+Views never write to the model directly: they run commands (:mod:`.commands`), which call
+the private mutators here; every mutation emits an event that a view can mirror.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core import catalog
+from nnstudio.core.catalog.spec import LayerSpec
+
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
+OUT_PORT = "out"
+
+
+class GraphError(ValueError):
+    """An edit the graph refuses (the message says why, in plain words)."""
+
+
+@dataclass
+class Node:
+    """A layer on the canvas. ``params`` holds the values as the user set them."""
+
+    id: str
+    key: str
+    name: str
+    params: dict[str, Any]
+    pos: tuple[float, float] = (0.0, 0.0)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def spec(self) -> LayerSpec:
+        """The catalog spec of this node's layer type."""
+        return catalog.get(self.key)
+
+    def copy(self) -> Node:
+        """A deep-enough copy (params and extra are copied)."""
+        return Node(self.id, self.key, self.name, dict(self.params), self.pos, dict(self.extra))
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A connection from ``src``'s output to ``dst``'s input port ``port``."""
+
+    src: str
+    dst: str
+    port: str = "in"
+
+
+@dataclass
+class OutputDecl:
+    """A declared model output: the node whose tensor is returned, its loss and metrics."""
+
+    node: str
+    loss: str = "mse"
+    loss_weight: float = 1.0
+    metrics: list[str] = field(default_factory=list)
+
+    def copy(self) -> OutputDecl:
+        """An independent copy."""
+        return OutputDecl(self.node, self.loss, self.loss_weight, list(self.metrics))
+
+
+Listener = Callable[[str, Any], None]
+
+# Event names a listener receives, with their payload.
+NODE_ADDED = "node_added"  # Node
+NODE_REMOVED = "node_removed"  # Node
+NODE_CHANGED = "node_changed"  # Node (params or name changed)
+NODE_MOVED = "node_moved"  # Node
+EDGE_ADDED = "edge_added"  # Edge
+EDGE_REMOVED = "edge_removed"  # Edge
+OUTPUTS_CHANGED = "outputs_changed"  # list[OutputDecl]
+
+
+class Graph:
+    """Nodes (in insertion order), edges (ordered: the order of a merge's inputs) and outputs."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self.outputs: list[OutputDecl] = []
+        self._listeners: list[Listener] = []
+        self._next_id = 1
+        self.revision = 0
+
+    # -- events -----------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(event, payload)`` after every change."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: str, payload: Any) -> None:
+        self.revision += 1
+        for listener in list(self._listeners):
+            listener(event, payload)
+
+    # -- queries ----------------------------------------------------------------------
+    def node(self, node_id: str) -> Node:
+        """The node with this id (``GraphError`` if absent)."""
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise GraphError(f"no node with id {node_id!r}") from None
+
+    def node_by_name(self, name: str) -> Node | None:
+        """The first node called ``name``, or ``None``."""
+        return next((n for n in self.nodes.values() if n.name == name), None)
+
+    def in_edges(self, node_id: str, port: str | None = None) -> list[Edge]:
+        """Edges into ``node_id`` (optionally into one port), in order."""
+        return [e for e in self.edges if e.dst == node_id and (port is None or e.port == port)]
+
+    def out_edges(self, node_id: str) -> list[Edge]:
+        """Edges leaving ``node_id``."""
+        return [e for e in self.edges if e.src == node_id]
+
+    def output_decl(self, node_id: str) -> OutputDecl | None:
+        """The output declaration of ``node_id``, if it is a model output."""
+        return next((o for o in self.outputs if o.node == node_id), None)
+
+    def new_id(self) -> str:
+        """A node id that has never been used in this graph."""
+        while f"n{self._next_id}" in self.nodes:
+            self._next_id += 1
+        node_id = f"n{self._next_id}"
+        self._next_id += 1
+        return node_id
+
+    def unique_name(self, base: str, taken: Iterable[str] = ()) -> str:
+        """``base`` made unique among node names (``dense``, ``dense_1``, ``dense_2``...)."""
+        used = {n.name for n in self.nodes.values()} | set(taken)
+        base = re.sub(r"[^A-Za-z0-9_.\-]", "_", base) or "layer"
+        if not re.match(r"[A-Za-z_]", base):
+            base = f"l_{base}"
+        base = base[:56]
+        if base not in used:
+            return base
+        stem = re.sub(r"_\d+$", "", base)
+        i = 1
+        while f"{stem}_{i}" in used:
+            i += 1
+        return f"{stem}_{i}"
+
+    def check_connect(self, src: str, dst: str, port: str) -> str | None:
+        """Why connecting ``src`` to ``dst.port`` is refused, or ``None`` if it is allowed."""
+        if src not in self.nodes or dst not in self.nodes:
+            return "both ends must be nodes of this graph"
+        if src == dst:
+            return "a layer cannot feed itself"
+        spec = self.nodes[dst].spec
+        if port not in spec.inputs:
+            return f"{spec.display} has no input port {port!r}"
+        if any(e.src == src and e.dst == dst and e.port == port for e in self.edges):
+            return "these ports are already connected"
+        existing = self.in_edges(dst, port)
+        if not spec.variadic and existing:
+            return (f"input {port!r} of {self.nodes[dst].name!r} is already connected; "
+                    "a single-input port takes one edge")
+        if spec.max_inputs is not None and len(existing) >= spec.max_inputs:
+            return f"{spec.display} takes at most {spec.max_inputs} inputs"
+        if self.reaches(dst, src):
+            return (f"connecting {self.nodes[src].name!r} to {self.nodes[dst].name!r} "
+                    "would make a cycle")
+        return None
+
+    def reaches(self, start: str, goal: str) -> bool:
+        """True if a path of edges leads from ``start`` to ``goal``."""
+        succ: dict[str, list[str]] = {}
+        for e in self.edges:
+            succ.setdefault(e.src, []).append(e.dst)
+        stack, seen = [start], {start}
+        while stack:
+            cur = stack.pop()
+            if cur == goal:
+                return True
+            for nxt in succ.get(cur, ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return False
+
+    def to_networkx(self) -> Any:
+        """The graph as a ``networkx.MultiDiGraph`` (node ids; edges keyed by port)."""
+        import networkx as nx
+
+        g = nx.MultiDiGraph()
+        g.add_nodes_from(self.nodes)
+        for e in self.edges:
+            g.add_edge(e.src, e.dst, key=e.port)
+        return g
+
+    def topological_order(self) -> list[str]:
+        """Node ids in a deterministic topological order (``GraphError`` on a cycle)."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        g.add_nodes_from(self.nodes)
+        g.add_edges_from((e.src, e.dst) for e in self.edges)
+        index = {nid: i for i, nid in enumerate(self.nodes)}
+        try:
+            return list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+        except nx.NetworkXUnfeasible:
+            raise GraphError("the graph has a cycle") from None
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    # -- mutators (for commands only) ---------------------------------------------------
+    def _insert_node(self, node: Node, index: int | None = None) -> None:
+        if node.id in self.nodes:
+            raise GraphError(f"node id {node.id!r} is taken")
+        items = list(self.nodes.items())
+        items.insert(len(items) if index is None else index, (node.id, node))
+        self.nodes = dict(items)
+        self._emit(NODE_ADDED, node)
+
+    def _delete_node(self, node_id: str) -> tuple[Node, int]:
+        index = list(self.nodes).index(node_id)
+        node = self.nodes.pop(node_id)
+        self._emit(NODE_REMOVED, node)
+        return node, index
+
+    def _insert_edge(self, edge: Edge, index: int | None = None) -> None:
+        self.edges.insert(len(self.edges) if index is None else index, edge)
+        self._emit(EDGE_ADDED, edge)
+
+    def _delete_edge(self, edge: Edge) -> int:
+        index = self.edges.index(edge)
+        del self.edges[index]
+        self._emit(EDGE_REMOVED, edge)
+        return index
+
+    def _set_params(self, node_id: str, params: dict[str, Any]) -> None:
+        node = self.nodes[node_id]
+        node.params = dict(params)
+        self._emit(NODE_CHANGED, node)
+
+    def _set_name(self, node_id: str, name: str) -> None:
+        node = self.nodes[node_id]
+        node.name = name
+        self._emit(NODE_CHANGED, node)
+
+    def _set_pos(self, node_id: str, pos: tuple[float, float]) -> None:
+        node = self.nodes[node_id]
+        node.pos = (float(pos[0]), float(pos[1]))
+        self._emit(NODE_MOVED, node)
+
+    def _set_outputs(self, outputs: list[OutputDecl]) -> None:
+        self.outputs = [o.copy() for o in outputs]
+        self._emit(OUTPUTS_CHANGED, self.outputs)
+
+    # -- serialisation ----------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """The graph as plain JSON data (see :mod:`nnstudio.core.project` for the file)."""
+        return {
+            "nodes": [
+                {**n.extra, "id": n.id, "type": n.key, "name": n.name,
+                 "params": {k: _to_json(v) for k, v in n.params.items()},
+                 "pos": [round(n.pos[0], 2), round(n.pos[1], 2)]}
+                for n in self.nodes.values()
+            ],
+            "edges": [{"from": e.src, "to": e.dst, "port": e.port} for e in self.edges],
+            "outputs": [
+                {"node": o.node, "loss": o.loss, "loss_weight": o.loss_weight,
+                 "metrics": list(o.metrics)}
+                for o in self.outputs
+            ],
+        }
+
+    def copy(self) -> Graph:
+        """An independent copy without listeners."""
+        from nnstudio.core.graph.serialize import graph_from_json
+
+        return graph_from_json(self.to_json())
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_to_json(v) for v in value]
+    return value

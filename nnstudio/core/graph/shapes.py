@@ -1,0 +1,274 @@
+"""Shape inference with Keras itself, incremental by memoisation.
+
+Each node's layer is built in a ``keras.StatelessScope`` (variables are declared, never
+initialised, so it is cheap) and called on symbolic ``KerasTensor`` inputs.  Results are
+cached by (layer type, parameters, input shapes and dtypes): after a parameter change only the
+changed node and the nodes downstream whose inputs actually changed are recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core.catalog.spec import LayerSpec
+from nnstudio.core.graph.model import Graph, Node
+from nnstudio.core.graph.validation import Issue
+
+Shape = tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class NodeShape:
+    """What inference found for one node."""
+
+    shape: Shape | None
+    dtype: str | None
+    params: int = 0
+    trainable: int = 0
+    error: str | None = None
+    hint: str = ""
+    warning: str | None = None
+
+
+@dataclass
+class ShapeResult:
+    """Per-node results, the issues they raise, and the totals of the model."""
+
+    nodes: dict[str, NodeShape] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def total_params(self) -> int:
+        """Parameters of every node whose shape is known."""
+        return sum(r.params for r in self.nodes.values())
+
+    @property
+    def trainable_params(self) -> int:
+        """Trainable parameters of every node whose shape is known."""
+        return sum(r.trainable for r in self.nodes.values())
+
+
+def format_shape(shape: Shape | None) -> str:
+    """``(None, 28, 28)`` as ``(batch, 28, 28)``; unknown sizes as ``?``."""
+    if shape is None:
+        return "?"
+    dims = ["batch" if i == 0 and d is None else ("?" if d is None else str(d))
+            for i, d in enumerate(shape)]
+    return "(" + ", ".join(dims) + ")"
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
+
+
+class ShapeInference:
+    """Infers shapes and parameter counts; keep one instance per graph to reuse its cache."""
+
+    def __init__(self, cache_size: int = 20_000) -> None:
+        self._cache: OrderedDict[Any, NodeShape] = OrderedDict()
+        self._cache_size = cache_size
+        self.computed = 0  # how many nodes were computed by Keras (not from the cache)
+
+    def infer(self, graph: Graph) -> ShapeResult:
+        """Shapes of every node reachable in topological order.
+
+        Nodes on a cycle or downstream of an unknown shape are skipped (their shape is
+        ``None``) without a new issue: the cause is reported where it happens.
+        """
+        import networkx as nx
+
+        result = ShapeResult()
+        g = nx.DiGraph()
+        g.add_nodes_from(graph.nodes)
+        g.add_edges_from((e.src, e.dst) for e in graph.edges)
+        if not nx.is_directed_acyclic_graph(g):
+            cyclic = set().union(*(c for c in nx.strongly_connected_components(g) if len(c) > 1),
+                                 *({n} for n in g if g.has_edge(n, n)))
+            blocked = set(cyclic)
+            for n in cyclic:
+                blocked |= nx.descendants(g, n)
+            g.remove_nodes_from(blocked)
+        index = {nid: i for i, nid in enumerate(graph.nodes)}
+        order = list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+        incoming: dict[str, list[Any]] = {}
+        for e in graph.edges:
+            incoming.setdefault(e.dst, []).append(e)
+        for nid in order:
+            node = graph.nodes[nid]
+            res = self._infer_node(graph, node, incoming.get(nid, []), result.nodes)
+            if res is None:
+                continue
+            result.nodes[nid] = res
+            if res.error:
+                result.issues.append(Issue("error", nid, res.error, res.hint, code="shape"))
+            elif res.warning:
+                result.issues.append(Issue("warning", nid, res.warning, res.hint,
+                                           code="shape_warning"))
+        return result
+
+    # -- one node ---------------------------------------------------------------------
+    def _infer_node(self, graph: Graph, node: Node, edges: list[Any],
+                    known: Mapping[str, NodeShape]) -> NodeShape | None:
+        spec = node.spec
+        values, errors = spec.validate_params(node.params)
+        if errors:
+            return None  # reported by the structural check
+        ports: dict[str, list[tuple[str, NodeShape]]] = {}
+        for e in edges:
+            src = known.get(e.src)
+            if src is None or src.shape is None:
+                return None
+            ports.setdefault(e.port, []).append((e.src, src))
+        for port in spec.inputs:
+            if port in spec.optional_inputs:
+                continue
+            if port not in ports or (spec.variadic and len(ports[port]) < 2):
+                return None  # open port: reported by the structural check
+            if not spec.variadic and len(ports[port]) > 1:
+                return None
+        key = (spec.key, _freeze(values),
+               tuple((p, tuple((s.shape, s.dtype) for _, s in ports.get(p, ())))
+                     for p in spec.inputs))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._compute(spec, values, ports, graph)
+            self._cache[key] = cached
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        if cached.error or cached.warning:
+            # Messages name the neighbours, which the cache key does not include.
+            return self._compute(spec, values, ports, graph, node)
+        return cached
+
+    def _compute(self, spec: LayerSpec, values: Mapping[str, Any],
+                 ports: Mapping[str, list[tuple[str, NodeShape]]], graph: Graph,
+                 node: Node | None = None) -> NodeShape:
+        self.computed += 1
+        label = f'{spec.display} "{node.name}"' if node else spec.display
+        if spec.is_input:
+            shape = (None, *values["shape"])
+            return NodeShape(shape, values["dtype"])
+        problem = _rank_problem(spec, label, ports, graph)
+        if problem:
+            return NodeShape(None, None, error=problem[0], hint=problem[1])
+        merge_problem = _merge_problem(spec, label, ports, graph)
+        if merge_problem:
+            return NodeShape(None, None, error=merge_problem[0], hint=merge_problem[1])
+        import keras
+
+        try:
+            with keras.StatelessScope():
+                layer = spec.build(values, "probe")
+                tensors: dict[str, Any] = {}
+                for port, items in ports.items():
+                    ts = [keras.KerasTensor(s.shape, dtype=s.dtype) for _, s in items]
+                    tensors[port] = ts if spec.variadic else ts[0]
+                out = spec.call(layer, tensors)
+                params = sum(math.prod(w.shape) for w in layer.weights)
+                trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
+        except Exception as exc:  # Keras raises ValueError, TypeError, IndexError...
+            return NodeShape(None, None, error=_plain_keras_error(label, exc, ports, graph),
+                             hint=_hint_for(spec))
+        if isinstance(out, (list, tuple)):
+            out = out[0]
+        shape = tuple(None if d is None else int(d) for d in out.shape)
+        if any(d is not None and d <= 0 for d in shape):
+            return NodeShape(None, None, error=f"{label} produces an empty output "
+                             f"{format_shape(shape)} from its input {_from(ports, graph)}.",
+                             hint="Use a smaller kernel, pool or stride, or padding=same.")
+        warning = None
+        hint = ""
+        if spec.key == "Dense" and ports and len(_first(ports).shape or ()) > 3:
+            warning = (f"{label} receives {format_shape(_first(ports).shape)}: it acts on the "
+                       "last axis only.")
+            hint = "Insert Flatten or a global pooling layer if you meant one vector per sample."
+        return NodeShape(shape, str(out.dtype), int(params), int(trainable), warning=warning,
+                         hint=hint)
+
+
+def _first(ports: Mapping[str, list[tuple[str, NodeShape]]]) -> NodeShape:
+    return next(iter(ports.values()))[0][1]
+
+
+def _from(ports: Mapping[str, list[tuple[str, NodeShape]]], graph: Graph) -> str:
+    parts = [f'{format_shape(s.shape)} from "{graph.nodes[src].name}"'
+             for items in ports.values() for src, s in items]
+    return " and ".join(parts)
+
+
+def _rank_problem(spec: LayerSpec, label: str, ports: Mapping[str, list[tuple[str, NodeShape]]],
+                  graph: Graph) -> tuple[str, str] | None:
+    if spec.input_rank is None or "in" not in ports:
+        return None
+    src, s = ports["in"][0]
+    rank = len(s.shape or ())
+    want = spec.input_rank
+    if rank == want:
+        return None
+    axes = ", ".join(spec.axes) if spec.axes else ""
+    msg = (f"{label} expects a {want}-D input ({axes}) but receives {format_shape(s.shape)} "
+           f'from "{graph.nodes[src].name}".')
+    if rank < want:
+        sample_axes = ", ".join(spec.axes[1:])
+        hint = f"Insert a Reshape before it to give each sample the axes ({sample_axes})."
+    elif want == 2:
+        hint = "Insert Flatten or a global pooling layer before it."
+    elif spec.category == "Recurrent":
+        hint = "Insert a Reshape to (timesteps, features) before it."
+    else:
+        hint = "Insert a Reshape (or a pooling layer) before it to drop the extra axes."
+    return msg, hint
+
+
+def _merge_problem(spec: LayerSpec, label: str,
+                   ports: Mapping[str, list[tuple[str, NodeShape]]],
+                   graph: Graph) -> tuple[str, str] | None:
+    if not spec.variadic or spec.key == "Concatenate":
+        return None
+    shapes = {s.shape[1:] for _, s in ports.get("in", []) if s.shape is not None}
+    if len(shapes) <= 1:
+        return None
+    # Keras broadcasts size-1 axes; leave those to Keras.
+    ranks = {len(x) for x in shapes}
+    if len(ranks) == 1 and all(
+            len({d[i] for d in shapes} - {1, None}) <= 1 for i in range(next(iter(ranks)))):
+        return None
+    return (f"{label} needs inputs of the same shape but receives {_from(ports, graph)}.",
+            "Make the branches agree (e.g. a 1x1 Conv or Dense to match the channels, or the "
+            "same strides), or use Concatenate.")
+
+
+def _plain_keras_error(label: str, exc: Exception, ports: Mapping[str, Any],
+                       graph: Graph) -> str:
+    text = str(exc).strip().replace("\n", " ")
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"^Exception encountered when calling \S+\.call\(\)\.\s*", "", text)
+    text = re.sub(r"Arguments received by .*$", "", text).strip()
+    text = re.sub(r"Input 0 with name '[^']*' of layer '[^']*' is incompatible with the layer: ",
+                  "", text)
+    text = text.replace("'probe'", "this layer").replace("`probe`", "this layer")
+    if len(text) > 300:
+        text = text[:297] + "..."
+    src = _from(ports, graph) if ports else "no input"
+    return f"{label} cannot take {src}: {text}"
+
+
+def _hint_for(spec: LayerSpec) -> str:
+    if spec.key == "Concatenate":
+        return "All axes except the concatenation axis must match; check the branches' shapes."
+    if spec.key == "Reshape":
+        return "The target shape must hold the same number of values as the input."
+    if spec.key == "GroupNormalization":
+        return "The number of channels must be divisible by groups."
+    return ""

@@ -1,0 +1,146 @@
+"""Structural checks with NetworkX: cycles, ports, merges, inputs/outputs, reachability, names."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import networkx as nx
+
+from nnstudio.core.graph.model import Graph
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding: ``node`` is the node id it belongs to (``None``: the whole graph)."""
+
+    severity: Severity
+    node: str | None
+    message: str
+    hint: str = ""
+    port: str | None = None
+    code: str = ""
+
+    def to_json(self, graph: Graph | None = None) -> dict[str, Any]:
+        """JSON form; with ``graph``, the node's name is included."""
+        d: dict[str, Any] = {"severity": self.severity, "node": self.node,
+                             "message": self.message, "code": self.code}
+        if graph is not None and self.node in graph.nodes:
+            d["node_name"] = graph.nodes[self.node].name
+        if self.hint:
+            d["hint"] = self.hint
+        if self.port:
+            d["port"] = self.port
+        return d
+
+
+def check_structure(graph: Graph) -> list[Issue]:
+    """Every structural issue of ``graph`` (no Keras involved)."""
+    issues: list[Issue] = []
+    nodes = graph.nodes
+    if not nodes:
+        return [Issue("error", None, "The graph is empty: add an Input and some layers.",
+                      code="empty")]
+
+    # Parameters the spec refuses.
+    for node in nodes.values():
+        _, errors = node.spec.validate_params(node.params)
+        for pname, msg in errors.items():
+            issues.append(Issue("error", node.id, f'"{node.name}": {msg}', port=None,
+                                code="param", hint=f"Fix the value of {pname} in the inspector."))
+
+    # Duplicate names.
+    counts = Counter(n.name for n in nodes.values())
+    for node in nodes.values():
+        if counts[node.name] > 1:
+            issues.append(Issue("error", node.id, f'Two or more layers are called "{node.name}".',
+                                "Rename one of them: layer names must be unique.", code="name"))
+
+    # Cycles (each strongly connected component with more than one node, or a self-loop).
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from((e.src, e.dst) for e in graph.edges)
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) > 1 or any(g.has_edge(n, n) for n in comp):
+            try:
+                cycle = [u for u, _ in nx.find_cycle(g.subgraph(comp))]
+            except nx.NetworkXNoCycle:  # pragma: no cover - a component always has one
+                cycle = sorted(comp)
+            names = " → ".join(nodes[n].name for n in [*cycle, cycle[0]])
+            for nid in cycle:
+                issues.append(Issue("error", nid, f"Cycle: {names}.",
+                                    "Remove one of these connections: data must flow one way.",
+                                    code="cycle"))
+
+    # Ports.
+    for node in nodes.values():
+        spec = node.spec
+        for port in spec.inputs:
+            incoming = graph.in_edges(node.id, port)
+            if spec.variadic:
+                if len(incoming) < 2:
+                    issues.append(Issue(
+                        "error", node.id,
+                        f'{spec.display} "{node.name}" needs at least two inputs; it has '
+                        f"{len(incoming)}.", "Connect another layer's output to it.", port,
+                        code="merge_inputs"))
+                elif spec.max_inputs is not None and len(incoming) > spec.max_inputs:
+                    issues.append(Issue(
+                        "error", node.id,
+                        f'{spec.display} "{node.name}" takes exactly {spec.max_inputs} inputs; '
+                        f"it has {len(incoming)}.", "Remove the extra connections.", port,
+                        code="merge_inputs"))
+            elif len(incoming) > 1:
+                issues.append(Issue("error", node.id,
+                                    f'Input "{port}" of "{node.name}" has {len(incoming)} '
+                                    "connections; it takes one.",
+                                    "Merge them first with Add or Concatenate.", port,
+                                    code="port_multi"))
+            elif not incoming and port not in spec.optional_inputs:
+                what = f'input "{port}"' if len(spec.inputs) > 1 else "its input"
+                issues.append(Issue("error", node.id,
+                                    f'{spec.display} "{node.name}": {what} is not connected.',
+                                    "Drag a connection from another layer's output port.",
+                                    port, code="port_open"))
+
+    # Inputs and outputs.
+    inputs = [n.id for n in nodes.values() if n.spec.is_input]
+    if not inputs:
+        issues.append(Issue("error", None, "The model has no Input.",
+                            "Add an Input layer and set the shape of one sample.",
+                            code="no_input"))
+    if not graph.outputs:
+        issues.append(Issue("error", None, "No model output is declared.",
+                            "Select the last layer and mark it as a model output.",
+                            code="no_output"))
+    for decl in graph.outputs:
+        if decl.node in nodes and nodes[decl.node].spec.is_input:
+            issues.append(Issue("error", decl.node,
+                                f'"{nodes[decl.node].name}" is an Input and cannot be an output.',
+                                code="output_input"))
+
+    # Reachability (warnings).
+    if inputs:
+        reached = set(inputs)
+        for nid in inputs:
+            reached |= nx.descendants(g, nid)
+        for node in nodes.values():
+            if node.id not in reached:
+                issues.append(Issue("warning", node.id,
+                                    f'"{node.name}" cannot be reached from any Input.',
+                                    "Connect it, or delete it.", code="unreachable"))
+    if graph.outputs:
+        feeding = {o.node for o in graph.outputs}
+        for o in graph.outputs:
+            feeding |= nx.ancestors(g, o.node)
+        for node in nodes.values():
+            if node.id not in feeding:
+                issues.append(Issue("warning", node.id,
+                                    f'"{node.name}" does not lead to any model output; it is '
+                                    "left out of the compiled model.",
+                                    "Connect it towards an output, or delete it.",
+                                    code="dead_end"))
+    return issues

@@ -1,0 +1,152 @@
+"""The template projects shipped in ``resources/templates``, built in code.
+
+``scripts/make_templates.py`` writes them to disk; tests check that each validates clean and
+compiles, and that the files on disk equal what this module builds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nnstudio.core.graph.builder import GraphBuilder
+from nnstudio.core.layout import apply_positions, layered_layout
+from nnstudio.core.project import Project
+
+CE = "sparse_categorical_crossentropy"
+
+
+def mlp() -> GraphBuilder:
+    """Tabular classification: two hidden layers with dropout."""
+    b = GraphBuilder()
+    x = b.add("Input", name="features", shape=(4,))
+    h = b.add("Dense", x, name="hidden_1", units=64, activation="relu")
+    h = b.add("Dropout", h, name="dropout", rate=0.2)
+    h = b.add("Dense", h, name="hidden_2", units=32, activation="relu")
+    y = b.add("Dense", h, name="species", units=3, activation="softmax")
+    b.output(y, CE, ["accuracy"])
+    return b
+
+
+def small_cnn() -> GraphBuilder:
+    """Image classification: two conv/pool stages and a dense head."""
+    b = GraphBuilder()
+    x = b.add("Input", name="image", shape=(28, 28, 1))
+    h = b.add("Conv2D", x, name="conv_1", filters=16, padding="same", activation="relu")
+    h = b.add("MaxPooling2D", h, name="pool_1")
+    h = b.add("Conv2D", h, name="conv_2", filters=32, padding="same", activation="relu")
+    h = b.add("MaxPooling2D", h, name="pool_2")
+    h = b.add("Flatten", h, name="flatten")
+    h = b.add("Dense", h, name="dense", units=64, activation="relu")
+    h = b.add("Dropout", h, name="dropout", rate=0.3)
+    y = b.add("Dense", h, name="digit", units=10, activation="softmax")
+    b.output(y, CE, ["accuracy"])
+    return b
+
+
+def lstm() -> GraphBuilder:
+    """Sequence classification with a stacked LSTM."""
+    b = GraphBuilder()
+    x = b.add("Input", name="sequence", shape=(64, 1))
+    h = b.add("LSTM", x, name="lstm_1", units=32, return_sequences=True)
+    h = b.add("LSTM", h, name="lstm_2", units=32)
+    h = b.add("Dense", h, name="dense", units=32, activation="relu")
+    y = b.add("Dense", h, name="label", units=3, activation="softmax")
+    b.output(y, CE, ["accuracy"])
+    return b
+
+
+def residual_cnn() -> GraphBuilder:
+    """Image classification with two residual blocks (skip connections joined by Add)."""
+    b = GraphBuilder()
+    x = b.add("Input", name="image", shape=(28, 28, 1))
+    h = b.add("Conv2D", x, name="stem", filters=32, padding="same", activation="relu")
+    for i in (1, 2):
+        r = b.add("Conv2D", h, name=f"block{i}_conv_a", filters=32, padding="same",
+                  use_bias=False)
+        r = b.add("BatchNormalization", r, name=f"block{i}_bn_a")
+        r = b.add("Activation", r, name=f"block{i}_relu_a", activation="relu")
+        r = b.add("Conv2D", r, name=f"block{i}_conv_b", filters=32, padding="same",
+                  use_bias=False)
+        r = b.add("BatchNormalization", r, name=f"block{i}_bn_b")
+        h = b.add("Add", [h, r], name=f"block{i}_add")
+        h = b.add("Activation", h, name=f"block{i}_out", activation="relu")
+        if i == 1:
+            h = b.add("MaxPooling2D", h, name="pool")
+    h = b.add("GlobalAveragePooling2D", h, name="gap")
+    y = b.add("Dense", h, name="digit", units=10, activation="softmax")
+    b.output(y, CE, ["accuracy"])
+    return b
+
+
+def two_input() -> GraphBuilder:
+    """Two inputs (numbers and a category embedding summary) joined by Concatenate."""
+    b = GraphBuilder()
+    a = b.add("Input", name="measurements", shape=(8,))
+    c = b.add("Input", name="context", shape=(4,))
+    ha = b.add("Dense", a, name="measurements_dense", units=32, activation="relu")
+    hc = b.add("Dense", c, name="context_dense", units=16, activation="relu")
+    h = b.add("Concatenate", [ha, hc], name="concat")
+    h = b.add("Dense", h, name="joint", units=32, activation="relu")
+    y = b.add("Dense", h, name="target", units=1)
+    b.output(y, "mse", ["mae"])
+    return b
+
+
+def transformer() -> GraphBuilder:
+    """A transformer encoder block over token ids, pooled into a classifier."""
+    b = GraphBuilder()
+    x = b.add("Input", name="tokens", shape=(32,), dtype="int32")
+    e = b.add("Embedding", x, name="embedding", input_dim=1000, output_dim=64)
+    a = b.add("MultiHeadAttention", name="self_attention", num_heads=4, key_dim=16,
+              ports={"query": e, "value": e})
+    h = b.add("Add", [e, a], name="residual_1")
+    h = b.add("LayerNormalization", h, name="norm_1")
+    f = b.add("Dense", h, name="ffn_1", units=128, activation="relu")
+    f = b.add("Dense", f, name="ffn_2", units=64)
+    h = b.add("Add", [h, f], name="residual_2")
+    h = b.add("LayerNormalization", h, name="norm_2")
+    h = b.add("GlobalAveragePooling1D", h, name="pool")
+    y = b.add("Dense", h, name="label", units=2, activation="softmax")
+    b.output(y, CE, ["accuracy"])
+    return b
+
+
+def autoencoder() -> GraphBuilder:
+    """A convolutional autoencoder that reconstructs 28x28 images."""
+    b = GraphBuilder()
+    x = b.add("Input", name="image", shape=(28, 28, 1))
+    h = b.add("Conv2D", x, name="enc_1", filters=16, padding="same", activation="relu")
+    h = b.add("MaxPooling2D", h, name="down_1")
+    h = b.add("Conv2D", h, name="enc_2", filters=8, padding="same", activation="relu")
+    h = b.add("MaxPooling2D", h, name="code")
+    h = b.add("Conv2D", h, name="dec_1", filters=8, padding="same", activation="relu")
+    h = b.add("UpSampling2D", h, name="up_1")
+    h = b.add("Conv2D", h, name="dec_2", filters=16, padding="same", activation="relu")
+    h = b.add("UpSampling2D", h, name="up_2")
+    y = b.add("Conv2D", h, name="reconstruction", filters=1, padding="same",
+              activation="sigmoid")
+    b.output(y, "mse", ["mae"])
+    return b
+
+
+TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
+    "mlp": ("MLP for tabular data", "Classify rows of a table with two hidden layers.", mlp),
+    "small_cnn": ("Small CNN", "Classify small images with two convolution stages.", small_cnn),
+    "lstm": ("LSTM for sequences", "Classify time series with a stacked LSTM.", lstm),
+    "residual_cnn": ("Residual CNN", "Two residual blocks with skip connections (Add).",
+                     residual_cnn),
+    "two_input": ("Two-input model", "Join two inputs with Concatenate for one regression "
+                  "target.", two_input),
+    "transformer": ("Transformer encoder", "Self-attention, residuals and layer norm over token "
+                    "ids.", transformer),
+    "autoencoder": ("Convolutional autoencoder", "Compress and reconstruct images.",
+                    autoencoder),
+}
+
+
+def build_template(key: str) -> Project:
+    """The template project ``key``, laid out left to right."""
+    title, description, make = TEMPLATES[key]
+    graph = make().graph
+    apply_positions(graph, layered_layout(graph))
+    return Project(graph=graph, name=title, description=description)
