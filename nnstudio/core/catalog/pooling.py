@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from nnstudio.core.catalog import common as c
 from nnstudio.core.catalog.spec import LayerSpec, Param
+
+
+def _read_pool(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keras stores strides=pool_size when none were given: read that back as "none"."""
+    params = c.read_normalised(spec, config)
+    if params["strides"] == params["pool_size"]:
+        params["strides"] = None
+    return params
+
 
 _EXAMPLE = {1: ((20, 4),), 2: ((16, 16, 3),)}
 
@@ -21,7 +33,7 @@ def _pool(kind: str, dims: int) -> LayerSpec:
             c.padding(),
         ),
         key_params=("pool_size",), input_rank=dims + 2, axes=c.AXES[dims],
-        example_input=_EXAMPLE[dims],
+        example_input=_EXAMPLE[dims], read_fn=_read_pool,
     )
 
 

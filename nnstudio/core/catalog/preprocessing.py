@@ -21,6 +21,16 @@ def _read_normalization(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str,
     return read_params(spec, fixed)
 
 
+def _read_symmetric_factors(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keras may store a factor as (-f, f); read a symmetric pair back as f."""
+    fixed = dict(config)
+    for key in ("factor", "height_factor", "width_factor"):
+        value = fixed.get(key)
+        if isinstance(value, (list, tuple)) and len(value) == 2 and value[0] == -value[1]:
+            fixed[key] = value[1]
+    return c.read_normalised(spec, fixed)
+
+
 def _factor(name: str, default: float | None, help: str, nullable: bool = False) -> Param:
     return Param(name, "float", default, help, min=-1.0, max=1.0, nullable=nullable)
 
@@ -72,7 +82,7 @@ SPECS = [
         key_params=("mode",), example_input=_IMG,
     ),
     LayerSpec(
-        key="RandomRotation", display="Random Rotation", category="Preprocessing",
+        key="RandomRotation", read_fn=_read_symmetric_factors, display="Random Rotation", category="Preprocessing",
         help=("Augmentation: rotates images by a random angle while training; factor is a "
               "fraction of a full turn (0.1 = up to 36 degrees either way)."),
         params=(_factor("factor", 0.1, "Largest rotation, as a fraction of 2 pi."), _FILL,
@@ -80,7 +90,7 @@ SPECS = [
         key_params=("factor",), example_input=_IMG,
     ),
     LayerSpec(
-        key="RandomZoom", display="Random Zoom", category="Preprocessing",
+        key="RandomZoom", read_fn=_read_symmetric_factors, display="Random Zoom", category="Preprocessing",
         help=("Augmentation: zooms images in or out at random while training; a negative "
               "factor zooms in."),
         params=(_factor("height_factor", 0.1, "Largest zoom of the height, as a fraction."),
@@ -89,7 +99,7 @@ SPECS = [
         key_params=("height_factor",), example_input=_IMG,
     ),
     LayerSpec(
-        key="RandomTranslation", display="Random Translation", category="Preprocessing",
+        key="RandomTranslation", read_fn=_read_symmetric_factors, display="Random Translation", category="Preprocessing",
         help="Augmentation: shifts images by a random fraction of their size while training.",
         params=(_factor("height_factor", 0.1, "Largest vertical shift, as a fraction."),
                 _factor("width_factor", 0.1, "Largest horizontal shift, as a fraction."), _FILL,

@@ -13,6 +13,14 @@ def _call_mha(spec: LayerSpec, layer: Any, inputs: Mapping[str, Any]) -> Any:
     return layer(inputs["query"], inputs["value"], key=inputs.get("key"))
 
 
+def _read_mha(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keras stores value_dim=key_dim when none was given: read that back as "none"."""
+    params = c.read_normalised(spec, config)
+    if params["value_dim"] == params["key_dim"]:
+        params["value_dim"] = None
+    return params
+
+
 def _call_attention(spec: LayerSpec, layer: Any, inputs: Mapping[str, Any]) -> Any:
     tensors = [inputs["query"], inputs["value"]]
     if inputs.get("key") is not None:
@@ -48,7 +56,7 @@ SPECS = [
             c.use_bias(),
         ),
         inputs=("query", "value", "key"), optional_inputs=frozenset({"key"}),
-        key_params=("num_heads", "key_dim"), call_fn=_call_mha,
+        key_params=("num_heads", "key_dim"), call_fn=_call_mha, read_fn=_read_mha,
         example_input=((10, 16), (10, 16), (10, 16)),
     ),
     LayerSpec(

@@ -1,0 +1,51 @@
+"""Checks shared by every source that has class labels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nnstudio.core.data.report import ProblemLog
+
+IMBALANCE_RATIO = 5.0
+MAX_AUTO_CLASSES = 20
+
+
+def check_classes(
+    names: list[str], counts: list[int], log: ProblemLog, location: str = "targets"
+) -> None:
+    """Too few classes (error), tiny classes and strong imbalance (warnings)."""
+    present = [(n, c) for n, c in zip(names, counts, strict=True) if c > 0]
+    if len(present) < 2:
+        only = f" ({present[0][0]!r})" if present else ""
+        log.error(
+            location,
+            f"the targets hold only one class{only}: classification needs at least two",
+        )
+        return
+    for name, count in present:
+        if count < 2:
+            log.warning(
+                location,
+                f'class "{name}" has only {count} sample; it cannot be in both the training '
+                "and the validation data",
+                group="tiny-class",
+            )
+    big = max(present, key=lambda nc: nc[1])
+    small = min(present, key=lambda nc: nc[1])
+    if small[1] and big[1] / small[1] >= IMBALANCE_RATIO:
+        log.warning(
+            location,
+            f'the classes are imbalanced: "{big[0]}" has {big[1]} samples, "{small[0]}" only '
+            f"{small[1]} ({big[1] / small[1]:.1f}x); accuracy alone will be misleading",
+        )
+
+
+def class_counts(y: np.ndarray, k: int) -> list[int]:
+    return np.bincount(np.asarray(y, dtype=np.int64), minlength=k)[:k].tolist()
+
+
+def format_label(value: float) -> str:
+    """``3.0`` -> ``"3"``; other numbers as Python prints them."""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))

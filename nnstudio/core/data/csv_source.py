@@ -1,0 +1,670 @@
+"""CSV/TSV sources: read, check every cell, and interpret the chosen columns.
+
+Everything pandas would do silently is checked here with the line it happened
+on: short or long rows, a text cell in a numeric column, empty cells, ``inf``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnstudio.core.data.classes import MAX_AUTO_CLASSES, check_classes, format_label
+from nnstudio.core.data.config import DataConfig
+from nnstudio.core.data.csv_sniff import (
+    Dialect,
+    column_names,
+    delimiter_name,
+    detect_dialect,
+    read_text_file,
+)
+from nnstudio.core.data.csv_structure import check_structure
+from nnstudio.core.data.progress import TaskState
+from nnstudio.core.data.report import ProblemLog
+
+NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
+_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+MAX_ONEHOT = 100
+
+
+@dataclass
+class Column:
+    """One column's values for the rows kept. Numeric: float64 with NaN for
+    missing; categorical: object array of ``str`` with ``None`` for missing."""
+
+    name: str
+    kind: str
+    values: np.ndarray
+    missing: np.ndarray
+    inf: np.ndarray
+
+    def take(self, rows: np.ndarray) -> Column:
+        return Column(
+            self.name, self.kind, self.values[rows], self.missing[rows], self.inf[rows]
+        )
+
+
+@dataclass
+class CsvTable:
+    """A checked CSV file: the feature and target columns of the rows kept."""
+
+    path: str
+    where: str
+    sha256: str
+    encoding: str
+    dialect: Dialect
+    column_names: list[str]
+    rows_read: int
+    lines: np.ndarray | None
+    features: list[Column]
+    targets: list[Column]
+    nan_count: int = 0
+    inf_count: int = 0
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.targets[0].values) if self.targets else 0
+
+    def loc(self, row: int) -> str:
+        if self.lines is not None:
+            text = f"line {int(self.lines[row])}"
+        else:
+            text = f"data row {row + 1}"
+        return f"{self.where}, {text}" if self.where else text
+
+
+@dataclass
+class Targets:
+    """Interpreted targets: class indices (int32, shape (n,)) for
+    classification, float32 (n, t) for regression."""
+
+    task: str
+    y: np.ndarray
+    names: list[str]
+    class_names: list[str] | None = None
+    class_values: list[Any] | None = None
+
+    @property
+    def num_outputs(self) -> int:
+        return len(self.class_names) if self.class_names is not None else self.y.shape[1]
+
+
+def _where(path: str, main: bool) -> str:
+    return "" if main else os.path.basename(path)
+
+
+def read_csv_table(
+    path: str,
+    config: DataConfig,
+    log: ProblemLog,
+    state: TaskState,
+    like: CsvTable | None = None,
+) -> CsvTable | None:
+    """Read and check ``path``; ``like`` is the main table when reading a
+    separate validation file (same columns, same column types)."""
+    where = _where(path, like is None)
+    steps = 5
+    state.report(0, steps)
+    encoding = config.encoding
+    tf = read_text_file(path, encoding, log, where)
+    if tf is None:
+        return None
+    state.report(1, steps)
+    delimiter = config.delimiter if config.delimiter else (like.dialect.delimiter if like else None)
+    header = config.header if config.header is not None else (like.dialect.header if like else None)
+    dialect = detect_dialect(tf.sample(), delimiter, header, path, log, where)
+    if dialect is None:
+        return None
+    structure = check_structure(tf, dialect, log, where)
+    if structure is None:
+        return None
+    state.report(2, steps)
+    names = column_names(dialect.header_fields, structure.n_fields, dialect.header)
+    if dialect.header:
+        _check_header(dialect.header_fields, names, log, where)
+
+    targets, features = _choose_columns(names, config, log, where, like)
+    if targets is None or features is None:
+        return None
+    forced = dict(config.column_types)
+    if like is not None:
+        forced.update({c.name: c.kind for c in like.features + like.targets})
+    df = _read_frame(tf, dialect, names, forced, features + targets, config, log, where)
+    if df is None:
+        return None
+    state.report(3, steps)
+    lines: np.ndarray | None = structure.lines
+    if len(df) != len(lines):  # pandas and the line count disagree: fall back to row numbers
+        lines = None
+    table = CsvTable(
+        path=path,
+        where=where,
+        sha256=tf.sha256,
+        encoding=tf.encoding,
+        dialect=dialect,
+        column_names=names,
+        rows_read=len(df),
+        lines=lines,
+        features=[],
+        targets=[],
+    )
+    cols: dict[str, Column] = {}
+    for name in features + targets:
+        col = _parse_column(df[name], name, forced.get(name), table, log)
+        if col is None:
+            continue
+        cols[name] = col
+    del df
+    if log.has_errors:
+        return None
+    table.features = [cols[n] for n in features]
+    table.targets = [cols[n] for n in targets]
+    table.summaries = _summaries(names, cols, features, targets)
+    state.report(4, steps)
+    _apply_missing_policy(table, config, log)
+    if log.has_errors:
+        return None
+    if table.n_rows == 0:
+        log.error(where or "file", "no rows are left to train on")
+        return None
+    state.report(5, steps)
+    return table
+
+
+def _check_header(raw: list[str], names: list[str], log: ProblemLog, where: str) -> None:
+    loc = f"{where}, line 1" if where else "line 1"
+    for i, (r, n) in enumerate(zip(raw, names, strict=False)):
+        if not r:
+            log.info(loc, f"column {i + 1} has no name; it is called {n!r}")
+        elif r != n:
+            log.warning(loc, f'the column name "{r}" appears more than once; this one is "{n}"')
+
+
+def _choose_columns(
+    names: list[str],
+    config: DataConfig,
+    log: ProblemLog,
+    where: str,
+    like: CsvTable | None,
+) -> tuple[list[str] | None, list[str] | None]:
+    loc = where or "columns"
+    known = ", ".join(f'"{n}"' for n in names[:30]) + (" ..." if len(names) > 30 else "")
+    if like is not None:
+        want = [c.name for c in like.features + like.targets]
+        missing = [n for n in want if n not in names]
+        if missing:
+            log.error(
+                loc,
+                "the validation file lacks the column(s) "
+                + ", ".join(f'"{n}"' for n in missing)
+                + f" of the training file; its columns are {known}",
+            )
+            return None, None
+        return [c.name for c in like.targets], [c.name for c in like.features]
+    targets = list(config.target_columns)
+    if not targets:
+        targets = [names[-1]]
+        log.info(loc, f'no target column chosen: using the last column, "{names[-1]}"')
+    bad = [t for t in targets if t not in names]
+    if bad:
+        log.error(loc, f'there is no column "{bad[0]}"; the columns are {known}')
+        return None, None
+    if config.feature_columns is not None:
+        features = list(config.feature_columns)
+        bad = [f for f in features if f not in names]
+        if bad:
+            log.error(loc, f'there is no column "{bad[0]}"; the columns are {known}')
+            return None, None
+        both = [f for f in features if f in targets]
+        if both:
+            log.error(loc, f'column "{both[0]}" is chosen both as a feature and as a target')
+            return None, None
+    else:
+        features = [n for n in names if n not in targets]
+    if len(set(features)) != len(features) or len(set(targets)) != len(targets):
+        log.error(loc, "a column is chosen twice")
+        return None, None
+    if not features:
+        log.error(loc, "no feature columns: choose at least one column to learn from")
+        return None, None
+    return targets, features
+
+
+def _read_frame(
+    tf: Any,
+    dialect: Dialect,
+    names: list[str],
+    forced: dict[str, str],
+    used: list[str],
+    config: DataConfig,
+    log: ProblemLog,
+    where: str,
+) -> Any:
+    import pandas as pd
+
+    dtype = {n: str for n, kind in forced.items() if kind == "categorical" and n in used}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            return pd.read_csv(
+                tf.path,
+                sep=dialect.delimiter,
+                header=0 if dialect.header else None,
+                names=names,
+                usecols=used,
+                encoding=tf.encoding,
+                keep_default_na=False,
+                na_values=[""] + list(config.na_values),
+                skip_blank_lines=True,
+                dtype=dtype or None,
+                engine="c",
+            )
+    except (ValueError, UnicodeError, MemoryError, OSError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        log.error(where or "file", f"cannot read the file as {delimiter_name(dialect.delimiter)}"
+                  f"-separated text: {msg}")
+        return None
+
+
+def _parse_column(
+    series: Any, name: str, forced: str | None, table: CsvTable, log: ProblemLog
+) -> Column | None:
+    import pandas as pd
+
+    n = len(series)
+    if forced == "categorical":
+        return _categorical(series, name)
+    if pd.api.types.is_bool_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64)
+        return Column(name, "numeric", values, np.zeros(n, bool), np.zeros(n, bool))
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return Column(name, "numeric", values, np.isnan(values), np.isinf(values))
+    # text: a numeric column with a few bad cells, or a categorical column
+    missing = series.isna().to_numpy()
+    numbers = np.asarray(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
+    parsed = ~np.isnan(numbers)
+    text = series.to_numpy(dtype=object, na_value=None)
+    nan_word = np.zeros(n, bool)
+    for i in np.flatnonzero(~parsed & ~missing):
+        nan_word[i] = str(text[i]).strip().lower() in NAN_WORDS
+    filled = int((~missing).sum())
+    numeric = forced == "numeric" or (
+        filled > 0 and (parsed | nan_word).sum() > 0.5 * filled and parsed.any()
+    )
+    if not numeric:
+        return _categorical(series, name)
+    bad = np.flatnonzero(~missing & ~parsed & ~nan_word)
+    examples: list[str] = []
+    for i in bad:
+        cell = str(text[i])
+        hint = ' (a decimal comma? write "." for the decimal point)' if _DECIMAL_COMMA.match(
+            cell
+        ) else ""
+        log.error(
+            table.loc(int(i)),
+            f'column "{name}" has "{cell}" in a numeric column{hint}',
+            group=f"text-in-numeric:{name}",
+        )
+        if cell not in examples and len(examples) < 3:
+            examples.append(cell)
+    if len(bad):
+        shown = ", ".join(f'"{e}"' for e in examples)
+        log.info(
+            f'column "{name}"',
+            f"{len(bad)} cell(s) are not numbers ({shown}). If they mark missing values, add "
+            "them to the missing-value markers; if the column is not numeric, set its type to "
+            "categorical",
+        )
+        return None
+    values = numbers
+    values[nan_word] = np.nan
+    return Column(name, "numeric", values, np.isnan(values), np.isinf(values))
+
+
+def _categorical(series: Any, name: str) -> Column:
+    values = series.astype(object).where(series.notna(), None).to_numpy(dtype=object)
+    missing = np.fromiter((v is None for v in values), bool, len(values))
+    for i in np.flatnonzero(~missing):
+        v = values[i]
+        if not isinstance(v, str):
+            v = str(v)
+        values[i] = v.strip()
+    n = len(values)
+    return Column(name, "categorical", values, missing, np.zeros(n, bool))
+
+
+def _summaries(
+    names: list[str], cols: dict[str, Column], features: list[str], targets: list[str]
+) -> list[dict[str, Any]]:
+    out = []
+    for name in names:
+        role = "target" if name in targets else "feature" if name in features else "unused"
+        entry: dict[str, Any] = {"name": name, "role": role}
+        col = cols.get(name)
+        if col is not None:
+            entry["type"] = col.kind
+            entry["missing"] = int(col.missing.sum())
+            entry["infinite"] = int(col.inf.sum())
+            ok = ~col.missing & ~col.inf
+            if col.kind == "numeric":
+                vals = col.values[ok]
+                if len(vals):
+                    entry.update(
+                        min=float(vals.min()), max=float(vals.max()), mean=float(vals.mean())
+                    )
+            else:
+                entry["distinct"] = len(set(col.values[ok].tolist()))
+        out.append(entry)
+    return out
+
+
+def _apply_missing_policy(table: CsvTable, config: DataConfig, log: ProblemLog) -> None:
+    cols = table.features + table.targets
+    table.nan_count = int(sum(c.missing.sum() for c in cols))
+    table.inf_count = int(sum(c.inf.sum() for c in cols))
+    bad_rows = np.zeros(table.rows_read, bool)
+    for c in cols:
+        bad_rows |= c.missing | c.inf
+    if not bad_rows.any():
+        return
+    policy = config.missing
+    if policy == "stop":
+        for c in cols:
+            for i in np.flatnonzero(c.missing):
+                log.error(
+                    table.loc(int(i)),
+                    f'column "{c.name}" has no value (choose a missing-value policy: '
+                    "drop the rows or fill them)",
+                    group=f"missing:{c.name}",
+                )
+            for i in np.flatnonzero(c.inf):
+                log.error(
+                    table.loc(int(i)),
+                    f'column "{c.name}" holds an infinite value ({c.values[i]:+})',
+                    group=f"inf:{c.name}",
+                )
+        return
+    drop = np.zeros(table.rows_read, bool)
+    if policy == "drop":
+        drop = bad_rows
+    else:  # fill features, drop rows whose target is missing
+        for c in table.targets:
+            drop |= c.missing | c.inf
+        for c in table.features:
+            holes = (c.missing | c.inf) & ~drop
+            if not holes.any():
+                continue
+            good = ~c.missing & ~c.inf
+            if not good.any():
+                log.error(f'column "{c.name}"', "has no values at all: nothing to fill with")
+                continue
+            if c.kind == "numeric":
+                fill_value: Any = float(c.values[good].mean())
+                shown = f"its mean, {fill_value:.6g}"
+            else:
+                uniq, counts = np.unique(c.values[good].astype(str), return_counts=True)
+                fill_value = str(uniq[int(np.argmax(counts))])
+                shown = f'its most common value, "{fill_value}"'
+            c.values[holes] = fill_value
+            c.missing[holes] = False
+            c.inf[holes] = False
+            log.warning(
+                _rows_location(table, np.flatnonzero(holes)),
+                f'filled {int(holes.sum())} missing or infinite cell(s) of column "{c.name}" '
+                f"with {shown}",
+            )
+    rows = np.flatnonzero(drop)
+    if len(rows):
+        log.warning(
+            _rows_location(table, rows),
+            f"dropped {len(rows)} row(s) with a missing or infinite value"
+            + (" in a target column" if policy == "fill" else ""),
+        )
+        keep = np.flatnonzero(~drop)
+        table.features = [c.take(keep) for c in table.features]
+        table.targets = [c.take(keep) for c in table.targets]
+        if table.lines is not None:
+            table.lines = table.lines[keep]
+
+
+def _rows_location(table: CsvTable, rows: np.ndarray) -> str:
+    if table.lines is not None:
+        shown = ", ".join(str(int(table.lines[r])) for r in rows[:8])
+        more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
+        text = f"line{'s' if len(rows) > 1 else ''} {shown}{more}"
+    else:
+        shown = ", ".join(str(int(r) + 1) for r in rows[:8])
+        more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
+        text = f"data row{'s' if len(rows) > 1 else ''} {shown}{more}"
+    return f"{table.where}, {text}" if table.where else text
+
+
+# -- targets ----------------------------------------------------------------
+
+
+def interpret_targets(
+    table: CsvTable, config: DataConfig, log: ProblemLog, like: Targets | None = None
+) -> Targets | None:
+    """Class indices (with class names) or regression values for the kept rows."""
+    cols = table.targets
+    names = [c.name for c in cols]
+    if like is not None:
+        return _targets_like(table, like, log)
+    task = config.task
+    if len(cols) > 1:
+        text = [c.name for c in cols if c.kind != "numeric"]
+        if task == "classification" or text:
+            log.error(
+                "targets",
+                "classification needs exactly one target column"
+                + (f' ("{text[0]}" holds text)' if text else ""),
+            )
+            return None
+        y = np.stack([c.values for c in cols], axis=1).astype(np.float32)
+        return Targets("regression", y, names)
+    col = cols[0]
+    if col.kind == "categorical":
+        if task == "regression":
+            log.error(f'column "{col.name}"', "holds text: it cannot be a regression target")
+            return None
+        class_names = sorted(set(col.values.tolist()))
+        index = {name: i for i, name in enumerate(class_names)}
+        y = np.fromiter((index[v] for v in col.values), np.int32, len(col.values))
+        return Targets("classification", y, names, class_names, list(class_names))
+    values = col.values
+    distinct = np.unique(values)
+    integral = bool(np.all(np.floor(distinct) == distinct))
+    if task == "auto":
+        if integral and len(distinct) <= MAX_AUTO_CLASSES:
+            task = "classification"
+            log.info(
+                f'column "{col.name}"',
+                f"holds {len(distinct)} different whole numbers: treated as class labels "
+                "(choose the regression task to predict the numbers instead)",
+            )
+        else:
+            task = "regression"
+    if task == "regression":
+        return Targets("regression", values.astype(np.float32)[:, None], names)
+    if len(distinct) > 1000:
+        log.error(
+            f'column "{col.name}"',
+            f"has {len(distinct)} different values: too many to be classes",
+        )
+        return None
+    class_names = [format_label(v) for v in distinct]
+    y = np.searchsorted(distinct, values).astype(np.int32)
+    return Targets(
+        "classification", y, names, class_names, [float(v) for v in distinct.tolist()]
+    )
+
+
+def _targets_like(table: CsvTable, like: Targets, log: ProblemLog) -> Targets | None:
+    cols = table.targets
+    if like.task == "regression":
+        y = np.stack([c.values for c in cols], axis=1).astype(np.float32)
+        return Targets("regression", y, like.names)
+    col = cols[0]
+    assert like.class_values is not None and like.class_names is not None
+    if col.kind == "categorical":
+        index = {v: i for i, v in enumerate(like.class_values)}
+        keys = col.values.tolist()
+    else:
+        index = {float(v): i for i, v in enumerate(like.class_values)}
+        keys = [float(v) for v in col.values.tolist()]
+    y = np.empty(len(keys), np.int32)
+    for i, key in enumerate(keys):
+        cls = index.get(key)
+        if cls is None:
+            shown = key if isinstance(key, str) else format_label(key)
+            log.error(
+                table.loc(i),
+                f'class "{shown}" does not occur in the training data',
+                group="unknown-class",
+            )
+            continue
+        y[i] = cls
+    if log.has_errors:
+        return None
+    return Targets("classification", y, like.names, like.class_names, like.class_values)
+
+
+def check_targets(targets: Targets, log: ProblemLog, where: str = "targets") -> None:
+    if targets.task == "classification":
+        assert targets.class_names is not None
+        counts = np.bincount(targets.y, minlength=len(targets.class_names)).tolist()
+        check_classes(targets.class_names, counts, log, where)
+
+
+# -- features ---------------------------------------------------------------
+
+
+@dataclass
+class FeatureSpec:
+    """How one column becomes model inputs (recorded for inference)."""
+
+    name: str
+    kind: str
+    mean: float = 0.0
+    std: float = 1.0
+    vocabulary: list[str] | None = None
+    encoding: str | None = None
+
+    @property
+    def width(self) -> int:
+        if self.kind == "categorical" and self.encoding == "onehot":
+            return len(self.vocabulary or [])
+        return 1
+
+    def to_json(self) -> dict[str, Any]:
+        if self.kind == "numeric":
+            return {"name": self.name, "type": "numeric", "mean": self.mean, "std": self.std}
+        return {
+            "name": self.name,
+            "type": "categorical",
+            "encoding": self.encoding,
+            "vocabulary": list(self.vocabulary or []),
+        }
+
+
+def check_features(table: CsvTable, config: DataConfig, log: ProblemLog) -> list[str]:
+    """Constant and identifier-like columns (warnings); returns the constant ones."""
+    constant = []
+    n = table.n_rows
+    for c in table.features:
+        if c.kind == "numeric":
+            if n and float(np.min(c.values)) == float(np.max(c.values)):
+                constant.append(c.name)
+                log.warning(
+                    f'column "{c.name}"',
+                    f"has the same value ({c.values[0]:.6g}) in every row: it tells the model "
+                    "nothing",
+                )
+        else:
+            distinct = len(set(c.values.tolist()))
+            if distinct == 1:
+                constant.append(c.name)
+                log.warning(
+                    f'column "{c.name}"',
+                    f'has the same value ("{c.values[0]}") in every row: it tells the model '
+                    "nothing",
+                )
+            elif distinct == n and n > 20:
+                log.warning(
+                    f'column "{c.name}"',
+                    "has a different text in every row (an identifier?): consider leaving it "
+                    "out of the features",
+                )
+            elif config.categorical_encoding == "onehot" and distinct > MAX_ONEHOT:
+                log.warning(
+                    f'column "{c.name}"',
+                    f"has {distinct} different values: one-hot encoding makes {distinct} "
+                    "inputs of it",
+                )
+    return constant
+
+
+def fit_features(
+    tables: list[CsvTable], fit: CsvTable, fit_rows: np.ndarray, encoding: str
+) -> list[FeatureSpec]:
+    """Normalization statistics from ``fit_rows`` of ``fit`` (the training rows);
+    vocabularies from every table so no category is unseen."""
+    specs = []
+    for j, c in enumerate(fit.features):
+        if c.kind == "numeric":
+            vals = c.values[fit_rows] if len(fit_rows) else c.values
+            mean = float(vals.mean()) if len(vals) else 0.0
+            std = float(vals.std()) if len(vals) else 1.0
+            if not np.isfinite(std) or std < 1e-12:
+                std = 1.0
+            specs.append(FeatureSpec(c.name, "numeric", mean=mean, std=std))
+        else:
+            vocab: set[str] = set()
+            for t in tables:
+                vocab.update(t.features[j].values.tolist())
+            specs.append(
+                FeatureSpec(c.name, "categorical", vocabulary=sorted(vocab), encoding=encoding)
+            )
+    return specs
+
+
+def encode_features(table: CsvTable, specs: list[FeatureSpec]) -> np.ndarray:
+    """The model inputs: standardized numbers, one-hot or integer codes (float32)."""
+    n = table.n_rows
+    width = sum(s.width for s in specs)
+    x = np.empty((n, width), np.float32)
+    k = 0
+    for spec, c in zip(specs, table.features, strict=True):
+        if spec.kind == "numeric":
+            x[:, k] = (c.values - spec.mean) / spec.std
+            k += 1
+            continue
+        index = {v: i for i, v in enumerate(spec.vocabulary or [])}
+        codes = np.fromiter((index[v] for v in c.values), np.int64, n)
+        if spec.encoding == "onehot":
+            block = x[:, k : k + spec.width]
+            block[:] = 0.0
+            block[np.arange(n), codes] = 1.0
+            k += spec.width
+        else:
+            x[:, k] = codes
+            k += 1
+    return x
+
+
+def feature_width(table: CsvTable, config: DataConfig) -> int:
+    width = 0
+    for c in table.features:
+        if c.kind == "categorical" and config.categorical_encoding == "onehot":
+            width += len(set(c.values.tolist()))
+        else:
+            width += 1
+    return width

@@ -1,0 +1,216 @@
+"""TrainingConfig: how a run trains, as stored under ``Project.training``.
+
+Losses and metrics are not here: they belong to each declared output of the graph
+(:class:`nnstudio.core.graph.model.OutputDecl`), edited by ``SetOutput`` commands, so the
+model and its file have one source of truth.  :func:`suggest_loss_and_metrics` gives the
+defaults that fit a data set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+OPTIMIZERS: dict[str, str] = {
+    "sgd": "SGD",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "nadam": "Nadam",
+}
+SCHEDULES: dict[str, str] = {
+    "constant": "Constant",
+    "step": "Step decay",
+    "cosine": "Cosine decay",
+    "plateau": "Reduce on plateau",
+}
+CLASS_WEIGHTS = ("none", "balanced")
+MAX_EPOCHS = 100_000
+MAX_BATCH = 1 << 20
+
+
+class ConfigError(ValueError):
+    """A training setting that cannot be used; ``field`` names it (``training.<field>``)."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(f"training.{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass
+class TrainingConfig:
+    """Every setting of a training run (see the module docstring for losses and metrics).
+
+    ``device`` is ``"auto"`` (a GPU if there is one), ``"cpu"`` or ``"gpu:N"``.
+    ``class_weight`` is ``"none"``, ``"balanced"`` or a mapping ``{class index: weight}``.
+    ``probe_budget`` is the share of training time the live activation probes may take
+    (0 turns them off).  Unknown keys read from a file survive in ``extra``.
+    """
+
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 0.004
+    schedule: str = "constant"
+    step_epochs: int = 10
+    decay_factor: float = 0.5
+    plateau_patience: int = 3
+    min_learning_rate: float = 1e-6
+    batch_size: int = 32
+    epochs: int = 10
+    validation: bool = True
+    shuffle: bool = True
+    early_stopping: bool = False
+    monitor: str = "val_loss"
+    patience: int = 5
+    min_delta: float = 0.0
+    restore_best: bool = True
+    class_weight: str | dict[str, float] = "none"
+    seed: int | None = 42
+    device: str = "auto"
+    mixed_precision: bool = False
+    probe_budget: float = 0.05
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # -- checks -----------------------------------------------------------------------
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` naming the first setting that cannot be used."""
+        _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
+        _choice("schedule", self.schedule, tuple(SCHEDULES))
+        _number("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+        _number("momentum", self.momentum, 0.0, 1.0, high_open=True)
+        _flag("nesterov", self.nesterov)
+        _number("weight_decay", self.weight_decay, 0.0, 1.0)
+        _whole("step_epochs", self.step_epochs, 1, MAX_EPOCHS)
+        _number("decay_factor", self.decay_factor, 0.0, 1.0, low_open=True, high_open=True)
+        _whole("plateau_patience", self.plateau_patience, 0, MAX_EPOCHS)
+        _number("min_learning_rate", self.min_learning_rate, 0.0, 10.0)
+        _whole("batch_size", self.batch_size, 1, MAX_BATCH)
+        _whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        _flag("validation", self.validation)
+        _flag("shuffle", self.shuffle)
+        _flag("early_stopping", self.early_stopping)
+        if not isinstance(self.monitor, str) or not self.monitor:
+            raise ConfigError("monitor", "name the metric to watch, e.g. val_loss")
+        _whole("patience", self.patience, 0, MAX_EPOCHS)
+        _number("min_delta", self.min_delta, 0.0, math.inf)
+        _flag("restore_best", self.restore_best)
+        cw = self.class_weight
+        if isinstance(cw, dict):
+            for key, value in cw.items():
+                if not isinstance(key, str) or not key.lstrip("-").isdigit() or int(key) < 0:
+                    raise ConfigError("class_weight",
+                                      f"keys are class indices (0, 1, ...), got {key!r}")
+                _number(f"class_weight[{key}]", value, 0.0, math.inf)
+        elif cw not in CLASS_WEIGHTS:
+            raise ConfigError("class_weight", "none, balanced or {class index: weight}; "
+                                              f"got {cw!r}")
+        if self.seed is not None:
+            _whole("seed", self.seed, 0, 2**32 - 1)
+        if not isinstance(self.device, str) or not _device_ok(self.device):
+            raise ConfigError("device", f"auto, cpu or gpu:N; got {self.device!r}")
+        _flag("mixed_precision", self.mixed_precision)
+        _number("probe_budget", self.probe_budget, 0.0, 0.5)
+        if not isinstance(self.extra, dict):
+            raise ConfigError("extra", "must be an object")
+
+    # -- JSON -------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (unknown keys read earlier are written back)."""
+        out: dict[str, Any] = dict(self.extra)
+        for f in dataclasses.fields(self):
+            if f.name != "extra":
+                value = getattr(self, f.name)
+                out[f.name] = dict(value) if isinstance(value, dict) else value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Any) -> TrainingConfig:
+        """Read :meth:`to_json` output; missing keys take defaults; bad values raise
+        :class:`ConfigError`."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ConfigError("", f"expected an object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        extra = {k: v for k, v in data.items() if k not in known}
+        if isinstance(kwargs.get("class_weight"), dict):
+            kwargs["class_weight"] = {str(k): v for k, v in kwargs["class_weight"].items()}
+        return cls(**kwargs, extra=extra)
+
+    def replace(self, **changes: Any) -> TrainingConfig:
+        """A checked copy with some settings changed."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def monitor_mode(self) -> str:
+        """``"max"`` for accuracy-like monitors, ``"min"`` for losses and errors."""
+        return metric_mode(self.monitor)
+
+
+def suggest_loss_and_metrics(task: str, num_outputs: int = 1,
+                             one_hot: bool = False) -> tuple[str, list[str]]:
+    """The loss and metrics that suit a data set: accuracy for classification, MAE for
+    regression.  ``num_outputs`` is the number of output units: 1 for a binary (sigmoid)
+    classifier, the number of classes otherwise."""
+    if task == "classification":
+        if num_outputs == 1:
+            return "binary_crossentropy", ["accuracy"]
+        if one_hot:
+            return "categorical_crossentropy", ["accuracy"]
+        return "sparse_categorical_crossentropy", ["accuracy"]
+    return "mse", ["mae"]
+
+
+_MAX_WORDS = ("acc", "auc", "precision", "recall", "f1", "iou", "r2")
+
+
+def metric_mode(name: str) -> str:
+    """Whether larger (``"max"``) or smaller (``"min"``) values of a logged metric are better."""
+    base = name[4:] if name.startswith("val_") else name
+    base = base.lower()
+    if "loss" in base or "error" in base:
+        return "min"
+    return "max" if any(w in base for w in _MAX_WORDS) else "min"
+
+
+def _device_ok(device: str) -> bool:
+    if device in ("auto", "cpu"):
+        return True
+    kind, _, index = device.partition(":")
+    return kind == "gpu" and index.isdigit()
+
+
+def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(name, f"one of {', '.join(allowed)}; got {value!r}")
+
+
+def _flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(name, f"true or false; got {value!r}")
+
+
+def _whole(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(name, f"a whole number from {low} to {high}; got {value!r}")
+
+
+def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False,
+            high_open: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ConfigError(name, f"a number; got {value!r}")
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        raise ConfigError(name, f"must lie in {left}{low:g}, {high:g}{right}; got {value!r}")

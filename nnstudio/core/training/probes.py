@@ -1,0 +1,212 @@
+"""Live activations and weights: a fixed probe batch through a multi-output probe model.
+
+The probe runs at a cadence that keeps its cost within a share of the training time
+(:class:`~nnstudio.core.training.watch.Cadence`; default 5 %).  Each probe gives, per layer,
+compact statistics (mean, spread, dead-unit share for ReLU-family layers, a histogram) and
+small arrays for the views: a samples x units heatmap for dense and recurrent layers, feature
+maps for convolution layers.  Everything is NumPy, ready to cross threads.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnstudio.core.training.watch import Cadence
+
+HIST_BINS = 40
+MAX_HEAT_SAMPLES = 32
+MAX_HEAT_UNITS = 128
+MAX_MAP_SAMPLES = 4
+MAX_MAP_CHANNELS = 16
+MAX_MAP_SIDE = 48
+RELU_FAMILY = ("relu", "relu6")
+
+
+@dataclass
+class LayerActivation:
+    """One layer's activations on the probe batch."""
+
+    name: str
+    kind: str  # "dense" (samples x units), "sequence", "conv" (feature maps) or "other"
+    shape: tuple[int, ...]
+    mean: float
+    std: float
+    dead: float | None  # share of units never active on the probe batch (ReLU family)
+    hist: np.ndarray  # HIST_BINS counts over hist_range
+    hist_range: tuple[float, float]
+    heat: np.ndarray | None = None  # (samples, units)
+    maps: np.ndarray | None = None  # (samples, H, W, channels)
+
+    def indicator(self) -> str:
+        """A short text for the node badge: the dead share, or the mean activation."""
+        if self.dead is not None:
+            return f"dead {self.dead:.0%}"
+        return f"μ {self.mean:.2g}"
+
+
+def histogram(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+    """Counts over :data:`HIST_BINS` equal bins of the finite values' own range."""
+    v = values[np.isfinite(values)] if values.size else values
+    if v.size == 0:
+        return np.zeros(HIST_BINS, np.int64), (0.0, 0.0)
+    lo, hi = float(v.min()), float(v.max())
+    if hi <= lo:
+        hi = lo + 1e-6
+    counts, _ = np.histogram(v, bins=HIST_BINS, range=(lo, hi))
+    return counts, (lo, hi)
+
+
+def is_relu_family(layer: Any) -> bool:
+    """True for layers whose output is a ReLU (dead units are possible)."""
+    if type(layer).__name__ == "ReLU":
+        return True
+    try:
+        act = layer.get_config().get("activation")
+    except (NotImplementedError, AttributeError, TypeError):
+        return False
+    return isinstance(act, str) and act in RELU_FAMILY
+
+
+def summarize(name: str, out: np.ndarray, relu: bool) -> LayerActivation:
+    """Statistics and view arrays of one layer's output on the probe batch."""
+    a = np.asarray(out, dtype=np.float32)
+    rank = a.ndim
+    kind = {2: "dense", 3: "sequence", 4: "conv"}.get(rank, "other")
+    finite = np.isfinite(a)
+    mean = float(a[finite].mean()) if finite.any() else float("nan")
+    std = float(a[finite].std()) if finite.any() else float("nan")
+    dead = None
+    if relu and rank >= 2:
+        units = a.reshape(-1, a.shape[-1])
+        dead = float(np.mean(~(units > 0).any(axis=0)))
+    hist, hist_range = histogram(a.ravel())
+    heat = maps = None
+    if rank == 2:
+        heat = a[:MAX_HEAT_SAMPLES, :MAX_HEAT_UNITS].copy()
+    elif rank == 3:
+        heat = a[:MAX_HEAT_SAMPLES, -1, :MAX_HEAT_UNITS].copy()  # the last time step
+    elif rank == 4:
+        step_h = max(1, -(-a.shape[1] // MAX_MAP_SIDE))
+        step_w = max(1, -(-a.shape[2] // MAX_MAP_SIDE))
+        maps = a[:MAX_MAP_SAMPLES, ::step_h, ::step_w, :MAX_MAP_CHANNELS].copy()
+    return LayerActivation(name, kind, tuple(a.shape[1:]), mean, std, dead, hist, hist_range,
+                           heat, maps)
+
+
+class ActivationProbe:
+    """Runs a fixed probe batch through every layer of ``model`` within a time budget.
+
+    ``x`` is the probe batch (inputs only, a few dozen samples).  Layers with more than one
+    output tensor or that are used several times are left out.
+    """
+
+    def __init__(self, model: Any, x: Any, budget: float = 0.05) -> None:
+        import keras
+
+        self.x = x
+        self.cadence = Cadence(budget, min_interval=0.2)
+        self.layers: list[Any] = []
+        outputs = []
+        for layer in model.layers:
+            if isinstance(layer, keras.layers.InputLayer):
+                continue
+            try:
+                out = layer.output
+            except (AttributeError, ValueError):  # shared layer: several outputs
+                continue
+            if isinstance(out, list | tuple | dict):
+                continue
+            self.layers.append(layer)
+            outputs.append(out)
+        self._relu = [is_relu_family(layer) for layer in self.layers]
+        self.model = keras.Model(model.inputs, outputs, name="nnstudio_probe") if outputs \
+            else None
+
+    @property
+    def enabled(self) -> bool:
+        """True when there is something to probe and a budget to do it."""
+        return self.model is not None and self.cadence.enabled
+
+    def run(self) -> dict[str, LayerActivation]:
+        """Probe now: ``{layer name: LayerActivation}``."""
+        if self.model is None:
+            return {}
+        outs = self.model.predict_on_batch(self.x)
+        if not isinstance(outs, list | tuple):
+            outs = [outs]
+        return {layer.name: summarize(layer.name, out, relu)
+                for layer, out, relu in zip(self.layers, outs, self._relu, strict=True)}
+
+    def maybe_run(self) -> dict[str, LayerActivation] | None:
+        """Probe if the budget allows it now; ``None`` otherwise."""
+        if not self.enabled or not self.cadence.due():
+            return None
+        started = time.perf_counter()
+        result = self.run()
+        self.cadence.done(started)
+        return result
+
+    def first_run(self) -> dict[str, LayerActivation]:
+        """The probe at the start of training; its one-off tracing cost does not count."""
+        result = self.run()
+        self.cadence.done(time.perf_counter())
+        return result
+
+
+@dataclass
+class LayerWeights:
+    """One layer's weights at an epoch end: a histogram, the norm and the gradient norm."""
+
+    name: str
+    count: int
+    norm: float
+    hist: np.ndarray
+    hist_range: tuple[float, float]
+    grad_norm: float | None = None
+
+
+def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str, LayerWeights]:
+    """Histograms and norms of every layer's trainable weights (``grads``: gradient norms)."""
+    import keras
+
+    out: dict[str, LayerWeights] = {}
+    for layer in model.layers:
+        arrays = [keras.ops.convert_to_numpy(v).ravel() for v in layer.trainable_weights]
+        if not arrays:
+            continue
+        flat = np.concatenate(arrays).astype(np.float32, copy=False)
+        hist, hist_range = histogram(flat)
+        out[layer.name] = LayerWeights(layer.name, int(flat.size), float(np.linalg.norm(flat)),
+                                       hist, hist_range,
+                                       grads.get(layer.name) if grads else None)
+    return out
+
+
+def gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float] | None:
+    """L2 norm of each layer's loss gradient on the probe batch.
+
+    TensorFlow backend only (``None`` on the others): Keras 3 has no backend-neutral way to
+    take gradients outside ``fit``.
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow" or y is None:
+        return None
+    import tensorflow as tf
+
+    pairs = [(layer.name, v) for layer in model.layers for v in layer.trainable_weights]
+    if not pairs:
+        return {}
+    with tf.GradientTape() as tape:
+        y_pred = model(x, training=False)
+        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
+    grads = tape.gradient(loss, [v.value for _, v in pairs])
+    sums: dict[str, float] = {}
+    for (name, _), g in zip(pairs, grads, strict=True):
+        if g is not None:
+            sums[name] = sums.get(name, 0.0) + float(tf.reduce_sum(tf.square(g)))
+    return {name: float(np.sqrt(s)) for name, s in sums.items()}

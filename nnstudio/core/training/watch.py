@@ -1,0 +1,159 @@
+"""NaN/Inf watch: the data before training, the loss every batch, the weights on a budget.
+
+``TerminateOnNaN`` only looks at the loss; a NaN in the inputs of a ReLU net can turn the
+weights NaN while the loss stays finite (FACTS.md), so weights are checked too: at every
+epoch end, and between epochs as often as a small time budget allows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+
+class Diverged(Exception):
+    """Training produced NaN or Inf; the message says where (loss or layer, epoch, batch)."""
+
+
+def first_non_finite(array: Any, name: str = "x") -> str | None:
+    """Where the first NaN/Inf of a numeric array is, as ``"x[17, 3] is NaN"``, or ``None``."""
+    a = np.asarray(array)
+    if a.dtype.kind not in "fc":
+        return None
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return None
+    index = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), a.shape))
+    value = a[index]
+    what = "NaN" if np.isnan(value) else "Inf"
+    where = ", ".join(str(i) for i in index)
+    return f"{name}[{where}] is {what}"
+
+
+def check_arrays(arrays: Mapping[str, Any]) -> str | None:
+    """The first NaN/Inf among named arrays (``{"inputs": x, "targets": y}``), or ``None``.
+
+    Nested lists/dicts of arrays (multi-input models) are walked with their index or key.
+    """
+    for name, value in arrays.items():
+        for sub_name, sub in _leaves(name, value):
+            found = first_non_finite(sub, sub_name)
+            if found:
+                return found
+    return None
+
+
+def _leaves(name: str, value: Any) -> Iterable[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from _leaves(f"{name}[{k!r}]", v)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            yield from _leaves(f"{name}[{i}]", v)
+    elif value is not None:
+        yield name, value
+
+
+def non_finite_layer(model: Any) -> str | None:
+    """The name of the first layer holding a NaN/Inf weight (``None`` if all are finite)."""
+    import keras
+
+    for layer in model.layers:
+        for v in layer.weights:
+            a = keras.ops.convert_to_numpy(v.value)
+            if a.dtype.kind == "f" and not np.isfinite(a).all():
+                return layer.name
+    return None
+
+
+def snapshot_weights(model: Any) -> list[np.ndarray]:
+    """An independent copy of every weight (safe from later in-place updates)."""
+    return [np.array(w, copy=True) for w in model.get_weights()]
+
+
+def non_finite_logs(logs: Mapping[str, Any]) -> str | None:
+    """The first logged value that is NaN or Inf (``"loss"``), or ``None``."""
+    for key, value in logs.items():
+        if isinstance(value, float | int) and not math.isfinite(value):
+            return key
+    return None
+
+
+class Cadence:
+    """Spreads an occasional task so that it takes at most ``budget`` of the wall time.
+
+    After a task that took ``cost`` seconds, the next one is due ``cost / budget`` seconds
+    later (never sooner than ``min_interval``).  ``postpone(seconds)`` pushes the next one
+    back, e.g. by the time spent paused.
+    """
+
+    def __init__(self, budget: float, min_interval: float = 0.0) -> None:
+        self.budget = budget
+        self.min_interval = min_interval
+        self._due = 0.0
+        self.total_cost = 0.0
+        self.count = 0
+
+    @property
+    def enabled(self) -> bool:
+        """False when the budget is zero."""
+        return self.budget > 0
+
+    def due(self, now: float | None = None) -> bool:
+        """True when the task may run now."""
+        return self.enabled and (time.perf_counter() if now is None else now) >= self._due
+
+    def done(self, started: float, now: float | None = None) -> None:
+        """Record a task that began at ``started`` (``time.perf_counter()``) and just ended."""
+        end = time.perf_counter() if now is None else now
+        cost = max(0.0, end - started)
+        self.total_cost += cost
+        self.count += 1
+        self._due = end + max(self.min_interval, cost / self.budget if self.budget else 0.0)
+
+    def postpone(self, seconds: float) -> None:
+        """Move the next due time back by ``seconds``."""
+        self._due += seconds
+
+
+class NanWatch:
+    """Checks the loss of every batch and the weights on a budget; keeps the last finite
+    weights (taken at the end of each checked-clean epoch by the caller)."""
+
+    def __init__(self, model: Any, budget: float = 0.01) -> None:
+        self.model = model
+        self.cadence = Cadence(budget, min_interval=0.05)
+
+    def check_batch(self, logs: Mapping[str, Any], epoch: int, batch: int) -> None:
+        """Raise :class:`Diverged` if a logged value or (when due) a weight is NaN/Inf."""
+        bad = non_finite_logs(logs)
+        if bad is not None:
+            raise Diverged(f"{bad} became {_what(logs[bad])} at epoch {epoch + 1}, batch "
+                           f"{batch + 1}: the training diverged (try a smaller learning "
+                           "rate, and check the data for extreme values)")
+        if self.cadence.due():
+            started = time.perf_counter()
+            layer = non_finite_layer(self.model)
+            self.cadence.done(started)
+            if layer is not None:
+                raise Diverged(self._weights_message(layer, epoch, batch))
+
+    def check_weights(self, epoch: int, batch: int | None = None) -> None:
+        """Check every weight now (at an epoch end)."""
+        layer = non_finite_layer(self.model)
+        if layer is not None:
+            raise Diverged(self._weights_message(layer, epoch, batch))
+
+    @staticmethod
+    def _weights_message(layer: str, epoch: int, batch: int | None) -> str:
+        at = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
+        return (f"the weights of layer '{layer}' became NaN or Inf at {at}: the training "
+                "diverged (check the data for NaN/Inf values, or lower the learning rate)")
+
+
+def _what(value: Any) -> str:
+    return "NaN" if isinstance(value, float) and math.isnan(value) else "Inf"

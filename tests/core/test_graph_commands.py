@@ -1,0 +1,186 @@
+"""Graph model and edit commands: every edit undoes exactly, events mirror every change."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnstudio.core.catalog import ParamError
+from nnstudio.core.graph import Edge, Graph, GraphError
+from nnstudio.core.graph.builder import GraphBuilder
+from nnstudio.core.graph.commands import (
+    AddNode,
+    Connect,
+    Disconnect,
+    History,
+    InsertOnEdge,
+    MoveNodes,
+    Paste,
+    RemoveNodes,
+    Rename,
+    SetOutput,
+    SetParam,
+    UndeclareOutput,
+    copy_fragment,
+)
+
+
+def _chain():
+    b = GraphBuilder()
+    x = b.add("Input", shape=(8,))
+    d1 = b.add("Dense", x, units=16)
+    d2 = b.add("Dense", d1, units=4)
+    b.output(d2, "mse")
+    return b.graph, x, d1, d2
+
+
+def _snapshot(g: Graph):
+    return g.to_json()
+
+
+def test_add_connect_and_undo_restore_exactly() -> None:
+    g = Graph()
+    h = History()
+    events: list[str] = []
+    g.subscribe(lambda ev, payload: events.append(ev))
+    empty = _snapshot(g)
+    a = h.push(AddNode(g, "Input", (0, 0), params={"shape": [3]}))
+    b = h.push(AddNode(g, "Dense", (200, 0)))
+    h.push(Connect(g, a.node.id, b.node.id))
+    assert g.nodes[a.node.id].params["shape"] == (3,)
+    assert g.edges == [Edge(a.node.id, b.node.id, "in")]
+    full = _snapshot(g)
+    while h.undo():
+        pass
+    assert _snapshot(g) == empty
+    while h.redo():
+        pass
+    assert _snapshot(g) == full
+    assert events.count("node_added") == 4 and events.count("edge_added") == 2
+
+
+def test_remove_node_takes_edges_and_output_and_undoes_in_one_step() -> None:
+    g, x, d1, d2 = _chain()
+    before = _snapshot(g)
+    h = History()
+    h.push(RemoveNodes(g, [d1, d2]))
+    assert set(g.nodes) == {x} and not g.edges and not g.outputs
+    assert h.undo()
+    assert _snapshot(g) == before
+
+
+def test_refused_connections_say_why() -> None:
+    g, x, d1, d2 = _chain()
+    h = History()
+    m1 = h.push(AddNode(g, "Add")).node.id
+    m2 = h.push(AddNode(g, "Add")).node.id
+    h.push(Connect(g, d2, m1))
+    h.push(Connect(g, m1, m2))
+    with pytest.raises(GraphError, match="cycle"):
+        Connect(g, m2, m1)
+    with pytest.raises(GraphError, match="itself"):
+        Connect(g, d1, d1)
+    with pytest.raises(GraphError, match="already connected"):
+        Connect(g, x, d2, "in")
+    with pytest.raises(GraphError, match="no input port"):
+        Connect(g, x, d2, "query")
+
+
+def test_merge_input_order_is_kept_through_disconnect_undo() -> None:
+    b = GraphBuilder()
+    x = b.add("Input", shape=(4,))
+    p = b.add("Dense", x, units=4)
+    q = b.add("Dense", x, units=4)
+    s = b.add("Subtract", [p, q])
+    g = b.graph
+    order = [e.src for e in g.in_edges(s)]
+    h = History()
+    h.push(Disconnect(g, g.in_edges(s)[0]))
+    h.undo()
+    assert [e.src for e in g.in_edges(s)] == order
+    with pytest.raises(GraphError, match="at most 2"):
+        Connect(g, x, s)
+
+
+def test_set_param_validates_and_merges_consecutive_edits() -> None:
+    g, x, d1, _ = _chain()
+    h = History()
+    with pytest.raises(ParamError, match="at least 1"):
+        SetParam(g, d1, "units", 0)
+    with pytest.raises(KeyError):
+        SetParam(g, d1, "nope", 1)
+    h.push(SetParam(g, d1, "units", 20))
+    h.push(SetParam(g, d1, "units", 32))
+    assert len(h) == 1 and g.nodes[d1].params["units"] == 32
+    h.undo()
+    assert g.nodes[d1].params["units"] == 16
+
+
+def test_rename_refuses_duplicates_and_bad_names() -> None:
+    g, x, d1, d2 = _chain()
+    with pytest.raises(GraphError, match="already exists"):
+        Rename(g, d1, g.nodes[d2].name)
+    with pytest.raises(GraphError, match="not a valid layer name"):
+        Rename(g, d1, "has space")
+    h = History()
+    h.push(Rename(g, d1, "encoder"))
+    assert g.nodes[d1].name == "encoder"
+    h.undo()
+    assert g.nodes[d1].name != "encoder"
+
+
+def test_move_merges_and_undoes() -> None:
+    g, x, *_ = _chain()
+    start = g.nodes[x].pos
+    h = History()
+    h.push(MoveNodes(g, {x: (10, 10)}))
+    h.push(MoveNodes(g, {x: (20, 30)}))
+    assert len(h) == 1 and g.nodes[x].pos == (20.0, 30.0)
+    h.undo()
+    assert g.nodes[x].pos == start
+
+
+def test_insert_on_edge_is_one_step() -> None:
+    g, x, d1, d2 = _chain()
+    before = _snapshot(g)
+    edge = g.in_edges(d2)[0]
+    h = History()
+    cmd = h.push(InsertOnEdge(g, edge, "Dropout", (100, 0)))
+    new = cmd.node_id
+    assert g.in_edges(new)[0].src == d1 and g.in_edges(d2)[0].src == new
+    h.undo()
+    assert _snapshot(g) == before
+
+
+def test_copy_paste_gets_fresh_ids_and_names() -> None:
+    g, x, d1, d2 = _chain()
+    frag = copy_fragment(g, [d1, d2])
+    other = Graph()
+    h = History()
+    cmd = h.push(Paste(other, frag))
+    assert len(other.nodes) == 2 and len(other.edges) == 1
+    cmd2 = h.push(Paste(g, frag))
+    names = [n.name for n in g.nodes.values()]
+    assert len(names) == len(set(names)) == 5
+    assert set(cmd2.node_ids).isdisjoint({x, d1, d2})
+    h.undo()
+    assert len(g.nodes) == 3
+
+
+def test_outputs_declare_and_undeclare() -> None:
+    g, x, d1, d2 = _chain()
+    h = History()
+    h.push(SetOutput(g, d1, "mse", 0.5, ["mae"]))
+    assert [o.node for o in g.outputs] == [d2, d1]
+    h.push(UndeclareOutput(g, d2))
+    assert [o.node for o in g.outputs] == [d1]
+    h.undo()
+    h.undo()
+    assert [o.node for o in g.outputs] == [d2]
+
+
+def test_topological_order_is_deterministic_and_detects_cycles() -> None:
+    g, x, d1, d2 = _chain()
+    assert g.topological_order() == [x, d1, d2]
+    g.edges.append(Edge(d2, d1, "in"))
+    with pytest.raises(GraphError, match="cycle"):
+        g.topological_order()
