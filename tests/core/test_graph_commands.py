@@ -156,7 +156,7 @@ def test_copy_paste_gets_fresh_ids_and_names() -> None:
     frag = copy_fragment(g, [d1, d2])
     other = Graph()
     h = History()
-    cmd = h.push(Paste(other, frag))
+    h.push(Paste(other, frag))
     assert len(other.nodes) == 2 and len(other.edges) == 1
     cmd2 = h.push(Paste(g, frag))
     names = [n.name for n in g.nodes.values()]
