@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
 from nnstudio.core.data import csv_source, image_folder, numpy_source
@@ -199,7 +197,3 @@ def _load_numpy(loaded: LoadedSource, log: ProblemLog, state: TaskState, budget:
     assert arrays.y is not None
     _fill_targets(report, arrays.task, arrays.y, arrays.class_names, arrays.num_outputs)
 
-
-def summary_details(report: Report) -> dict[str, Any]:
-    """The summary fields the command line prints with ``--json``."""
-    return report.to_json()

@@ -37,20 +37,10 @@ class NodeShape:
 
 @dataclass
 class ShapeResult:
-    """Per-node results, the issues they raise, and the totals of the model."""
+    """Per-node results and the issues they raise."""
 
     nodes: dict[str, NodeShape] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
-
-    @property
-    def total_params(self) -> int:
-        """Parameters of every node whose shape is known."""
-        return sum(r.params for r in self.nodes.values())
-
-    @property
-    def trainable_params(self) -> int:
-        """Trainable parameters of every node whose shape is known."""
-        return sum(r.trainable for r in self.nodes.values())
 
 
 def format_shape(shape: Shape | None) -> str:
