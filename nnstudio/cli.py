@@ -60,8 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         parser = build_parser()
-        if not args_list or (args_list[0] not in _command_names(parser)
-                             and not args_list[0].startswith("-")):
+        if not args_list or _is_project_path(args_list[0], _command_names(parser)):
             return _run_gui(args_list)
         args = parser.parse_args(args_list)
         if getattr(args, "func", None) is None:
@@ -76,6 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnstudio: interrupted", file=sys.stderr)
         return 130
+
+
+def _is_project_path(arg: str, commands: set[str]) -> bool:
+    """``nnstudio FILE`` opens FILE in the app; anything else is parsed as a command."""
+    if arg in commands or arg.startswith("-"):
+        return False
+    return arg.endswith(".nnstudio") or os.path.exists(arg)
 
 
 def _run_gui(args: list[str]) -> int:

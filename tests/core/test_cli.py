@@ -77,3 +77,14 @@ def test_info_lists_layers(capsys) -> None:
     assert main(["info", "--layers", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {"Dense", "LSTM", "MultiHeadAttention"} <= {d["key"] for d in data["layers"]}
+
+
+def test_no_arguments_or_a_project_path_open_the_app(monkeypatch) -> None:
+    import nnstudio.cli as cli
+
+    opened: list[list[str]] = []
+    monkeypatch.setattr(cli, "_run_gui", lambda args: opened.append(args) or 0)
+    assert main([]) == 0
+    assert main(["my.nnstudio"]) == 0
+    assert main(["frobnicate"]) == 2  # an unknown word is an unknown command, not a file
+    assert opened == [[], ["my.nnstudio"]]
