@@ -171,7 +171,7 @@ class DataConfig:
             if f.name == "extra":
                 continue
             value = getattr(self, f.name)
-            if isinstance(value, tuple) or isinstance(value, list):
+            if isinstance(value, tuple | list):
                 value = list(value)
             elif isinstance(value, dict):
                 value = dict(value)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,6 +19,7 @@ SAMPLE_RECORDS = 200
 # byte-oriented encodings where b"\n" and ASCII delimiters are single bytes
 ASCII_COMPATIBLE = {"ascii", "utf-8", "utf-8-sig", "latin-1", "iso8859-1", "cp1252"}
 
+_NON_SPACE = re.compile(rb"\S")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -31,14 +32,17 @@ _BOMS = (
 
 def delimiter_name(delimiter: str) -> str:
     name = _DELIMITER_NAMES.get(delimiter)
-    return f'"{delimiter}" ({name})' if name and delimiter != "\t" else (
-        "tab" if delimiter == "\t" else f'"{delimiter}"'
+    return (
+        f'"{delimiter}" ({name})'
+        if name and delimiter != "\t"
+        else ("tab" if delimiter == "\t" else f'"{delimiter}"')
     )
 
 
 @dataclass
 class TextFile:
-    """A text file's bytes, its encoding (a Python codec name) and its sha256."""
+    """A text file's bytes, its encoding (a Python codec name) and its sha256
+    (filled in by the reader, which hashes beside the parsing)."""
 
     path: str
     data: bytes
@@ -109,8 +113,8 @@ def read_text_file(
     except OSError as exc:
         log.error(loc, f"cannot read the file: {exc.strerror or exc}")
         return None
-    digest = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    digest = ""  # computed by the caller, beside the parsing
+    if not _NON_SPACE.search(data):
         log.error(loc, "the file is empty")
         return None
 
@@ -166,7 +170,7 @@ def read_text_file(
                 f'"{_line_text(data, bad, enc)}" here. Choose the encoding if that looks wrong',
             )
             return TextFile(path, data, enc, digest, text)
-        raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+        raise AssertionError("latin-1 decodes any bytes") from None  # pragma: no cover
     if "\x00" in text:
         return _utf16_without_bom(path, data, digest, log, where)
     return TextFile(path, data, "utf-8", digest, text)
@@ -290,12 +294,13 @@ def detect_dialect(
     first = rows[0]
     if header is None:
         header = _looks_like_header(rows)
-    n_fields = len(first)
+    n_fields = len(first) if header else Counter(len(r) for r in rows).most_common(1)[0][0]
     return Dialect(delimiter, header, [f.strip() for f in first] if header else [], n_fields)
 
 
 def _looks_like_header(rows: list[list[str]]) -> bool:
-    """Line 1 is data only if it is numeric where the later lines are numeric."""
+    """Line 1 is data only when it is numeric wherever the later lines mostly are;
+    a file of text columns is taken to have a header."""
     if len(rows) < 2:
         return True
     first, rest = rows[0], rows[1:]
@@ -304,18 +309,11 @@ def _looks_like_header(rows: list[list[str]]) -> bool:
         values = [r[j] for r in rest if j < len(r) and r[j].strip()]
         if not values:
             continue
-        share = sum(is_number(v) for v in values) / len(values)
-        if share >= 0.8:
+        if sum(is_number(v) for v in values) > 0.5 * len(values):
             numeric_cols += 1
             if not is_number(cell):
                 return True
-    if numeric_cols == 0:
-        # all text: a header if its cells never occur again in their column
-        for j, cell in enumerate(first):
-            if any(j < len(r) and r[j] == cell for r in rest):
-                return False
-        return True
-    return False
+    return numeric_cols == 0
 
 
 def column_names(header_fields: list[str], n_fields: int, header: bool) -> list[str]:

@@ -6,9 +6,12 @@ on: short or long rows, a text cell in a numeric column, empty cells, ``inf``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +32,7 @@ from nnstudio.core.data.report import ProblemLog
 
 NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_DECIMAL_NUMBER = re.compile(r"^[-+]?\d+(,\d+)?([eE][-+]?\d+)?$")
 MAX_ONEHOT = 100
 
 
@@ -44,9 +48,7 @@ class Column:
     inf: np.ndarray
 
     def take(self, rows: np.ndarray) -> Column:
-        return Column(
-            self.name, self.kind, self.values[rows], self.missing[rows], self.inf[rows]
-        )
+        return Column(self.name, self.kind, self.values[rows], self.missing[rows], self.inf[rows])
 
 
 @dataclass
@@ -60,22 +62,45 @@ class CsvTable:
     dialect: Dialect
     column_names: list[str]
     rows_read: int
-    lines: np.ndarray | None
     features: list[Column]
     targets: list[Column]
     nan_count: int = 0
     inf_count: int = 0
     summaries: list[dict[str, Any]] = field(default_factory=list)
+    blocked: bool = False  # the missing-value policy found blocking cells
+    _lines: np.ndarray | None = None
+    _line_finder: Callable[[], np.ndarray | None] | None = None
+    _kept: np.ndarray | None = None
 
     @property
     def n_rows(self) -> int:
         return len(self.targets[0].values) if self.targets else 0
 
-    def loc(self, row: int) -> str:
-        if self.lines is not None:
-            text = f"line {int(self.lines[row])}"
+    @property
+    def lines(self) -> np.ndarray | None:
+        """The file line of each kept row (counted on first use: clean files never pay)."""
+        if self._lines is None and self._line_finder is not None:
+            finder, self._line_finder = self._line_finder, None
+            found = finder()
+            if found is not None and len(found) == self.rows_read:
+                self._lines = found if self._kept is None else found[self._kept]
+        return self._lines
+
+    def keep_rows(self, keep: np.ndarray) -> None:
+        """Keep only rows ``keep`` (indices into the current rows)."""
+        self.features = [c.take(keep) for c in self.features]
+        self.targets = [c.take(keep) for c in self.targets]
+        if self._lines is not None:
+            self._lines = self._lines[keep]
         else:
-            text = f"data row {row + 1}"
+            self._kept = keep if self._kept is None else self._kept[keep]
+
+    def release(self) -> None:
+        """Drop the file's bytes kept for locating lines later."""
+        self._line_finder = None
+
+    def loc(self, row: int) -> str:
+        text = f"line {int(self.lines[row])}" if self.lines is not None else f"data row {row + 1}"
         return f"{self.where}, {text}" if self.where else text
 
 
@@ -121,27 +146,59 @@ def read_csv_table(
     dialect = detect_dialect(tf.sample(), delimiter, header, path, log, where)
     if dialect is None:
         return None
-    structure = check_structure(tf, dialect, log, where)
-    if structure is None:
-        return None
-    state.report(2, steps)
-    names = column_names(dialect.header_fields, structure.n_fields, dialect.header)
+    names = column_names(dialect.header_fields, dialect.n_fields, dialect.header)
     if dialect.header:
         _check_header(dialect.header_fields, names, log, where)
-
     targets, features = _choose_columns(names, config, log, where, like)
     if targets is None or features is None:
         return None
     forced = dict(config.column_types)
     if like is not None:
         forced.update({c.name: c.kind for c in like.features + like.targets})
-    df = _read_frame(tf, dialect, names, forced, features + targets, config, log, where)
-    if df is None:
+    state.report(2, steps)
+    # the hash and a delimiter count run beside pandas (hashlib, numpy and the
+    # pandas tokenizer release the GIL); every row's field count is checked
+    # only when the cheap check cannot vouch for the file
+    frame_log = ProblemLog()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnstudio-csv") as pool:
+        job = pool.submit(_hash_and_count, tf, dialect)
+        df = _read_frame(tf, dialect, names, forced, features + targets, config, frame_log, where)
+        delimiters = job.result()
+    expected = (len(names) - 1) * ((len(df) if df is not None else 0) + int(dialect.header))
+    clean = (
+        df is not None
+        and delimiters is not None
+        and delimiters == expected
+        and not df.isna().to_numpy().any()
+    )
+    lines: np.ndarray | None = None
+    finder: Callable[[], np.ndarray | None] | None = None
+    if clean:
+        finder = _line_finder(tf, dialect, where)
+    else:
+        structure = check_structure(tf, dialect, log, where)
+        if structure is None:
+            return None
+        if structure.n_fields != len(names):
+            log.error(
+                where or "file",
+                f"most rows have {structure.n_fields} values but the first lines have {len(names)}",
+            )
+            return None
+        if df is None:
+            _merge(frame_log, log)
+            return None
+        lines = structure.lines
+        if len(df) != len(lines):  # pandas and the line count disagree: use row numbers
+            lines = None
+    assert df is not None
+    if len(df) == 0:
+        log.error(
+            where or "file",
+            "the file has a header line but no data rows" if dialect.header else "no rows",
+        )
         return None
     state.report(3, steps)
-    lines: np.ndarray | None = structure.lines
-    if len(df) != len(lines):  # pandas and the line count disagree: fall back to row numbers
-        lines = None
     table = CsvTable(
         path=path,
         where=where,
@@ -150,9 +207,10 @@ def read_csv_table(
         dialect=dialect,
         column_names=names,
         rows_read=len(df),
-        lines=lines,
         features=[],
         targets=[],
+        _lines=lines,
+        _line_finder=finder,
     )
     cols: dict[str, Column] = {}
     for name in features + targets:
@@ -169,12 +227,35 @@ def read_csv_table(
     state.report(4, steps)
     _apply_missing_policy(table, config, log)
     if log.has_errors:
-        return None
+        table.blocked = True
+        return table
     if table.n_rows == 0:
         log.error(where or "file", "no rows are left to train on")
         return None
     state.report(5, steps)
     return table
+
+
+def _hash_and_count(tf: Any, dialect: Dialect) -> int | None:
+    """Hash the bytes; count the delimiters when no quote can hide one."""
+    tf.sha256 = hashlib.sha256(tf.data).hexdigest()
+    if not tf.ascii_compatible or b'"' in tf.data or b"\n" not in tf.data:
+        return None
+    buf = np.frombuffer(tf.data, np.uint8)
+    return int(np.count_nonzero(buf == ord(dialect.delimiter)))
+
+
+def _line_finder(tf: Any, dialect: Dialect, where: str) -> Callable[[], np.ndarray | None]:
+    def find() -> np.ndarray | None:
+        structure = check_structure(tf, dialect, ProblemLog(), where)
+        return None if structure is None else structure.lines
+
+    return find
+
+
+def _merge(source: ProblemLog, log: ProblemLog) -> None:
+    for p in source.problems():
+        log.add(p.severity, p.location, p.message)
 
 
 def _check_header(raw: list[str], names: list[str], log: ProblemLog, where: str) -> None:
@@ -258,7 +339,6 @@ def _read_frame(
                 sep=dialect.delimiter,
                 header=0 if dialect.header else None,
                 names=names,
-                usecols=used,
                 encoding=tf.encoding,
                 keep_default_na=False,
                 na_values=[""] + list(config.na_values),
@@ -268,8 +348,10 @@ def _read_frame(
             )
     except (ValueError, UnicodeError, MemoryError, OSError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        log.error(where or "file", f"cannot read the file as {delimiter_name(dialect.delimiter)}"
-                  f"-separated text: {msg}")
+        log.error(
+            where or "file",
+            f"cannot read the file as {delimiter_name(dialect.delimiter)}-separated text: {msg}",
+        )
         return None
 
 
@@ -282,16 +364,26 @@ def _parse_column(
     if forced == "categorical":
         return _categorical(series, name)
     if pd.api.types.is_bool_dtype(series.dtype):
-        values = series.to_numpy(dtype=np.float64)
+        values = np.array(series.to_numpy(dtype=np.float64))
         return Column(name, "numeric", values, np.zeros(n, bool), np.zeros(n, bool))
     if pd.api.types.is_numeric_dtype(series.dtype):
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return Column(name, "numeric", values, np.isnan(values), np.isinf(values))
     # text: a numeric column with a few bad cells, or a categorical column
     missing = series.isna().to_numpy()
-    numbers = np.asarray(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
+    if forced != "numeric" and not _may_be_numeric(series, missing):
+        return _categorical(series, name)
+    numbers = np.array(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
     parsed = ~np.isnan(numbers)
     text = series.to_numpy(dtype=object, na_value=None)
+    if forced != "categorical" and not (parsed | missing).all():
+        comma = _decimal_comma_numbers(text, missing)
+        if comma is not None:
+            log.info(
+                f'column "{name}"',
+                f'uses decimal commas ("{text[np.flatnonzero(~missing)[0]]}"): read as numbers',
+            )
+            return Column(name, "numeric", comma, np.isnan(comma), np.isinf(comma))
     nan_word = np.zeros(n, bool)
     for i in np.flatnonzero(~parsed & ~missing):
         nan_word[i] = str(text[i]).strip().lower() in NAN_WORDS
@@ -305,9 +397,11 @@ def _parse_column(
     examples: list[str] = []
     for i in bad:
         cell = str(text[i])
-        hint = ' (a decimal comma? write "." for the decimal point)' if _DECIMAL_COMMA.match(
-            cell
-        ) else ""
+        hint = (
+            ' (a decimal comma? write "." for the decimal point)'
+            if _DECIMAL_COMMA.match(cell)
+            else ""
+        )
         log.error(
             table.loc(int(i)),
             f'column "{name}" has "{cell}" in a numeric column{hint}',
@@ -329,16 +423,47 @@ def _parse_column(
     return Column(name, "numeric", values, np.isnan(values), np.isinf(values))
 
 
-def _categorical(series: Any, name: str) -> Column:
-    values = series.astype(object).where(series.notna(), None).to_numpy(dtype=object)
-    missing = np.fromiter((v is None for v in values), bool, len(values))
+def _may_be_numeric(series: Any, missing: np.ndarray, sample: int = 200) -> bool:
+    """False when none of the first filled cells reads as a number (or a decimal
+    comma number): then the column is text and the full numeric parse is skipped."""
+    import pandas as pd
+
+    head = series[~missing][:sample]
+    if len(head) == 0:
+        return True
+    if pd.to_numeric(head, errors="coerce").notna().any():
+        return True
+    return any(_DECIMAL_NUMBER.match(str(v).strip()) for v in head.tolist())
+
+
+def _decimal_comma_numbers(text: np.ndarray, missing: np.ndarray) -> np.ndarray | None:
+    """Numbers written with a decimal comma (``1,5``), when every cell is one."""
+    out = np.full(len(text), np.nan)
+    seen_comma = False
     for i in np.flatnonzero(~missing):
-        v = values[i]
-        if not isinstance(v, str):
-            v = str(v)
-        values[i] = v.strip()
+        cell = str(text[i]).strip()
+        if not _DECIMAL_NUMBER.match(cell):
+            return None
+        seen_comma = seen_comma or "," in cell
+        out[i] = float(cell.replace(",", "."))
+    return out if seen_comma else None
+
+
+def _categorical(series: Any, name: str) -> Column:
+    text = series.astype(object).where(series.notna(), None)
+    filled = text.notna()
+    text[filled] = text[filled].astype(str).str.strip()
+    values = text.to_numpy(dtype=object)
+    missing = ~filled.to_numpy()
     n = len(values)
     return Column(name, "categorical", values, missing, np.zeros(n, bool))
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Distinct values (hash-based, fast; order unspecified)."""
+    import pandas as pd
+
+    return pd.unique(values)
 
 
 def _summaries(
@@ -361,7 +486,7 @@ def _summaries(
                         min=float(vals.min()), max=float(vals.max()), mean=float(vals.mean())
                     )
             else:
-                entry["distinct"] = len(set(col.values[ok].tolist()))
+                entry["distinct"] = len(_distinct(col.values[ok]))
         out.append(entry)
     return out
 
@@ -381,8 +506,8 @@ def _apply_missing_policy(table: CsvTable, config: DataConfig, log: ProblemLog) 
             for i in np.flatnonzero(c.missing):
                 log.error(
                     table.loc(int(i)),
-                    f'column "{c.name}" has no value (choose a missing-value policy: '
-                    "drop the rows or fill them)",
+                    f'column "{c.name}" has no value (empty or NaN); choose a missing-value '
+                    "policy to drop these rows or fill them",
                     group=f"missing:{c.name}",
                 )
             for i in np.flatnonzero(c.inf):
@@ -413,6 +538,8 @@ def _apply_missing_policy(table: CsvTable, config: DataConfig, log: ProblemLog) 
                 uniq, counts = np.unique(c.values[good].astype(str), return_counts=True)
                 fill_value = str(uniq[int(np.argmax(counts))])
                 shown = f'its most common value, "{fill_value}"'
+            if not c.values.flags.writeable:
+                c.values = c.values.copy()
             c.values[holes] = fill_value
             c.missing[holes] = False
             c.inf[holes] = False
@@ -428,11 +555,7 @@ def _apply_missing_policy(table: CsvTable, config: DataConfig, log: ProblemLog) 
             f"dropped {len(rows)} row(s) with a missing or infinite value"
             + (" in a target column" if policy == "fill" else ""),
         )
-        keep = np.flatnonzero(~drop)
-        table.features = [c.take(keep) for c in table.features]
-        table.targets = [c.take(keep) for c in table.targets]
-        if table.lines is not None:
-            table.lines = table.lines[keep]
+        table.keep_rows(np.flatnonzero(~drop))
 
 
 def _rows_location(table: CsvTable, rows: np.ndarray) -> str:
@@ -475,9 +598,11 @@ def interpret_targets(
         if task == "regression":
             log.error(f'column "{col.name}"', "holds text: it cannot be a regression target")
             return None
-        class_names = sorted(set(col.values.tolist()))
-        index = {name: i for i, name in enumerate(class_names)}
-        y = np.fromiter((index[v] for v in col.values), np.int32, len(col.values))
+        import pandas as pd
+
+        codes, uniques = pd.factorize(col.values, sort=True)
+        class_names = [str(v) for v in uniques]
+        y = codes.astype(np.int32)
         return Targets("classification", y, names, class_names, list(class_names))
     values = col.values
     distinct = np.unique(values)
@@ -502,9 +627,7 @@ def interpret_targets(
         return None
     class_names = [format_label(v) for v in distinct]
     y = np.searchsorted(distinct, values).astype(np.int32)
-    return Targets(
-        "classification", y, names, class_names, [float(v) for v in distinct.tolist()]
-    )
+    return Targets("classification", y, names, class_names, [float(v) for v in distinct.tolist()])
 
 
 def _targets_like(table: CsvTable, like: Targets, log: ProblemLog) -> Targets | None:
@@ -589,7 +712,7 @@ def check_features(table: CsvTable, config: DataConfig, log: ProblemLog) -> list
                     "nothing",
                 )
         else:
-            distinct = len(set(c.values.tolist()))
+            distinct = len(_distinct(c.values))
             if distinct == 1:
                 constant.append(c.name)
                 log.warning(
@@ -629,7 +752,7 @@ def fit_features(
         else:
             vocab: set[str] = set()
             for t in tables:
-                vocab.update(t.features[j].values.tolist())
+                vocab.update(_distinct(t.features[j].values).tolist())
             specs.append(
                 FeatureSpec(c.name, "categorical", vocabulary=sorted(vocab), encoding=encoding)
             )
@@ -647,8 +770,9 @@ def encode_features(table: CsvTable, specs: list[FeatureSpec]) -> np.ndarray:
             x[:, k] = (c.values - spec.mean) / spec.std
             k += 1
             continue
-        index = {v: i for i, v in enumerate(spec.vocabulary or [])}
-        codes = np.fromiter((index[v] for v in c.values), np.int64, n)
+        import pandas as pd
+
+        codes = pd.Categorical(c.values, categories=spec.vocabulary).codes.astype(np.int64)
         if spec.encoding == "onehot":
             block = x[:, k : k + spec.width]
             block[:] = 0.0
@@ -664,7 +788,7 @@ def feature_width(table: CsvTable, config: DataConfig) -> int:
     width = 0
     for c in table.features:
         if c.kind == "categorical" and config.categorical_encoding == "onehot":
-            width += len(set(c.values.tolist()))
+            width += len(_distinct(c.values))
         else:
             width += 1
     return width

@@ -134,7 +134,7 @@ def check_structure(
             )
             log.error(
                 _loc(where, header_line),
-                f"every row has {n} values but {what}{hint}",
+                f"the header names {expected} columns but every row has {n} values{hint}",
             )
             return None
         for i in bad:

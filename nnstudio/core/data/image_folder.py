@@ -132,8 +132,10 @@ def scan_image_folder(
     listing (names, sizes, mtimes), so a second scan of an unchanged folder is free."""
     prefix = f"{where}/" if where else ""
     if not os.path.isdir(root):
-        log.error(where or root, "the folder does not exist" if not os.path.exists(root)
-                  else "not a folder")
+        log.error(
+            where or root,
+            "the folder does not exist" if not os.path.exists(root) else "not a folder",
+        )
         return None
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
@@ -188,9 +190,7 @@ def scan_image_folder(
         if ext in IMAGE_EXTENSIONS:
             candidates.append((rel, index[parts[0]]))
         elif ext in OTHER_IMAGE_EXTENSIONS:
-            skipped.append(
-                (rel, f"{ext} images are not supported: save them as PNG or JPEG")
-            )
+            skipped.append((rel, f"{ext} images are not supported: save them as PNG or JPEG"))
         else:
             skipped.append((rel, f"not an image file ({ext or 'no extension'})"))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+
 import numpy as np
 
 from nnstudio.core.data import csv_source, image_folder, numpy_source
@@ -42,9 +43,7 @@ def inspect_source(
     return load_source(config, as_state(progress, cancelled)).report
 
 
-def load_source(
-    config: DataConfig, state: TaskState, budget: int | None = None
-) -> LoadedSource:
+def load_source(config: DataConfig, state: TaskState, budget: int | None = None) -> LoadedSource:
     """The work behind :func:`inspect_source`, keeping what was read for
     :func:`prepare`."""
     log = ProblemLog()
@@ -93,13 +92,7 @@ def _load_csv(loaded: LoadedSource, log: ProblemLog, state: TaskState, hashes: d
     if table is None:
         return
     hashes[config.path] = "sha256:" + table.sha256
-    targets = csv_source.interpret_targets(table, config, log)
-    constant = csv_source.check_features(table, config, log)
-    loaded.table, loaded.targets = table, targets
-    report.samples = table.n_rows
-    report.feature_shape = (csv_source.feature_width(table, config),)
     report.nan_count, report.inf_count = table.nan_count, table.inf_count
-    report.constant_columns = constant
     report.columns = table.summaries
     report.details = {
         "encoding": table.encoding,
@@ -110,17 +103,28 @@ def _load_csv(loaded: LoadedSource, log: ProblemLog, state: TaskState, hashes: d
         "target_columns": [c.name for c in table.targets],
         "rows_read": table.rows_read,
     }
+    if table.blocked:
+        return
+    targets = csv_source.interpret_targets(table, config, log)
+    report.constant_columns = csv_source.check_features(table, config, log)
+    loaded.table, loaded.targets = table, targets
+    report.samples = table.n_rows
+    report.feature_shape = (csv_source.feature_width(table, config),)
     if targets is None:
         return
     if config.validation_path:
         val = csv_source.read_csv_table(config.validation_path, config, log, state, like=table)
-        if val is not None:
+        if val is not None and not val.blocked:
             hashes[config.validation_path] = "sha256:" + val.sha256
             val_targets = csv_source.interpret_targets(val, config, log, like=targets)
             loaded.val_table, loaded.val_targets = val, val_targets
             report.details["validation_samples"] = val.n_rows
-    _fill_targets(report, targets.task, targets.y, targets.class_names, targets.num_outputs)
+    raw = np.stack([c.values for c in table.targets], axis=1)
+    _fill_targets(report, targets.task, targets.y, targets.class_names, targets.num_outputs, raw)
     csv_source.check_targets(targets, log)
+    for t in (table, loaded.val_table):
+        if t is not None:
+            t.release()
 
 
 def _fill_targets(
@@ -129,7 +133,10 @@ def _fill_targets(
     y: np.ndarray,
     class_names: list[str] | None,
     num_outputs: int,
+    raw: np.ndarray | None = None,
 ) -> None:
+    """``raw`` holds the targets as read (float64 where the file had more
+    precision than the float32 used for training), for the range shown."""
     report.task = task
     report.num_outputs = num_outputs
     if task == "classification":
@@ -137,7 +144,8 @@ def _fill_targets(
         counts = np.bincount(y, minlength=len(class_names)).tolist()
         report.classes = list(zip(class_names, counts, strict=True))
     elif len(y):
-        report.target_range = (float(np.min(y)), float(np.max(y)))
+        values = raw if raw is not None and raw.dtype.kind in "biuf" else y
+        report.target_range = (float(np.min(values)), float(np.max(values)))
 
 
 # -- images -------------------------------------------------------------------
@@ -170,9 +178,20 @@ def _load_images(loaded: LoadedSource, log: ProblemLog, state: TaskState, hashes
         "skipped": len(scan.skipped),
         "sizes": {f"{h}x{w}": n for (h, w), n in scan.sizes.most_common(10)},
         "modes": dict(scan.modes),
+        "examples": _examples(scan, per_class=6),
     }
     if loaded.val_scan is not None:
         report.details["validation_samples"] = len(loaded.val_scan.files)
+
+
+def _examples(scan: image_folder.ImageScan, per_class: int) -> dict[str, list[str]]:
+    """A few usable files of each class, relative to the folder ("/"-separated)."""
+    out: dict[str, list[str]] = {name: [] for name in scan.class_names}
+    for path, label in zip(scan.files, scan.labels.tolist(), strict=True):
+        chosen = out[scan.class_names[label]]
+        if len(chosen) < per_class:
+            chosen.append(os.path.relpath(path, scan.root).replace(os.sep, "/"))
+    return out
 
 
 # -- NumPy --------------------------------------------------------------------
@@ -183,17 +202,26 @@ def _load_numpy(loaded: LoadedSource, log: ProblemLog, state: TaskState, budget:
     arrays = numpy_source.load_numpy(config, log, state, budget)
     if arrays is None:
         return
+    report.nan_count, report.inf_count = arrays.nan_count, arrays.inf_count
+    report.details = dict(arrays.details or {})
+    if arrays.blocked:
+        return
     loaded.arrays = arrays
     report.samples = arrays.n
     report.feature_shape = arrays.feature_shape
-    report.nan_count, report.inf_count = arrays.nan_count, arrays.inf_count
     report.constant_columns = list(arrays.constant or [])
-    report.details = dict(arrays.details or {})
+    report.details["features_shape"] = [int(d) for d in arrays.x.shape]
+    report.details["targets_shape"] = [int(d) for d in arrays.y_raw.shape]
+    head = np.asarray(arrays.x[:5]).reshape(min(5, len(arrays.x)), -1)[:, :8]
+    report.details["preview_rows"] = [
+        [float(v) if np.isfinite(v) else str(v) for v in row.tolist()] for row in head
+    ]
+    report.details["preview_targets"] = [str(v) for v in np.asarray(arrays.y_raw[:5]).tolist()]
     if config.validation_path:
         val = numpy_source.load_numpy(config, log, state, budget, like=arrays)
-        if val is not None:
+        if val is not None and not val.blocked:
             loaded.val_arrays = val
             report.details["validation_samples"] = val.n
     assert arrays.y is not None
-    _fill_targets(report, arrays.task, arrays.y, arrays.class_names, arrays.num_outputs)
-
+    raw = arrays.y_raw if arrays.rows is None else arrays.y_raw[arrays.rows]
+    _fill_targets(report, arrays.task, arrays.y, arrays.class_names, arrays.num_outputs, raw)

@@ -160,7 +160,9 @@ def npz_infos(path: str) -> dict[str, ArrayInfo]:
                     shape, fortran, dtype = _read_header(fh, member)
                     offset = fh.tell()
                 nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-                info = ArrayInfo(member, tuple(shape), dtype, fortran, nbytes, zi.file_size - offset)
+                info = ArrayInfo(
+                    member, tuple(shape), dtype, fortran, nbytes, zi.file_size - offset
+                )
                 infos[name] = info
     except zipfile.BadZipFile as exc:
         raise DataError(f"the .npz archive is damaged ({exc})", label) from None
@@ -188,6 +190,7 @@ class NumpyArrays:
     inf_count: int = 0
     constant: list[str] | None = None
     details: dict[str, Any] | None = None
+    blocked: bool = False  # the missing-value policy found blocking values
 
     @property
     def n(self) -> int:
@@ -225,9 +228,7 @@ def _resolve_files(
     """(features file, targets file or None, features key, targets key)."""
     path = config.validation_path if validation else config.path
     assert path is not None
-    if path.lower().endswith(".npz") or (
-        os.path.isfile(path) and _safe_kind(path) == "npz"
-    ):
+    if path.lower().endswith(".npz") or (os.path.isfile(path) and _safe_kind(path) == "npz"):
         return path, None, config.features_key, config.targets_key
     targets = config.validation_targets_path if validation else config.targets_path
     if targets is None:
@@ -263,16 +264,21 @@ def load_numpy(
     if files is None:
         return None
     x_path, y_path, x_key, y_key = files
+    listing: dict[str, Any] = {}
     try:
         if y_path is None:
             infos = npz_infos(x_path)
+            listing = {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in infos.items()}
             keys = list(infos)
             fx = _pick(keys, x_key, FEATURE_KEYS)
             fy = _pick(keys, y_key, TARGET_KEYS)
             data_keys = [k for k in keys if k not in CLASS_NAME_KEYS]
-            if (fx is None or fy is None) and x_key is None and y_key is None and len(
-                data_keys
-            ) == 2:
+            if (
+                (fx is None or fy is None)
+                and x_key is None
+                and y_key is None
+                and len(data_keys) == 2
+            ):
                 a, b = data_keys
                 fx, fy = (a, b) if infos[a].nbytes >= infos[b].nbytes else (b, a)
                 log.info(
@@ -282,8 +288,10 @@ def load_numpy(
             if fx is None or fy is None:
                 which = "features" if fx is None else "targets"
                 asked = x_key if fx is None else y_key
-                head = f'there is no array named "{asked}"' if asked else (
-                    f"choose which array holds the {which}"
+                head = (
+                    f'there is no array named "{asked}"'
+                    if asked
+                    else (f"choose which array holds the {which}")
                 )
                 log.error(os.path.basename(x_path), f"{head}; the arrays are: {_describe(infos)}")
                 return None
@@ -362,11 +370,13 @@ def load_numpy(
         "targets": y_info.label,
         "features_dtype": str(x_info.dtype),
         "memory_mapped": mapped,
+        "arrays": listing,
     }
     state.report(1, 3, force=True)
     _missing_values(arrays, config, log, state)
     if log.has_errors:
-        return None
+        arrays.blocked = True
+        return arrays
     state.report(2, 3, force=True)
     if like is not None:
         _targets_like(arrays, like, log)
@@ -427,9 +437,7 @@ def _load_arrays(
         ) from None
 
 
-def _scan_nonfinite(
-    x: np.ndarray, state: TaskState
-) -> tuple[np.ndarray, np.ndarray, int, int]:
+def _scan_nonfinite(x: np.ndarray, state: TaskState) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Per-sample flags (nan, inf) and total counts, read in chunks."""
     n = x.shape[0]
     nan_rows = np.zeros(n, bool)
@@ -581,9 +589,7 @@ def _interpret_targets(
             )
         else:
             task = (
-                "classification"
-                if integral and len(distinct) <= MAX_AUTO_CLASSES
-                else "regression"
+                "classification" if integral and len(distinct) <= MAX_AUTO_CLASSES else "regression"
             )
         if task == "classification" and y.dtype.kind == "f":
             log.info(
@@ -615,9 +621,7 @@ def _interpret_targets(
     else:
         arrays.class_values = [float(v) for v in distinct.tolist()]
         arrays.class_names = [format_label(v) for v in distinct.tolist()]
-        arrays.y = (
-            y.astype(np.int32) if dense else np.searchsorted(distinct, y).astype(np.int32)
-        )
+        arrays.y = y.astype(np.int32) if dense else np.searchsorted(distinct, y).astype(np.int32)
     _check(arrays, log)
 
 
@@ -682,11 +686,14 @@ def _constant_features(arrays: NumpyArrays, log: ProblemLog) -> None:
         return
     rows = arrays.rows if arrays.rows is not None else slice(None)
     block = x[rows]
-    same = np.all(block == block[:1], axis=0)
-    for j in np.flatnonzero(same):
-        arrays.constant.append(f"feature {int(j)}")
+    same = np.flatnonzero(np.all(block == block[:1], axis=0))
+    arrays.constant = [f"feature {int(j)}" for j in same]
+    if len(same):
+        shown = ", ".join(str(int(j)) for j in same[:10])
+        more = f" and {len(same) - 10} more" if len(same) > 10 else ""
         log.warning(
-            f"{arrays.x_info.label}, feature {int(j)}",
-            "has the same value in every sample: it tells the model nothing",
-            group="constant",
+            arrays.x_info.label,
+            f"feature{'s' if len(same) > 1 else ''} {shown}{more} "
+            f"{'have' if len(same) > 1 else 'has'} the same value in every sample: "
+            "no information for the model",
         )

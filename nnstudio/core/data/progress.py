@@ -45,8 +45,6 @@ class TaskState:
             self._progress(int(done), int(total))
 
 
-def as_state(
-    progress: ProgressFn | None = None, cancelled: CancelledFn | None = None
-) -> TaskState:
+def as_state(progress: ProgressFn | None = None, cancelled: CancelledFn | None = None) -> TaskState:
     """Build a :class:`TaskState` from the public callback arguments."""
     return TaskState(progress, cancelled)
