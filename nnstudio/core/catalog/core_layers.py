@@ -49,7 +49,15 @@ SPECS = [
         key="Dropout", display="Dropout", category="Core",
         help=("Randomly sets a fraction of inputs to zero during training, which reduces "
               "over-fitting. It does nothing at inference."),
-        params=(c.rate(), c.seed()), key_params=("rate",),
+        params=(
+            c.rate(), c.seed(),
+            Param("noise_shape", "ints", None,
+                  "Shape of the dropout mask, with 1 where one draw is shared along an axis "
+                  "and empty for the batch (e.g. batch, 1, 1, channels drops whole feature "
+                  "maps); empty: one draw per value.",
+                  min=1, nullable=True, none_items=True),
+        ),
+        key_params=("rate",),
     ),
     LayerSpec(
         key="SpatialDropout1D", display="Spatial Dropout 1D", category="Core",

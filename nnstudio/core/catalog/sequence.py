@@ -10,7 +10,10 @@ from nnstudio.core.catalog.spec import LayerSpec, Param
 
 
 def _call_mha(spec: LayerSpec, layer: Any, inputs: Mapping[str, Any]) -> Any:
-    return layer(inputs["query"], inputs["value"], key=inputs.get("key"))
+    # ``key`` only when connected, so the model config reads like hand-written Keras.
+    if inputs.get("key") is None:
+        return layer(inputs["query"], inputs["value"])
+    return layer(inputs["query"], inputs["value"], key=inputs["key"])
 
 
 def _read_mha(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
