@@ -66,6 +66,9 @@ def current_learning_rate(optimizer: Any) -> float | None:
     import keras
 
     try:
-        return float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        lr = optimizer.learning_rate
+        if isinstance(lr, keras.Variable):
+            return float(lr.numpy())
+        return float(keras.ops.convert_to_numpy(lr))
     except (TypeError, ValueError, AttributeError):
         return None

@@ -54,9 +54,9 @@ def histogram(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
     if v.size == 0:
         return np.zeros(HIST_BINS, np.int64), (0.0, 0.0)
     lo, hi = float(v.min()), float(v.max())
-    if hi <= lo:
-        hi = lo + 1e-6
-    counts, _ = np.histogram(v, bins=HIST_BINS, range=(lo, hi))
+    if hi - lo < max(abs(lo), 1.0) * 1e-6:  # (nearly) constant: a narrow range around it
+        hi = lo + max(abs(lo), 1.0) * 1e-3
+    counts, _ = np.histogram(v.astype(np.float64), bins=HIST_BINS, range=(lo, hi))
     return counts, (lo, hi)
 
 
@@ -90,9 +90,8 @@ def summarize(name: str, out: np.ndarray, relu: bool) -> LayerActivation:
     elif rank == 3:
         heat = a[:MAX_HEAT_SAMPLES, -1, :MAX_HEAT_UNITS].copy()  # the last time step
     elif rank == 4:
-        step_h = max(1, -(-a.shape[1] // MAX_MAP_SIDE))
-        step_w = max(1, -(-a.shape[2] // MAX_MAP_SIDE))
-        maps = a[:MAX_MAP_SAMPLES, ::step_h, ::step_w, :MAX_MAP_CHANNELS].copy()
+        step = max(1, -(-max(a.shape[1], a.shape[2]) // MAX_MAP_SIDE))  # keeps the aspect
+        maps = a[:MAX_MAP_SAMPLES, ::step, ::step, :MAX_MAP_CHANNELS].copy()
     return LayerActivation(name, kind, tuple(a.shape[1:]), mean, std, dead, hist, hist_range,
                            heat, maps)
 
@@ -123,8 +122,8 @@ class ActivationProbe:
             self.layers.append(layer)
             outputs.append(out)
         self._relu = [is_relu_family(layer) for layer in self.layers]
-        self.model = keras.Model(model.inputs, outputs, name="nnstudio_probe") if outputs \
-            else None
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+        self.model = keras.Model(inputs, outputs, name="nnstudio_probe") if outputs else None
 
     @property
     def enabled(self) -> bool:
@@ -171,11 +170,9 @@ class LayerWeights:
 
 def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str, LayerWeights]:
     """Histograms and norms of every layer's trainable weights (``grads``: gradient norms)."""
-    import keras
-
     out: dict[str, LayerWeights] = {}
     for layer in model.layers:
-        arrays = [keras.ops.convert_to_numpy(v).ravel() for v in layer.trainable_weights]
+        arrays = [np.asarray(v.numpy()).ravel() for v in layer.trainable_weights]
         if not arrays:
             continue
         flat = np.concatenate(arrays).astype(np.float32, copy=False)

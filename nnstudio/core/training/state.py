@@ -97,3 +97,20 @@ class RunState:
             while self._pause and not self._stop:
                 self._cond.wait(timeout=0.5)
         return time.monotonic() - start
+
+
+def eta_seconds(done: float, total: float | None, elapsed: float) -> float | None:
+    """Seconds left for ``total`` units of work at the pace so far (``None`` if unknown)."""
+    if not total or done <= 0 or elapsed <= 0:
+        return None
+    return max(0.0, elapsed * (total - done) / done)
+
+
+def format_duration(seconds: float | None) -> str:
+    """``"1:02:03"``, ``"2:03"`` or ``"--:--"`` when unknown."""
+    if seconds is None:
+        return "--:--"
+    s = int(round(seconds))
+    h, rest = divmod(s, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

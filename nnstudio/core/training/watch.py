@@ -60,11 +60,9 @@ def _leaves(name: str, value: Any) -> Iterable[tuple[str, Any]]:
 
 def non_finite_layer(model: Any) -> str | None:
     """The name of the first layer holding a NaN/Inf weight (``None`` if all are finite)."""
-    import keras
-
     for layer in model.layers:
         for v in layer.weights:
-            a = keras.ops.convert_to_numpy(v.value)
+            a = np.asarray(v.numpy())
             if a.dtype.kind == "f" and not np.isfinite(a).all():
                 return layer.name
     return None

@@ -1,0 +1,286 @@
+"""``nnstudio train PROJECT``: train headless with a progress bar, write the run.
+
+Options: ``--data PATH [--target COLUMN]`` attaches a data source for this run and fits the
+Input shape and the output head to it; ``--epochs``, ``--batch-size``, ``--device``
+override the project's training settings; ``--backend`` picks the Keras backend (set before
+Keras loads).  ``--out RUN_DIR`` writes ``model.keras``, ``history.csv`` and
+``metrics.json`` there and leaves the project file alone; without it the run is recorded in
+the project (folder ``<project>.runs/<run id>/``) and the project is saved.
+
+Ctrl-C stops after the current batch and keeps the last complete epoch (exit code 130);
+a second Ctrl-C aborts at once.  A failed or diverged run exits with 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from nnstudio.cli import CliError
+from nnstudio.cli_commands._common import load_project
+
+BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 130
+
+
+def register(subs: argparse._SubParsersAction) -> None:
+    """Add the ``train`` subcommand."""
+    p = subs.add_parser(
+        "train", help="train a project's model headless and write the run",
+        description="Train a project's model with its training settings and write the run: "
+                    "model.keras, history.csv (one row per epoch) and metrics.json. "
+                    "Ctrl-C stops after the current batch and keeps the last complete epoch.")
+    p.add_argument("project", help="a .nnstudio project file")
+    p.add_argument("--data", metavar="PATH",
+                   help="train on this data (CSV, image folder, .npy/.npz) and fit the Input "
+                        "shape and output head to it")
+    p.add_argument("--target", metavar="COLUMN", help="the target column of a CSV --data")
+    p.add_argument("--epochs", type=int, metavar="N", help="number of epochs")
+    p.add_argument("--batch-size", type=int, metavar="N", help="samples per batch")
+    p.add_argument("--out", metavar="RUN_DIR",
+                   help="write the run here instead of recording it in the project")
+    p.add_argument("--device", metavar="cpu|gpu:N", help="train on this device (default: auto)")
+    p.add_argument("--backend", choices=sorted(BACKEND_PACKAGES),
+                   help="Keras backend (default: KERAS_BACKEND or tensorflow)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def select_backend(name: str | None) -> None:
+    """Set ``KERAS_BACKEND`` before Keras is imported; refuse a backend that is missing."""
+    if name is None:
+        return
+    package = BACKEND_PACKAGES[name]
+    if importlib.util.find_spec(package) is None:
+        raise CliError(f"the {name} backend needs the '{package}' package, which is not "
+                       f"installed (pip install {package})")
+    if "keras" in sys.modules:
+        import keras
+
+        current = keras.backend.backend()
+        if current != name:
+            raise CliError(f"Keras is already loaded with the {current} backend in this "
+                           f"process; run `nnstudio train --backend {name}` in a new process")
+    os.environ["KERAS_BACKEND"] = name
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train and write the run; see the module docstring for exit codes."""
+    if args.target and not args.data:
+        raise CliError("--target needs --data")
+    select_backend(args.backend)
+    project = load_project(args.project)
+    from nnstudio.core.training.config import ConfigError, TrainingConfig
+
+    try:
+        config = TrainingConfig.from_json(project.training)
+        overrides = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
+                                       ("device", args.device)) if v is not None}
+        config = config.replace(**overrides)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    data_config = _data_config(project, args)
+    prepared = _prepare_data(data_config, config)
+    if args.data:
+        _fit_graph(project.graph, prepared)
+    return _train(project, config, data_config, prepared, args)
+
+
+def _data_config(project: Any, args: argparse.Namespace) -> Any:
+    from nnstudio.core.data import DataConfig, DataError, config_for_path
+
+    try:
+        if args.data:
+            if not os.path.exists(args.data):
+                raise CliError(f"{args.data}: no such file or folder")
+            options = {"target_columns": [args.target]} if args.target else {}
+            return config_for_path(args.data, **options)
+        if project.data is None:
+            raise CliError(f"{Path(args.project).name} has no data source: pass --data PATH")
+        return DataConfig.from_json(project.data)
+    except DataError as exc:
+        raise CliError(f"data: {exc}") from None
+
+
+def _prepare_data(data_config: Any, config: Any) -> Any:
+    from nnstudio.core.data import DataError, prepare
+
+    try:
+        return prepare(data_config, batch_size=config.batch_size, seed=config.seed)
+    except DataError as exc:
+        raise CliError(f"data: {exc}") from None
+
+
+def _fit_graph(graph: Any, prepared: Any) -> None:
+    """The data panel's one-click fit (Input shape, output head, loss and metrics)."""
+    from nnstudio.core.catalog.spec import ParamError
+    from nnstudio.core.data import DataError
+    from nnstudio.core.data.fit import fit_commands
+    from nnstudio.core.graph.model import GraphError
+
+    before = {nid: dict(n.params) for nid, n in graph.nodes.items()}
+    outputs = [(o.node, o.loss, list(o.metrics)) for o in graph.outputs]
+    try:
+        fit_commands(graph, prepared).redo()
+    except (DataError, GraphError, ParamError) as exc:
+        raise CliError(f"cannot fit the model to the data: {exc}") from None
+    for nid, node in graph.nodes.items():
+        old = before.get(nid)
+        changed = {k: v for k, v in node.params.items() if old is None or old.get(k) != v}
+        if old is None:
+            print(f"fitted to the data: added {node.key} {node.name}", file=sys.stderr)
+        elif changed:
+            shown = ", ".join(f"{k}={v}" for k, v in changed.items())
+            print(f"fitted to the data: {node.name}: {shown}", file=sys.stderr)
+    for o in graph.outputs:
+        if (o.node, o.loss, list(o.metrics)) not in outputs:
+            print(f"fitted to the data: {graph.nodes[o.node].name}: loss {o.loss}, metrics "
+                  f"{', '.join(o.metrics)}", file=sys.stderr)
+
+
+def _train(project: Any, config: Any, data_config: Any, prepared: Any,
+           args: argparse.Namespace) -> int:
+    from nnstudio.core.compiler import CompileError
+    from nnstudio.core.training.data import TrainingData
+    from nnstudio.core.training.devices import resolve_device
+    from nnstudio.core.training.evaluation import evaluate
+    from nnstudio.core.training.run import COMPLETED, STOPPED, prepare_model, run_training
+    from nnstudio.core.training.runs import record_run, write_run_files
+    from nnstudio.core.training.state import RunState
+
+    data = TrainingData.from_prepared(prepared)
+    try:
+        device = resolve_device(config.device)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        model = prepare_model(project.graph, config, data, device)
+    except CompileError as exc:
+        raise CliError(str(exc), code=EXIT_FAILED) from None
+    progress = TerminalProgress(sys.stderr, enabled=not args.quiet)
+    state = RunState(progress, keep_events=False)
+    with _stop_on_ctrl_c(state):
+        result = run_training(model, data, config, state, device=device)
+    evaluation = None
+    if result.epochs_completed:
+        evaluation = evaluate(model, data, batch_size=config.batch_size)
+    if args.out:
+        metrics = result.metrics_json()
+        if evaluation is not None:
+            metrics[evaluation.split] = evaluation.metrics
+        write_run_files(args.out, model if result.epochs_completed else None, result.history,
+                        metrics)
+        where = Path(args.out)
+    else:
+        from nnstudio.core.project import ProjectError
+
+        # Record into the file as it is on disk: --data fits the graph for this run only.
+        saved = load_project(args.project)
+        record = record_run(saved, result, config, data=data, graph_outputs=project.graph.outputs,
+                            evaluation=evaluation, data_config=data_config.to_json())
+        try:
+            saved.save()
+        except ProjectError as exc:
+            raise CliError(str(exc)) from None
+        where = Path(record["dir"])
+    print(result.message)
+    if evaluation is not None:
+        shown = ", ".join(f"{k} {v:.4g}" for k, v in evaluation.metrics.items())
+        print(f"{evaluation.split}: {shown}")
+    print(f"run written to {where}")
+    if result.status == COMPLETED:
+        return 0
+    return EXIT_INTERRUPTED if result.status == STOPPED else EXIT_FAILED
+
+
+class _stop_on_ctrl_c:  # noqa: N801 - used as a context manager
+    """First Ctrl-C: stop after the current batch; second: abort (KeyboardInterrupt)."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.previous: Any = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.state.stop_requested:
+            raise KeyboardInterrupt
+        self.state.request_stop("stopped by Ctrl-C")
+        print("\nstopping after the current batch (Ctrl-C again to abort)", file=sys.stderr)
+
+    def __enter__(self) -> _stop_on_ctrl_c:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+class TerminalProgress:
+    """Prints run events: a progress line per batch on a terminal (at most 10 per second),
+    one line per epoch always."""
+
+    def __init__(self, stream: TextIO, enabled: bool = True) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.tty = stream.isatty()
+        self.epochs: int | None = None
+        self._last = 0.0
+        self._open_line = False
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "start":
+            self.epochs = event.get("epochs")
+        elif kind == "batch" and self.enabled and self.tty:
+            now = time.monotonic()
+            if now - self._last >= 0.1:
+                self._last = now
+                self._write("\r" + self._batch_line(event) + "\x1b[K")
+                self._open_line = True
+        elif kind == "epoch" and self.enabled:
+            self._end_line()
+            logs = "  ".join(f"{k} {v:.4g}" for k, v in event["logs"].items())
+            self._write(f"Epoch {event['epoch'] + 1}/{self.epochs}  "
+                        f"{event['epoch_seconds']:.1f}s  {logs}\n")
+        elif kind == "log":
+            self._end_line()
+            self._write(f"{event['text']}\n")
+        elif kind == "end":
+            self._end_line()
+
+    def _batch_line(self, event: dict[str, Any]) -> str:
+        from nnstudio.core.training.state import eta_seconds, format_duration
+
+        steps = event.get("steps")
+        done = event["batch"] + 1
+        width = 24
+        if steps:
+            filled = int(width * done / steps)
+            bar = "=" * filled + (">" if filled < width else "") + " " * (width - filled - 1)
+            where = f"{done}/{steps}"
+        else:
+            bar, where = " " * width, str(done)
+        eta = eta_seconds(done, steps, event["epoch_elapsed"])
+        logs = "  ".join(f"{k} {v:.4f}" for k, v in event["logs"].items())
+        rate = event.get("samples_per_s")
+        speed = f"  {rate:,.0f} samples/s" if rate else ""
+        return (f"Epoch {event['epoch'] + 1}/{self.epochs} [{bar[:width]}] {where}  {logs}"
+                f"{speed}  ETA {format_duration(eta)}")
+
+    def _end_line(self) -> None:
+        if self._open_line:
+            self._write("\n")
+            self._open_line = False
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()

@@ -1,0 +1,273 @@
+"""The run: ``run_training(model, data, config, state) -> RunResult``, a plain function.
+
+It trains a compiled Keras model with ``fit`` and :class:`~.callbacks.RunCallback`, on the
+device the config names, and always returns: a user stop, NaN/Inf, out-of-memory and any
+exception become a :class:`RunResult` with a status and a located message, the traceback
+goes to the ``nnstudio.training`` log, and the model keeps the weights of the last completed
+epoch (or the best one, with early stopping and ``restore_best``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nnstudio.core.training.config import TrainingConfig
+from nnstudio.core.training.data import TrainingData, balanced_class_weight
+from nnstudio.core.training.devices import Device, device_scope, resolve_device
+from nnstudio.core.training.history import History
+from nnstudio.core.training.state import RunState
+
+log = logging.getLogger("nnstudio.training")
+
+COMPLETED, STOPPED, FAILED, DIVERGED = "completed", "stopped", "failed", "diverged"
+
+
+@dataclass
+class RunResult:
+    """How a run ended and what it produced (``model`` holds the kept weights)."""
+
+    status: str
+    message: str
+    history: History
+    model: Any = None
+    best_epoch: int | None = None
+    kept: str = "last"  # "last" completed epoch, "best" epoch, or "initial" weights
+    early_stopped: bool = False
+    location: str | None = None  # "epoch 2, batch 14", a layer, or "data"
+    error: str | None = None
+    traceback: str | None = None
+    elapsed: float = 0.0
+    device: str = "cpu"
+    backend: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def epochs_completed(self) -> int:
+        """Number of epochs that ran to their end."""
+        return self.history.epochs
+
+    @property
+    def ok(self) -> bool:
+        """True when the run completed (early stopping included)."""
+        return self.status == COMPLETED
+
+    def final(self) -> dict[str, float]:
+        """The last completed epoch's value of every logged column."""
+        return self.history.final()
+
+    def best(self) -> dict[str, float]:
+        """The best value of every logged metric."""
+        return self.history.best()
+
+    def metrics_json(self) -> dict[str, Any]:
+        """``metrics.json``: final and best values under Keras' names, epochs completed."""
+        return {"status": self.status, "epochs_completed": self.epochs_completed,
+                "final": self.final(), "best": self.best(), "best_epoch": (
+                    self.best_epoch + 1 if self.best_epoch is not None else None),
+                "kept_weights": self.kept, "message": self.message, "backend": self.backend,
+                "device": self.device}
+
+
+def prepare_model(graph: Any, config: TrainingConfig, data: TrainingData | None = None,
+                  device: Device | None = None) -> Any:
+    """Build and compile the model of ``graph`` for ``config``: seeded initial weights, the
+    configured optimizer and schedule, the losses and metrics of the declared outputs, mixed
+    precision where the device supports it.  Raises ``CompileError`` for a broken graph."""
+    import keras
+
+    from nnstudio.core.compiler import build_model, compile_model
+    from nnstudio.core.training.optimizers import make_optimizer
+
+    device = device or resolve_device(config.device)
+    steps = data.steps_per_epoch(config.batch_size) if data is not None else None
+    policy = keras.config.dtype_policy()
+    mixed = config.mixed_precision and device.mixed_precision
+    try:
+        if mixed:
+            keras.config.set_dtype_policy("mixed_float16")
+        with device_scope(device):
+            model = build_model(graph, seed=config.seed)
+            compile_model(model, graph, make_optimizer(config, steps))
+    finally:
+        keras.config.set_dtype_policy(policy)
+    return model
+
+
+def run_training(model: Any, data: TrainingData, config: TrainingConfig,
+                 state: RunState | None = None, *, callbacks: Sequence[Any] = (),
+                 device: Device | None = None) -> RunResult:
+    """Train ``model`` (compiled) on ``data`` as ``config`` says, reporting to ``state``.
+
+    Never raises for a problem of the run itself; see the module docstring.
+    """
+    import keras
+
+    from nnstudio.core.training.callbacks import RunCallback, StopRun
+    from nnstudio.core.training.optimizers import plateau_callback
+    from nnstudio.core.training.probes import ActivationProbe
+    from nnstudio.core.training.watch import Diverged
+
+    state = state or RunState(keep_events=False)
+    backend = keras.backend.backend()
+    started = time.perf_counter()
+
+    def finish(status: str, message: str, history: History, **kw: Any) -> RunResult:
+        result = RunResult(status, message, history, model, backend=backend,
+                           elapsed=time.perf_counter() - started,
+                           device=device.id if device else config.device, **kw)
+        state.report({"type": "end", "status": status, "message": message,
+                      "epochs_completed": result.epochs_completed,
+                      "elapsed": result.elapsed})
+        return result
+
+    try:
+        device = device or resolve_device(config.device)
+        if not getattr(model, "compiled", False) or model.optimizer is None:
+            raise ValueError("the model must be compiled before training")
+        problem = data.check_finite()
+        if problem:
+            return finish(FAILED, f"{problem}. Fix or drop those values and train again.",
+                          History(), location="data", error=problem, kept="initial")
+        class_weight = _class_weight(config, data, model)
+    except ValueError as exc:
+        return finish(FAILED, str(exc), History(), error=str(exc), kept="initial")
+
+    notes = []
+    if config.mixed_precision and not device.mixed_precision:
+        notes.append(f"mixed precision needs a recent GPU; {device.name} trains in float32")
+    for note in notes:
+        state.report({"type": "log", "level": "info", "text": note})
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+
+    probe_pair = data.probe_batch() if config.probe_budget > 0 else None
+    probe = None
+    if probe_pair is not None:
+        try:
+            probe = ActivationProbe(model, probe_pair[0], config.probe_budget)
+        except Exception as exc:  # noqa: BLE001 - a probe must never stop a run
+            log.warning("activation probes are off for this run: %s", exc)
+    cb = RunCallback(state, config, batch_size=data.batch_size or config.batch_size,
+                     num_samples=data.num_train, has_validation=data.has_validation
+                     and config.validation, probe=probe,
+                     probe_y=probe_pair[1] if probe_pair is not None else None)
+    extra = [c for c in [plateau_callback(config, cb.has_validation)] if c is not None]
+    fit_kwargs = data.fit_kwargs(config.batch_size, config.validation, config.shuffle)
+
+    outcome: tuple[str, str, dict[str, Any]]
+    try:
+        with device_scope(device):
+            model.fit(epochs=config.epochs, callbacks=[cb, *extra, *callbacks], verbose=0,
+                      class_weight=class_weight, **fit_kwargs)
+        if cb.early_stopped_epoch is not None:
+            outcome = (COMPLETED, f"early stopping after epoch {cb.early_stopped_epoch + 1}",
+                       {"early_stopped": True})
+        elif state.stop_requested and cb.history.epochs < config.epochs:
+            outcome = (STOPPED, _stopped_message(state, cb), {})
+        else:
+            outcome = (COMPLETED, f"completed {cb.history.epochs} epochs", {})
+    except StopRun:
+        outcome = (STOPPED, _stopped_message(state, cb), {})
+    except Diverged as exc:
+        outcome = (DIVERGED, str(exc), {"location": _where(cb), "error": str(exc)})
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a located message
+        outcome = _failure(exc, cb, model, config)
+    finally:
+        _forget_cached_validation(model)
+    status, message, kw = outcome
+    kept = _restore_weights(model, cb, config)
+    if status != COMPLETED and kept == "initial" and cb.history.epochs == 0:
+        message += " No epoch was completed; the model keeps its initial weights."
+    return finish(status, message, cb.history, best_epoch=cb.best_epoch, kept=kept,
+                  notes=notes, **kw)
+
+
+def _restore_weights(model: Any, cb: Any, config: TrainingConfig) -> str:
+    """Put the kept weights back into ``model``; say which ones they are."""
+    if config.early_stopping and config.restore_best and cb.best_weights is not None:
+        model.set_weights(cb.best_weights)
+        return "best"
+    if cb.last_weights is not None:
+        model.set_weights(cb.last_weights)
+    return "last" if cb.history.epochs else "initial"
+
+
+def _class_weight(config: TrainingConfig, data: TrainingData, model: Any) -> dict[int, float] | None:
+    cw = config.class_weight
+    if cw == "none":
+        return None
+    if len(model.outputs) != 1:
+        raise ValueError("class weights work for a model with one output only")
+    if data.task != "classification":
+        raise ValueError("class weights need a classification task")
+    if isinstance(cw, dict):
+        return {int(k): float(v) for k, v in cw.items()}
+    counts = data.counts()
+    if not counts:
+        raise ValueError("balanced class weights need the class labels of the training data")
+    return balanced_class_weight(counts)
+
+
+def _where(cb: Any) -> str:
+    """Where the run was, as a phrase: "at epoch 2, batch 14", "before the first batch"."""
+    if cb.phase == "setup":
+        return "before the first batch"
+    if cb.phase == "validation":
+        return f"during the validation of epoch {cb.epoch + 1}"
+    return f"at epoch {cb.epoch + 1}, batch {max(cb.batch, 0) + 1}"
+
+
+def _stopped_message(state: RunState, cb: Any) -> str:
+    done = cb.history.epochs
+    reason = state.stop_reason or "stopped"
+    reason = reason[0].upper() + reason[1:]
+    if not done:
+        return f"{reason} {_where(cb)}, before the first epoch finished"
+    kept = f"epoch {done}"
+    if cb.config.early_stopping and cb.config.restore_best and cb.best_epoch is not None:
+        kept = f"the best epoch ({cb.best_epoch + 1})"
+    return f"{reason} {_where(cb)}; keeping the weights of {kept} (the unfinished epoch is " \
+        "not recorded)"
+
+
+_OOM = re.compile(r"out of memory|\bOOM\b|ResourceExhausted|failed to allocate", re.I)
+
+
+def _failure(exc: BaseException, cb: Any, model: Any, config: TrainingConfig
+             ) -> tuple[str, str, dict[str, Any]]:
+    where = _where(cb)
+    text = str(exc).strip() or type(exc).__name__
+    tb = "".join(traceback.format_exception(exc))
+    log.error("training failed %s:\n%s", where, tb)
+    if isinstance(exc, MemoryError) or _OOM.search(f"{type(exc).__name__} {text}"):
+        smaller = max(1, config.batch_size // 2)
+        message = (f"Out of memory {where} with batch size {config.batch_size}. "
+                   f"Try a smaller batch size (e.g. {smaller}) or a smaller model.")
+        return FAILED, message, {"location": where, "error": text, "traceback": tb}
+    layer = locate_layer(text, model)
+    at = f"{where}, in layer '{layer}'" if layer else where
+    first = text.splitlines()[0] if text else type(exc).__name__
+    message = f"Training failed {at}: {type(exc).__name__}: {first}"
+    return FAILED, message, {"location": at, "error": text, "traceback": tb}
+
+
+def locate_layer(text: str, model: Any) -> str | None:
+    """The name of the model layer an error message mentions (longest match), if any."""
+    names = sorted((layer.name for layer in getattr(model, "layers", [])), key=len, reverse=True)
+    for name in names:
+        if re.search(rf"(?<![\w.\-]){re.escape(name)}(?![\w\-])", text):
+            return name
+    return None
+
+
+def _forget_cached_validation(model: Any) -> None:
+    """``fit`` caches its validation iterator and drops it only when it returns normally;
+    after a raise it would serve the next ``fit`` stale data."""
+    if getattr(model, "_eval_epoch_iterator", None) is not None:
+        model._eval_epoch_iterator = None

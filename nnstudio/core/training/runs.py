@@ -1,0 +1,231 @@
+"""Run records in the project and run folders beside the project file.
+
+``Project.runs`` is a list of dicts::
+
+    {"id": "run-YYYYmmdd-HHMMSS[-n]", "name": str, "created": ISO time,
+     "status": "completed"|"stopped"|"failed"|"diverged",
+     "config": TrainingConfig.to_json(), "data_hash": str|None, "epochs_completed": int,
+     "history": {metric: [per-epoch floats]}, "final": {metric: value},
+     "best": {metric: value}, "dir": relative path of the run folder, ...}
+
+plus ``message``, ``outputs`` (loss and metrics of each declared output), ``preprocessing``,
+``class_names``, ``evaluation`` (summary), ``backend``, ``device``, ``elapsed_s``.
+
+The run folder is ``<project stem>.runs/<run id>/`` beside the project file (for a project
+that has no file yet: a folder under the user's data directory, recorded as an absolute
+path) and holds ``model.keras`` (the kept weights), ``history.csv`` and ``metrics.json`` —
+the same three files ``nnstudio train --out RUN_DIR`` writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from nnstudio.core.atomic import atomic_dir, atomic_path, atomic_write_text
+from nnstudio.core.training.history import History
+
+MODEL_FILE = "model.keras"
+HISTORY_FILE = "history.csv"
+METRICS_FILE = "metrics.json"
+STATUSES = ("completed", "stopped", "failed", "diverged")
+
+
+class RunError(ValueError):
+    """A run record or run folder that cannot be used (the message says which and why)."""
+
+
+# -- where runs live ----------------------------------------------------------------------
+def user_data_dir() -> Path:
+    """NN Studio's folder in the user's data directory (``NNSTUDIO_DATA_DIR`` overrides)."""
+    override = os.environ.get("NNSTUDIO_DATA_DIR")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "nnstudio"
+
+
+def runs_root(project: Any) -> Path:
+    """Where the runs of ``project`` go: ``<stem>.runs`` beside its file, or the user's
+    data directory for a project without a file."""
+    if project.path is not None:
+        path = Path(project.path)
+        return path.parent / f"{path.stem}.runs"
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", project.name).strip("._") or "untitled"
+    return user_data_dir() / "runs" / slug
+
+
+def run_dir(project: Any, run: dict[str, Any]) -> Path:
+    """The folder of ``run`` (its ``dir`` is relative to the project file's folder)."""
+    d = run.get("dir")
+    if not isinstance(d, str) or not d:
+        raise RunError(f"run {run.get('id')!r} has no folder")
+    p = Path(d)
+    if p.is_absolute() or project.path is None:
+        return p
+    return Path(project.path).parent / p
+
+
+def run_model_path(project: Any, run: dict[str, Any]) -> Path:
+    """The ``model.keras`` of ``run`` (it exists once an epoch was completed)."""
+    return run_dir(project, run) / MODEL_FILE
+
+
+def latest_run(project: Any) -> dict[str, Any] | None:
+    """The most recent run that has trained weights on disk, or ``None``."""
+    for run in reversed(project.runs):
+        if run.get("epochs_completed", 0) > 0:
+            try:
+                if run_model_path(project, run).is_file():
+                    return run
+            except RunError:
+                continue
+    return None
+
+
+def find_run(project: Any, run_id: str) -> dict[str, Any]:
+    """The record with this id (``RunError`` if absent)."""
+    for run in project.runs:
+        if run.get("id") == run_id:
+            return run
+    raise RunError(f"no run with id {run_id!r}")
+
+
+def new_run_id(project: Any, now: dt.datetime | None = None) -> str:
+    """``run-YYYYmmdd-HHMMSS`` (with ``-n`` when that id or folder is taken)."""
+    now = now or dt.datetime.now()
+    base = now.strftime("run-%Y%m%d-%H%M%S")
+    taken = {r.get("id") for r in project.runs}
+    root = runs_root(project)
+    candidate, n = base, 1
+    while candidate in taken or (root / candidate).exists():
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+# -- files ------------------------------------------------------------------------------
+def write_run_files(folder: str | Path, model: Any, history: History,
+                    metrics: dict[str, Any]) -> None:
+    """Write ``model.keras`` (when ``model`` is given), ``history.csv`` and ``metrics.json``
+    into ``folder`` (created if needed), each atomically."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if model is not None:
+        with atomic_path(folder / MODEL_FILE) as tmp:
+            model.save(tmp)
+    history.save_csv(folder / HISTORY_FILE)
+    atomic_write_text(folder / METRICS_FILE,
+                      json.dumps(metrics, indent=1, allow_nan=False) + "\n")
+
+
+def record_run(project: Any, result: Any, config: Any, *, data: Any = None,
+               graph_outputs: Iterable[Any] = (), evaluation: Any = None,
+               data_config: dict[str, Any] | None = None, name: str | None = None,
+               now: dt.datetime | None = None, append: bool = True) -> dict[str, Any]:
+    """Write the run folder of ``result`` and append its record to ``project.runs``.
+
+    ``data`` is the run's :class:`~.data.TrainingData` (hash, preprocessing, class names);
+    ``data_config`` the data source it came from when it is not the project's own.
+    The model file is written only when an epoch was completed.  Returns the record;
+    ``append=False`` writes the folder only (a worker thread leaves the appending to the
+    thread that owns the project).
+    """
+    now = now or dt.datetime.now()
+    run_id = new_run_id(project, now)
+    root = runs_root(project)
+    root.mkdir(parents=True, exist_ok=True)
+    target = root / run_id
+    metrics = result.metrics_json()
+    if evaluation is not None:
+        metrics[evaluation.split] = evaluation.metrics
+    with atomic_dir(target) as tmp:
+        write_run_files(tmp, result.model if result.epochs_completed else None,
+                        result.history, metrics)
+    if project.path is not None:
+        rel = os.path.relpath(target, Path(project.path).parent)
+        folder = Path(rel).as_posix()
+    else:
+        folder = str(target)
+    record: dict[str, Any] = {
+        "id": run_id,
+        "name": name or _default_name(project, config),
+        "created": now.isoformat(timespec="seconds"),
+        "status": result.status,
+        "message": result.message,
+        "config": config.to_json(),
+        "data_hash": getattr(data, "data_hash", None),
+        "epochs_completed": result.epochs_completed,
+        "history": result.history.to_json(),
+        "final": result.final(),
+        "best": result.best(),
+        "best_epoch": metrics["best_epoch"],
+        "kept_weights": result.kept,
+        "dir": folder,
+        "outputs": [{"node": o.node, "loss": o.loss, "loss_weight": o.loss_weight,
+                     "metrics": list(o.metrics)} for o in graph_outputs],
+        "preprocessing": dict(getattr(data, "preprocessing", None) or {}),
+        "class_names": list(getattr(data, "class_names", None) or []),
+        "backend": result.backend,
+        "device": result.device,
+        "elapsed_s": round(result.elapsed, 3),
+    }
+    if evaluation is not None:
+        record["evaluation"] = evaluation.to_json()
+    if data_config is not None:
+        record["data"] = data_config
+    if append:
+        project.runs.append(record)
+    return record
+
+
+def _default_name(project: Any, config: Any) -> str:
+    n = len(project.runs) + 1
+    return f"Run {n} ({config.optimizer}, lr {config.learning_rate:g}, bs {config.batch_size})"
+
+
+def rename_run(project: Any, run_id: str, name: str) -> None:
+    """Give a run a new display name (``RunError`` for an empty name)."""
+    name = name.strip()
+    if not name:
+        raise RunError("a run needs a name")
+    find_run(project, run_id)["name"] = name
+
+
+def delete_run(project: Any, run_id: str) -> None:
+    """Remove a run's record and its folder."""
+    run = find_run(project, run_id)
+    try:
+        folder = run_dir(project, run)
+    except RunError:
+        folder = None
+    project.runs.remove(run)
+    if folder is not None and folder.is_dir() and (folder / METRICS_FILE).exists():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def compare_runs(runs: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """A table of runs side by side: ``{"runs": [...], "rows": [{"metric", "values"}]}``
+    with each run's best value of every metric any of them logged."""
+    runs = list(runs)
+    metrics: list[str] = []
+    for run in runs:
+        for key in run.get("best", {}):
+            if key not in metrics:
+                metrics.append(key)
+    rows = [{"metric": m, "values": [run.get("best", {}).get(m) for run in runs]}
+            for m in metrics]
+    return {"runs": [{"id": r.get("id"), "name": r.get("name"), "status": r.get("status"),
+                      "epochs": r.get("epochs_completed")} for r in runs], "rows": rows}

@@ -1,0 +1,361 @@
+"""Live metric charts (pyqtgraph): loss and every metric per batch and per epoch, the
+learning rate and the throughput, on one shared x axis counted in epochs.
+
+Curves are created once and fed from preallocated growing buffers with ``setData``; the plots
+clip to the view and downsample by peaks, so a million points still pan smoothly.  Earlier
+runs can be overlaid (their per-epoch curves), each shown or hidden on its own.
+
+Keras logs the running mean of each metric over the epoch so far; for mean-type metrics
+(losses, accuracies, absolute/squared errors) the per-batch value is recovered from two
+successive means, so the faint "batch" line shows each batch and the smoothed line follows it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+
+TRAIN_COLOR = "#3b7dd8"
+VAL_COLOR = "#e07a2f"
+OVERLAY_COLORS = ("#2a9d8f", "#c94f7c", "#8e6cc9", "#b08a1e", "#3f9a4f", "#5565c9",
+                  "#d1495b", "#00798c")
+SMOOTHING = 0.05  # weight of the newest batch in the smoothed line
+REDRAW_INTERVAL = 0.2  # seconds between chart redraws while a run streams in
+_MEAN_WORDS = ("loss", "accuracy", "acc", "mae", "mse", "mean_", "error", "hinge",
+               "crossentropy")
+NOT_PLOTTED = ("learning_rate", "lr")
+
+
+class GrowingBuffer:
+    """``x``/``y`` float arrays that double their capacity as points are appended."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty(capacity, dtype=np.float64)
+        self.n = 0
+
+    def append(self, x: float, y: float) -> None:
+        """Add one point."""
+        if self.n == len(self._x):
+            self._grow(2 * self.n)
+        self._x[self.n] = x
+        self._y[self.n] = y
+        self.n += 1
+
+    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
+        """Add many points."""
+        k = len(xs)
+        if self.n + k > len(self._x):
+            self._grow(max(2 * len(self._x), self.n + k))
+        self._x[self.n:self.n + k] = xs
+        self._y[self.n:self.n + k] = ys
+        self.n += k
+
+    def _grow(self, capacity: int) -> None:
+        for name in ("_x", "_y"):
+            old = getattr(self, name)
+            new = np.empty(capacity, dtype=np.float64)
+            new[:self.n] = old[:self.n]
+            setattr(self, name, new)
+
+    @property
+    def x(self) -> np.ndarray:
+        """The x values so far (a view)."""
+        return self._x[:self.n]
+
+    @property
+    def y(self) -> np.ndarray:
+        """The y values so far (a view)."""
+        return self._y[:self.n]
+
+    def clear(self) -> None:
+        """Forget every point (the capacity stays)."""
+        self.n = 0
+
+
+def metric_family(key: str) -> str:
+    """The chart a logged key goes to: ``val_loss`` and ``loss`` share ``loss``."""
+    return key[4:] if key.startswith("val_") else key
+
+
+def is_mean_metric(key: str) -> bool:
+    """True for metrics Keras averages over the batches of an epoch."""
+    return any(word in key for word in _MEAN_WORDS)
+
+
+class _Series:
+    """Buffers and curves of one metric: batch (raw, faint), smoothed, epoch, validation."""
+
+    def __init__(self, plot: pg.PlotItem, key: str) -> None:
+        faint = QColor(TRAIN_COLOR)
+        faint.setAlpha(60)
+        self.batch = GrowingBuffer()
+        self.smooth = GrowingBuffer()
+        self.epoch = GrowingBuffer(64)
+        self.val = GrowingBuffer(64)
+        self.curves = {
+            "batch": plot.plot(pen=pg.mkPen(faint, width=1)),
+            "smooth": plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2)),
+            "epoch": plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2, style=Qt.PenStyle.DotLine),
+                               symbol="o", symbolSize=6, symbolBrush=TRAIN_COLOR),
+            "val": plot.plot(pen=pg.mkPen(VAL_COLOR, width=2), symbol="s", symbolSize=6,
+                             symbolBrush=VAL_COLOR),
+        }
+        self.mean = is_mean_metric(key)
+        self._prev_mean = 0.0
+        self._ema = 0.0
+        self._ema_n = 0
+
+    def add_batch(self, x: float, batch: int, value: float) -> None:
+        # the batch's own value, from the running means after this batch and the one before
+        mean = self.mean and batch > 0
+        raw = (batch + 1) * value - batch * self._prev_mean if mean else value
+        self._prev_mean = value
+        if not math.isfinite(raw):
+            return
+        self.batch.append(x, raw)
+        self._ema += SMOOTHING * (raw - self._ema)
+        self._ema_n += 1
+        self.smooth.append(x, self._ema / (1.0 - (1.0 - SMOOTHING) ** self._ema_n))
+
+    def refresh(self) -> None:
+        for name, buf in (("batch", self.batch), ("smooth", self.smooth),
+                          ("epoch", self.epoch), ("val", self.val)):
+            self.curves[name].setData(buf.x, buf.y)
+
+    def clear(self) -> None:
+        for buf in (self.batch, self.smooth, self.epoch, self.val):
+            buf.clear()
+        self._prev_mean = self._ema = 0.0
+        self._ema_n = 0
+
+
+class MetricsPlots(QWidget):
+    """Charts of a live run plus overlays of recorded runs (see the module docstring)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground(None)
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 0)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.view, 1)
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.series: dict[str, _Series] = {}
+        self.lr = GrowingBuffer()
+        self.rate = GrowingBuffer()
+        self.steps: int | None = None
+        self._max_batch = -1
+        self._overlays: dict[str, dict[str, Any]] = {}
+        self._dirty = False
+        self._drawn_at = -math.inf
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.timeout.connect(self.refresh)
+        self._series("loss")  # every run logs a loss: its chart exists before the run
+        self.lr_plot = self._add_plot("learning rate", "learning rate")
+        self.lr_curve = self.lr_plot.plot(pen=pg.mkPen("#8e6cc9", width=2))
+        self.rate_plot = self._add_plot("throughput", "samples/s")
+        self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#3f9a4f", width=2))
+        self._update_legend()
+
+    # -- structure --------------------------------------------------------------------
+    def _add_plot(self, key: str, label: str) -> pg.PlotItem:
+        plot = pg.PlotItem()
+        plot.setLabel("left", label)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
+        plot.getAxis("left").enableAutoSIPrefix(False)  # 0.001, not "1 (x0.001)"
+        for name in ("left", "bottom"):  # text is costly to paint: keep axes as pixmaps
+            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        plot.getAxis("left").setWidth(60)  # a fixed width: new tick labels cause no relayout
+        first = next(iter(self.plots.values()), None)
+        if first is not None:
+            plot.setXLink(first)
+        self.plots[key] = plot
+        self._relayout()
+        return plot
+
+    def _relayout(self) -> None:
+        """Metric charts two to a row (in order of appearance), then learning rate and
+        throughput side by side; the x axis is labelled on the bottom row."""
+        self.view.clear()
+        keys = [k for k in self.plots if k not in ("learning rate", "throughput")]
+        cells = [(key, divmod(i, 2)) for i, key in enumerate(keys)]
+        last = (len(keys) + 1) // 2
+        cells += [(k, (last, c)) for c, k in enumerate(("learning rate", "throughput"))
+                  if k in self.plots]
+        for key, (row, col) in cells:
+            plot = self.plots[key]
+            plot.setLabel("bottom", "epoch" if row == last else "")
+            self.view.addItem(plot, row=row, col=col)
+
+    def plot_for(self, family: str) -> pg.PlotItem:
+        """The chart of a metric family, created on first use."""
+        plot = self.plots.get(family)
+        if plot is None:
+            plot = self._add_plot(family, family)
+        return plot
+
+    def _series(self, family: str) -> _Series:
+        s = self.series.get(family)
+        if s is None:
+            s = self.series[family] = _Series(self.plot_for(family), family)
+        return s
+
+    def prepare(self, families: Iterable[str]) -> None:
+        """Create the charts a run will need before it streams (creating one mid-run
+        costs the GUI a long frame)."""
+        for family in families:
+            self._series(metric_family(family))
+
+    # -- live data --------------------------------------------------------------------
+    def reset(self, steps: int | None = None, epochs: int | None = None) -> None:
+        """Start a new live run: clear its buffers (overlays stay).  With ``epochs`` the x
+        axis spans the whole run from the start, so its ticks are drawn once."""
+        for s in self.series.values():
+            s.clear()
+        self.lr.clear()
+        self.rate.clear()
+        self.steps = steps
+        self._max_batch = -1
+        first = next(iter(self.plots.values()))
+        if epochs:
+            first.setXRange(0, epochs, padding=0.02)
+        else:
+            first.enableAutoRange(x=True)
+        self._dirty = True
+        self.refresh()
+
+    def handle_events(self, events: Iterable[Mapping[str, Any]]) -> None:
+        """Take a batch of run events and redraw once."""
+        for e in events:
+            kind = e["type"]
+            if kind == "start":
+                self.reset(e.get("steps"), e.get("epochs"))
+            elif kind == "batch":
+                self.add_batch(e)
+            elif kind == "epoch":
+                self.add_epoch(e["epoch"], e["logs"])
+        if self._dirty and not self._redraw.isActive():
+            wait = self._drawn_at + REDRAW_INTERVAL - time.monotonic()
+            if wait <= 0:
+                self.refresh()
+            else:  # at most a few redraws a second; the last data always get drawn
+                self._redraw.start(int(wait * 1000) + 1)
+
+    def _x(self, epoch: int, batch: int, steps: int | None) -> float:
+        """Epochs as a fraction; with an unknown epoch length (until the first epoch ends)
+        the points approach the epoch's end without reaching it."""
+        self._max_batch = max(self._max_batch, batch)
+        steps = steps or self.steps
+        if not steps:
+            return epoch + 1.0 - 1.0 / (batch + 2)
+        return epoch + (batch + 1) / max(steps, batch + 1)
+
+    def add_batch(self, event: Mapping[str, Any]) -> None:
+        """One batch event: metric values, learning rate, throughput."""
+        epoch, batch = event["epoch"], event["batch"]
+        x = self._x(epoch, batch, event.get("steps"))
+        for key, value in event["logs"].items():
+            if key not in NOT_PLOTTED and isinstance(value, float | int):
+                self._series(metric_family(key)).add_batch(x, batch, float(value))
+        lr = event.get("learning_rate")
+        if lr is not None:
+            self.lr.append(x, lr)
+        rate = event.get("samples_per_s")
+        if rate:
+            self.rate.append(x, rate)
+        self._dirty = True
+
+    def add_epoch(self, epoch: int, logs: Mapping[str, Any]) -> None:
+        """The values of a completed epoch (train and validation)."""
+        if self.steps is None and self._max_batch >= 0:
+            self.steps = self._max_batch + 1  # learnt from the first epoch
+        for key, value in logs.items():
+            if key in NOT_PLOTTED or not isinstance(value, float | int):
+                continue
+            s = self._series(metric_family(key))
+            (s.val if key.startswith("val_") else s.epoch).append(epoch + 1.0, float(value))
+        self._dirty = True
+
+    def refresh(self) -> None:
+        """Push the buffers into the curves."""
+        for s in self.series.values():
+            s.refresh()
+        self.lr_curve.setData(self.lr.x, self.lr.y)
+        if self.lr.n:  # from zero: a constant rate would otherwise sit in a ±0.5 band
+            self.lr_plot.setYRange(0.0, float(self.lr.y.max()) * 1.1, padding=0)
+        self.rate_curve.setData(self.rate.x, self.rate.y)
+        self._dirty = False
+        self._drawn_at = time.monotonic()
+
+    def point_count(self, family: str, kind: str = "batch") -> int:
+        """Points held for a metric family's curve (``batch``, ``smooth``, ``epoch``,
+        ``val``)."""
+        s = self.series.get(family)
+        return getattr(s, kind).n if s is not None else 0
+
+    # -- overlays of recorded runs ------------------------------------------------------
+    def set_overlay(self, run_id: str, name: str, history: Mapping[str, list[Any]],
+                    visible: bool = True) -> None:
+        """Show a recorded run's per-epoch curves (replacing an earlier overlay of it)."""
+        self.remove_overlay(run_id)
+        color = OVERLAY_COLORS[len(self._overlays) % len(OVERLAY_COLORS)]
+        curves = []
+        for key, values in history.items():
+            if key in NOT_PLOTTED:
+                continue
+            ys = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+            xs = np.arange(1, len(ys) + 1, dtype=float)
+            style = Qt.PenStyle.DashLine if key.startswith("val_") else Qt.PenStyle.SolidLine
+            curve = self.plot_for(metric_family(key)).plot(
+                xs, ys, pen=pg.mkPen(color, width=1.5, style=style), connect="finite",
+                name=f"{name}: {key}")
+            curve.setVisible(visible)
+            curves.append((self.plot_for(metric_family(key)), curve))
+        self._overlays[run_id] = {"curves": curves, "visible": visible, "color": color,
+                                  "name": name}
+        self._update_legend()
+
+    def show_overlay(self, run_id: str, visible: bool) -> None:
+        """Show or hide one overlay."""
+        overlay = self._overlays.get(run_id)
+        if overlay is not None:
+            overlay["visible"] = visible
+            for _plot, curve in overlay["curves"]:
+                curve.setVisible(visible)
+            self._update_legend()
+
+    def remove_overlay(self, run_id: str) -> None:
+        """Drop an overlay."""
+        overlay = self._overlays.pop(run_id, None)
+        if overlay is not None:
+            for plot, curve in overlay["curves"]:
+                plot.removeItem(curve)
+            self._update_legend()
+
+    def _update_legend(self) -> None:
+        parts = [f"<span style='color:{TRAIN_COLOR}'>━ training (per batch, smoothed; "
+                 f"dotted: per epoch)</span>",
+                 f"<span style='color:{VAL_COLOR}'>━ validation</span>"]
+        parts += [f"<span style='color:{o['color']}'>━ {o['name']} (dashed: validation)"
+                  "</span>" for o in self._overlays.values() if o["visible"]]
+        self.legend.setText("&nbsp;&nbsp;&nbsp;".join(parts))
+
+    def overlays(self) -> dict[str, bool]:
+        """Overlaid run ids and whether each is shown."""
+        return {rid: o["visible"] for rid, o in self._overlays.items()}
