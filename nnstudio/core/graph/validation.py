@@ -6,8 +6,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import networkx as nx
-
 from nnstudio.core.graph.model import Graph
 
 Severity = Literal["error", "warning"]
@@ -39,6 +37,8 @@ class Issue:
 
 def check_structure(graph: Graph) -> list[Issue]:
     """Every structural issue of ``graph`` (no Keras involved)."""
+    import networkx as nx  # lazily: the editor's window opens before NetworkX is needed
+
     issues: list[Issue] = []
     nodes = graph.nodes
     if not nodes:

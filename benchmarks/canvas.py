@@ -1,0 +1,240 @@
+"""Canvas benchmark: first paint, repaints while panning and zooming, edit-to-badge latency.
+
+Graphs: residual networks generated with the GraphBuilder (about 200 and 1000 nodes, laid
+out by the automatic layout) and, when the interop layer is present, Keras' ResNet-50
+imported (177 nodes).  For each:
+
+- first paint: from opening the project in the window to the canvas' first complete
+  frame (scene built, fitted, painted);
+- repaints: a sequence of pans (scroll steps, the view repaints what is exposed) and zooms
+  (wheel steps around a point, everything repaints), at the whole-graph view and at 100 %;
+  median and worst frame;
+- edit-to-badge: a parameter edit that breaks a residual join (the Add's inputs no longer
+  match) until the error badge is on the node, and its undo until the badge is gone;
+  printed beside the time plain Keras takes to build the same functional model
+  symbolically (what a non-incremental check would cost at least).
+
+Targets: first paint under 1 s for 200 nodes; repaints under 16 ms median; edit-to-badge
+under 100 ms.  Run: ``python benchmarks/canvas.py [--platform offscreen|xcb]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def residual_project(blocks: int):
+    """Input, stem, ``blocks`` residual blocks (5 nodes + Add + ReLU each), a head."""
+    from nnstudio.core.graph.builder import GraphBuilder
+    from nnstudio.core.layout import apply_positions, layered_layout
+    from nnstudio.core.project import Project
+
+    b = GraphBuilder()
+    x = b.add("Input", name="image", shape=(32, 32, 3))
+    h = b.add("Conv2D", x, name="stem", filters=16, padding="same", activation="relu")
+    for i in range(blocks):
+        r = b.add("Conv2D", h, name=f"b{i}_conv_a", filters=16, padding="same", use_bias=False)
+        r = b.add("BatchNormalization", r, name=f"b{i}_bn_a")
+        r = b.add("Activation", r, name=f"b{i}_relu_a", activation="relu")
+        r = b.add("Conv2D", r, name=f"b{i}_conv_b", filters=16, padding="same", use_bias=False)
+        r = b.add("BatchNormalization", r, name=f"b{i}_bn_b")
+        h = b.add("Add", [h, r], name=f"b{i}_add")
+        h = b.add("Activation", h, name=f"b{i}_out", activation="relu")
+    h = b.add("GlobalAveragePooling2D", h, name="gap")
+    y = b.add("Dense", h, name="label", units=10, activation="softmax")
+    b.output(y, "sparse_categorical_crossentropy", ["accuracy"])
+    apply_positions(b.graph, layered_layout(b.graph))
+    return Project(graph=b.graph, name=f"residual x{blocks}")
+
+
+def resnet50_project():
+    """Keras' ResNet-50, imported (``None`` when the interop layer is missing)."""
+    try:
+        from nnstudio.core.interop import import_model
+    except ImportError:
+        return None
+    import keras
+
+    return import_model(keras.applications.ResNet50(weights=None), weights=False).project
+
+
+def process(app, seconds: float = 0.0) -> None:
+    end = time.perf_counter() + seconds
+    app.processEvents()
+    while time.perf_counter() < end:
+        app.processEvents()
+
+
+def wait_checked(app, window, timeout: float = 60.0) -> None:
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        app.processEvents()
+        report = window.last_report
+        if report is not None and report.full and window.checker.is_idle():
+            return
+        time.sleep(0.001)
+    raise TimeoutError("the check did not finish")
+
+
+def first_paint(app, window, project) -> float:
+    from PySide6.QtCore import QEvent, QObject
+
+    painted: list[float] = []
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):
+            result = False
+            if event.type() == QEvent.Type.Paint:
+                painted.append(time.perf_counter())
+            return result
+
+    watch = Watch()
+    viewport = window.canvas.viewport()
+    viewport.installEventFilter(watch)
+    start = time.perf_counter()
+    window.set_project(project)
+    app.processEvents()  # scene items, fit (posted), first paint
+    app.processEvents()
+    viewport.repaint()  # make sure the fitted view has been painted once, synchronously
+    end = time.perf_counter()
+    viewport.removeEventFilter(watch)
+    return end - start
+
+
+def frame_times(app, view, steps: int = 40) -> tuple[list[float], list[float]]:
+    """Repaint times (s) for ``steps`` pans and ``steps`` zooms from the current view."""
+    hbar, vbar = view.horizontalScrollBar(), view.verticalScrollBar()
+    pans = []
+    for i in range(steps):
+        dx = 40 if (i // 10) % 2 == 0 else -40
+        hbar.setValue(hbar.value() + dx)
+        vbar.setValue(vbar.value() + (8 if i % 2 else -8))
+        start = time.perf_counter()
+        app.processEvents()  # the exposed strip is painted here
+        pans.append(time.perf_counter() - start)
+    zooms = []
+    anchor = view.visible_scene_rect().center()
+    zoom0 = view.zoom()
+    for i in range(steps):
+        factor = 1.08 if (i // 8) % 2 == 0 else 1 / 1.08
+        view.set_zoom(view.zoom() * factor, anchor)
+        start = time.perf_counter()
+        app.processEvents()
+        zooms.append(time.perf_counter() - start)
+    view.set_zoom(zoom0, anchor)
+    app.processEvents()
+    return pans, zooms
+
+
+def edit_to_badge(app, window, add_name: str, conv_name: str, repeat: int = 8
+                  ) -> tuple[list[float], list[float]]:
+    """Times from a breaking edit to the error badge, and from its undo to the badge gone."""
+    from nnstudio.core.graph.commands import SetParam
+
+    graph = window.graph
+    add_id = graph.node_by_name(add_name).id
+    conv_id = graph.node_by_name(conv_name).id
+    item = window.canvas.graph_scene().node_items[add_id]
+    original = graph.nodes[conv_id].params["filters"]
+    breaks, fixes = [], []
+    for i in range(repeat):
+        start = time.perf_counter()
+        window.push(SetParam(graph, conv_id, "filters", original + 8 + i))
+        while item.status.severity != "error":
+            app.processEvents()
+        breaks.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        window.undo_stack.undo()
+        while item.status.severity is not None:
+            app.processEvents()
+        fixes.append(time.perf_counter() - start)
+        wait_checked(app, window)
+    return breaks, fixes
+
+
+def keras_build_time(graph) -> float:
+    from nnstudio.core.compiler import build_model
+
+    start = time.perf_counter()
+    build_model(graph)
+    return time.perf_counter() - start
+
+
+def ms(values: list[float]) -> str:
+    return (f"median {statistics.median(values) * 1000:6.1f} ms, "
+            f"worst {max(values) * 1000:6.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--platform", default="offscreen")
+    args = parser.parse_args()
+    os.environ["QT_QPA_PLATFORM"] = args.platform
+    tmp = tempfile.mkdtemp(prefix="nnstudio-bench-")
+    os.environ["NNSTUDIO_DATA_DIR"] = str(Path(tmp) / "data")
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+
+    from nnstudio.ui.engine import ENGINE_MODULES, load_modules
+
+    load_modules(ENGINE_MODULES)  # as the app loads it (frozen out of GC), before timing
+
+    from nnstudio.ui.app import create_application
+    from nnstudio.ui.main_window import MainWindow
+
+    app = create_application()
+    window = MainWindow(plugins=False)
+    window.resize(1600, 1000)
+    window.show()
+    window.engine.start()
+    process(app, 0.2)
+
+    cases = [("residual, 200 nodes", residual_project(28), "b14_add", "b14_conv_b"),
+             ("residual, 1000 nodes", residual_project(142), "b71_add", "b71_conv_b")]
+    resnet = resnet50_project()
+    if resnet is not None:
+        cases.insert(1, ("ResNet-50 imported, 177 nodes", resnet, "conv3_block2_add",
+                         "conv3_block2_3_conv"))
+    print(f"platform: {args.platform}; canvas {window.canvas.viewport().width()}x"
+          f"{window.canvas.viewport().height()} px")
+    for title, project, add_name, conv_name in cases:
+        n = len(project.graph.nodes)
+        build_s = keras_build_time(project.graph.copy())
+        paint_s = first_paint(app, window, project)
+        wait_checked(app, window)
+        view = window.canvas
+        print(f"\n{title} ({n} nodes, {len(project.graph.edges)} edges)")
+        print(f"  first paint:           {paint_s * 1000:7.0f} ms   (target < 1000 ms at 200)")
+        view.fit_to_view()
+        process(app)
+        pans, zooms = frame_times(app, view)
+        print(f"  fitted ({view.zoom() * 100:3.0f} % zoom):   pan  {ms(pans)}")
+        print(f"                         zoom {ms(zooms)}")
+        view.zoom_reset()
+        view.center_on_node(project.graph.node_by_name(add_name).id)
+        process(app)
+        pans, zooms = frame_times(app, view)
+        print(f"  at 100 %:              pan  {ms(pans)}")
+        print(f"                         zoom {ms(zooms)}   (target median < 16 ms)")
+        breaks, fixes = edit_to_badge(app, window, add_name, conv_name)
+        print(f"  edit -> error badge:   {ms(breaks)}   (target < 100 ms)")
+        print(f"  undo -> badge gone:    {ms(fixes)}")
+        print(f"  plain Keras, building the functional model once: {build_s * 1000:6.0f} ms "
+              f"(ratio badge/Keras {statistics.median(breaks) / build_s:.2f})")
+        window.undo_stack.clear()
+    window.close_without_prompt()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Sizes and port positions of nodes, shared by items, hit-testing and interactions.
+
+Positions in the model are the top-left corner of a node; the node's size matches the one
+the automatic layout (:mod:`nnstudio.core.layout`) assumes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF
+
+from nnstudio.core.catalog.spec import LayerSpec
+from nnstudio.core.layout import NODE_H, NODE_W
+
+PORT_RADIUS = 5.5
+PORT_HIT_RADIUS = 12.0
+CORNER = 7.0
+
+
+def node_rect() -> QRectF:
+    """A node's rectangle in its own coordinates."""
+    return QRectF(0.0, 0.0, NODE_W, NODE_H)
+
+
+def input_port_pos(spec: LayerSpec, port: str) -> QPointF:
+    """Where input ``port`` sits on the node's left edge (node coordinates)."""
+    ports = spec.inputs
+    index = ports.index(port) if port in ports else 0
+    return QPointF(0.0, NODE_H * (index + 1) / (len(ports) + 1))
+
+
+def output_port_pos() -> QPointF:
+    """Where the output port sits on the node's right edge (node coordinates)."""
+    return QPointF(NODE_W, NODE_H / 2.0)
+
+
+def port_at(spec: LayerSpec, local: QPointF) -> tuple[str, str] | None:
+    """The port under ``local`` as ``("in", port)`` or ``("out", "out")``, else ``None``."""
+    best: tuple[float, tuple[str, str]] | None = None
+    candidates: list[tuple[QPointF, tuple[str, str]]] = [
+        (input_port_pos(spec, p), ("in", p)) for p in spec.inputs]
+    candidates.append((output_port_pos(), ("out", "out")))
+    for pos, which in candidates:
+        d = (pos - local)
+        dist = (d.x() ** 2 + d.y() ** 2) ** 0.5
+        if dist <= PORT_HIT_RADIUS and (best is None or dist < best[0]):
+            best = (dist, which)
+    return best[1] if best else None

@@ -1,0 +1,113 @@
+"""Drag-to-connect: a live rubber-band edge from a port, checked against the core as it moves.
+
+Dragging starts on an output port (towards an input) or on an input port (towards an
+output).  While the cursor is over a port the preview turns green if the core would accept
+the connection and red if it would refuse; on release the connection is made through a
+``Connect`` command, or the refusal's reason is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF
+
+from nnstudio.core.graph.commands import Command, Connect
+from nnstudio.ui.canvas.items import ConnectionPreview, NodeItem
+from nnstudio.ui.canvas.scene import GraphScene
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a connection would go: ``src`` → ``dst.port`` (``port=None``: first free)."""
+
+    src: str
+    dst: str
+    port: str | None
+
+
+class ConnectDrag:
+    """One drag from a port; ``finish`` makes the connection (or says why not)."""
+
+    def __init__(self, scene: GraphScene, item: NodeItem, side: str, port: str) -> None:
+        self.scene = scene
+        self.item = item
+        self.side = side  # "out": dragging from an output; "in": from an input port
+        self.port = port
+        self.preview = ConnectionPreview(item.port_scene_pos(side, port), side == "out",
+                                         scene.colors)
+        scene.addItem(self.preview)
+        self._candidate: NodeItem | None = None
+        self.reason: str | None = None
+
+    def target_at(self, pos: QPointF) -> tuple[Target | None, NodeItem | None]:
+        """The connection a release at ``pos`` would make, and the node it would touch."""
+        other = self.scene.node_at(pos)
+        if other is None:
+            return None, None
+        hit = other.port_at(pos)
+        if self.side == "out":
+            port = hit[1] if hit and hit[0] == "in" else None
+            if hit and hit[0] == "out":
+                return None, other
+            return Target(self.item.node_id, other.node_id, port), other
+        if hit and hit[0] == "in":
+            return None, other
+        return Target(other.node_id, self.item.node_id, self.port), other
+
+    def move(self, pos: QPointF) -> str | None:
+        """Follow the cursor; returns the reason the connection under it would be refused."""
+        target, other = self.target_at(pos)
+        self._set_candidate(None, None)
+        self.reason = None
+        if target is None:
+            self.preview.set_allowed(None)
+            self.preview.move_to(pos)
+            return None
+        port = target.port or _first_free_port(self.scene, target.dst)
+        self.reason = self.scene.graph.check_connect(target.src, target.dst, port) \
+            if port else "that layer has no free input"
+        allowed = self.reason is None
+        self.preview.set_allowed(allowed)
+        dst_item = self.scene.node_items[target.dst]
+        if self.side == "out":
+            snap = dst_item.port_scene_pos("in", port) if port else pos
+            if port:
+                self._set_candidate(dst_item, (port, allowed))
+        else:
+            snap = other.port_scene_pos("out") if other is not None else pos
+        self.preview.move_to(snap)
+        return self.reason
+
+    def finish(self, pos: QPointF, push: Callable[[Callable[[], Command]], object]) -> None:
+        """Remove the preview and, if released over a node, push the ``Connect``."""
+        target, _ = self.target_at(pos)
+        self.cancel()
+        if target is None:
+            return
+        graph = self.scene.graph
+        push(lambda: Connect(graph, target.src, target.dst, target.port))
+
+    def cancel(self) -> None:
+        """Remove the preview without connecting."""
+        self._set_candidate(None, None)
+        if self.preview.scene() is not None:
+            self.scene.removeItem(self.preview)
+
+    def _set_candidate(self, item: NodeItem | None, candidate: tuple[str, bool] | None) -> None:
+        if self._candidate is not None and self._candidate is not item:
+            self._candidate.candidate = None
+            self._candidate.update()
+        self._candidate = item
+        if item is not None:
+            item.candidate = candidate
+            item.update()
+
+
+def _first_free_port(scene: GraphScene, node_id: str) -> str | None:
+    spec = scene.graph.nodes[node_id].spec
+    for port in spec.inputs:
+        if spec.variadic or not scene.graph.in_edges(node_id, port):
+            return port
+    return spec.inputs[0] if spec.inputs else None

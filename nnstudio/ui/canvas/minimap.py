@@ -1,0 +1,141 @@
+"""An overview of the whole graph in a corner of the canvas; click or drag to navigate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from nnstudio.core.layout import NODE_H, NODE_W
+
+if TYPE_CHECKING:
+    from nnstudio.ui.canvas.view import GraphView
+
+WIDTH, HEIGHT, MARGIN = 200, 140, 12
+
+
+class Minimap(QWidget):
+    """Draws every node as a small box, and the visible part of the canvas as a frame.
+
+    It shows itself only when the graph does not fit in the view (and the user has not
+    switched it off).
+    """
+
+    def __init__(self, view: GraphView) -> None:
+        super().__init__(view)
+        self.view = view
+        self.enabled = True
+        self.setFixedSize(WIDTH, HEIGHT)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move around the graph")
+        self._world = QRectF()
+        self._layer: QPixmap | None = None  # the nodes, redrawn only when the graph changes
+        self.hide()
+
+    def set_enabled(self, on: bool) -> None:
+        """Allow or forbid the overview (View > Minimap)."""
+        self.enabled = on
+        self.refresh()
+
+    def place(self) -> None:
+        """Stay in the view's bottom-right corner."""
+        vp = self.view.viewport().geometry()
+        self.move(vp.right() - WIDTH - MARGIN, vp.bottom() - HEIGHT - MARGIN)
+
+    def refresh(self) -> None:
+        """The graph changed: redraw the nodes layer, then show or hide the overview."""
+        self._layer = None
+        scene = self.view.graph_scene()
+        nodes = scene.nodes_rect() if scene is not None and scene.node_items else QRectF()
+        self._world = nodes.adjusted(-60, -60, 60, 60) if not nodes.isNull() else QRectF()
+        self.sync_view()
+
+    def sync_view(self) -> None:
+        """The view moved or zoomed: show the overview only if the graph does not fit."""
+        if not self.enabled or self._world.isNull():
+            self.hide()
+            return
+        if self.view.visible_scene_rect().contains(self._world.adjusted(60, 60, -60, -60)):
+            self.hide()
+            return
+        self.place()
+        self.show()
+        self.raise_()
+        self.update()
+
+    def _transform(self) -> tuple[float, QPointF]:
+        inner = QRectF(6, 6, WIDTH - 12, HEIGHT - 12)
+        w = self._world
+        scale = min(inner.width() / max(w.width(), 1.0), inner.height() / max(w.height(), 1.0))
+        offset = QPointF(inner.center().x() - w.center().x() * scale,
+                         inner.center().y() - w.center().y() * scale)
+        return scale, offset
+
+    def _to_map(self, rect: QRectF) -> QRectF:
+        scale, off = self._transform()
+        return QRectF(rect.x() * scale + off.x(), rect.y() * scale + off.y(),
+                      rect.width() * scale, rect.height() * scale)
+
+    def _render_layer(self) -> QPixmap:
+        scene = self.view.graph_scene()
+        ratio = self.devicePixelRatioF()
+        layer = QPixmap(round(WIDTH * ratio), round(HEIGHT * ratio))
+        layer.setDevicePixelRatio(ratio)
+        layer.fill(Qt.GlobalColor.transparent)
+        if scene is None:
+            return layer
+        c = scene.colors
+        p = QPainter(layer)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        frame = QColor(c.node_fill)
+        frame.setAlpha(235)
+        p.setPen(QPen(c.node_border, 1.0))
+        p.setBrush(frame)
+        p.drawRoundedRect(QRectF(0.5, 0.5, WIDTH - 1, HEIGHT - 1), 6, 6)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        p.setPen(Qt.PenStyle.NoPen)
+        selected = set(scene.selected_node_ids())
+        for nid, item in scene.node_items.items():
+            rect = self._to_map(QRectF(item.pos().x(), item.pos().y(), NODE_W, NODE_H))
+            if nid in selected:
+                p.setBrush(c.selection)
+            elif item.status.severity:
+                p.setBrush(c.severity(item.status.severity))
+            else:
+                p.setBrush(c.category(item.spec.category))
+            p.drawRect(rect.adjusted(0, 0, 0.8, 0.8))
+        p.end()
+        return layer
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        scene = self.view.graph_scene()
+        if scene is None:
+            return
+        if self._layer is None:
+            self._layer = self._render_layer()
+        c = scene.colors
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._layer)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.setPen(QPen(c.selection, 1.5))
+        p.drawRect(self._to_map(self.view.visible_scene_rect()).intersected(
+            QRectF(1, 1, WIDTH - 2, HEIGHT - 2)))
+        p.end()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._navigate(event.position())
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if event.buttons() & Qt.MouseButton.LeftButton:
+            self._navigate(event.position())
+        event.accept()
+
+    def _navigate(self, point: QPointF) -> None:
+        scale, off = self._transform()
+        target = QPointF((point.x() - off.x()) / scale, (point.y() - off.y()) / scale)
+        self.view.centerOn(target)
+        self.update()

@@ -1,0 +1,657 @@
+"""The canvas view: zoom, pan, drops from the palette, keyboard editing, the minimap.
+
+Every edit made here becomes a core command handed to the host (the main window) through
+``host.push``; a command the core refuses (its constructor raises) is reported on the
+status bar with the reason and nothing changes.
+
+Mouse: left-drag on empty canvas selects with a rubber band, on a node moves the selection,
+on a port draws a connection; middle-drag or space+drag pans; the wheel (or a pinch) zooms
+around the cursor.  Keys: Tab opens the quick search, F zooms to the selection, arrows nudge.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QCursor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsView, QWidget
+
+from nnstudio.core import catalog
+from nnstudio.core.catalog.spec import ParamError
+from nnstudio.core.graph.commands import (
+    AddNode,
+    Command,
+    Disconnect,
+    InsertOnEdge,
+    Macro,
+    MoveNodes,
+    Paste,
+    RemoveNodes,
+    copy_fragment,
+)
+from nnstudio.core.graph.model import Graph, GraphError
+from nnstudio.core.layout import NODE_H, NODE_W
+from nnstudio.ui.canvas.interactions import ConnectDrag
+from nnstudio.ui.canvas.items import EdgeItem
+from nnstudio.ui.canvas.minimap import Minimap
+from nnstudio.ui.canvas.quick_add import QuickAddPopup
+from nnstudio.ui.canvas.scene import GraphScene
+
+LAYER_MIME = "application/x-nnstudio-layer"
+FRAGMENT_MIME = "application/x-nnstudio-fragment"
+MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
+WHEEL_STEP = 1.0015  # zoom factor per wheel angle unit (120 units = one notch ≈ 1.2x)
+PASTE_OFFSET = 40.0
+
+
+class CanvasHost(Protocol):
+    """What the view needs from its window."""
+
+    def push(self, command: Command) -> bool:
+        """Apply and record a command; False if refused (the host says why)."""
+
+    def show_message(self, text: str, timeout_ms: int = 6000) -> None:
+        """Tell the user something on the status bar."""
+
+
+class GraphView(QGraphicsView):
+    """Shows a :class:`GraphScene` and turns gestures into commands."""
+
+    selection_changed = Signal(list)  # node ids
+    zoom_changed = Signal(float)
+    file_dropped = Signal(str)  # a local file or folder dropped on the canvas
+    node_activated = Signal(str)  # double-click on a node
+
+    def __init__(self, host: CanvasHost, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.setObjectName("canvas")
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlag(QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing, True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.viewport().grabGesture(Qt.GestureType.PinchGesture)
+        self._connect: ConnectDrag | None = None
+        self._pan_from: QPoint | None = None
+        self._space_down = False
+        self._drop_edge: EdgeItem | None = None
+        self._paste_count = 0
+        self._last_fragment: str | None = None
+        self.minimap = Minimap(self)
+        self.quick_add = QuickAddPopup(self)
+        self.quick_add.chosen.connect(self._quick_add_chosen)
+        self._quick_add_pos = QPointF()
+        self._minimap_timer = QTimer(self)
+        self._minimap_timer.setSingleShot(True)
+        self._minimap_timer.setInterval(60)
+        self._minimap_timer.timeout.connect(self.minimap.refresh)
+
+    # -- scene ------------------------------------------------------------------------
+    def graph_scene(self) -> GraphScene | None:
+        """The scene shown (``None`` before a project is set)."""
+        scene = self.scene()
+        return scene if isinstance(scene, GraphScene) else None
+
+    @property
+    def graph(self) -> Graph:
+        """The graph shown."""
+        scene = self.graph_scene()
+        assert scene is not None, "no scene set"
+        return scene.graph
+
+    def set_graph_scene(self, scene: GraphScene) -> None:
+        """Show another scene (a new project); the old one is detached from its graph."""
+        old = self.graph_scene()
+        self._cancel_connect()
+        if old is not None:
+            old.selectionChanged.disconnect(self._on_selection)
+            old.changed.disconnect(self._schedule_minimap)
+            old.detach()
+        self.setScene(scene)
+        scene.selectionChanged.connect(self._on_selection)
+        scene.changed.connect(self._schedule_minimap)
+        self._paste_count = 0
+        self.minimap.refresh()
+        if old is not None:
+            old.deleteLater()
+
+    def set_node_indicator(self, node_id: str, text: str | None,
+                           color: str | None = None) -> None:
+        """A small live label under a node (e.g. a mean activation); ``None`` removes it."""
+        scene = self.graph_scene()
+        if scene is not None:
+            scene.set_node_indicator(node_id, text, color)
+
+    def _on_selection(self) -> None:
+        scene = self.graph_scene()
+        self.selection_changed.emit(scene.selected_node_ids() if scene else [])
+
+    def _schedule_minimap(self, *_: Any) -> None:
+        if self.minimap.enabled and not self._minimap_timer.isActive():
+            self._minimap_timer.start()
+
+    # -- commands ---------------------------------------------------------------------
+    def attempt(self, factory: Callable[[], Command]) -> Command | None:
+        """Build a command and push it; a refusal is reported, never raised."""
+        try:
+            command = factory()
+        except (GraphError, ParamError, KeyError) as exc:
+            self.host.show_message(_reason(exc))
+            return None
+        return command if self.host.push(command) else None
+
+    def add_layer(self, key: str, scene_pos: QPointF | None = None) -> str | None:
+        """Add a layer centred on ``scene_pos`` (default: the view's centre); its id."""
+        pos = scene_pos if scene_pos is not None else self.visible_scene_rect().center()
+        graph = self.graph
+        cmd = self.attempt(lambda: AddNode(graph, key, (pos.x() - NODE_W / 2,
+                                                        pos.y() - NODE_H / 2)))
+        if isinstance(cmd, AddNode):
+            self.graph_scene().select_nodes([cmd.node.id])
+            return cmd.node.id
+        return None
+
+    def insert_on_edge(self, key: str, edge_item: EdgeItem, scene_pos: QPointF) -> str | None:
+        """Insert a new layer into an edge (one undo step); its id."""
+        graph = self.graph
+        edge = edge_item.edge
+        cmd = self.attempt(lambda: InsertOnEdge(graph, edge, key, (scene_pos.x() - NODE_W / 2,
+                                                                   scene_pos.y() - NODE_H / 2)))
+        if isinstance(cmd, InsertOnEdge):
+            self.graph_scene().select_nodes([cmd.node_id])
+            return cmd.node_id
+        return None
+
+    def delete_selection(self) -> bool:
+        """Delete the selected nodes (with their edges) and edges, as one undo step."""
+        scene = self.graph_scene()
+        if scene is None:
+            return False
+        nodes = scene.selected_node_ids()
+        doomed = set(nodes)
+        edges = [e for e in scene.selected_edges() if e.src not in doomed and e.dst not in doomed]
+        if not nodes and not edges:
+            return False
+        graph = self.graph
+        if not nodes and len(edges) == 1:
+            return self.attempt(lambda: Disconnect(graph, edges[0])) is not None
+        steps: list[Any] = [lambda g, e=e: Disconnect(g, e) for e in edges]
+        if nodes:
+            steps.append(lambda g: RemoveNodes(g, nodes))
+        count = len(nodes) + len(edges)
+        text = (RemoveNodes(graph, nodes).text if nodes and not edges
+                else f"Delete {count} items")
+        return self.attempt(lambda: Macro(graph, text, steps)) is not None
+
+    def copy_selection(self) -> bool:
+        """Put the selected nodes (and the edges among them) on the clipboard."""
+        scene = self.graph_scene()
+        ids = scene.selected_node_ids() if scene else []
+        if not ids:
+            self.host.show_message("Select layers to copy.")
+            return False
+        fragment = copy_fragment(self.graph, ids)
+        text = json.dumps(fragment)
+        mime = QMimeData()
+        mime.setData(FRAGMENT_MIME, text.encode("utf-8"))
+        mime.setText(text)
+        QGuiApplication.clipboard().setMimeData(mime)
+        self._last_fragment = json.dumps(fragment, sort_keys=True)
+        self._paste_count = 0
+        return True
+
+    def cut_selection(self) -> bool:
+        """Copy, then delete, the selected nodes."""
+        return self.copy_selection() and self.delete_selection()
+
+    def paste(self) -> list[str]:
+        """Paste the clipboard's layers (at the cursor when it is over the canvas)."""
+        fragment = clipboard_fragment()
+        if fragment is None:
+            self.host.show_message("The clipboard holds no layers.")
+            return []
+        return self._paste_fragment(fragment, at_cursor=True)
+
+    def duplicate_selection(self) -> list[str]:
+        """Copy the selected nodes beside themselves (the clipboard is left alone)."""
+        scene = self.graph_scene()
+        ids = scene.selected_node_ids() if scene else []
+        if not ids:
+            self.host.show_message("Select layers to duplicate.")
+            return []
+        fragment = copy_fragment(self.graph, ids)
+        graph = self.graph
+        cmd = self.attempt(lambda: Paste(graph, fragment, (PASTE_OFFSET, PASTE_OFFSET)))
+        if isinstance(cmd, Paste):
+            scene.select_nodes(cmd.node_ids)
+            return cmd.node_ids
+        return []
+
+    def _paste_fragment(self, fragment: dict[str, Any], at_cursor: bool) -> list[str]:
+        nodes = fragment.get("nodes") or []
+        if not nodes:
+            return []
+        xs = [float(n.get("pos", [0, 0])[0]) for n in nodes]
+        ys = [float(n.get("pos", [0, 0])[1]) for n in nodes]
+        origin = QPointF(min(xs), min(ys))
+        cursor = self.mapFromGlobal(QCursor.pos())
+        visible = self.visible_scene_rect()
+        key = json.dumps(fragment, sort_keys=True)
+        if key != self._last_fragment:
+            self._last_fragment, self._paste_count = key, 0
+        self._paste_count += 1
+        if at_cursor and self.viewport().rect().contains(cursor):
+            target = self.mapToScene(cursor)
+            offset = (target.x() - origin.x(), target.y() - origin.y())
+        elif visible.contains(origin):
+            step = PASTE_OFFSET * self._paste_count
+            offset = (step, step)
+        else:
+            center = visible.center()
+            offset = (center.x() - origin.x() - NODE_W / 2, center.y() - origin.y() - NODE_H / 2)
+        graph = self.graph
+        cmd = self.attempt(lambda: Paste(graph, fragment, offset))
+        if isinstance(cmd, Paste):
+            self.graph_scene().select_nodes(cmd.node_ids)
+            return cmd.node_ids
+        return []
+
+    def select_all(self) -> None:
+        """Select every node."""
+        scene = self.graph_scene()
+        if scene is not None:
+            scene.select_nodes(list(scene.node_items))
+
+    def nudge(self, dx: float, dy: float) -> None:
+        """Move the selected nodes by a few pixels (successive nudges merge)."""
+        scene = self.graph_scene()
+        ids = scene.selected_node_ids() if scene else []
+        if not ids:
+            return
+        graph = self.graph
+        positions = {nid: (graph.nodes[nid].pos[0] + dx, graph.nodes[nid].pos[1] + dy)
+                     for nid in ids}
+        self.attempt(lambda: MoveNodes(graph, positions))
+
+    # -- zoom and navigation --------------------------------------------------------
+    def zoom(self) -> float:
+        """The current scale (1.0 = 100 %)."""
+        return self.transform().m11()
+
+    def set_zoom(self, scale: float, anchor: QPointF | None = None) -> None:
+        """Zoom to ``scale`` (clamped), keeping ``anchor`` (scene) under the same pixel."""
+        scale = max(MIN_ZOOM, min(MAX_ZOOM, scale))
+        factor = scale / self.zoom()
+        if abs(factor - 1.0) < 1e-9:
+            return
+        old = self.transformationAnchor()
+        if anchor is None:
+            self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+            self.scale(factor, factor)
+        else:
+            # Keep ``anchor`` under the same pixel: scale, then scroll by how far it moved.
+            self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+            before = self.mapFromScene(anchor)
+            self.scale(factor, factor)
+            after = self.mapFromScene(anchor)
+            hbar, vbar = self.horizontalScrollBar(), self.verticalScrollBar()
+            hbar.setValue(hbar.value() + after.x() - before.x())
+            vbar.setValue(vbar.value() + after.y() - before.y())
+        self.setTransformationAnchor(old)
+        self.zoom_changed.emit(self.zoom())
+        self.minimap.sync_view()
+
+    def zoom_in(self) -> None:
+        """Zoom in one step around the view's centre."""
+        self.set_zoom(self.zoom() * 1.25)
+
+    def zoom_out(self) -> None:
+        """Zoom out one step around the view's centre."""
+        self.set_zoom(self.zoom() / 1.25)
+
+    def zoom_reset(self) -> None:
+        """Back to 100 %."""
+        self.set_zoom(1.0)
+
+    def fit_to_view(self) -> None:
+        """Show the whole graph (never zooming in beyond 100 %)."""
+        scene = self.graph_scene()
+        if scene is None or not scene.node_items:
+            return
+        self._fit(scene.nodes_rect())
+
+    def zoom_to_selection(self) -> None:
+        """Show the selected nodes (the whole graph if none is selected)."""
+        scene = self.graph_scene()
+        ids = scene.selected_node_ids() if scene else []
+        if not ids:
+            self.fit_to_view()
+            return
+        self._fit(scene.nodes_rect(ids))
+
+    def center_on_node(self, node_id: str) -> None:
+        """Scroll so that a node is in the middle of the view."""
+        scene = self.graph_scene()
+        item = scene.node_items.get(node_id) if scene else None
+        if item is not None:
+            self.centerOn(item.sceneBoundingRect().center())
+            self.minimap.sync_view()
+
+    def _fit(self, rect: QRectF) -> None:
+        if rect.isNull():
+            return
+        margin = 40.0
+        rect = rect.adjusted(-margin, -margin, margin, margin)
+        view = self.viewport().rect()
+        scale = min(view.width() / max(rect.width(), 1.0), view.height() / max(rect.height(), 1.0))
+        self.set_zoom(min(1.0, scale))
+        self.centerOn(rect.center())
+        self.zoom_changed.emit(self.zoom())
+        self.minimap.sync_view()
+
+    def visible_scene_rect(self) -> QRectF:
+        """The part of the scene the viewport shows."""
+        return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    def open_quick_add(self, scene_pos: QPointF | None = None) -> None:
+        """The quick search that adds the chosen layer at ``scene_pos``."""
+        if scene_pos is None:
+            cursor = self.mapFromGlobal(QCursor.pos())
+            inside = self.viewport().rect().contains(cursor)
+            scene_pos = self.mapToScene(cursor) if inside else self.visible_scene_rect().center()
+        self._quick_add_pos = scene_pos
+        view_pt = self.mapFromScene(scene_pos)
+        self.quick_add.popup_at(self.viewport().mapToGlobal(view_pt))
+
+    def _quick_add_chosen(self, key: str) -> None:
+        self.add_layer(key, self._quick_add_pos)
+
+    # -- mouse ------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        scene = self.graph_scene()
+        pan = (event.button() == Qt.MouseButton.MiddleButton
+               or (event.button() == Qt.MouseButton.LeftButton and self._space_down))
+        if pan:
+            self._pan_from = event.position().toPoint()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton and scene is not None:
+            pos = self.mapToScene(event.position().toPoint())
+            item = scene.node_at(pos)
+            if item is not None:
+                port = item.port_at(pos)
+                if port is not None:
+                    self._connect = ConnectDrag(scene, item, port[0], port[1])
+                    event.accept()
+                    return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None:
+            delta = event.position().toPoint() - self._pan_from
+            self._pan_from = event.position().toPoint()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - delta.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - delta.y())
+            event.accept()
+            return
+        if self._connect is not None:
+            reason = self._connect.move(self.mapToScene(event.position().toPoint()))
+            if reason:
+                self.host.show_message(f"Cannot connect: {reason}", 3000)
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton,
+                                                             Qt.MouseButton.LeftButton):
+            self._pan_from = None
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space_down
+                                      else Qt.CursorShape.ArrowCursor)
+            event.accept()
+            return
+        if self._connect is not None and event.button() == Qt.MouseButton.LeftButton:
+            drag, self._connect = self._connect, None
+            drag.finish(self.mapToScene(event.position().toPoint()), self.attempt)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+        self.commit_moves()
+
+    def commit_moves(self) -> None:
+        """Turn nodes dragged on the canvas into one ``MoveNodes`` command."""
+        scene = self.graph_scene()
+        if scene is None:
+            return
+        moved = scene.moved_positions()
+        if moved:
+            graph = self.graph
+            if self.attempt(lambda: MoveNodes(graph, moved)) is None:
+                for nid in moved:  # refused: put the items back where the model has them
+                    scene.node_items[nid].setPos(QPointF(*graph.nodes[nid].pos))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        scene = self.graph_scene()
+        if event.button() == Qt.MouseButton.LeftButton and scene is not None:
+            pos = self.mapToScene(event.position().toPoint())
+            item = scene.node_at(pos)
+            if item is None and scene.edge_near(pos) is None:
+                self.open_quick_add(pos)
+                event.accept()
+                return
+            if item is not None:
+                self.node_activated.emit(item.node_id)
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
+
+    def _cancel_connect(self) -> None:
+        if self._connect is not None:
+            self._connect.cancel()
+            self._connect = None
+
+    # -- wheel and gestures -------------------------------------------------------------
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        pixel = event.pixelDelta()
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if not pixel.isNull() and not ctrl:
+            # A trackpad scroll pans; ctrl+scroll (or a mouse wheel) zooms.
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - pixel.x())
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - pixel.y())
+            event.accept()
+            return
+        angle = event.angleDelta().y() or event.angleDelta().x()
+        if angle:
+            anchor = self.mapToScene(event.position().toPoint())
+            self.set_zoom(self.zoom() * WHEEL_STEP ** angle, anchor)
+        event.accept()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.NativeGesture:
+            if event.gestureType() == Qt.NativeGestureType.ZoomNativeGesture:
+                anchor = self.mapToScene(event.position().toPoint())
+                self.set_zoom(self.zoom() * (1.0 + event.value()), anchor)
+                return True
+        elif event.type() == QEvent.Type.Gesture:
+            pinch = event.gesture(Qt.GestureType.PinchGesture)
+            if pinch is not None:
+                center = self.viewport().mapFromGlobal(pinch.centerPoint().toPoint())
+                anchor = self.mapToScene(center)
+                self.set_zoom(self.zoom() * pinch.scaleFactor(), anchor)
+                event.accept()
+                return True
+        return super().viewportEvent(event)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        if self.minimap.isVisible():
+            self.minimap.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.place()
+        self.minimap.sync_view()
+
+    # -- keyboard ---------------------------------------------------------------------
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return False  # Tab belongs to the quick search
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        plain = mods == Qt.KeyboardModifier.NoModifier
+        if key == Qt.Key.Key_Tab and plain:
+            self.open_quick_add()
+        elif key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+        elif key == Qt.Key.Key_F and plain:
+            self.zoom_to_selection()
+        elif key == Qt.Key.Key_Escape:
+            self._cancel_connect()
+            scene = self.graph_scene()
+            if scene is not None:
+                scene.clearSelection()
+        elif key in _ARROWS and mods in (Qt.KeyboardModifier.NoModifier,
+                                        Qt.KeyboardModifier.ShiftModifier):
+            step = 1.0 if mods == Qt.KeyboardModifier.ShiftModifier else 12.0
+            dx, dy = _ARROWS[key]
+            self.nudge(dx * step, dy * step)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_down = False
+            if self._pan_from is None:
+                self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    # -- drag and drop ----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(LAYER_MIME) or _project_urls(mime):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasFormat(LAYER_MIME):
+            key = bytes(mime.data(LAYER_MIME).data()).decode("utf-8")
+            pos = self.mapToScene(event.position().toPoint())
+            self._set_drop_edge(self._insertion_edge(key, pos))
+            event.acceptProposedAction()
+        elif _project_urls(mime):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._set_drop_edge(None)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        mime = event.mimeData()
+        self._set_drop_edge(None)
+        if mime.hasFormat(LAYER_MIME):
+            key = bytes(mime.data(LAYER_MIME).data()).decode("utf-8")
+            pos = self.mapToScene(event.position().toPoint())
+            edge = self._insertion_edge(key, pos)
+            if edge is not None:
+                self.insert_on_edge(key, edge, pos)
+            else:
+                self.add_layer(key, pos)
+            event.acceptProposedAction()
+            self.setFocus()
+            return
+        paths = _project_urls(mime)
+        if paths:
+            event.acceptProposedAction()
+            self.file_dropped.emit(paths[0])
+            return
+        event.ignore()
+
+    def _insertion_edge(self, key: str, pos: QPointF) -> EdgeItem | None:
+        scene = self.graph_scene()
+        try:
+            spec = catalog.get(key)
+        except KeyError:
+            return None
+        if scene is None or spec.is_input:
+            return None
+        return scene.edge_near(pos)
+
+    def _set_drop_edge(self, edge: EdgeItem | None) -> None:
+        if edge is self._drop_edge:
+            return
+        if self._drop_edge is not None and self._drop_edge.scene() is not None:
+            self._drop_edge.set_highlighted(False)
+        self._drop_edge = edge
+        if edge is not None:
+            edge.set_highlighted(True)
+
+
+_ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
+           Qt.Key.Key_Down: (0, 1)}
+
+
+def _reason(exc: Exception) -> str:
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    return str(text)
+
+
+def _project_urls(mime: QMimeData) -> list[str]:
+    """Local files or folders being dropped (the window decides what each one is)."""
+    if not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+
+
+def clipboard_fragment() -> dict[str, Any] | None:
+    """The layers on the clipboard (copied from this or another NN Studio window)."""
+    mime = QGuiApplication.clipboard().mimeData()
+    if mime is None:
+        return None
+    if mime.hasFormat(FRAGMENT_MIME):
+        raw = bytes(mime.data(FRAGMENT_MIME).data()).decode("utf-8", errors="replace")
+    elif mime.hasText():
+        raw = mime.text()
+    else:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("nnstudio_fragment") != 1:
+        return None
+    if not isinstance(data.get("nodes"), list):
+        return None
+    return data
+

@@ -1,0 +1,162 @@
+"""Continuous validation: debounced re-checks of the graph on a worker thread.
+
+Before the engine is ready only the structural checks run (NetworkX; shapes are shown as
+pending); once it is ready the full :class:`GraphChecker` runs, which is incremental (it
+memoises per-node results, so after an edit only what changed is recomputed).  The worker
+checks a snapshot of the graph, so the GUI thread may keep editing meanwhile; a result is
+applied only if no newer request has been made since.
+
+Debounce: the first request after a quiet spell runs on the next turn of the event loop
+(edit-to-badge latency stays low); requests that follow within :data:`DEBOUNCE_MS` of a
+check are coalesced into one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from nnstudio.core.graph.check import CheckResult, GraphChecker
+from nnstudio.core.graph.model import Graph
+from nnstudio.core.graph.validation import check_structure
+
+DEBOUNCE_MS = 50
+
+
+@dataclass
+class CheckReport:
+    """One finished check: ``full`` is False when shapes were not inferred (engine loading)."""
+
+    result: CheckResult
+    full: bool
+    generation: int
+    seconds: float
+
+
+def snapshot(graph: Graph) -> Graph:
+    """A detached copy of the graph's state, cheap enough to take on every edit."""
+    copy = Graph()
+    copy.nodes = {nid: node.copy() for nid, node in graph.nodes.items()}
+    copy.edges = list(graph.edges)
+    copy.outputs = [o.copy() for o in graph.outputs]
+    return copy
+
+
+def structural_result(graph: Graph) -> CheckResult:
+    """The structural issues only, ordered like :meth:`GraphChecker.check` orders them."""
+    issues = check_structure(graph)
+    order = {nid: i for i, nid in enumerate(graph.nodes)}
+    issues.sort(key=lambda i: (i.severity != "error", order.get(i.node or "", -1)))
+    return CheckResult(issues, {})
+
+
+class _CheckWorker(QObject):
+    done = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._checker: GraphChecker | None = None
+
+    @Slot(int, object, bool)
+    def run(self, generation: int, graph: Graph, full: bool) -> None:
+        start = time.perf_counter()
+        if full:
+            if self._checker is None:
+                self._checker = GraphChecker()
+            result = self._checker.check(graph)
+        else:
+            result = structural_result(graph)
+        self.done.emit(CheckReport(result, full, generation, time.perf_counter() - start))
+
+
+class CheckRunner(QObject):
+    """Re-checks ``graph`` when asked, off the GUI thread; emits ``checked(CheckReport)``."""
+
+    checked = Signal(object)
+    _request = Signal(int, object, bool)
+
+    def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.graph = graph
+        self.full = False
+        self._generation = 0
+        self._held = False
+        self._busy = False
+        self._pending = False
+        self._last_start = 0.0
+        self._thread = QThread()
+        self._thread.setObjectName("nnstudio-graph-check")
+        self._worker = _CheckWorker()
+        self._worker.moveToThread(self._thread)
+        self._request.connect(self._worker.run)
+        self._worker.done.connect(self._on_done)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._launch)
+        self._thread.start()
+
+    def set_graph(self, graph: Graph) -> None:
+        """Check another graph from now on (a new project); re-checks at once."""
+        self.graph = graph
+        self.request()
+
+    def set_full(self, full: bool) -> None:
+        """Switch shape inference on (engine ready) and re-check."""
+        self.full = full
+        self.request()
+
+    def hold(self, held: bool) -> None:
+        """Postpone checks (while the window paints its first frame); release runs them."""
+        self._held = held
+        if not held and (self._pending or self._generation):
+            self.request()
+
+    def request(self) -> None:
+        """Ask for a re-check (debounced)."""
+        self._generation += 1
+        if self._held:
+            self._pending = True
+            return
+        if self._busy:
+            self._pending = True
+            return
+        if self._timer.isActive():
+            return
+        since = (time.perf_counter() - self._last_start) * 1000
+        self._timer.start(0 if since >= DEBOUNCE_MS else int(DEBOUNCE_MS - since))
+
+    def is_idle(self) -> bool:
+        """True when no check is running or waiting."""
+        return not (self._busy or self._pending or self._timer.isActive())
+
+    def shutdown(self) -> None:
+        """Stop the worker thread (waits for a running check to finish)."""
+        self._timer.stop()
+        if self._thread.isRunning():
+            self._thread.quit()
+            self._thread.wait()
+
+    def _launch(self) -> None:
+        if not self._thread.isRunning() or self._held:
+            return
+        self._busy = True
+        self._pending = False
+        self._last_start = time.perf_counter()
+        self._request.emit(self._generation, snapshot(self.graph), self.full)
+
+    def _on_done(self, report: CheckReport) -> None:
+        self._busy = False
+        if self._pending or report.generation != self._generation:
+            self._pending = False
+            self.request_now()
+            return
+        self.checked.emit(report)
+
+    def request_now(self) -> None:
+        """Re-check without the leading-edge shortcut (used after a stale result)."""
+        if not self._timer.isActive():
+            since = (time.perf_counter() - self._last_start) * 1000
+            self._timer.start(max(0, int(DEBOUNCE_MS - since)))

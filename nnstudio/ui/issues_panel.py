@@ -1,0 +1,142 @@
+"""The issues list: every validation issue, with a summary line of the model's size.
+
+Clicking an issue emits ``node_activated(node_id)``; the window selects and centres it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nnstudio.core.graph.check import CheckResult
+from nnstudio.core.graph.model import Graph
+from nnstudio.ui.theme import canvas_colors, format_bytes, format_count
+
+NODE_ROLE = Qt.ItemDataRole.UserRole
+
+
+def severity_icon(color: QColor) -> QIcon:
+    """A small filled dot of ``color``."""
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(color)
+    p.drawEllipse(1, 1, 10, 10)
+    p.end()
+    return QIcon(pixmap)
+
+
+def summary_text(graph: Graph, result: CheckResult | None, pending_shapes: bool) -> str:
+    """``"9 layers · 52,138 parameters (52,138 trainable) · weights ≈ 203.7 KB …"``."""
+    n = len(graph.nodes)
+    parts = [f"{n} layer{'s' if n != 1 else ''}"]
+    if result is None:
+        parts.append("checking…")
+        return " · ".join(parts)
+    if pending_shapes:
+        parts.append("parameters pending (engine loading)")
+    else:
+        parts.append(f"{format_count(result.total_params)} parameters "
+                     f"({format_count(result.trainable_params)} trainable)")
+        parts.append(f"weights ≈ {format_bytes(result.weights_bytes)} (float32)")
+        unknown = sum(1 for nid in graph.nodes if nid not in result.shapes
+                      or result.shapes[nid].shape is None)
+        if unknown:
+            parts[-1] += f", without the {unknown} layer{'s' if unknown != 1 else ''} " \
+                         "whose shape is unknown"
+    errors = len(result.errors)
+    warnings = len(result.issues) - errors
+    parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return " · ".join(parts)
+
+
+class IssuesPanel(QWidget):
+    """The check's issues as a list (severity, layer, message, hint) under a summary."""
+
+    node_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("modelSummary")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tree = QTreeWidget(self)
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Layer", "Issue", "How to fix it"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setWordWrap(False)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.resizeSection(0, 170)
+        header.resizeSection(1, 520)
+        self.all_clear = QLabel("No issues: the model is complete and its shapes fit.", self)
+        self.all_clear.setObjectName("allClear")
+        self.all_clear.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.all_clear.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.tree)
+        self.stack.addWidget(self.all_clear)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 6)
+        layout.setSpacing(4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.stack)
+        self.tree.itemClicked.connect(self._clicked)
+        self.tree.itemActivated.connect(self._clicked)
+
+    def show_result(self, graph: Graph, result: CheckResult | None,
+                    pending_shapes: bool) -> None:
+        """List ``result``'s issues and update the summary line."""
+        self.summary.setText(summary_text(graph, result, pending_shapes))
+        self.tree.clear()
+        clear = result is not None and not result.issues
+        self.all_clear.setText("No issues: the model is complete and its shapes fit." if not
+                               pending_shapes else "No structural issues; shapes are checked "
+                               "once the engine has loaded.")
+        self.stack.setCurrentWidget(self.all_clear if clear else self.tree)
+        if result is None:
+            return
+        colors = canvas_colors()
+        icons = {s: severity_icon(colors.severity(s)) for s in ("error", "warning")}
+        items = []
+        for issue in result.issues:
+            node = graph.nodes.get(issue.node) if issue.node else None
+            where = node.name if node else "model"
+            if node is not None and issue.port and len(node.spec.inputs) > 1:
+                where += f" · {issue.port}"
+            item = QTreeWidgetItem([where, issue.message, issue.hint])
+            item.setIcon(0, icons[issue.severity])
+            item.setData(0, NODE_ROLE, issue.node)
+            item.setToolTip(1, issue.message)
+            item.setToolTip(2, issue.hint)
+            if issue.severity == "error":
+                item.setForeground(0, QBrush(colors.error))
+            items.append(item)
+        self.tree.addTopLevelItems(items)
+
+    def issue_count(self) -> int:
+        """How many issues are listed."""
+        return self.tree.topLevelItemCount()
+
+    def _clicked(self, item: QTreeWidgetItem) -> None:
+        node_id = item.data(0, NODE_ROLE)
+        if node_id:
+            self.node_activated.emit(node_id)

@@ -1,0 +1,121 @@
+"""Small parts of the editor: node labels, value parsing, edge routing, the merge, the guard."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QRectF
+
+from nnstudio.core import catalog
+from nnstudio.core.graph.commands import MoveNodes, SetParam
+from nnstudio.core.graph.model import Graph
+from nnstudio.core.layout import NODE_H, NODE_W
+from nnstudio.ui.canvas.items import route
+from nnstudio.ui.canvas.labels import key_params_text, params_count_text, shape_text
+from nnstudio.ui.param_editors import parse_scalar, parse_tuple, range_text
+from nnstudio.ui.undo import CoreCommand
+
+pytest_plugins = ("pytester",)
+
+
+def test_node_labels():
+    conv = catalog.get("Conv2D")
+    params = {**conv.defaults(), "filters": 32, "activation": "relu"}
+    assert key_params_text(conv, params) == "32 filters · 3×3 · relu"
+    params["strides"] = (2, 2)
+    assert key_params_text(conv, params) == "32 filters · 3×3 · stride 2×2 · relu"
+    lstm = catalog.get("LSTM")
+    units = lstm.defaults()["units"]
+    assert key_params_text(lstm, {**lstm.defaults(), "return_sequences": True}) == (
+        f"{units} units · sequences")
+    assert key_params_text(lstm, {**lstm.defaults(), "bidirectional": True}) == (
+        f"{units} units · bidirectional")
+    assert params_count_text(0) == "no params"
+    assert params_count_text(650) == "650 params"
+    assert params_count_text(9216) == "9.22k params"
+    assert params_count_text(25_636_712) == "25.6M params"
+    assert shape_text((None, 28, 28, 16)) == "28×28×16"
+    assert shape_text((None, None, 8)) == "?×8"
+    assert shape_text(None) == "?"
+
+
+def test_value_parsing_for_editors():
+    assert parse_scalar("12", "int") == 12
+    assert parse_scalar("1e3", "int") == 1000
+    assert parse_scalar("0.25", "float") == 0.25
+    assert parse_scalar("", "float") is None
+    assert parse_scalar("many", "int") == "many"  # the core's validation explains it
+    assert parse_tuple("28, 28, 1", "ints") == [28, 28, 1]
+    assert parse_tuple("3x3", "ints") == [3, 3]
+    assert parse_tuple("(none, 64)", "ints") == [None, 64]
+    assert parse_tuple("", "ints") == []
+    assert range_text(catalog.get("Dropout").param("rate")) == "0 – 0.99"
+
+
+def test_long_edges_are_routed_around_nodes():
+    nodes = [QRectF(x, 0.0, NODE_W, NODE_H) for x in (260.0, 520.0, 780.0)]
+
+    def blocked(x1, x2, y):
+        lane = QRectF(x1, y - 10, x2 - x1, 20)
+        return any(r.intersects(lane) for r in nodes)
+
+    def band(x1, x2):
+        return 0.0, NODE_H
+
+    start, end = QPointF(180.0, NODE_H / 2), QPointF(1040.0, NODE_H / 2)
+    path = route(start, end, blocked, band)
+    assert path.pointAtPercent(0.0) == start and path.pointAtPercent(1.0) == end
+    # The middle of the path runs above the row of nodes, not through them.
+    for t in (0.3, 0.5, 0.7):
+        assert path.pointAtPercent(t).y() < 0.0
+    # A short edge is a plain curve between the two ports.
+    short = route(QPointF(180.0, 42.0), QPointF(260.0, 42.0), blocked, band)
+    assert all(0.0 <= short.pointAtPercent(t).y() <= NODE_H for t in (0.25, 0.5, 0.75))
+
+
+def test_undo_wrapper_merges_only_what_the_core_merges_and_quickly():
+    graph = Graph()
+    from nnstudio.core.graph.commands import AddNode
+
+    add = AddNode(graph, "Dense", (0.0, 0.0))
+    add.redo()
+    nid = add.node.id
+    first = CoreCommand(SetParam(graph, nid, "units", 5))
+    first.redo()
+    second = CoreCommand(SetParam(graph, nid, "units", 6))
+    second.redo()
+    assert first.id() == second.id() >= 0
+    assert first.mergeWith(second)
+    other = CoreCommand(SetParam(graph, nid, "activation", "relu"))
+    assert not first.mergeWith(other)
+    late = CoreCommand(SetParam(graph, nid, "units", 7))
+    late._stamp += 5.0  # five seconds later: a separate step
+    assert not first.mergeWith(late)
+    first.undo()
+    assert graph.nodes[nid].params["units"] == 64
+    move = CoreCommand(MoveNodes(graph, {nid: (10.0, 0.0)}))
+    assert not move.changes_model and first.changes_model
+
+
+def test_the_qthread_guard_fails_a_test_that_leaves_a_thread_running(pytester):
+    pytester.makeconftest((Path(__file__).parent / "conftest.py").read_text())
+    pytester.makepyfile(textwrap.dedent("""
+        import threading
+        from PySide6.QtCore import QThread
+
+        STOP = threading.Event()
+
+        class Busy(QThread):
+            def run(self):
+                STOP.wait(10)
+
+        def test_leaks(qapp):
+            Busy(qapp).start()
+
+        def test_after():
+            STOP.set()
+    """))
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*the test left QThreads running: Busy*"])
+    result.assert_outcomes(passed=2, errors=1)

@@ -1,0 +1,60 @@
+"""The plug-in panels docked by the window, file drops, Keras model import, binding check."""
+
+from __future__ import annotations
+
+from ui_helpers import chain_project, show
+
+from nnstudio.ui.app import qt_binding_problem
+
+
+def test_data_panel_is_docked_and_fed_by_drops(make_window, keras_engine, tmp_path):
+    window = make_window(engine=keras_engine, plugins=True)
+    assert window.data_panel is not None
+    assert window.data_dock.widget() is window.data_panel
+    assert window.data_dock.objectName() == "DataDock"
+
+    csv = tmp_path / "table.csv"
+    csv.write_text("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n")
+    calls = []
+    window.data_panel.set_path = calls.append
+    assert window.open_dropped(str(csv))
+    assert calls == [str(csv)]
+
+    project_file = tmp_path / "p.nnstudio"
+    chain_project().save(project_file)
+    assert window.open_dropped(str(project_file))
+    assert window.project.path == project_file
+
+    assert not window.open_dropped(str(tmp_path / "notes.docx"))
+    assert "not a project or a data source" in window.statusBar().currentMessage()
+
+
+def test_import_keras_model_as_a_new_project(window, tmp_path):
+    import keras
+
+    inputs = keras.Input((6,), name="numbers")
+    hidden = keras.layers.Dense(5, activation="relu", name="hidden")(inputs)
+    outputs = keras.layers.Dense(2, activation="softmax", name="classes")(hidden)
+    path = tmp_path / "tiny.keras"
+    keras.Model(inputs, outputs).save(path)
+
+    show(window, chain_project())
+    assert window.import_model_file(path)
+    assert [n.name for n in window.graph.nodes.values()] == ["numbers", "hidden", "classes"]
+    assert window.graph.nodes[window.graph.node_by_name("hidden").id].params["units"] == 5
+    assert window.isWindowModified()
+    assert window.project.path is None
+
+    errors = []
+    window.show_error = lambda title, text: errors.append(text)
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a zip archive")
+    before = window.graph.to_json()
+    assert not window.import_model_file(bad)
+    assert errors and window.graph.to_json() == before
+
+
+def test_qt_binding_check_names_the_crashing_combination():
+    assert "6.11.3" in qt_binding_problem("6.12.0", (3, 11))
+    assert qt_binding_problem("6.12.0", (3, 12)) is None
+    assert qt_binding_problem("6.11.3", (3, 11)) is None
