@@ -153,7 +153,7 @@ def _train(project: Any, config: Any, data_config: Any, prepared: Any,
     from nnstudio.core.training.devices import resolve_device
     from nnstudio.core.training.evaluation import evaluate
     from nnstudio.core.training.run import COMPLETED, STOPPED, prepare_model, run_training
-    from nnstudio.core.training.runs import record_run, write_run_files
+    from nnstudio.core.training.runs import record_run, write_data_info, write_run_files
     from nnstudio.core.training.state import RunState
 
     data = TrainingData.from_prepared(prepared)
@@ -178,6 +178,7 @@ def _train(project: Any, config: Any, data_config: Any, prepared: Any,
             metrics[evaluation.split] = evaluation.metrics
         write_run_files(args.out, model if result.epochs_completed else None, result.history,
                         metrics)
+        write_data_info(args.out, data, data_config.to_json())
         where = Path(args.out)
     else:
         from nnstudio.core.project import ProjectError

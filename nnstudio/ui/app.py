@@ -120,7 +120,10 @@ def launch(args: Sequence[str] = ()):
 
 def run_app(args: list[str]) -> int:
     """Run the desktop app until its window closes; returns the exit code."""
+    from nnstudio.ui.canvas.view import release_clipboard
+
     app, window = launch(args)
     code = app.exec()
+    release_clipboard()
     window.engine.wait()
     return int(code)

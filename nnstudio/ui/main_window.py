@@ -412,6 +412,12 @@ class MainWindow(QMainWindow):
                 install = getattr(training, "install", None)
                 if install is not None:
                     install(self)
+        try:
+            from nnstudio.ui.export_dialog import install as install_export
+        except ImportError as exc:
+            log.warning("export is unavailable: %s", exc)
+        else:
+            install_export(self)
         if not self._layout_restored:
             # First start: the editor's own panels are the ones in front.
             self.inspector_dock.raise_()

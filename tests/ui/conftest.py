@@ -154,3 +154,16 @@ def wait_checked(qtbot) -> Callable[..., object]:
         return window.last_check
 
     return wait
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _release_clipboard_at_exit():
+    """Copied layers left on the clipboard would crash the interpreter at exit (see
+    :func:`nnstudio.ui.canvas.view.release_clipboard`); the app does the same on quit."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is not None:
+        from nnstudio.ui.canvas.view import release_clipboard
+
+        release_clipboard()

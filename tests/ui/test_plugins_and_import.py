@@ -58,3 +58,39 @@ def test_qt_binding_check_names_the_crashing_combination():
     assert "6.11.3" in qt_binding_problem("6.12.0", (3, 11))
     assert qt_binding_problem("6.12.0", (3, 12)) is None
     assert qt_binding_problem("6.11.3", (3, 11)) is None
+
+
+def test_export_is_reachable_from_the_file_menu_and_the_run_list(make_window, keras_engine,
+                                                                 monkeypatch):
+    import nnstudio.ui.export_dialog as export_dialog
+    from nnstudio.ui.training.runs_view import RunsView
+
+    w = make_window(plugins=True, engine=keras_engine)
+    file_menu = next(a.menu() for a in w.menuBar().actions()
+                     if a.menu() is not None and a.text().replace("&", "") == "File")
+    assert w.export_action in file_menu.actions()
+    opened: list[str | None] = []
+    monkeypatch.setattr(export_dialog, "open_export_dialog",
+                        lambda window, run_id=None: opened.append(run_id))
+    w.export_action.trigger()
+    view = w.findChild(RunsView)
+    view.set_runs([{"id": "run-a", "name": "first"}, {"id": "run-b", "name": "second"}], {})
+    view.export_button.click()  # nothing selected: nothing opens
+    view.select_ids(["run-b"])
+    view.export_button.click()
+    assert opened == [None, "run-b"]
+
+
+def test_copied_layers_survive_the_exit_handover_of_the_clipboard(window):
+    from PySide6.QtGui import QGuiApplication
+
+    from nnstudio.ui.canvas.view import FRAGMENT_MIME, clipboard_fragment, release_clipboard
+
+    show(window, chain_project())
+    window.select_nodes(list(window.graph.nodes)[:2])
+    assert window.canvas.copy_selection()
+    before = clipboard_fragment()
+    release_clipboard()
+    mime = QGuiApplication.clipboard().mimeData()
+    assert not mime.hasFormat(FRAGMENT_MIME)  # now a Qt-owned copy
+    assert clipboard_fragment() == before and len(before["nodes"]) == 2

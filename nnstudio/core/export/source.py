@@ -241,7 +241,27 @@ def source_from_run_dir(folder: Path) -> ExportSource:
     src = ExportSource(model=model, name=folder.name or "model", trained=True,
                        metrics=read_metrics(folder))
     src.losses = compiled_losses(read_archive_config(path), list(model.output_names))
+    info = read_data_info(folder)
+    src.class_names = info.get("class_names") or None
+    src.preprocessing = info.get("preprocessing") or None
+    src.data_hash = info.get("data_hash")
+    src.data_config = info.get("data")
     return src
+
+
+def read_data_info(folder: Path) -> dict[str, Any]:
+    """A standalone run folder's ``data.json`` (written by ``nnstudio train --out``):
+    class names, recorded preprocessing, data hash and source; ``{}`` if absent."""
+    from nnstudio.core.training.runs import DATA_INFO_FILE
+
+    path = folder / DATA_INFO_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"{path}: not readable ({exc})") from None
+    return data if isinstance(data, dict) else {}
 
 
 def _owning_project(folder: Path) -> Any | None:

@@ -35,6 +35,7 @@ from nnstudio.core.training.history import History
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
+DATA_INFO_FILE = "data.json"
 STATUSES = ("completed", "stopped", "failed", "diverged")
 
 
@@ -129,6 +130,19 @@ def write_run_files(folder: str | Path, model: Any, history: History,
     history.save_csv(folder / HISTORY_FILE)
     atomic_write_text(folder / METRICS_FILE,
                       json.dumps(metrics, indent=1, allow_nan=False) + "\n")
+
+
+def write_data_info(folder: str | Path, data: Any, data_config: dict[str, Any] | None) -> None:
+    """Write ``data.json`` into a standalone run folder: the class names, the recorded
+    preprocessing and the data's hash (what export's model card needs), and the source."""
+    info = {
+        "class_names": list(getattr(data, "class_names", None) or []),
+        "preprocessing": dict(getattr(data, "preprocessing", None) or {}),
+        "data_hash": getattr(data, "data_hash", None),
+        "data": data_config,
+    }
+    atomic_write_text(Path(folder) / DATA_INFO_FILE,
+                      json.dumps(info, indent=1, allow_nan=False) + "\n")
 
 
 def record_run(project: Any, result: Any, config: Any, *, data: Any = None,

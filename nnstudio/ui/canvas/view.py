@@ -634,6 +634,19 @@ def _project_urls(mime: QMimeData) -> list[str]:
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
 
 
+def release_clipboard() -> None:
+    """Leave a Qt-owned copy of copied layers on the clipboard (call before the app exits).
+
+    A ``QMimeData`` made in Python and still on the clipboard at exit is destroyed by Qt's
+    static destructors after Python has shut down, which crashes the process (PySide6).
+    The copy keeps the fragment as text, which :func:`clipboard_fragment` still reads.
+    """
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(FRAGMENT_MIME):
+        clipboard.setText(mime.text())
+
+
 def clipboard_fragment() -> dict[str, Any] | None:
     """The layers on the clipboard (copied from this or another NN Studio window)."""
     mime = QGuiApplication.clipboard().mimeData()

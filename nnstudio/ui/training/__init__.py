@@ -136,6 +136,7 @@ class TrainingController(QObject):
         self.runs.overlay_toggled.connect(self._overlay_toggled)
         self.runs.renamed.connect(self._rename_run)
         self.runs.delete_requested.connect(self.delete_runs)
+        self.runs.export_requested.connect(self.export_run)
         w.project_changed.connect(self._project_changed)
         w.selection_changed.connect(self._selection_changed)
         w.engine_ready.connect(self._engine_ready)
@@ -380,6 +381,12 @@ class TrainingController(QObject):
             self._refresh_runs()
             return
         self.window.mark_modified()
+
+    def export_run(self, run_id: str) -> None:
+        """Open the Export dialog on one run."""
+        from nnstudio.ui.export_dialog import open_export_dialog
+
+        open_export_dialog(self.window, run_id)
 
     def delete_runs(self, run_ids: list[str]) -> None:
         """Delete runs and their folders (after a confirmation unless turned off)."""

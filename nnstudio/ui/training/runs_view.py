@@ -27,11 +27,13 @@ STATUS_MARK = {"completed": "✔ completed", "stopped": "■ stopped", "failed":
 
 class RunsView(QWidget):
     """A table of runs.  Signals: ``overlay_toggled(run_id, shown)``,
-    ``renamed(run_id, name)``, ``delete_requested(list[run_id])``."""
+    ``renamed(run_id, name)``, ``delete_requested(list[run_id])``,
+    ``export_requested(run_id)``."""
 
     overlay_toggled = Signal(str, bool)
     renamed = Signal(str, str)
     delete_requested = Signal(list)
+    export_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,11 +57,20 @@ class RunsView(QWidget):
         self.delete_button = QPushButton("Delete selected")
         self.delete_button.clicked.connect(
             lambda: self.delete_requested.emit(self.selected_ids()))
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Export the selected run's model, verified")
+        self.export_button.clicked.connect(self._export_clicked)
         buttons.addWidget(self.compare_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.export_button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
         self.compare_dialog: CompareDialog | None = None
+
+    def _export_clicked(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.export_requested.emit(ids[0])
 
     def set_runs(self, runs: Sequence[dict[str, Any]], shown: dict[str, bool]) -> None:
         """List ``runs`` (newest last); ``shown`` says which are overlaid."""
