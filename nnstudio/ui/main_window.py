@@ -148,7 +148,6 @@ class MainWindow(QMainWindow):
         self.data_panel: QWidget | None = None
         self.data_dock: QDockWidget | None = None
         self._plugins_installed = False
-        self._state_restored = False
         self._layout_restored = False
         self._set_project(self.project, modified=False, fit=False)
         if plugins:
@@ -202,9 +201,18 @@ class MainWindow(QMainWindow):
         """Dock ``widget``; its position is saved with the window's layout."""
         name = "".join(ch for ch in title.title() if ch.isalnum()) + "Dock"
         dock = self._dock(widget, title, name, area)
-        restored = self._state_restored and self.restoreDockWidget(dock)
+        restored = self._layout_restored and self.restoreDockWidget(dock)
         dock.setProperty("restored", bool(restored))
+        if self.isVisible():
+            # A dock added to a window already on screen starts hidden, also when Qt
+            # restores its place; show it unless the user had closed it.
+            dock.setVisible(not (restored and name in self._hidden_panels()))
         return dock
+
+    @staticmethod
+    def _hidden_panels() -> set[str]:
+        value = QSettings().value("window/hidden_panels", [])
+        return {value} if isinstance(value, str) else set(value or [])
 
     def add_menu(self, title: str) -> QMenu:
         """A new menu in the menu bar, placed before Help."""
@@ -878,7 +886,6 @@ class MainWindow(QMainWindow):
         state = settings.value("window/state")
         if state is not None:
             self._layout_restored = self.restoreState(state, STATE_VERSION)
-        self._state_restored = True
         minimap = settings.value("view/minimap", True, bool)
         self.minimap_action.setChecked(minimap)
         self.canvas.minimap.set_enabled(minimap)
@@ -894,6 +901,9 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(STATE_VERSION))
+        settings.setValue("window/hidden_panels",
+                          [d.objectName() for d in self.findChildren(QDockWidget)
+                           if d.isHidden()])
 
     def close_without_prompt(self) -> None:
         """Close, dropping unsaved changes (tests, and a second window's cleanup)."""

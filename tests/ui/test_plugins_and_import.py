@@ -94,3 +94,24 @@ def test_copied_layers_survive_the_exit_handover_of_the_clipboard(window):
     mime = QGuiApplication.clipboard().mimeData()
     assert not mime.hasFormat(FRAGMENT_MIME)  # now a Qt-owned copy
     assert clipboard_fragment() == before and len(before["nodes"]) == 2
+
+
+def test_panels_added_after_the_window_shows_are_visible_and_remember_closing(make_window,
+                                                                             keras_engine):
+    from PySide6.QtWidgets import QDockWidget
+
+    def docks(window):
+        return {d.windowTitle(): d for d in window.findChildren(QDockWidget)}
+
+    first = make_window(engine=keras_engine)  # shown first, plug-ins after: as `nnstudio` does
+    first.install_plugins()
+    shown = docks(first)
+    assert not shown["Data"].isHidden() and not shown["Training"].isHidden()
+    assert not shown["Runs"].isHidden()
+    shown["Runs"].close()  # the user closes one panel
+    first.save_settings()
+    second = make_window(engine=keras_engine)
+    second.install_plugins()
+    again = docks(second)
+    assert again["Runs"].isHidden()
+    assert not again["Training"].isHidden() and not again["Data"].isHidden()

@@ -39,8 +39,10 @@ def test_panel_progress_and_buttons(qtbot) -> None:
     qtbot.addWidget(panel)
     panel.set_can_start(False, "engine loading")
     assert not panel.start_button.isEnabled()
+    assert panel.status_label.text() == "engine loading"
     panel.set_can_start(True)
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert panel.status_label.text() == "Ready: press Train."  # the stale reason is gone
     panel.set_state(RUNNING)
     assert not panel.start_button.isEnabled() and panel.stop_button.isEnabled()
     assert not panel.batch_size.isEnabled()

@@ -105,6 +105,7 @@ class TrainingPanel(QWidget):
         self.stop_button.clicked.connect(self.stop_clicked)
 
         self.status_label = QLabel()
+        self._blocked_text = ""  # the reason shown while Train is unavailable
         self.status_label.setWordWrap(True)
         outer.addWidget(self.status_label)
         self.epoch_bar = QProgressBar()
@@ -427,6 +428,10 @@ class TrainingPanel(QWidget):
             box.setEnabled(idle)
         if idle and not ok:
             self.status_label.setText(reason)
+            self._blocked_text = reason
+        elif self._blocked_text and self.status_label.text() == self._blocked_text:
+            self.status_label.setText("Ready: press Train.")  # the old reason no longer holds
+            self._blocked_text = ""
 
     def _pause_or_resume(self) -> None:
         if self._state == PAUSED:

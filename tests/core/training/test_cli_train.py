@@ -42,8 +42,11 @@ def test_train_with_out_writes_the_run_files(tmp_path, capsys) -> None:
                  "16", "--out", str(out), "--quiet"])
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert sorted(p.name for p in out.iterdir()) == ["history.csv", "metrics.json",
-                                                     "model.keras"]
+    assert sorted(p.name for p in out.iterdir()) == ["data.json", "history.csv",
+                                                     "metrics.json", "model.keras"]
+    info = json.loads((out / "data.json").read_text())
+    assert info["class_names"] == ["aurelia", "borealis", "cerulea"]
+    assert info["data_hash"] and info["preprocessing"]
     rows = _rows(out / "history.csv")
     assert [r["epoch"] for r in rows] == ["1", "2", "3"]
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(rows[0])
