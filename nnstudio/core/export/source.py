@@ -132,15 +132,7 @@ def load_model_file(path: Path) -> Any:
 
 def read_metrics(folder: Path) -> dict[str, Any]:
     """``final`` metrics from a run folder's ``metrics.json`` (``{}`` if absent)."""
-    path = folder / METRICS_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ExportError(f"{path}: not readable ({exc})") from None
-    if not isinstance(data, dict):
-        return {}
+    data = _read_json_object(folder / METRICS_FILE)
     final = data.get("final", data)
     return {k: v for k, v in final.items() if isinstance(v, (int, float, str))}
 
@@ -254,7 +246,11 @@ def read_data_info(folder: Path) -> dict[str, Any]:
     class names, recorded preprocessing, data hash and source; ``{}`` if absent."""
     from nnstudio.core.training.runs import DATA_INFO_FILE
 
-    path = folder / DATA_INFO_FILE
+    return _read_json_object(folder / DATA_INFO_FILE)
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path`` (``{}`` if the file is absent or holds no object)."""
     if not path.is_file():
         return {}
     try:
