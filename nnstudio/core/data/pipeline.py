@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +148,7 @@ def _labels_for_split(config: DataConfig, task: str, y: np.ndarray) -> np.ndarra
     return y if (config.stratify and task == "classification") else None
 
 
-class _Source:
+class _Source(ABC):
     """Common split bookkeeping; subclasses say how to make datasets and arrays."""
 
     splits: dict[str, _Split]
@@ -180,19 +181,22 @@ class _Source:
         else:
             self.splits["val"] = _Split(x, y, val_idx)
 
+    @abstractmethod
     def dataset(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
-        raise NotImplementedError
+        """The tf.data pipeline of one split."""
 
     def train_counts(self, k: int) -> list[int]:
         split = self.splits["train"]
         labels = np.asarray(split.y)[split.idx]
         return np.bincount(labels.astype(np.int64), minlength=k)[:k].tolist()
 
+    @abstractmethod
     def arrays(self, name: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """Up to ``limit`` samples of one split as arrays."""
 
+    @abstractmethod
     def build(self, batch_size: int, seed: int) -> PreparedData:
-        raise NotImplementedError
+        """The prepared data of this source."""
 
     def _prepared(self, batch_size: int, seed: int, **fields: Any) -> PreparedData:
         train = self.dataset("train", batch_size, True, seed)
