@@ -284,6 +284,8 @@ class MainWindow(QMainWindow):
         self.new_action = a("&New", self.new_project, K.New, "Start an empty project")
         self.template_action = a("New from &Template…", lambda: self.new_from_template(),
                                  "Ctrl+Shift+N", "Start from a working model")
+        self.example_action = a("Open &Example", self.open_example_menu,
+                                tip="The bundled example: a small CNN with the sample digits")
         self.open_action = a("&Open…", lambda: self.open_dialog(), K.Open)
         self.import_action = a("&Import Keras Model…", lambda: self.import_dialog(),
                                tip="Open a .keras or .h5 model as a new project (no code runs)")
@@ -328,7 +330,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.template_action, self.open_action])
+        file_menu.addActions([self.new_action, self.template_action, self.example_action,
+                              self.open_action])
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addAction(self.import_action)
@@ -535,6 +538,13 @@ class MainWindow(QMainWindow):
         self.autosaver.clear()
         self._set_project(build_template(key), modified=False)
         return True
+
+    def open_example_menu(self) -> bool:
+        """File > Open Example: the example, after the unsaved-changes prompt."""
+        if not self.maybe_save():
+            return False
+        self.autosaver.clear()
+        return self.open_example()
 
     def open_example(self) -> bool:
         """Open the bundled example project (untitled: Save asks where)."""

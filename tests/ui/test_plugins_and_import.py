@@ -115,3 +115,12 @@ def test_panels_added_after_the_window_shows_are_visible_and_remember_closing(ma
     again = docks(second)
     assert again["Runs"].isHidden()
     assert not again["Training"].isHidden() and not again["Data"].isHidden()
+
+
+def test_the_example_can_be_reopened_from_the_file_menu(window):
+    show(window, chain_project())
+    assert window.example_action.isEnabled()
+    window.example_action.trigger()  # nothing unsaved: no prompt
+    names = {n.name for n in window.graph.nodes.values()}
+    assert {"image", "conv_1", "digit"} <= names
+    assert window.project.data is not None and window.project.data["kind"] == "images"
