@@ -43,7 +43,10 @@ def resources_dir() -> Path:
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
         return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    checkout = Path(__file__).resolve().parents[2] / "resources"
+    if checkout.is_dir():
+        return checkout  # a source checkout or an editable install
+    return Path(sys.prefix) / "share" / "nnstudio" / "resources"  # pip install .
 
 
 def resource_path(*parts: str) -> Path:
