@@ -99,8 +99,7 @@ class GraphView(QGraphicsView):
         self._paste_count = 0
         self._last_fragment: str | None = None
         self.minimap = Minimap(self)
-        self.quick_add = QuickAddPopup(self)
-        self.quick_add.chosen.connect(self._quick_add_chosen)
+        self._quick_add: QuickAddPopup | None = None  # built on first use: not on start-up
         self._quick_add_pos = QPointF()
         self._minimap_timer = QTimer(self)
         self._minimap_timer.setSingleShot(True)
@@ -373,6 +372,14 @@ class GraphView(QGraphicsView):
     def visible_scene_rect(self) -> QRectF:
         """The part of the scene the viewport shows."""
         return self.mapToScene(self.viewport().rect()).boundingRect()
+
+    @property
+    def quick_add(self) -> QuickAddPopup:
+        """The quick-search popup (created the first time it is needed)."""
+        if self._quick_add is None:
+            self._quick_add = QuickAddPopup(self)
+            self._quick_add.chosen.connect(self._quick_add_chosen)
+        return self._quick_add
 
     def open_quick_add(self, scene_pos: QPointF | None = None) -> None:
         """The quick search that adds the chosen layer at ``scene_pos``."""
