@@ -18,7 +18,7 @@ from nnstudio.core.graph.model import NAME_RE, Edge, Graph, GraphError, Node, Ou
 from nnstudio.core.graph.serialize import normalise_params
 
 __all__ = [
-    "AddNode", "Command", "Connect", "DeclareOutput", "Disconnect", "History", "InsertOnEdge",
+    "AddNode", "Command", "Connect", "Disconnect", "History", "InsertOnEdge",
     "Macro", "MoveNodes", "Paste", "RemoveNodes", "Rename", "SetOutput", "SetParam",
     "SetParams", "UndeclareOutput", "copy_fragment",
 ]
@@ -260,8 +260,6 @@ class SetOutput(Command):
     def undo(self) -> None:
         self.graph._set_outputs(self.old)
 
-
-DeclareOutput = SetOutput
 
 
 class UndeclareOutput(Command):
