@@ -135,8 +135,9 @@ def frame_times(app, view, steps: int = 40) -> tuple[list[float], list[float]]:
     return pans, zooms
 
 
-def edit_to_badge(app, window, add_name: str, conv_name: str, repeat: int = 8
-                  ) -> tuple[list[float], list[float]]:
+def edit_to_badge(
+    app, window, add_name: str, conv_name: str, repeat: int = 8
+) -> tuple[list[float], list[float]]:
     """Times from a breaking edit to the error badge, and from its undo to the badge gone."""
     from nnstudio.core.graph.commands import SetParam
 
@@ -170,8 +171,7 @@ def keras_build_time(graph) -> float:
 
 
 def ms(values: list[float]) -> str:
-    return (f"median {statistics.median(values) * 1000:6.1f} ms, "
-            f"worst {max(values) * 1000:6.1f} ms")
+    return f"median {statistics.median(values) * 1000:6.1f} ms, worst {max(values) * 1000:6.1f} ms"
 
 
 def main() -> None:
@@ -200,14 +200,19 @@ def main() -> None:
     window.engine.start()
     process(app, 0.2)
 
-    cases = [("residual, 200 nodes", residual_project(28), "b14_add", "b14_conv_b"),
-             ("residual, 1000 nodes", residual_project(142), "b71_add", "b71_conv_b")]
+    cases = [
+        ("residual, 200 nodes", residual_project(28), "b14_add", "b14_conv_b"),
+        ("residual, 1000 nodes", residual_project(142), "b71_add", "b71_conv_b"),
+    ]
     resnet = resnet50_project()
     if resnet is not None:
-        cases.insert(1, ("ResNet-50 imported, 177 nodes", resnet, "conv3_block2_add",
-                         "conv3_block2_3_conv"))
-    print(f"platform: {args.platform}; canvas {window.canvas.viewport().width()}x"
-          f"{window.canvas.viewport().height()} px")
+        cases.insert(
+            1, ("ResNet-50 imported, 177 nodes", resnet, "conv3_block2_add", "conv3_block2_3_conv")
+        )
+    print(
+        f"platform: {args.platform}; canvas {window.canvas.viewport().width()}x"
+        f"{window.canvas.viewport().height()} px"
+    )
     for title, project, add_name, conv_name in cases:
         n = len(project.graph.nodes)
         build_s = keras_build_time(project.graph.copy())
@@ -230,8 +235,10 @@ def main() -> None:
         breaks, fixes = edit_to_badge(app, window, add_name, conv_name)
         print(f"  edit -> error badge:   {ms(breaks)}   (target < 100 ms)")
         print(f"  undo -> badge gone:    {ms(fixes)}")
-        print(f"  plain Keras, building the functional model once: {build_s * 1000:6.0f} ms "
-              f"(ratio badge/Keras {statistics.median(breaks) / build_s:.2f})")
+        print(
+            f"  plain Keras, building the functional model once: {build_s * 1000:6.0f} ms "
+            f"(ratio badge/Keras {statistics.median(breaks) / build_s:.2f})"
+        )
         window.undo_stack.clear()
     window.close_without_prompt()
 

@@ -104,14 +104,17 @@ def main() -> None:
                     raise SystemExit(f"{fmt}: {result.error}")
                 verify[fmt].append(result.verification.seconds)
 
-    print(f"{'format':<12} {'bare call':>10} {'app export':>11} {'of which verify':>16} "
-          f"{'ratio':>7}")
+    print(
+        f"{'format':<12} {'bare call':>10} {'app export':>11} {'of which verify':>16} {'ratio':>7}"
+    )
     for fmt in FORMATS:
         b, a, v = (statistics.median(x[fmt]) for x in (bare, app, verify))
         print(f"{fmt:<12} {b:>9.3f}s {a:>10.3f}s {v:>15.3f}s {a / b:>6.2f}x")
-    print(f"\nmedians of {args.repeats} alternating runs; the ratio is the cost of the "
-          "temporary write, the reload and comparison with the format's own runtime, and "
-          "the model card")
+    print(
+        f"\nmedians of {args.repeats} alternating runs; the ratio is the cost of the "
+        "temporary write, the reload and comparison with the format's own runtime, and "
+        "the model card"
+    )
 
 
 if __name__ == "__main__":

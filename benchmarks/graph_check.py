@@ -27,8 +27,7 @@ def resnet50(add: Add) -> Any:
     """The ResNet-50 layout expressed through ``add(key, inputs, **params)``."""
 
     def conv_bn(x, filters, k, s=1, relu=True):
-        x = add("Conv2D", [x], filters=filters, kernel_size=(k, k), strides=(s, s),
-                padding="same")
+        x = add("Conv2D", [x], filters=filters, kernel_size=(k, k), strides=(s, s), padding="same")
         x = add("BatchNormalization", [x], epsilon=1.001e-5)
         return add("Activation", [x], activation="relu") if relu else x
 
@@ -123,13 +122,19 @@ def main() -> None:
             checker.check(graph)
             inc_times.append(time.perf_counter() - t)
     k, f, i = (statistics.median(v) for v in (keras_times, full_times, inc_times))
-    print(f"graph: {len(graph.nodes)} nodes ({n_layers} Keras layers), "
-          f"{result.total_params:,} parameters")
+    print(
+        f"graph: {len(graph.nodes)} nodes ({n_layers} Keras layers), "
+        f"{result.total_params:,} parameters"
+    )
     print(f"Keras symbolic construction: {k * 1000:8.1f} ms (median of {args.repeats})")
-    print(f"NN Studio full check:        {f * 1000:8.1f} ms  ratio {f / k:.2f}x Keras "
-          f"(target <= 1.00x)")
-    print(f"NN Studio re-check (1 edit): {i * 1000:8.1f} ms  median, worst "
-          f"{max(inc_times) * 1000:.1f} ms (target < 50 ms)")
+    print(
+        f"NN Studio full check:        {f * 1000:8.1f} ms  ratio {f / k:.2f}x Keras "
+        f"(target <= 1.00x)"
+    )
+    print(
+        f"NN Studio re-check (1 edit): {i * 1000:8.1f} ms  median, worst "
+        f"{max(inc_times) * 1000:.1f} ms (target < 50 ms)"
+    )
 
 
 if __name__ == "__main__":

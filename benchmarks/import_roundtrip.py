@@ -63,9 +63,14 @@ def bench(name: str, size: int, repeats: int) -> dict[str, float]:
     t_all = _median_time(nnstudio_all, repeats)
     t_import = _median_time(lambda: import_config(json.loads(text)), repeats)
     t_layout = _median_time(lambda: layered_layout(graph), repeats)
-    return {"layers": len(graph.nodes), "keras": t_keras, "nnstudio": t_all,
-            "import": t_import - t_layout, "layout": t_layout,
-            "compile": t_all - t_import}
+    return {
+        "layers": len(graph.nodes),
+        "keras": t_keras,
+        "nnstudio": t_all,
+        "import": t_import - t_layout,
+        "layout": t_layout,
+        "compile": t_all - t_import,
+    }
 
 
 def survey(size: int) -> None:
@@ -89,19 +94,29 @@ def survey(size: int) -> None:
         try:
             result = import_keras_model(original)
         except ModelImportError as exc:
-            print(f"{name:<20} {'refused':<10} {len(original.layers):>7} "
-                  f"{original.count_params():>12,} {'':>9}  {exc.summary[:90]}")
+            print(
+                f"{name:<20} {'refused':<10} {len(original.layers):>7} "
+                f"{original.count_params():>12,} {'':>9}  {exc.summary[:90]}"
+            )
             continue
         rebuilt = build_model(result.graph)
         apply_weights(rebuilt, result.weights)
         batch = np.random.default_rng(0).uniform(0, 255, (1, side, side, 3)).astype("float32")
-        diff = float(np.max(np.abs(np.asarray(rebuilt(batch, training=False))
-                                   - np.asarray(original(batch, training=False)))))
+        diff = float(
+            np.max(
+                np.abs(
+                    np.asarray(rebuilt(batch, training=False))
+                    - np.asarray(original(batch, training=False))
+                )
+            )
+        )
         ops = len(result.graph.nodes) - len(original.layers)
         same = rebuilt.count_params() == original.count_params() and diff < 1e-5
         note = f"{ops} Keras operations became Rescaling/merge nodes" if ops else ""
-        print(f"{name:<20} {'ok' if same else 'MISMATCH':<10} {len(original.layers):>7} "
-              f"{original.count_params():>12,} {diff:>9.1e}  {note}")
+        print(
+            f"{name:<20} {'ok' if same else 'MISMATCH':<10} {len(original.layers):>7} "
+            f"{original.count_params():>12,} {diff:>9.1e}  {note}"
+        )
 
 
 def main() -> None:
@@ -110,19 +125,24 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--size", type=int, default=224, help="input height and width")
     parser.add_argument("--models", nargs="+", default=["ResNet50", "MobileNetV2"])
-    parser.add_argument("--survey", action="store_true",
-                        help="check which keras.applications models round-trip")
+    parser.add_argument(
+        "--survey", action="store_true", help="check which keras.applications models round-trip"
+    )
     args = parser.parse_args()
     if args.survey:
         survey(min(args.size, 96))
         return
-    print(f"{'model':<14} {'layers':>6} {'Keras':>9} {'NN Studio':>10} {'(import':>8} "
-          f"{'layout':>7} {'compile)':>9} {'ratio':>6}")
+    print(
+        f"{'model':<14} {'layers':>6} {'Keras':>9} {'NN Studio':>10} {'(import':>8} "
+        f"{'layout':>7} {'compile)':>9} {'ratio':>6}"
+    )
     for name in args.models:
         r = bench(name, args.size, args.repeats)
-        print(f"{name:<14} {r['layers']:>6} {r['keras']:>8.3f}s {r['nnstudio']:>9.3f}s "
-              f"{r['import']:>7.3f}s {r['layout']:>6.3f}s {r['compile']:>8.3f}s "
-              f"{r['nnstudio'] / r['keras']:>5.2f}x")
+        print(
+            f"{name:<14} {r['layers']:>6} {r['keras']:>8.3f}s {r['nnstudio']:>9.3f}s "
+            f"{r['import']:>7.3f}s {r['layout']:>6.3f}s {r['compile']:>8.3f}s "
+            f"{r['nnstudio'] / r['keras']:>5.2f}x"
+        )
 
 
 if __name__ == "__main__":

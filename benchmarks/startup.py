@@ -117,14 +117,24 @@ window.engine.wait()
 
 
 def run_child(code: str, args: list[str], platform: str, pycache: str) -> tuple[float, dict]:
-    env = {**os.environ, "QT_QPA_PLATFORM": platform, "PYTHONPATH": str(REPO),
-           "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPYCACHEPREFIX": pycache}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": platform,
+        "PYTHONPATH": str(REPO),
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "PYTHONPYCACHEPREFIX": pycache,
+    }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as tmp:
         env["NNSTUDIO_DATA_DIR"] = str(Path(tmp) / "data")
         start = time.time()
-        proc = subprocess.run([sys.executable, "-c", code, str(Path(tmp) / "settings"),
-                               *args], capture_output=True, text=True, env=env, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(Path(tmp) / "settings"), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     result: dict = {}
@@ -167,18 +177,28 @@ def main() -> None:
             alone_gaps.append(alone[1]["max_gap_ms"])
     med = statistics.median
     print(f"platform: {args.platform}, {args.runs} runs each (medians; min-max)")
-    print(f"bare PySide6 window shown:  {med(bare) * 1000:7.0f} ms "
-          f"({min(bare) * 1000:.0f}-{max(bare) * 1000:.0f})")
-    print(f"NN Studio window shown:     {med(studio) * 1000:7.0f} ms "
-          f"({min(studio) * 1000:.0f}-{max(studio) * 1000:.0f})")
+    print(
+        f"bare PySide6 window shown:  {med(bare) * 1000:7.0f} ms "
+        f"({min(bare) * 1000:.0f}-{max(bare) * 1000:.0f})"
+    )
+    print(
+        f"NN Studio window shown:     {med(studio) * 1000:7.0f} ms "
+        f"({min(studio) * 1000:.0f}-{max(studio) * 1000:.0f})"
+    )
     print(f"ratio NN Studio / bare:     {med(studio) / med(bare):7.2f}x   (target <= 2x)")
     print(f"engine (TF + Keras) load:   {med(engine_s):7.2f} s in the background")
-    print(f"longest event-loop gap while the engine loads: {med(gaps):6.0f} ms "
-          f"({min(gaps):.0f}-{max(gaps):.0f})")
-    print(f"  same with a plain threaded 'import keras':   {med(naive_gaps):6.0f} ms "
-          f"({min(naive_gaps):.0f}-{max(naive_gaps):.0f})")
-    print(f"  editor alone (no data/training plug-ins):    {med(alone_gaps):6.0f} ms "
-          f"({min(alone_gaps):.0f}-{max(alone_gaps):.0f})")
+    print(
+        f"longest event-loop gap while the engine loads: {med(gaps):6.0f} ms "
+        f"({min(gaps):.0f}-{max(gaps):.0f})"
+    )
+    print(
+        f"  same with a plain threaded 'import keras':   {med(naive_gaps):6.0f} ms "
+        f"({min(naive_gaps):.0f}-{max(naive_gaps):.0f})"
+    )
+    print(
+        f"  editor alone (no data/training plug-ins):    {med(alone_gaps):6.0f} ms "
+        f"({min(alone_gaps):.0f}-{max(alone_gaps):.0f})"
+    )
     print("  (with the plug-ins, the longest gap is the GUI thread building their panels)")
 
 

@@ -102,13 +102,19 @@ def bench(name: str, graph, x, y, args) -> float:
     from nnstudio.core.training.data import TrainingData
     from nnstudio.core.training.run import prepare_model
 
-    config = TrainingConfig(epochs=args.epochs, batch_size=args.batch_size, validation=False,
-                            probe_budget=0.05, seed=1)
+    config = TrainingConfig(
+        epochs=args.epochs, batch_size=args.batch_size, validation=False, probe_budget=0.05, seed=1
+    )
     data = TrainingData.from_arrays(x, y)
     model = prepare_model(graph, config, data)
     # warm up: trace the train function once, outside the timings
-    model.fit(x[:args.batch_size * 4], y[:args.batch_size * 4], batch_size=args.batch_size,
-              epochs=1, verbose=0)
+    model.fit(
+        x[: args.batch_size * 4],
+        y[: args.batch_size * 4],
+        batch_size=args.batch_size,
+        epochs=1,
+        verbose=0,
+    )
     plain, app, probes = [], [], []
     n = len(x) * args.epochs
     for _ in range(args.repeats):
@@ -117,13 +123,22 @@ def bench(name: str, graph, x, y, args) -> float:
         app.append(n / seconds)
         probes.append(count)
         compile_model(model, graph, keras.optimizers.Adam(1e-3))  # fresh optimizer state
-        model.fit(x[:args.batch_size * 4], y[:args.batch_size * 4],
-                  batch_size=args.batch_size, epochs=1, verbose=0)
+        model.fit(
+            x[: args.batch_size * 4],
+            y[: args.batch_size * 4],
+            batch_size=args.batch_size,
+            epochs=1,
+            verbose=0,
+        )
     ratio = statistics.median(app) / statistics.median(plain)
-    print(f"{name}: plain fit median {statistics.median(plain):,.0f} samples/s "
-          f"(runs: {', '.join(f'{v:,.0f}' for v in plain)})")
-    print(f"{name}: app run   median {statistics.median(app):,.0f} samples/s "
-          f"(runs: {', '.join(f'{v:,.0f}' for v in app)}; probes per run: {probes})")
+    print(
+        f"{name}: plain fit median {statistics.median(plain):,.0f} samples/s "
+        f"(runs: {', '.join(f'{v:,.0f}' for v in plain)})"
+    )
+    print(
+        f"{name}: app run   median {statistics.median(app):,.0f} samples/s "
+        f"(runs: {', '.join(f'{v:,.0f}' for v in app)}; probes per run: {probes})"
+    )
     print(f"{name}: throughput ratio app / plain = {ratio:.3f}  (target >= 0.95)")
     return ratio
 
@@ -139,11 +154,12 @@ def main() -> None:
     import keras
 
     x, y = digit_like(args.samples)
-    print(f"keras {keras.__version__} ({keras.backend.backend()}), {args.samples:,} samples, "
-          f"batch {args.batch_size}, {args.epochs} epoch(s) x {args.repeats} repeats each")
+    print(
+        f"keras {keras.__version__} ({keras.backend.backend()}), {args.samples:,} samples, "
+        f"batch {args.batch_size}, {args.epochs} epoch(s) x {args.repeats} repeats each"
+    )
     graphs = {"mlp": mlp_graph, "cnn": cnn_graph}
-    ratios = {name: bench(name, graphs[name](), x, y, args)
-              for name in args.models.split(",")}
+    ratios = {name: bench(name, graphs[name](), x, y, args) for name in args.models.split(",")}
     print("summary: " + ", ".join(f"{k} {v:.3f}" for k, v in ratios.items()))
 
 

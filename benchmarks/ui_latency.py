@@ -95,12 +95,16 @@ def main() -> None:
     outcome = finished[0]
     window.close_without_prompt()
     a = np.array(gaps)
-    print(f"keras {keras.__version__}; small CNN, {cut:,} training samples, {args.epochs} "
-          f"epoch(s), {outcome.status} in {seconds:.1f} s "
-          f"({outcome.result.epochs_completed} epochs)")
-    print(f"30 Hz timer: {len(a)} ticks; event-loop gap worst {a.max():.1f} ms, "
-          f"99th percentile {np.percentile(a, 99):.1f} ms, median {np.median(a):.1f} ms "
-          "(target: worst < 50 ms)")
+    print(
+        f"keras {keras.__version__}; small CNN, {cut:,} training samples, {args.epochs} "
+        f"epoch(s), {outcome.status} in {seconds:.1f} s "
+        f"({outcome.result.epochs_completed} epochs)"
+    )
+    print(
+        f"30 Hz timer: {len(a)} ticks; event-loop gap worst {a.max():.1f} ms, "
+        f"99th percentile {np.percentile(a, 99):.1f} ms, median {np.median(a):.1f} ms "
+        "(target: worst < 50 ms)"
+    )
 
 
 if __name__ == "__main__":

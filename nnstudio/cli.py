@@ -34,9 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every discovered subcommand."""
     import nnstudio.cli_commands as pkg
 
-    parser = _Parser(prog="nnstudio",
-                     description="Design, train and export neural networks. "
-                                 "Without a command, opens the desktop app.")
+    parser = _Parser(
+        prog="nnstudio",
+        description="Design, train and export neural networks. "
+        "Without a command, opens the desktop app.",
+    )
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):

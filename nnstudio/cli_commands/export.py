@@ -23,22 +23,42 @@ FORMAT_KEYS = ("keras", "savedmodel", "tflite", "tflite-int8", "onnx", "python")
 def register(subs: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
     p = subs.add_parser(
-        "export", help="export a trained model (keras, savedmodel, tflite, onnx, python)",
+        "export",
+        help="export a trained model (keras, savedmodel, tflite, onnx, python)",
         description="Export a project's latest run (or a run folder) in one or more formats. "
-                    "Each export is verified by reloading it with its own runtime and "
-                    "comparing predictions with the model; a JSON model card goes beside it.")
-    p.add_argument("source", metavar="PROJECT_OR_RUN",
-                   help="a .nnstudio project file or a run folder with model.keras")
-    p.add_argument("--format", "-f", dest="formats", action="append", required=True,
-                   metavar="FMT", help=f"one of {', '.join(FORMAT_KEYS)}; repeat the option "
-                                       "or separate with commas for several")
-    p.add_argument("-o", "--output", required=True, metavar="PATH",
-                   help="a folder for the exports (created if needed); with one format also "
-                        "the export's own path, e.g. out/model.keras or out/net.onnx")
+        "Each export is verified by reloading it with its own runtime and "
+        "comparing predictions with the model; a JSON model card goes beside it.",
+    )
+    p.add_argument(
+        "source",
+        metavar="PROJECT_OR_RUN",
+        help="a .nnstudio project file or a run folder with model.keras",
+    )
+    p.add_argument(
+        "--format",
+        "-f",
+        dest="formats",
+        action="append",
+        required=True,
+        metavar="FMT",
+        help=f"one of {', '.join(FORMAT_KEYS)}; repeat the option "
+        "or separate with commas for several",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="PATH",
+        help="a folder for the exports (created if needed); with one format also "
+        "the export's own path, e.g. out/model.keras or out/net.onnx",
+    )
     p.add_argument("--run", metavar="RUN_ID", help="export this run of the project")
-    p.add_argument("--bake-preprocessing", action="store_true",
-                   help="include the recorded preprocessing (normalization, rescaling, image "
-                        "size) in the exported model so it takes raw inputs")
+    p.add_argument(
+        "--bake-preprocessing",
+        action="store_true",
+        help="include the recorded preprocessing (normalization, rescaling, image "
+        "size) in the exported model so it takes raw inputs",
+    )
     p.add_argument("--name", default="model", help="base file name (default: model)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
@@ -63,24 +83,41 @@ def run(args: argparse.Namespace) -> int:
             raise ExportError(f"{args.source}: no such file or folder")
         source = source_from_path(args.source, args.run)
         validation = validation_arrays(source) if "tflite-int8" in formats else None
-        report = export_model(source, formats, args.output, bake=args.bake_preprocessing,
-                              base_name=args.name, validation=validation)
+        report = export_model(
+            source,
+            formats,
+            args.output,
+            bake=args.bake_preprocessing,
+            base_name=args.name,
+            validation=validation,
+        )
     except ExportError as exc:
         raise CliError(str(exc)) from None
     if args.json:
-        print_json({"model": source.name, "run": source.run_id, "trained": source.trained,
-                    **report.to_json()})
+        print_json(
+            {
+                "model": source.name,
+                "run": source.run_id,
+                "trained": source.trained,
+                **report.to_json(),
+            }
+        )
         return 0 if report.ok else 1
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    what = f"run {source.run_id}" if source.run_id else (
-        "trained model" if source.trained else "untrained model")
+    what = (
+        f"run {source.run_id}"
+        if source.run_id
+        else ("trained model" if source.trained else "untrained model")
+    )
     print(f"{source.name} ({what}):")
     width = max(len(r.format) for r in report.results) if report.results else 0
     for r in report.results:
         if r.ok and r.verification is not None:
-            print(f"  {r.format:<{width}}  {r.path}  verified with {r.verification.runtime}: "
-                  f"{r.verification.summary()}  [{r.seconds:.1f} s]")
+            print(
+                f"  {r.format:<{width}}  {r.path}  verified with {r.verification.runtime}: "
+                f"{r.verification.summary()}  [{r.seconds:.1f} s]"
+            )
         else:
             print(f"  {r.format:<{width}}  FAILED: {r.error}")
     return 0 if report.ok else 1

@@ -17,17 +17,26 @@ from nnstudio.cli import CliError
 def register(subs: argparse._SubParsersAction) -> None:
     """Add the ``import`` subcommand."""
     p = subs.add_parser(
-        "import", help="turn a Keras .keras/.h5 model into a project (checked, no code run)",
+        "import",
+        help="turn a Keras .keras/.h5 model into a project (checked, no code run)",
         description="Import a Keras functional or Sequential model saved as .keras or .h5. "
-                    "Every layer class is checked against NN Studio's catalog before Keras "
-                    "reads the file; Lambda layers, custom classes and oversized data are "
-                    "refused. The weights are saved as <project>.weights.h5 beside it.")
+        "Every layer class is checked against NN Studio's catalog before Keras "
+        "reads the file; Lambda layers, custom classes and oversized data are "
+        "refused. The weights are saved as <project>.weights.h5 beside it.",
+    )
     p.add_argument("model", help="a .keras or .h5 model file")
     p.add_argument("-o", "--output", required=True, help="the .nnstudio project to write")
-    p.add_argument("--no-weights", action="store_true",
-                   help="import the architecture only (fresh, untrained layers)")
-    p.add_argument("--direction", choices=("LR", "TB"), default="LR",
-                   help="layout direction: left to right (default) or top to bottom")
+    p.add_argument(
+        "--no-weights",
+        action="store_true",
+        help="import the architecture only (fresh, untrained layers)",
+    )
+    p.add_argument(
+        "--direction",
+        choices=("LR", "TB"),
+        default="LR",
+        help="layout direction: left to right (default) or top to bottom",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing project")
     p.set_defaults(func=run)
 
@@ -51,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
             if path.exists():
                 raise CliError(f"{path} exists; use --force to overwrite it")
     try:
-        result = import_model_file(args.model, weights=not args.no_weights,
-                                   direction=args.direction)
+        result = import_model_file(
+            args.model, weights=not args.no_weights, direction=args.direction
+        )
     except ModelImportError as exc:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)

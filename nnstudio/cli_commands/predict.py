@@ -16,13 +16,20 @@ from nnstudio.cli_commands._common import print_json
 def register(subs: argparse._SubParsersAction) -> None:
     """Add the ``predict`` subcommand."""
     p = subs.add_parser(
-        "predict", help="predict with an exported .keras model on files",
+        "predict",
+        help="predict with an exported .keras model on files",
         description="Load a .keras export and its model card (MODEL.card.json) and print "
-                    "predictions for a CSV, an image or image folder, an .npy or an .npz. "
-                    "The recorded preprocessing is applied unless the model includes it.")
+        "predictions for a CSV, an image or image folder, an .npy or an .npz. "
+        "The recorded preprocessing is applied unless the model includes it.",
+    )
     p.add_argument("model", help="an exported .keras file (its card beside it)")
-    p.add_argument("--input", "-i", required=True, metavar="FILE_OR_FOLDER",
-                   help="a .csv, an image, a folder of images, an .npy or an .npz")
+    p.add_argument(
+        "--input",
+        "-i",
+        required=True,
+        metavar="FILE_OR_FOLDER",
+        help="a .csv, an image, a folder of images, an .npy or an .npz",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 

@@ -9,9 +9,12 @@ from nnstudio.cli_commands._common import load_project, print_json
 
 def register(subs: argparse._SubParsersAction) -> None:
     """Add the ``summary`` subcommand."""
-    p = subs.add_parser("summary", help="list layers with output shapes and parameters",
-                        description="Layers in topological order with type, output shape and "
-                                    "parameter count, and the totals.")
+    p = subs.add_parser(
+        "summary",
+        help="list layers with output shapes and parameters",
+        description="Layers in topological order with type, output shape and "
+        "parameter count, and the totals.",
+    )
     p.add_argument("project", help="a .nnstudio project file")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -27,8 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    rows = [(layer["name"], layer["type"], layer["output_shape_text"], f"{layer['params']:,}")
-            for layer in data["layers"]]
+    rows = [
+        (layer["name"], layer["type"], layer["output_shape_text"], f"{layer['params']:,}")
+        for layer in data["layers"]
+    ]
     head = ("Layer", "Type", "Output shape", "Params")
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:3]) + f"  {{:>{widths[3]}}}"
@@ -36,9 +41,11 @@ def run(args: argparse.Namespace) -> int:
     print("  ".join("-" * w for w in widths))
     for r in rows:
         print(fmt.format(*r))
-    print(f"Total params: {data['total_params']:,}  Trainable: {data['trainable_params']:,}  "
-          f"Non-trainable: {data['non_trainable_params']:,}  "
-          f"Weights: {data['weights_bytes'] / 2**20:.2f} MiB (float32)")
+    print(
+        f"Total params: {data['total_params']:,}  Trainable: {data['trainable_params']:,}  "
+        f"Non-trainable: {data['non_trainable_params']:,}  "
+        f"Weights: {data['weights_bytes'] / 2**20:.2f} MiB (float32)"
+    )
     if data["errors"]:
         print(f"{data['errors']} error(s): run `nnstudio validate` for details")
     return 0

@@ -34,22 +34,31 @@ EXIT_INTERRUPTED = 130
 def register(subs: argparse._SubParsersAction) -> None:
     """Add the ``train`` subcommand."""
     p = subs.add_parser(
-        "train", help="train a project's model headless and write the run",
+        "train",
+        help="train a project's model headless and write the run",
         description="Train a project's model with its training settings and write the run: "
-                    "model.keras, history.csv (one row per epoch) and metrics.json. "
-                    "Ctrl-C stops after the current batch and keeps the last complete epoch.")
+        "model.keras, history.csv (one row per epoch) and metrics.json. "
+        "Ctrl-C stops after the current batch and keeps the last complete epoch.",
+    )
     p.add_argument("project", help="a .nnstudio project file")
-    p.add_argument("--data", metavar="PATH",
-                   help="train on this data (CSV, image folder, .npy/.npz) and fit the Input "
-                        "shape and output head to it")
+    p.add_argument(
+        "--data",
+        metavar="PATH",
+        help="train on this data (CSV, image folder, .npy/.npz) and fit the Input "
+        "shape and output head to it",
+    )
     p.add_argument("--target", metavar="COLUMN", help="the target column of a CSV --data")
     p.add_argument("--epochs", type=int, metavar="N", help="number of epochs")
     p.add_argument("--batch-size", type=int, metavar="N", help="samples per batch")
-    p.add_argument("--out", metavar="RUN_DIR",
-                   help="write the run here instead of recording it in the project")
+    p.add_argument(
+        "--out", metavar="RUN_DIR", help="write the run here instead of recording it in the project"
+    )
     p.add_argument("--device", metavar="cpu|gpu:N", help="train on this device (default: auto)")
-    p.add_argument("--backend", choices=sorted(BACKEND_PACKAGES),
-                   help="Keras backend (default: KERAS_BACKEND or tensorflow)")
+    p.add_argument(
+        "--backend",
+        choices=sorted(BACKEND_PACKAGES),
+        help="Keras backend (default: KERAS_BACKEND or tensorflow)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -60,15 +69,19 @@ def select_backend(name: str | None) -> None:
         return
     package = BACKEND_PACKAGES[name]
     if importlib.util.find_spec(package) is None:
-        raise CliError(f"the {name} backend needs the '{package}' package, which is not "
-                       f"installed (pip install {package})")
+        raise CliError(
+            f"the {name} backend needs the '{package}' package, which is not "
+            f"installed (pip install {package})"
+        )
     if "keras" in sys.modules:
         import keras
 
         current = keras.backend.backend()
         if current != name:
-            raise CliError(f"Keras is already loaded with the {current} backend in this "
-                           f"process; run `nnstudio train --backend {name}` in a new process")
+            raise CliError(
+                f"Keras is already loaded with the {current} backend in this "
+                f"process; run `nnstudio train --backend {name}` in a new process"
+            )
     os.environ["KERAS_BACKEND"] = name
 
 
@@ -82,8 +95,15 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         config = TrainingConfig.from_json(project.training)
-        overrides = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size),
-                                       ("device", args.device)) if v is not None}
+        overrides = {
+            k: v
+            for k, v in (
+                ("epochs", args.epochs),
+                ("batch_size", args.batch_size),
+                ("device", args.device),
+            )
+            if v is not None
+        }
         config = config.replace(**overrides)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
@@ -142,12 +162,16 @@ def _fit_graph(graph: Any, prepared: Any) -> None:
             print(f"fitted to the data: {node.name}: {shown}", file=sys.stderr)
     for o in graph.outputs:
         if (o.node, o.loss, list(o.metrics)) not in outputs:
-            print(f"fitted to the data: {graph.nodes[o.node].name}: loss {o.loss}, metrics "
-                  f"{', '.join(o.metrics)}", file=sys.stderr)
+            print(
+                f"fitted to the data: {graph.nodes[o.node].name}: loss {o.loss}, metrics "
+                f"{', '.join(o.metrics)}",
+                file=sys.stderr,
+            )
 
 
-def _train(project: Any, config: Any, data_config: Any, prepared: Any,
-           args: argparse.Namespace) -> int:
+def _train(
+    project: Any, config: Any, data_config: Any, prepared: Any, args: argparse.Namespace
+) -> int:
     from nnstudio.core.compiler import CompileError
     from nnstudio.core.training.data import TrainingData
     from nnstudio.core.training.devices import resolve_device
@@ -176,8 +200,9 @@ def _train(project: Any, config: Any, data_config: Any, prepared: Any,
         metrics = result.metrics_json()
         if evaluation is not None:
             metrics[evaluation.split] = evaluation.metrics
-        write_run_files(args.out, model if result.epochs_completed else None, result.history,
-                        metrics)
+        write_run_files(
+            args.out, model if result.epochs_completed else None, result.history, metrics
+        )
         write_data_info(args.out, data, data_config.to_json())
         where = Path(args.out)
     else:
@@ -185,8 +210,15 @@ def _train(project: Any, config: Any, data_config: Any, prepared: Any,
 
         # Record into the file as it is on disk: --data fits the graph for this run only.
         saved = load_project(args.project)
-        record = record_run(saved, result, config, data=data, graph_outputs=project.graph.outputs,
-                            evaluation=evaluation, data_config=data_config.to_json())
+        record = record_run(
+            saved,
+            result,
+            config,
+            data=data,
+            graph_outputs=project.graph.outputs,
+            evaluation=evaluation,
+            data_config=data_config.to_json(),
+        )
         try:
             saved.save()
         except ProjectError as exc:
@@ -250,8 +282,9 @@ class TerminalProgress:
         elif kind == "epoch" and self.enabled:
             self._end_line()
             logs = "  ".join(f"{k} {v:.4g}" for k, v in event["logs"].items())
-            self._write(f"Epoch {event['epoch'] + 1}/{self.epochs}  "
-                        f"{event['epoch_seconds']:.1f}s  {logs}\n")
+            self._write(
+                f"Epoch {event['epoch'] + 1}/{self.epochs}  {event['epoch_seconds']:.1f}s  {logs}\n"
+            )
         elif kind == "log":
             self._end_line()
             self._write(f"{event['text']}\n")
@@ -274,8 +307,10 @@ class TerminalProgress:
         logs = "  ".join(f"{k} {v:.4f}" for k, v in event["logs"].items())
         rate = event.get("samples_per_s")
         speed = f"  {rate:,.0f} samples/s" if rate else ""
-        return (f"Epoch {event['epoch'] + 1}/{self.epochs} [{bar[:width]}] {where}  {logs}"
-                f"{speed}  ETA {format_duration(eta)}")
+        return (
+            f"Epoch {event['epoch'] + 1}/{self.epochs} [{bar[:width]}] {where}  {logs}"
+            f"{speed}  ETA {format_duration(eta)}"
+        )
 
     def _end_line(self) -> None:
         if self._open_line:

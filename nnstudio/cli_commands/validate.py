@@ -9,8 +9,11 @@ from nnstudio.cli_commands._common import load_project, print_json
 
 def register(subs: argparse._SubParsersAction) -> None:
     """Add the ``validate`` subcommand."""
-    p = subs.add_parser("validate", help="check a project's graph (exit 1 on errors)",
-                        description="Check a project's graph: structure and tensor shapes.")
+    p = subs.add_parser(
+        "validate",
+        help="check a project's graph (exit 1 on errors)",
+        description="Check a project's graph: structure and tensor shapes.",
+    )
     p.add_argument("project", help="a .nnstudio project file")
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.set_defaults(func=run)
@@ -24,9 +27,14 @@ def run(args: argparse.Namespace) -> int:
     graph = project.graph
     result = check_graph(graph)
     if args.json:
-        print_json({"valid": result.ok, "errors": len(result.errors),
-                    "warnings": len(result.issues) - len(result.errors),
-                    "issues": [i.to_json(graph) for i in result.issues]})
+        print_json(
+            {
+                "valid": result.ok,
+                "errors": len(result.errors),
+                "warnings": len(result.issues) - len(result.errors),
+                "issues": [i.to_json(graph) for i in result.issues],
+            }
+        )
     else:
         for issue in result.issues:
             where = graph.nodes[issue.node].name if issue.node in graph.nodes else "model"
@@ -35,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
                 line += f" Hint: {issue.hint}"
             print(line)
         state = "valid" if result.ok else "invalid"
-        print(f"{project.name}: {state} — {len(result.errors)} error(s), "
-              f"{len(result.issues) - len(result.errors)} warning(s), "
-              f"{result.total_params:,} parameters")
+        print(
+            f"{project.name}: {state} — {len(result.errors)} error(s), "
+            f"{len(result.issues) - len(result.errors)} warning(s), "
+            f"{result.total_params:,} parameters"
+        )
     return 0 if result.ok else 1

@@ -85,8 +85,7 @@ def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
     backup: Path | None = None
     try:
         if target.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old",
-                                           dir=folder))
+            backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=folder))
             backup.rmdir()
             os.replace(target, backup)
         os.replace(tmp, target)

@@ -34,8 +34,13 @@ def used_node_ids(graph: Graph) -> list[str]:
     return [nid for nid in graph.topological_order() if nid in needed]
 
 
-def build_model(graph: Graph, *, seed: int | None = None, name: str = "model",
-                checker: GraphChecker | None = None) -> Any:
+def build_model(
+    graph: Graph,
+    *,
+    seed: int | None = None,
+    name: str = "model",
+    checker: GraphChecker | None = None,
+) -> Any:
     """Build the functional ``keras.Model`` of ``graph``.
 
     Layers are named after their nodes; the model's inputs are the Input nodes (in graph
@@ -74,8 +79,11 @@ def build_model(graph: Graph, *, seed: int | None = None, name: str = "model",
     if not inputs:
         raise GraphError("no Input feeds the declared outputs")
     outputs = [tensors[o.node] for o in graph.outputs]
-    return keras.Model(inputs=inputs if len(inputs) > 1 else inputs[0],
-                       outputs=outputs if len(outputs) > 1 else outputs[0], name=name)
+    return keras.Model(
+        inputs=inputs if len(inputs) > 1 else inputs[0],
+        outputs=outputs if len(outputs) > 1 else outputs[0],
+        name=name,
+    )
 
 
 def compile_model(model: Any, graph: Graph, optimizer: Any = "adam") -> Any:
@@ -84,7 +92,10 @@ def compile_model(model: Any, graph: Graph, optimizer: Any = "adam") -> Any:
     if len(outs) == 1:
         model.compile(optimizer=optimizer, loss=outs[0].loss, metrics=list(outs[0].metrics))
     else:
-        model.compile(optimizer=optimizer, loss=[o.loss for o in outs],
-                      loss_weights=[o.loss_weight for o in outs],
-                      metrics=[list(o.metrics) for o in outs])
+        model.compile(
+            optimizer=optimizer,
+            loss=[o.loss for o in outs],
+            loss_weights=[o.loss_weight for o in outs],
+            metrics=[list(o.metrics) for o in outs],
+        )
     return model

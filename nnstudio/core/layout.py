@@ -29,9 +29,13 @@ _PLACE_PASSES = 6
 Vertex = str | tuple[str, str, int]  # a node id, or (src, dst, k) on a long edge
 
 
-def layered_layout(graph: Graph, direction: Literal["LR", "TB"] = "LR",
-                   layer_gap: float = 80.0, node_gap: float = 36.0,
-                   sweeps: int = 4) -> dict[str, tuple[float, float]]:
+def layered_layout(
+    graph: Graph,
+    direction: Literal["LR", "TB"] = "LR",
+    layer_gap: float = 80.0,
+    node_gap: float = 36.0,
+    sweeps: int = 4,
+) -> dict[str, tuple[float, float]]:
     """Positions for every node: each layer a column (``LR``) or a row (``TB``)."""
     import networkx as nx
 
@@ -72,9 +76,9 @@ def _levels(g, index: Mapping[str, int]) -> dict[str, int]:
     return level
 
 
-def _with_virtual_nodes(g, level: Mapping[str, int], index: Mapping[str, int]
-                        ) -> tuple[list[list[Vertex]], dict[Vertex, list[Vertex]],
-                                   dict[Vertex, list[Vertex]]]:
+def _with_virtual_nodes(
+    g, level: Mapping[str, int], index: Mapping[str, int]
+) -> tuple[list[list[Vertex]], dict[Vertex, list[Vertex]], dict[Vertex, list[Vertex]]]:
     """Layers (in a first order: depth-first discovery) with long edges cut into steps."""
     import networkx as nx
 
@@ -104,8 +108,12 @@ def _with_virtual_nodes(g, level: Mapping[str, int], index: Mapping[str, int]
     return layers, preds, succs
 
 
-def _order(layers: list[list[Vertex]], preds: Mapping[Vertex, list[Vertex]],
-           succs: Mapping[Vertex, list[Vertex]], sweeps: int) -> list[list[Vertex]]:
+def _order(
+    layers: list[list[Vertex]],
+    preds: Mapping[Vertex, list[Vertex]],
+    succs: Mapping[Vertex, list[Vertex]],
+    sweeps: int,
+) -> list[list[Vertex]]:
     """Barycentre sweeps; returns the ordering with the fewest crossings seen."""
     best = [list(layer) for layer in layers]
     best_crossings = _crossings(best, succs)
@@ -133,8 +141,7 @@ def _order(layers: list[list[Vertex]], preds: Mapping[Vertex, list[Vertex]],
     return best
 
 
-def _crossings(layers: Sequence[Sequence[Vertex]], succs: Mapping[Vertex, list[Vertex]]
-               ) -> int:
+def _crossings(layers: Sequence[Sequence[Vertex]], succs: Mapping[Vertex, list[Vertex]]) -> int:
     """Edge crossings between adjacent layers (counting inversions of the edge list)."""
     total = 0
     for upper, lower in zip(layers, layers[1:], strict=False):
@@ -161,8 +168,11 @@ def _inversions(values: list[int]) -> int:
     return count
 
 
-def _place(layers: Sequence[Sequence[Vertex]], preds: Mapping[Vertex, list[Vertex]],
-           succs: Mapping[Vertex, list[Vertex]]) -> dict[Vertex, float]:
+def _place(
+    layers: Sequence[Sequence[Vertex]],
+    preds: Mapping[Vertex, list[Vertex]],
+    succs: Mapping[Vertex, list[Vertex]],
+) -> dict[Vertex, float]:
     """Cross-axis positions (in node slots): weighted medians, order kept, 1 slot apart."""
     pos: dict[Vertex, float] = {v: float(i) for layer in layers for i, v in enumerate(layer)}
     weight = {v: _DUMMY_WEIGHT if isinstance(v, tuple) else 1.0 for v in pos}
@@ -175,16 +185,19 @@ def _place(layers: Sequence[Sequence[Vertex]], preds: Mapping[Vertex, list[Verte
             targets = []
             for v in layer:
                 ns = nbrs[v]
-                targets.append(_weighted_median([(pos[n], weight[n]) for n in ns])
-                               if ns else pos[v])
-            for v, x in zip(layer, _ordered_fit(targets, [weight[v] for v in layer]),
-                            strict=True):
+                targets.append(
+                    _weighted_median([(pos[n], weight[n]) for n in ns]) if ns else pos[v]
+                )
+            for v, x in zip(layer, _ordered_fit(targets, [weight[v] for v in layer]), strict=True):
                 pos[v] = x
     return _snap(layers, preds, pos)
 
 
-def _snap(layers: Sequence[Sequence[Vertex]], preds: Mapping[Vertex, list[Vertex]],
-          pos: Mapping[Vertex, float]) -> dict[Vertex, float]:
+def _snap(
+    layers: Sequence[Sequence[Vertex]],
+    preds: Mapping[Vertex, list[Vertex]],
+    pos: Mapping[Vertex, float],
+) -> dict[Vertex, float]:
     """Half-slot positions; a node within a quarter slot of a predecessor takes exactly its
     row, so chains and skip lanes stay straight.  Nodes of a layer stay one slot apart."""
     snapped: dict[Vertex, float] = {}

@@ -23,8 +23,17 @@ FORMAT_VERSION = 2
 MIN_READER_VERSION = 2
 SUFFIX = ".nnstudio"
 MAX_FILE_BYTES = 64 * 1024 * 1024
-_KNOWN = {"format_version", "min_reader_version", "app_version", "name", "description",
-          "graph", "data", "training", "runs"}
+_KNOWN = {
+    "format_version",
+    "min_reader_version",
+    "app_version",
+    "name",
+    "description",
+    "graph",
+    "data",
+    "training",
+    "runs",
+}
 
 
 class ProjectError(ValueError):
@@ -127,8 +136,10 @@ def read_json_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
     if path.is_dir():
         raise ProjectError(f"{path}: is a folder, not a project file")
     if size > max_bytes:
-        raise ProjectError(f"{name}: {size / 2**20:.0f} MiB is too large for a project file "
-                           f"(limit {max_bytes // 2**20} MiB)")
+        raise ProjectError(
+            f"{name}: {size / 2**20:.0f} MiB is too large for a project file "
+            f"(limit {max_bytes // 2**20} MiB)"
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -149,11 +160,12 @@ def _refuse_constant(token: str) -> Any:
 def parse_json(text: str, name: str = "project") -> Any:
     """``json.loads`` that refuses NaN/Infinity and reports position and nesting problems."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant,
-                          parse_float=_finite_float)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
-        raise ProjectError(f"{name}: line {exc.lineno}, column {exc.colno}: {exc.msg} "
-                           "(the file is damaged or not JSON)") from None
+        raise ProjectError(
+            f"{name}: line {exc.lineno}, column {exc.colno}: {exc.msg} "
+            "(the file is damaged or not JSON)"
+        ) from None
     except RecursionError:
         raise ProjectError(f"{name}: the JSON is nested too deeply to be a project") from None
     except ValueError as exc:
@@ -194,8 +206,7 @@ def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
     out["graph"] = {
         "nodes": nodes,
         "edges": conns,
-        "outputs": [{**o, "node": o.get("layer")} if isinstance(o, dict) else o
-                    for o in outputs],
+        "outputs": [{**o, "node": o.get("layer")} if isinstance(o, dict) else o for o in outputs],
     }
     for o in out["graph"]["outputs"]:
         if isinstance(o, dict):
@@ -221,7 +232,8 @@ def migrate(data: dict[str, Any], source: str = "project") -> dict[str, Any]:
         raise ProjectError(
             f"{source}: this project was saved by NN Studio {written_by} and needs a newer "
             f"NN Studio to open it (file format {version}, this version reads up to "
-            f"{FORMAT_VERSION}). Update NN Studio.")
+            f"{FORMAT_VERSION}). Update NN Studio."
+        )
     while version < FORMAT_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:  # pragma: no cover - every old version has a step

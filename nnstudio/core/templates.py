@@ -61,12 +61,10 @@ def residual_cnn() -> GraphBuilder:
     x = b.add("Input", name="image", shape=(28, 28, 1))
     h = b.add("Conv2D", x, name="stem", filters=32, padding="same", activation="relu")
     for i in (1, 2):
-        r = b.add("Conv2D", h, name=f"block{i}_conv_a", filters=32, padding="same",
-                  use_bias=False)
+        r = b.add("Conv2D", h, name=f"block{i}_conv_a", filters=32, padding="same", use_bias=False)
         r = b.add("BatchNormalization", r, name=f"block{i}_bn_a")
         r = b.add("Activation", r, name=f"block{i}_relu_a", activation="relu")
-        r = b.add("Conv2D", r, name=f"block{i}_conv_b", filters=32, padding="same",
-                  use_bias=False)
+        r = b.add("Conv2D", r, name=f"block{i}_conv_b", filters=32, padding="same", use_bias=False)
         r = b.add("BatchNormalization", r, name=f"block{i}_bn_b")
         h = b.add("Add", [h, r], name=f"block{i}_add")
         h = b.add("Activation", h, name=f"block{i}_out", activation="relu")
@@ -97,8 +95,13 @@ def transformer() -> GraphBuilder:
     b = GraphBuilder()
     x = b.add("Input", name="tokens", shape=(32,), dtype="int32")
     e = b.add("Embedding", x, name="embedding", input_dim=1000, output_dim=64)
-    a = b.add("MultiHeadAttention", name="self_attention", num_heads=4, key_dim=16,
-              ports={"query": e, "value": e})
+    a = b.add(
+        "MultiHeadAttention",
+        name="self_attention",
+        num_heads=4,
+        key_dim=16,
+        ports={"query": e, "value": e},
+    )
     h = b.add("Add", [e, a], name="residual_1")
     h = b.add("LayerNormalization", h, name="norm_1")
     f = b.add("Dense", h, name="ffn_1", units=128, activation="relu")
@@ -123,8 +126,7 @@ def autoencoder() -> GraphBuilder:
     h = b.add("UpSampling2D", h, name="up_1")
     h = b.add("Conv2D", h, name="dec_2", filters=16, padding="same", activation="relu")
     h = b.add("UpSampling2D", h, name="up_2")
-    y = b.add("Conv2D", h, name="reconstruction", filters=1, padding="same",
-              activation="sigmoid")
+    y = b.add("Conv2D", h, name="reconstruction", filters=1, padding="same", activation="sigmoid")
     b.output(y, "mse", ["mae"])
     return b
 
@@ -133,14 +135,22 @@ TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
     "mlp": ("MLP for tabular data", "Classify rows of a table with two hidden layers.", mlp),
     "small_cnn": ("Small CNN", "Classify small images with two convolution stages.", small_cnn),
     "lstm": ("LSTM for sequences", "Classify time series with a stacked LSTM.", lstm),
-    "residual_cnn": ("Residual CNN", "Two residual blocks with skip connections (Add).",
-                     residual_cnn),
-    "two_input": ("Two-input model", "Join two inputs with Concatenate for one regression "
-                  "target.", two_input),
-    "transformer": ("Transformer encoder", "Self-attention, residuals and layer norm over token "
-                    "ids.", transformer),
-    "autoencoder": ("Convolutional autoencoder", "Compress and reconstruct images.",
-                    autoencoder),
+    "residual_cnn": (
+        "Residual CNN",
+        "Two residual blocks with skip connections (Add).",
+        residual_cnn,
+    ),
+    "two_input": (
+        "Two-input model",
+        "Join two inputs with Concatenate for one regression target.",
+        two_input,
+    ),
+    "transformer": (
+        "Transformer encoder",
+        "Self-attention, residuals and layer norm over token ids.",
+        transformer,
+    ),
+    "autoencoder": ("Convolutional autoencoder", "Compress and reconstruct images.", autoencoder),
 }
 
 

@@ -25,8 +25,9 @@ APPLICATION = "NN Studio"
 PROCESS_START = time.perf_counter()
 
 
-def qt_binding_problem(pyside_version: str | None = None,
-                       python: tuple[int, int] | None = None) -> str | None:
+def qt_binding_problem(
+    pyside_version: str | None = None, python: tuple[int, int] | None = None
+) -> str | None:
     """A known defect of the installed Qt binding that would crash the app, or ``None``.
 
     PySide6 6.12.0 drops a reference to ``None`` on every call of a method that returns
@@ -40,8 +41,10 @@ def qt_binding_problem(pyside_version: str | None = None,
         pyside_version = PySide6.__version__
     python = python or sys.version_info[:2]
     if pyside_version == "6.12.0" and python < (3, 12):
-        return ("PySide6 6.12.0 on Python 3.11 crashes after a while (a reference-counting "
-                "defect). Install PySide6-Essentials 6.11.3, or use Python 3.12 or newer.")
+        return (
+            "PySide6 6.12.0 on Python 3.11 crashes after a while (a reference-counting "
+            "defect). Install PySide6-Essentials 6.11.3, or use Python 3.12 or newer."
+        )
     return None
 
 

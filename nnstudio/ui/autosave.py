@@ -87,9 +87,14 @@ def find_recoveries(folder: Path) -> list[Recovery]:
         except ProjectError:
             continue
         project = data.get("project") if isinstance(data.get("project"), dict) else {}
-        found.append(Recovery(path, str(data.get("saved_at", "")),
-                              data.get("original_path") or None,
-                              str(project.get("name", "Untitled"))))
+        found.append(
+            Recovery(
+                path,
+                str(data.get("saved_at", "")),
+                data.get("original_path") or None,
+                str(project.get("name", "Untitled")),
+            )
+        )
     found.sort(key=lambda r: r.saved_at, reverse=True)
     return found
 
@@ -102,9 +107,15 @@ class Autosaver(QObject):
     or discarded, :meth:`close` at exit.
     """
 
-    def __init__(self, folder: Path, snapshot: Callable[[], Project],
-                 is_dirty: Callable[[], bool], interval_ms: int = INTERVAL_MS,
-                 every_edits: int = EVERY_EDITS, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        snapshot: Callable[[], Project],
+        is_dirty: Callable[[], bool],
+        interval_ms: int = INTERVAL_MS,
+        every_edits: int = EVERY_EDITS,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.folder = folder
         self.snapshot = snapshot
@@ -146,8 +157,7 @@ class Autosaver(QObject):
                 "original_path": str(project.path) if project.path else None,
                 "project": project.to_json(),
             }
-            atomic_write_text(self.path, json.dumps(payload, ensure_ascii=False,
-                                                    allow_nan=False))
+            atomic_write_text(self.path, json.dumps(payload, ensure_ascii=False, allow_nan=False))
         except (OSError, ValueError) as exc:
             self.last_error = f"autosave failed: {exc}"
             return False

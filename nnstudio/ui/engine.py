@@ -34,8 +34,9 @@ PAUSE_LIMIT_S = 10.0
 _TF_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
 
 
-def preload_shared_libraries(package: str = "tensorflow",
-                             names: Sequence[str] = _TF_LIBRARIES) -> list[str]:
+def preload_shared_libraries(
+    package: str = "tensorflow", names: Sequence[str] = _TF_LIBRARIES
+) -> list[str]:
     """``dlopen`` a package's shared libraries without holding the GIL (Linux only).
 
     Returns the libraries loaded.  Anything unusual (another OS, a missing file, a loader
@@ -116,8 +117,13 @@ class _LoaderThread(QThread):
     loaded = Signal(float)
     failed = Signal(str)
 
-    def __init__(self, modules: Sequence[str], prelude: Sequence[str], pause: bool,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        modules: Sequence[str],
+        prelude: Sequence[str],
+        pause: bool,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("nnstudio-engine-loader")
         self._modules = tuple(modules)
@@ -152,8 +158,9 @@ class Engine(QObject):
     ready = Signal()
     failed = Signal(str)
 
-    def __init__(self, modules: Sequence[str] = ENGINE_MODULES,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self, modules: Sequence[str] = ENGINE_MODULES, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.modules = tuple(modules)
         self._thread: _LoaderThread | None = None

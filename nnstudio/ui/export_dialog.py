@@ -68,8 +68,16 @@ class _ExportThread(QThread):
     succeeded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, provider: ModelProvider, project: Any, formats: list[str], folder: Path,
-                 base_name: str, bake: bool, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        provider: ModelProvider,
+        project: Any,
+        formats: list[str],
+        folder: Path,
+        base_name: str,
+        bake: bool,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("export")
         self.provider = provider
@@ -97,10 +105,16 @@ class _ExportThread(QThread):
             if "tflite-int8" in self.formats:
                 self.progressed.emit(0.0, "Reading the validation data")
                 validation = validation_arrays(source)
-            report = export_model(source, self.formats, self.folder, bake=self.bake,
-                                  base_name=self.base_name, validation=validation,
-                                  progress=self.progressed.emit,
-                                  cancelled=self.cancel_event.is_set)
+            report = export_model(
+                source,
+                self.formats,
+                self.folder,
+                bake=self.bake,
+                base_name=self.base_name,
+                validation=validation,
+                progress=self.progressed.emit,
+                cancelled=self.cancel_event.is_set,
+            )
         except ExportError as exc:
             self.failed.emit(str(exc))
         except Exception as exc:  # shown in the dialog, not as a traceback box
@@ -114,8 +128,13 @@ class ExportDialog(QDialog):
 
     export_finished = Signal(object)  # ExportReport, or None after a failure
 
-    def __init__(self, model_provider: ModelProvider, project: Any = None,
-                 parent: QWidget | None = None, run: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        model_provider: ModelProvider,
+        project: Any = None,
+        parent: QWidget | None = None,
+        run: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Model")
         self.setMinimumWidth(720)
@@ -146,8 +165,9 @@ class ExportDialog(QDialog):
         steps = self._recorded_steps()
         self.bake.setEnabled(bool(steps))
         self.bake.setChecked(bool(steps))
-        self.bake.setToolTip("\n".join(steps) if steps else
-                             "No preprocessing was recorded for this model.")
+        self.bake.setToolTip(
+            "\n".join(steps) if steps else "No preprocessing was recorded for this model."
+        )
         layout.addWidget(self.bake)
 
         row = QHBoxLayout()
@@ -213,8 +233,10 @@ class ExportDialog(QDialog):
             latest = latest_run(self.project)
             if latest is not None:
                 return f"<b>{name}</b> — the latest run, {latest.get('name') or latest['id']}"
-        return (f"<b>{name}</b> — <span style='color:#b36b00'>no trained run is recorded; an "
-                "untrained model carries its random initial weights</span>")
+        return (
+            f"<b>{name}</b> — <span style='color:#b36b00'>no trained run is recorded; an "
+            "untrained model carries its random initial weights</span>"
+        )
 
     def _recorded_steps(self) -> list[str]:
         run = self.run
@@ -247,8 +269,9 @@ class ExportDialog(QDialog):
 
     def _update_buttons(self) -> None:
         running = self.is_running()
-        ready = bool(self.selected_formats() and self.folder.text().strip()
-                     and self.base_name.text().strip())
+        ready = bool(
+            self.selected_formats() and self.folder.text().strip() and self.base_name.text().strip()
+        )
         self.export_button.setEnabled(ready and not running)
         self.cancel_button.setEnabled(running)
         self.close_button.setEnabled(not running)
@@ -274,9 +297,15 @@ class ExportDialog(QDialog):
         self.open_folder.setEnabled(False)
         self.progress.setValue(0)
         self.status.setText("Starting…")
-        thread = _ExportThread(self.provider, self.project, formats,
-                               Path(self.folder.text().strip()).expanduser(),
-                               self.base_name.text().strip(), self.bake.isChecked(), self)
+        thread = _ExportThread(
+            self.provider,
+            self.project,
+            formats,
+            Path(self.folder.text().strip()).expanduser(),
+            self.base_name.text().strip(),
+            self.bake.isChecked(),
+            self,
+        )
         thread.progressed.connect(self._on_progress)
         thread.succeeded.connect(self._on_succeeded)
         thread.failed.connect(self._on_failed)
@@ -304,8 +333,10 @@ class ExportDialog(QDialog):
         if report.cancelled:
             lines.append("Cancelled.")
         if failed:
-            lines.append(f"{len(failed)} of {len(report.results)} format(s) failed; earlier "
-                         "files at those paths were left as they were.")
+            lines.append(
+                f"{len(failed)} of {len(report.results)} format(s) failed; earlier "
+                "files at those paths were left as they were."
+            )
         elif report.results:
             lines.append(f"All {len(report.results)} export(s) written and verified.")
         self.status.setText("\n".join(lines))
@@ -335,8 +366,14 @@ class ExportDialog(QDialog):
                     result += f" — {extra[1]}"
             else:
                 result = f"failed: {r.error}"
-            cells = (FORMATS[r.format].title, r.path.name, v.runtime if v else "",
-                     f"{v.max_abs_diff:.2e}" if v else "", result, f"{r.seconds:.1f} s")
+            cells = (
+                FORMATS[r.format].title,
+                r.path.name,
+                v.runtime if v else "",
+                f"{v.max_abs_diff:.2e}" if v else "",
+                result,
+                f"{r.seconds:.1f} s",
+            )
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(r.path) if col == 1 else text)
@@ -373,11 +410,18 @@ def install(window: Any) -> QAction:
     returns the action."""
     action = QAction("&Export Model…", window)
     action.setShortcut(QKeySequence("Ctrl+E"))
-    action.setStatusTip("Export the latest trained run (keras, SavedModel, TFLite, ONNX, "
-                        "Python), each verified")
+    action.setStatusTip(
+        "Export the latest trained run (keras, SavedModel, TFLite, ONNX, Python), each verified"
+    )
     action.triggered.connect(lambda: open_export_dialog(window))
-    file_menu = next((a.menu() for a in window.menuBar().actions()
-                      if a.menu() is not None and a.text().replace("&", "") == "File"), None)
+    file_menu = next(
+        (
+            a.menu()
+            for a in window.menuBar().actions()
+            if a.menu() is not None and a.text().replace("&", "") == "File"
+        ),
+        None,
+    )
     if file_menu is None:
         file_menu = window.menuBar().addMenu("&File")
     before = getattr(window, "close_action", None)

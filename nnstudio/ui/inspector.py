@@ -44,8 +44,16 @@ from nnstudio.ui.param_editors import ParamEditor, parse_scalar
 from nnstudio.ui.resources import category_icon
 from nnstudio.ui.theme import canvas_colors, format_bytes, format_count
 
-LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
-          "mse", "mae", "huber", "mean_squared_logarithmic_error", "kl_divergence")
+LOSSES = (
+    "sparse_categorical_crossentropy",
+    "categorical_crossentropy",
+    "binary_crossentropy",
+    "mse",
+    "mae",
+    "huber",
+    "mean_squared_logarithmic_error",
+    "kl_divergence",
+)
 
 Push = Callable[[Command], bool]
 
@@ -217,14 +225,16 @@ class Inspector(QScrollArea):
         box = QGroupBox("Model output")
         form = QFormLayout(box)
         self.output_box = QCheckBox("Model output")
-        self.output_box.setToolTip("Return this layer's output from the model and train it "
-                                   "with the loss below.")
+        self.output_box.setToolTip(
+            "Return this layer's output from the model and train it with the loss below."
+        )
         self.output_box.clicked.connect(self._output_toggled)
         form.addRow(self.output_box)
         self.loss_combo = QComboBox()
         self.loss_combo.setEditable(True)
         self.loss_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.loss_combo.setMinimumContentsLength(12)
         self.loss_combo.addItems(LOSSES)
         self.loss_combo.setToolTip("The loss this output is trained with (a Keras loss name).")
@@ -238,8 +248,11 @@ class Inspector(QScrollArea):
         self.weight_edit.setToolTip("Weight of this output's loss when there are several.")
         self.weight_edit.editingFinished.connect(self._output_changed)
         self._output_rows = []
-        for text, field in (("Loss", self.loss_combo), ("Metrics", self.metrics_edit),
-                            ("Loss weight", self.weight_edit)):
+        for text, field in (
+            ("Loss", self.loss_combo),
+            ("Metrics", self.metrics_edit),
+            ("Loss weight", self.weight_edit),
+        ):
             label = QLabel(text)
             form.addRow(label, field)
             self._output_rows += [label, field]
@@ -267,10 +280,13 @@ class Inspector(QScrollArea):
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.summary_label)
         if not self.selection:
-            layout.addWidget(_muted(
-                "Select a layer to edit its settings. Drag layers from the palette onto the "
-                "canvas, or press Tab on the canvas to search for one. Drag from a layer's "
-                "output port (right) to another layer's input port (left) to connect them."))
+            layout.addWidget(
+                _muted(
+                    "Select a layer to edit its settings. Drag layers from the palette onto the "
+                    "canvas, or press Tab on the canvas to search for one. Drag from a layer's "
+                    "output port (right) to another layer's input port (left) to connect them."
+                )
+            )
 
     # -- refreshing -------------------------------------------------------------------
     def _refresh_values(self) -> None:
@@ -312,8 +328,11 @@ class Inspector(QScrollArea):
         shape = result.shapes.get(self.node_id) if result else None
         if shape is not None and shape.shape is not None:
             self.shape_label.setText(f"{format_shape(shape.shape)} · {shape.dtype}")
-            trainable = (f" ({format_count(shape.trainable)} trainable)"
-                         if shape.trainable != shape.params else "")
+            trainable = (
+                f" ({format_count(shape.trainable)} trainable)"
+                if shape.trainable != shape.params
+                else ""
+            )
             self.params_label.setText(f"{format_count(shape.params)}{trainable}")
         elif self.pending_shapes:
             self.shape_label.setText("pending — the engine is loading")
@@ -327,11 +346,11 @@ class Inspector(QScrollArea):
             parts = []
             for issue in issues:
                 color = colors.severity(issue.severity).name()
-                parts.append(f"<p style='color:{color}; margin:0'>"
-                             f"{html.escape(issue.message)}</p>")
+                parts.append(f"<p style='color:{color}; margin:0'>{html.escape(issue.message)}</p>")
                 if issue.hint:
-                    parts.append(f"<p style='margin:2px 0 6px 0'><i>{html.escape(issue.hint)}"
-                                 "</i></p>")
+                    parts.append(
+                        f"<p style='margin:2px 0 6px 0'><i>{html.escape(issue.hint)}</i></p>"
+                    )
             self.issues_label.setText("".join(parts))
             self.issues_label.show()
         else:
@@ -351,15 +370,22 @@ class Inspector(QScrollArea):
         elif self.pending_shapes:
             lines.append("parameters pending — the engine is loading")
         if result is not None:
-            errors = sum(1 for i in result.issues if i.severity == "error"
-                         and (not self.selection or i.node in ids))
-            warnings = sum(1 for i in result.issues if i.severity == "warning"
-                           and (not self.selection or i.node in ids))
-            lines.append(f"{errors} error{'s' if errors != 1 else ''}, "
-                         f"{warnings} warning{'s' if warnings != 1 else ''}")
+            errors = sum(
+                1
+                for i in result.issues
+                if i.severity == "error" and (not self.selection or i.node in ids)
+            )
+            warnings = sum(
+                1
+                for i in result.issues
+                if i.severity == "warning" and (not self.selection or i.node in ids)
+            )
+            lines.append(
+                f"{errors} error{'s' if errors != 1 else ''}, "
+                f"{warnings} warning{'s' if warnings != 1 else ''}"
+            )
         if self.selection:
-            names = ", ".join(html.escape(graph.nodes[n].name) for n in ids[:8]
-                              if n in graph.nodes)
+            names = ", ".join(html.escape(graph.nodes[n].name) for n in ids[:8] if n in graph.nodes)
             lines.append(f"<i>{names}{'…' if len(ids) > 8 else ''}</i>")
         return "<br>".join(lines)
 

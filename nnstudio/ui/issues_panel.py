@@ -48,14 +48,18 @@ def summary_text(graph: Graph, result: CheckResult | None, pending_shapes: bool)
     if pending_shapes:
         parts.append("parameters pending (engine loading)")
     else:
-        parts.append(f"{format_count(result.total_params)} parameters "
-                     f"({format_count(result.trainable_params)} trainable)")
+        parts.append(
+            f"{format_count(result.total_params)} parameters "
+            f"({format_count(result.trainable_params)} trainable)"
+        )
         parts.append(f"weights ≈ {format_bytes(result.weights_bytes)} (float32)")
-        unknown = sum(1 for nid in graph.nodes if nid not in result.shapes
-                      or result.shapes[nid].shape is None)
+        unknown = sum(
+            1 for nid in graph.nodes if nid not in result.shapes or result.shapes[nid].shape is None
+        )
         if unknown:
-            parts[-1] += f", without the {unknown} layer{'s' if unknown != 1 else ''} " \
-                         "whose shape is unknown"
+            parts[-1] += (
+                f", without the {unknown} layer{'s' if unknown != 1 else ''} whose shape is unknown"
+            )
     errors = len(result.errors)
     warnings = len(result.issues) - errors
     parts.append(f"{errors} error{'s' if errors != 1 else ''}")
@@ -102,15 +106,16 @@ class IssuesPanel(QWidget):
         self.tree.itemClicked.connect(self._clicked)
         self.tree.itemActivated.connect(self._clicked)
 
-    def show_result(self, graph: Graph, result: CheckResult | None,
-                    pending_shapes: bool) -> None:
+    def show_result(self, graph: Graph, result: CheckResult | None, pending_shapes: bool) -> None:
         """List ``result``'s issues and update the summary line."""
         self.summary.setText(summary_text(graph, result, pending_shapes))
         self.tree.clear()
         clear = result is not None and not result.issues
-        self.all_clear.setText("No issues: the model is complete and its shapes fit." if not
-                               pending_shapes else "No structural issues; shapes are checked "
-                               "once the engine has loaded.")
+        self.all_clear.setText(
+            "No issues: the model is complete and its shapes fit."
+            if not pending_shapes
+            else "No structural issues; shapes are checked once the engine has loaded."
+        )
         self.stack.setCurrentWidget(self.all_clear if clear else self.tree)
         if result is None:
             return

@@ -96,13 +96,19 @@ class MainWindow(QMainWindow):
     graph_checked = Signal(object)
     engine_ready = Signal()
 
-    def __init__(self, engine: Engine | None = None, data_dir: Path | None = None,
-                 plugins: bool = True, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        data_dir: Path | None = None,
+        plugins: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
         self.setWindowIcon(resources.app_icon())
-        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks
-                            | QMainWindow.DockOption.AllowTabbedDocks)
+        self.setDockOptions(
+            QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+        )
         self.engine = engine if engine is not None else process_engine()
         self.data_dir = data_dir if data_dir is not None else resources.user_data_dir()
         self.project = Project()
@@ -123,25 +129,31 @@ class MainWindow(QMainWindow):
         self.issues_panel = IssuesPanel()
         self.history_view = QUndoView(self.undo_stack)
         self.history_view.setEmptyLabel("<original>")
-        self.palette_dock = self._dock(self.palette_panel, "Layers", "paletteDock",
-                                       Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.inspector_dock = self._dock(self.inspector, "Inspector", "inspectorDock",
-                                         Qt.DockWidgetArea.RightDockWidgetArea)
-        self.issues_dock = self._dock(self.issues_panel, "Issues", "issuesDock",
-                                      Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.history_dock = self._dock(self.history_view, "History", "historyDock",
-                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.palette_dock = self._dock(
+            self.palette_panel, "Layers", "paletteDock", Qt.DockWidgetArea.LeftDockWidgetArea
+        )
+        self.inspector_dock = self._dock(
+            self.inspector, "Inspector", "inspectorDock", Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.issues_dock = self._dock(
+            self.issues_panel, "Issues", "issuesDock", Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.history_dock = self._dock(
+            self.history_view, "History", "historyDock", Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.history_dock.hide()
         self.resize(1440, 900)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [230, 330],
-                         Qt.Orientation.Horizontal)
+        self.resizeDocks(
+            [self.palette_dock, self.inspector_dock], [230, 330], Qt.Orientation.Horizontal
+        )
         self.resizeDocks([self.issues_dock], [160], Qt.Orientation.Vertical)
 
         self._build_status_bar()
         self.checker = CheckRunner(self.project.graph, self)
         self.checker.checked.connect(self._on_checked)
-        self.autosaver = Autosaver(self.data_dir / "recovery", lambda: self.project,
-                                   self.is_modified, parent=self)
+        self.autosaver = Autosaver(
+            self.data_dir / "recovery", lambda: self.project, self.is_modified, parent=self
+        )
         self._build_actions()
         self._build_menus()
         self._wire()
@@ -195,9 +207,12 @@ class MainWindow(QMainWindow):
         """Why edits are refused right now (``None``: they are not)."""
         return self._locked_reason
 
-    def add_panel(self, widget: QWidget, title: str,
-                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
-                  ) -> QDockWidget:
+    def add_panel(
+        self,
+        widget: QWidget,
+        title: str,
+        area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea,
+    ) -> QDockWidget:
         """Dock ``widget``; its position is saved with the window's layout."""
         name = "".join(ch for ch in title.title() if ch.isalnum()) + "Dock"
         dock = self._dock(widget, title, name, area)
@@ -243,8 +258,7 @@ class MainWindow(QMainWindow):
             self.canvas.center_on_node(node_ids[0])
 
     # -- building ---------------------------------------------------------------------
-    def _dock(self, widget: QWidget, title: str, name: str,
-              area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, widget: QWidget, title: str, name: str, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
@@ -265,8 +279,9 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(w)
         self._set_engine_status("loading")
 
-    def _action(self, text: str, slot: Any, shortcut: Any = None, tip: str = "",
-                checkable: bool = False) -> QAction:
+    def _action(
+        self, text: str, slot: Any, shortcut: Any = None, tip: str = "", checkable: bool = False
+    ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
             shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
@@ -282,13 +297,23 @@ class MainWindow(QMainWindow):
         K = QKeySequence.StandardKey
         a = self._action
         self.new_action = a("&New", self.new_project, K.New, "Start an empty project")
-        self.template_action = a("New from &Template…", lambda: self.new_from_template(),
-                                 "Ctrl+Shift+N", "Start from a working model")
-        self.example_action = a("Open &Example", self.open_example_menu,
-                                tip="The bundled example: a small CNN with the sample digits")
+        self.template_action = a(
+            "New from &Template…",
+            lambda: self.new_from_template(),
+            "Ctrl+Shift+N",
+            "Start from a working model",
+        )
+        self.example_action = a(
+            "Open &Example",
+            self.open_example_menu,
+            tip="The bundled example: a small CNN with the sample digits",
+        )
         self.open_action = a("&Open…", lambda: self.open_dialog(), K.Open)
-        self.import_action = a("&Import Keras Model…", lambda: self.import_dialog(),
-                               tip="Open a .keras or .h5 model as a new project (no code runs)")
+        self.import_action = a(
+            "&Import Keras Model…",
+            lambda: self.import_dialog(),
+            tip="Open a .keras or .h5 model as a new project (no code runs)",
+        )
         self.save_action = a("&Save", self.save, K.Save)
         self.save_as_action = a("Save &As…", lambda: self.save_as(), K.SaveAs)
         self.close_action = a("&Close", self.close_project, K.Close, "Close the project")
@@ -302,23 +327,26 @@ class MainWindow(QMainWindow):
         self.copy_action = a("&Copy", self.canvas.copy_selection, K.Copy)
         self.paste_action = a("&Paste", self.canvas.paste, K.Paste)
         self.duplicate_action = a("D&uplicate", self.canvas.duplicate_selection, "Ctrl+D")
-        self.delete_action = a("&Delete", self.canvas.delete_selection,
-                               [K.Delete, "Backspace"])
+        self.delete_action = a("&Delete", self.canvas.delete_selection, [K.Delete, "Backspace"])
         self.select_all_action = a("Select &All", self.canvas.select_all, K.SelectAll)
-        self.find_action = a("&Find Layer…", self.palette_panel.focus_search, K.Find,
-                             "Search the layer palette")
-        self.quick_add_action = a("&Add Layer…\tTab", lambda: self.canvas.open_quick_add(),
-                                  tip="Search for a layer and add it to the canvas")
+        self.find_action = a(
+            "&Find Layer…", self.palette_panel.focus_search, K.Find, "Search the layer palette"
+        )
+        self.quick_add_action = a(
+            "&Add Layer…\tTab",
+            lambda: self.canvas.open_quick_add(),
+            tip="Search for a layer and add it to the canvas",
+        )
         self.zoom_in_action = a("Zoom &In", self.canvas.zoom_in, [K.ZoomIn, "Ctrl+="])
         self.zoom_out_action = a("Zoom &Out", self.canvas.zoom_out, K.ZoomOut)
         self.zoom_reset_action = a("&Actual Size", self.canvas.zoom_reset, "Ctrl+1")
         self.fit_action = a("&Fit to View", self.canvas.fit_to_view, ["Ctrl+0", "Home"])
-        self.zoom_selection_action = a("Zoom to &Selection", self.canvas.zoom_to_selection,
-                                       "F")
+        self.zoom_selection_action = a("Zoom to &Selection", self.canvas.zoom_to_selection, "F")
         self.minimap_action = a("&Minimap", self._toggle_minimap, "Ctrl+M", checkable=True)
         self.minimap_action.setChecked(True)
-        self.arrange_action = a("&Arrange", self.arrange, "Ctrl+L",
-                                "Lay the graph out automatically")
+        self.arrange_action = a(
+            "&Arrange", self.arrange, "Ctrl+L", "Lay the graph out automatically"
+        )
         self.shortcuts_action = a("&Keyboard Shortcuts", self._show_shortcuts)
         self.about_action = a("&About NN Studio", self._show_about)
         self.undo_stack.canUndoChanged.connect(self._update_undo_actions)
@@ -330,8 +358,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.template_action, self.example_action,
-                              self.open_action])
+        file_menu.addActions(
+            [self.new_action, self.template_action, self.example_action, self.open_action]
+        )
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addAction(self.import_action)
@@ -342,13 +371,27 @@ class MainWindow(QMainWindow):
         edit = bar.addMenu("&Edit")
         edit.addActions([self.undo_action, self.redo_action, self.history_action])
         edit.addSeparator()
-        edit.addActions([self.cut_action, self.copy_action, self.paste_action,
-                         self.duplicate_action, self.delete_action])
+        edit.addActions(
+            [
+                self.cut_action,
+                self.copy_action,
+                self.paste_action,
+                self.duplicate_action,
+                self.delete_action,
+            ]
+        )
         edit.addSeparator()
         edit.addActions([self.select_all_action, self.find_action, self.quick_add_action])
         view = bar.addMenu("&View")
-        view.addActions([self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action,
-                         self.fit_action, self.zoom_selection_action])
+        view.addActions(
+            [
+                self.zoom_in_action,
+                self.zoom_out_action,
+                self.zoom_reset_action,
+                self.fit_action,
+                self.zoom_selection_action,
+            ]
+        )
         view.addSeparator()
         view.addAction(self.minimap_action)
         panels = view.addMenu("&Panels")
@@ -477,6 +520,7 @@ class MainWindow(QMainWindow):
         if self.project.data is not None:
             try:
                 from nnstudio.core.data.config import DataConfig
+
                 config = DataConfig.from_json(self.project.data)
             except (ImportError, ValueError) as exc:
                 self.show_message(f"The project's data source cannot be read: {exc}")
@@ -578,8 +622,12 @@ class MainWindow(QMainWindow):
 
     def import_dialog(self) -> bool:
         """Ask for a Keras model file and import it."""
-        path, _ = QFileDialog.getOpenFileName(self, "Import Keras Model", str(Path.home()),
-                                              "Keras models (*.keras *.h5);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import Keras Model",
+            str(Path.home()),
+            "Keras models (*.keras *.h5);;All files (*)",
+        )
         return self.import_model_file(path) if path else False
 
     def import_model_file(self, path: str | Path) -> bool:
@@ -600,8 +648,9 @@ class MainWindow(QMainWindow):
         self.autosaver.clear()
         self._set_project(result.project, modified=True)
         note = f" ({len(result.warnings)} notes: {result.warnings[0]})" if result.warnings else ""
-        self.show_message(f"Imported {Path(path).name}: {len(self.graph.nodes)} layers{note}",
-                          15000)
+        self.show_message(
+            f"Imported {Path(path).name}: {len(self.graph.nodes)} layers{note}", 15000
+        )
         return True
 
     def save(self) -> bool:
@@ -716,9 +765,14 @@ class MainWindow(QMainWindow):
         """Save, Discard or Cancel for the unsaved changes."""
         name = self.project.path.name if self.project.path else self.project.name
         return QMessageBox.question(
-            self, APP_TITLE, f"Save the changes to “{name}” before closing it?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+            self,
+            APP_TITLE,
+            f"Save the changes to “{name}” before closing it?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
 
     def ask_restore(self, recovery: Recovery) -> QMessageBox.StandardButton:
         """Yes (restore), Discard, or Cancel (decide later) for a crashed session's work."""
@@ -726,12 +780,16 @@ class MainWindow(QMainWindow):
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Restore unsaved work?")
         where = f" ({recovery.original_path})" if recovery.original_path else ""
-        box.setText(f"NN Studio did not close properly last time. Unsaved work on "
-                    f"“{recovery.name}”{where} was kept, autosaved at {recovery.saved_at}.")
+        box.setText(
+            f"NN Studio did not close properly last time. Unsaved work on "
+            f"“{recovery.name}”{where} was kept, autosaved at {recovery.saved_at}."
+        )
         box.setInformativeText("Restore it now?")
-        box.setStandardButtons(QMessageBox.StandardButton.Yes
-                               | QMessageBox.StandardButton.Discard
-                               | QMessageBox.StandardButton.Cancel)
+        box.setStandardButtons(
+            QMessageBox.StandardButton.Yes
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
         box.button(QMessageBox.StandardButton.Yes).setText("Restore")
         box.button(QMessageBox.StandardButton.Cancel).setText("Later")
         box.setDefaultButton(QMessageBox.StandardButton.Yes)
@@ -744,8 +802,9 @@ class MainWindow(QMainWindow):
     def ask_open_path(self) -> str:
         """The project file to open ('' if cancelled)."""
         start = str(self.project.path.parent) if self.project.path else str(Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open Project", start,
-                                              f"NN Studio projects (*{SUFFIX});;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open Project", start, f"NN Studio projects (*{SUFFIX});;All files (*)"
+        )
         return path
 
     def ask_save_path(self) -> str:
@@ -754,8 +813,9 @@ class MainWindow(QMainWindow):
             start = str(self.project.path)
         else:
             start = str(Path.home() / f"{_file_stem(self.project.name)}{SUFFIX}")
-        path, _ = QFileDialog.getSaveFileName(self, "Save Project", start,
-                                              f"NN Studio projects (*{SUFFIX})")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save Project", start, f"NN Studio projects (*{SUFFIX})"
+        )
         return path
 
     # -- reactions --------------------------------------------------------------------
@@ -789,15 +849,20 @@ class MainWindow(QMainWindow):
 
     def _set_engine_status(self, state: str, detail: str = "") -> None:
         colors = canvas_colors()
-        color, text = {"loading": (colors.warning, "Engine loading…"),
-                       "ready": (colors.ok, "Engine ready"),
-                       "failed": (colors.error, "Engine failed")}[state]
+        color, text = {
+            "loading": (colors.warning, "Engine loading…"),
+            "ready": (colors.ok, "Engine ready"),
+            "failed": (colors.error, "Engine failed"),
+        }[state]
         self.engine_label.setText(f"<span style='color:{color.name()}'>●</span> {text}")
-        self.engine_label.setToolTip(detail or {
-            "loading": "Keras/TensorFlow is loading in the background; shapes appear when "
-                       "it is ready. You can edit meanwhile.",
-            "ready": "Keras is loaded: shapes and parameter counts are checked as you edit."}
-            .get(state, ""))
+        self.engine_label.setToolTip(
+            detail
+            or {
+                "loading": "Keras/TensorFlow is loading in the background; shapes appear when "
+                "it is ready. You can edit meanwhile.",
+                "ready": "Keras is loaded: shapes and parameter counts are checked as you edit.",
+            }.get(state, "")
+        )
         self.engine_label.setProperty("state", state)
 
     def _on_stack_index(self, _index: int) -> None:
@@ -883,9 +948,12 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard Shortcuts", f"<table>{table}</table>")
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, "About NN Studio",
-                          f"<b>NN Studio {__version__}</b><p>Design, train and export neural "
-                          "networks visually, with Keras 3 on TensorFlow.</p>")
+        QMessageBox.about(
+            self,
+            "About NN Studio",
+            f"<b>NN Studio {__version__}</b><p>Design, train and export neural "
+            "networks visually, with Keras 3 on TensorFlow.</p>",
+        )
 
     # -- settings and shutdown ------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -911,9 +979,10 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState(STATE_VERSION))
-        settings.setValue("window/hidden_panels",
-                          [d.objectName() for d in self.findChildren(QDockWidget)
-                           if d.isHidden()])
+        settings.setValue(
+            "window/hidden_panels",
+            [d.objectName() for d in self.findChildren(QDockWidget) if d.isHidden()],
+        )
 
     def close_without_prompt(self) -> None:
         """Close, dropping unsaved changes (tests, and a second window's cleanup)."""

@@ -30,9 +30,11 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 
 def help_tooltip(spec: LayerSpec) -> str:
     """Rich-text tooltip: the layer's name, category and help text (wrapped)."""
-    return (f"<p><b>{html.escape(spec.display)}</b> <span style='color:gray'>"
-            f"{html.escape(spec.category)}</span></p>"
-            f"<p style='white-space:normal'>{html.escape(spec.help)}</p>")
+    return (
+        f"<p><b>{html.escape(spec.display)}</b> <span style='color:gray'>"
+        f"{html.escape(spec.category)}</span></p>"
+        f"<p style='white-space:normal'>{html.escape(spec.help)}</p>"
+    )
 
 
 class _LayerTree(QTreeWidget):
@@ -87,8 +89,11 @@ class PaletteWidget(QWidget):
                 item = QTreeWidgetItem(parent_item, [spec.display])
                 item.setData(0, KEY_ROLE, spec.key)
                 item.setToolTip(0, help_tooltip(spec))
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                              | Qt.ItemFlag.ItemIsDragEnabled)
+                item.setFlags(
+                    Qt.ItemFlag.ItemIsEnabled
+                    | Qt.ItemFlag.ItemIsSelectable
+                    | Qt.ItemFlag.ItemIsDragEnabled
+                )
                 self._entries[spec.key] = item
         self.tree.expandAll()
         self.search.textChanged.connect(self.filter)
@@ -115,8 +120,11 @@ class PaletteWidget(QWidget):
 
     def visible_keys(self) -> list[str]:
         """The layer keys currently listed (after the search filter)."""
-        return [key for key, item in self._entries.items()
-                if not item.isHidden() and not item.parent().isHidden()]
+        return [
+            key
+            for key, item in self._entries.items()
+            if not item.isHidden() and not item.parent().isHidden()
+        ]
 
     def item_for(self, key: str) -> QTreeWidgetItem:
         """The tree entry of a layer type."""

@@ -123,7 +123,8 @@ class ParamEditor(QWidget):
         if kind == "choice":
             combo = QComboBox(self)
             combo.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             combo.setMinimumContentsLength(8)
             for choice in self.param.choices or ():
                 combo.addItem(str(choice), choice)
@@ -133,8 +134,9 @@ class ParamEditor(QWidget):
             return combo
         edit = _StepEdit(self) if kind == "int" else QLineEdit(self)
         if kind in ("ints", "floats"):
-            edit.setPlaceholderText("e.g. 3, 3" if self.param.length == 2 else "numbers, comma "
-                                    "separated")
+            edit.setPlaceholderText(
+                "e.g. 3, 3" if self.param.length == 2 else "numbers, comma separated"
+            )
         elif self.param.nullable:
             edit.setPlaceholderText("none")
         edit.editingFinished.connect(self._text_committed)

@@ -10,6 +10,5 @@ def layer_matches(spec: LayerSpec, text: str) -> bool:
     words = text.lower().split()
     if not words:
         return True
-    haystack = " ".join((spec.key, spec.display, spec.category,
-                         *spec.keras_classes)).lower()
+    haystack = " ".join((spec.key, spec.display, spec.category, *spec.keras_classes)).lower()
     return all(word in haystack for word in words)

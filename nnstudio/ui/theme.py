@@ -63,9 +63,11 @@ def is_dark(palette: QPalette | None = None) -> bool:
 
 
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
-    return QColor(round(a.red() + (b.red() - a.red()) * t),
-                  round(a.green() + (b.green() - a.green()) * t),
-                  round(a.blue() + (b.blue() - a.blue()) * t))
+    return QColor(
+        round(a.red() + (b.red() - a.red()) * t),
+        round(a.green() + (b.green() - a.green()) * t),
+        round(a.blue() + (b.blue() - a.blue()) * t),
+    )
 
 
 def canvas_colors(palette: QPalette | None = None) -> CanvasColors:
@@ -90,9 +92,18 @@ def canvas_colors(palette: QPalette | None = None) -> CanvasColors:
         edge = QColor("#8a93a0")
         error, warning, ok = QColor("#d64545"), QColor("#c98300"), QColor("#2f9e5b")
     return CanvasColors(
-        dark=dark, background=background, grid=grid, node_fill=node_fill, node_border=border,
-        text=text, muted=_mix(text, node_fill, 0.42), edge=edge,
-        selection=pal.color(QPalette.ColorRole.Highlight), error=error, warning=warning, ok=ok,
+        dark=dark,
+        background=background,
+        grid=grid,
+        node_fill=node_fill,
+        node_border=border,
+        text=text,
+        muted=_mix(text, node_fill, 0.42),
+        edge=edge,
+        selection=pal.color(QPalette.ColorRole.Highlight),
+        error=error,
+        warning=warning,
+        ok=ok,
         port_open=_mix(border, node_fill, 0.2),
     )
 
@@ -128,16 +139,27 @@ def fusion_palette(dark: bool) -> QPalette:
         return QApplication.style().standardPalette()
     pal = QPalette()
     roles = QPalette.ColorRole
-    for role, color in ((roles.Window, "#2b2d30"), (roles.WindowText, "#e3e5e8"),
-                        (roles.Base, "#1f2124"), (roles.AlternateBase, "#282a2e"),
-                        (roles.ToolTipBase, "#35383c"), (roles.ToolTipText, "#e3e5e8"),
-                        (roles.Text, "#e3e5e8"), (roles.Button, "#35383c"),
-                        (roles.ButtonText, "#e3e5e8"), (roles.BrightText, "#ff6b6b"),
-                        (roles.Highlight, "#3d7fd9"), (roles.HighlightedText, "#ffffff"),
-                        (roles.Link, "#6aa5ff"), (roles.PlaceholderText, "#8a8f96"),
-                        (roles.Light, "#45484d"), (roles.Midlight, "#3a3d41"),
-                        (roles.Mid, "#2f3236"), (roles.Dark, "#1b1d20"),
-                        (roles.Shadow, "#101113")):
+    for role, color in (
+        (roles.Window, "#2b2d30"),
+        (roles.WindowText, "#e3e5e8"),
+        (roles.Base, "#1f2124"),
+        (roles.AlternateBase, "#282a2e"),
+        (roles.ToolTipBase, "#35383c"),
+        (roles.ToolTipText, "#e3e5e8"),
+        (roles.Text, "#e3e5e8"),
+        (roles.Button, "#35383c"),
+        (roles.ButtonText, "#e3e5e8"),
+        (roles.BrightText, "#ff6b6b"),
+        (roles.Highlight, "#3d7fd9"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.Link, "#6aa5ff"),
+        (roles.PlaceholderText, "#8a8f96"),
+        (roles.Light, "#45484d"),
+        (roles.Midlight, "#3a3d41"),
+        (roles.Mid, "#2f3236"),
+        (roles.Dark, "#1b1d20"),
+        (roles.Shadow, "#101113"),
+    ):
         pal.setColor(role, QColor(color))
     disabled = QPalette.ColorGroup.Disabled
     for role in (roles.WindowText, roles.Text, roles.ButtonText):

@@ -13,16 +13,56 @@ from nnstudio.core.project import Project
 SPECS = catalog.all_specs()
 LAYER_SPECS = [s for s in SPECS if not s.is_input]
 REQUIRED = {
-    "Input", "Dense", "Activation", "Dropout", "SpatialDropout1D", "SpatialDropout2D",
-    "GaussianNoise", "BatchNormalization", "LayerNormalization", "GroupNormalization",
-    "Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D", "Conv2DTranspose",
-    "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
-    "GlobalMaxPooling2D", "Flatten", "Reshape", "Permute", "RepeatVector", "UpSampling2D",
-    "ZeroPadding2D", "Cropping2D", "SimpleRNN", "LSTM", "GRU", "Embedding",
-    "MultiHeadAttention", "Attention", "Add", "Subtract", "Multiply", "Average", "Maximum",
-    "Concatenate", "Rescaling", "Normalization", "Resizing", "RandomFlip", "RandomRotation",
-    "RandomZoom", "RandomTranslation",
+    "Input",
+    "Dense",
+    "Activation",
+    "Dropout",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "GaussianNoise",
+    "BatchNormalization",
+    "LayerNormalization",
+    "GroupNormalization",
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "SeparableConv2D",
+    "DepthwiseConv2D",
+    "Conv2DTranspose",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+    "Reshape",
+    "Permute",
+    "RepeatVector",
+    "UpSampling2D",
+    "ZeroPadding2D",
+    "Cropping2D",
+    "SimpleRNN",
+    "LSTM",
+    "GRU",
+    "Embedding",
+    "MultiHeadAttention",
+    "Attention",
+    "Add",
+    "Subtract",
+    "Multiply",
+    "Average",
+    "Maximum",
+    "Concatenate",
+    "Rescaling",
+    "Normalization",
+    "Resizing",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomZoom",
+    "RandomTranslation",
 }
 
 
@@ -102,8 +142,7 @@ def test_params_survive_keras_config_round_trip(spec) -> None:
         alt = _alternate(p)
         if alt is not None and (spec.key, p.name) not in _SKIP_ALT and p.name != "axis":
             values[p.name] = alt
-    if values.get("bidirectional") is False and any(p.name == "bidirectional"
-                                                   for p in spec.params):
+    if values.get("bidirectional") is False and any(p.name == "bidirectional" for p in spec.params):
         values["bidirectional"] = True
     values, errors = spec.validate_params(values)
     assert not errors
@@ -115,8 +154,7 @@ def test_params_survive_keras_config_round_trip(spec) -> None:
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)
 def test_params_survive_project_save_and_load(spec, tmp_path) -> None:
-    graph, node = (_single_layer_graph(spec) if not spec.is_input
-                   else (GraphBuilder().graph, None))
+    graph, node = _single_layer_graph(spec) if not spec.is_input else (GraphBuilder().graph, None)
     if spec.is_input:
         b = GraphBuilder(graph)
         node = b.add("Input", shape=(7, None), dtype="int32")
@@ -147,8 +185,7 @@ def test_bad_values_are_refused_with_reasons() -> None:
 def test_bidirectional_reads_back_from_keras_class() -> None:
     import keras
 
-    layer = keras.layers.Bidirectional(keras.layers.GRU(5, return_sequences=True),
-                                       merge_mode="sum")
+    layer = keras.layers.Bidirectional(keras.layers.GRU(5, return_sequences=True), merge_mode="sum")
     cfg = {"class_name": "Bidirectional", "config": layer.get_config()}
     spec = catalog.spec_for_keras_class(cfg["class_name"], cfg["config"])
     assert spec is not None and spec.key == "GRU"

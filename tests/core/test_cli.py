@@ -48,17 +48,25 @@ def test_summary_text_and_json(capsys) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["total_params"] == 38026
     first = data["layers"][0]
-    assert first == {**first, "name": "image", "type": "Input",
-                     "output_shape": [None, 28, 28, 1], "params": 0}
+    assert first == {
+        **first,
+        "name": "image",
+        "type": "Input",
+        "output_shape": [None, 28, 28, 1],
+        "params": 0,
+    }
     assert sum(layer["params"] for layer in data["layers"]) == 38026
 
 
-@pytest.mark.parametrize("args", [
-    ["validate", "missing.nnstudio"],
-    ["summary"],
-    ["validate", "--bogus", "x"],
-    ["frobnicate", "--x"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "missing.nnstudio"],
+        ["summary"],
+        ["validate", "--bogus", "x"],
+        ["frobnicate", "--x"],
+    ],
+)
 def test_bad_arguments_exit_2_with_one_line(args, capsys) -> None:
     assert main(args) == 2
     err = capsys.readouterr().err.strip()

@@ -34,8 +34,13 @@ SCRIPT = textwrap.dedent("""
 
 def test_core_imports_without_qt() -> None:
     template = ROOT / "resources" / "templates" / "residual_cnn.nnstudio"
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(template)], capture_output=True,
-                          text=True, timeout=300, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(template)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "LEAKED []" in proc.stdout
 
@@ -46,6 +51,7 @@ def test_no_source_line_in_core_imports_qt() -> None:
         for n, line in enumerate(path.read_text().splitlines(), 1):
             stripped = line.strip()
             if stripped.startswith(("import ", "from ")) and any(
-                    m in stripped for m in ("PySide6", "pyqtgraph", "nnstudio.ui")):
+                m in stripped for m in ("PySide6", "pyqtgraph", "nnstudio.ui")
+            ):
                 offenders.append(f"{path.relative_to(ROOT)}:{n}")
     assert offenders == []

@@ -20,8 +20,13 @@ def _project() -> Project:
     c = b.add("Conv2D", x, filters=8, kernel_size=(5, 5), padding="same")
     y = b.add("Dense", b.add("Flatten", c), units=3, activation="softmax")
     b.output(y, "sparse_categorical_crossentropy", ["accuracy"])
-    return Project(graph=b.graph, name="Demo", description="d",
-                   training={"epochs": 3}, data={"kind": "csv", "path": "x.csv"})
+    return Project(
+        graph=b.graph,
+        name="Demo",
+        description="d",
+        training={"epochs": 3},
+        data={"kind": "csv", "path": "x.csv"},
+    )
 
 
 def _sha(path: Path) -> str:
@@ -56,7 +61,10 @@ def test_unknown_keys_survive(tmp_path) -> None:
 
 def test_version_one_file_migrates(tmp_path) -> None:
     v1 = {
-        "format_version": 1, "app_version": "0.0.1", "name": "Old", "extra_key": 1,
+        "format_version": 1,
+        "app_version": "0.0.1",
+        "name": "Old",
+        "extra_key": 1,
         "layers": [
             {"id": "a", "class": "Input", "name": "inp", "config": {"shape": [4]}, "x": 5, "y": 6},
             {"id": "b", "class": "Dense", "name": "out", "config": {"units": 2}, "x": 9, "y": 6},
@@ -76,8 +84,9 @@ def test_version_one_file_migrates(tmp_path) -> None:
 
 def test_newer_file_is_refused_clearly(tmp_path) -> None:
     data = _project().to_json()
-    data.update(format_version=FORMAT_VERSION + 3, min_reader_version=FORMAT_VERSION + 1,
-                app_version="9.0")
+    data.update(
+        format_version=FORMAT_VERSION + 3, min_reader_version=FORMAT_VERSION + 1, app_version="9.0"
+    )
     path = tmp_path / "new.nnstudio"
     path.write_text(json.dumps(data))
     with pytest.raises(ProjectError, match="saved by NN Studio 9.0 and needs a newer"):
@@ -92,26 +101,38 @@ def test_newer_file_readable_by_us_keeps_its_keys(tmp_path) -> None:
     assert Project.load(path).extra["future"] == {"a": 1}
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "empty"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-    (b'{"format_version": 2, "graph": {"nodes": [', "line 1"),
-    (b"[1, 2]", "expected a JSON object"),
-    (b'{"name": "x"}', "no valid format_version"),
-    (b'{"format_version": 2, "graph": {"nodes": [{"id": "a", "type": "Bogus"}]}}',
-     r"graph.nodes\[0\].type: unknown layer type 'Bogus'"),
-    (b'{"format_version": 2, "graph": {"nodes": [{"id": "a", "type": "Dense", "pos": "x"}]}}',
-     r"graph.nodes\[0\].pos"),
-    (b'{"format_version": 2, "graph": {"nodes": [], "edges": [{"from": "a", "to": "b"}]}}',
-     r"graph.edges\[0\].from: no node"),
-    (b'{"format_version": 2, "graph": {"nodes": [{"id": "a", "type": "Dense", '
-     b'"params": {"units": {"x": 1}}}]}}', r"params.units"),
-    (b'{"format_version": 2, "x": NaN}', "NaN is not allowed"),
-    (b'{"format_version": 2, "x": 1e999}', "out of range"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
-    (b'{"format_version": 2, "runs": "no"}', "runs"),
-    (b'{"format_version": true}', "format_version"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (b'{"format_version": 2, "graph": {"nodes": [', "line 1"),
+        (b"[1, 2]", "expected a JSON object"),
+        (b'{"name": "x"}', "no valid format_version"),
+        (
+            b'{"format_version": 2, "graph": {"nodes": [{"id": "a", "type": "Bogus"}]}}',
+            r"graph.nodes\[0\].type: unknown layer type 'Bogus'",
+        ),
+        (
+            b'{"format_version": 2, "graph": {"nodes": [{"id": "a", "type": "Dense", "pos": "x"}]}}',
+            r"graph.nodes\[0\].pos",
+        ),
+        (
+            b'{"format_version": 2, "graph": {"nodes": [], "edges": [{"from": "a", "to": "b"}]}}',
+            r"graph.edges\[0\].from: no node",
+        ),
+        (
+            b'{"format_version": 2, "graph": {"nodes": [{"id": "a", "type": "Dense", '
+            b'"params": {"units": {"x": 1}}}]}}',
+            r"params.units",
+        ),
+        (b'{"format_version": 2, "x": NaN}', "NaN is not allowed"),
+        (b'{"format_version": 2, "x": 1e999}', "out of range"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"format_version": 2, "runs": "no"}', "runs"),
+        (b'{"format_version": true}', "format_version"),
+    ],
+)
 def test_malformed_and_hostile_files_give_clear_errors(tmp_path, content, message) -> None:
     path = tmp_path / "bad.nnstudio"
     path.write_bytes(content)

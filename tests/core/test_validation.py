@@ -52,8 +52,10 @@ def test_shape_error_names_both_nodes_with_hint() -> None:
     r = check_graph(b.graph)
     [issue] = r.errors
     assert issue.node == c
-    assert issue.message == ('Conv 2D "conv_1" expects a 4-D input (batch, height, width, '
-                             'channels) but receives (batch, 64) from "dense_2".')
+    assert issue.message == (
+        'Conv 2D "conv_1" expects a 4-D input (batch, height, width, '
+        'channels) but receives (batch, 64) from "dense_2".'
+    )
     assert "Reshape" in issue.hint
 
 
@@ -68,7 +70,7 @@ def test_merge_shape_mismatch_and_keras_errors_become_issues() -> None:
     b.output(r)
     res = check_graph(b.graph)
     msgs = {i.node: i.message for i in res.errors}
-    assert "(batch, 10) from \"p\" and (batch, 12) from \"q\"" in msgs[a]
+    assert '(batch, 10) from "p" and (batch, 12) from "q"' in msgs[a]
     assert r in msgs and "Reshape" in msgs[r]
 
 
@@ -103,8 +105,11 @@ def test_totals_and_summary() -> None:
     assert res.total_params == 8 * 4 + 4 + 4 * 4
     assert res.trainable_params == 8 * 4 + 4 + 2 * 4
     summary = res.summary_json(b.graph)
-    assert [layer["type"] for layer in summary["layers"]] == ["Input", "Dense",
-                                                               "BatchNormalization"]
+    assert [layer["type"] for layer in summary["layers"]] == [
+        "Input",
+        "Dense",
+        "BatchNormalization",
+    ]
     assert summary["layers"][1]["output_shape"] == [None, 4]
 
 

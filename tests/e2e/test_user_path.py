@@ -29,15 +29,29 @@ print(json.dumps({"keras": k.tolist(), "onnx": o.tolist()}))
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nnstudio", *args], capture_output=True,
-                          text=True, timeout=600, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "nnstudio", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
 
 
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("e2e") / "run"
-    proc = _cli("train", str(EXAMPLE), "--data", str(DIGITS), "--epochs", "4",
-                "--out", str(run_dir), "--quiet")
+    proc = _cli(
+        "train",
+        str(EXAMPLE),
+        "--data",
+        str(DIGITS),
+        "--epochs",
+        "4",
+        "--out",
+        str(run_dir),
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return run_dir
 
@@ -56,8 +70,9 @@ def test_train_learns_the_sample_digits(trained_run: Path) -> None:
     assert len(rows) == 1 + 4
 
 
-def test_export_reloads_outside_the_app_with_the_same_predictions(trained_run: Path,
-                                                                  tmp_path: Path) -> None:
+def test_export_reloads_outside_the_app_with_the_same_predictions(
+    trained_run: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "export"
     proc = _cli("export", str(trained_run), "--format", "keras,onnx", "-o", str(out))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -73,12 +88,24 @@ def test_export_reloads_outside_the_app_with_the_same_predictions(trained_run: P
     images = sorted(folder.glob("*.png"))
     from PIL import Image
 
-    x = np.stack([np.asarray(Image.open(p).convert("L"), dtype="float32")[..., None] / 255.0
-                  for p in images]).astype("float32")
+    x = np.stack(
+        [np.asarray(Image.open(p).convert("L"), dtype="float32")[..., None] / 255.0 for p in images]
+    ).astype("float32")
     np.save(tmp_path / "x.npy", x)
-    proc = subprocess.run([sys.executable, "-I", "-c", RELOAD, str(model_path), str(onnx_path),
-                           str(tmp_path / "x.npy")], capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            RELOAD,
+            str(model_path),
+            str(onnx_path),
+            str(tmp_path / "x.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     outside = json.loads(proc.stdout.strip().splitlines()[-1])
     keras_pred, onnx_pred = np.array(outside["keras"]), np.array(outside["onnx"])

@@ -122,8 +122,7 @@ def make_window(qtbot, tmp_path: Path) -> Iterator[Callable[..., object]]:
     made: list[MainWindow] = []
 
     def make(plugins: bool = False, engine=None, data_dir: Path | None = None) -> MainWindow:
-        window = MainWindow(engine=engine, data_dir=data_dir or tmp_path / "data",
-                            plugins=plugins)
+        window = MainWindow(engine=engine, data_dir=data_dir or tmp_path / "data", plugins=plugins)
         qtbot.addWidget(window, before_close_func=lambda w: w.close_without_prompt())
         window.show()
         made.append(window)
@@ -147,8 +146,7 @@ def wait_checked(qtbot) -> Callable[..., object]:
     def wait(window, full: bool = True, timeout: int = 15000):
         def done() -> bool:
             report = window.last_report
-            return (window.checker.is_idle() and report is not None
-                    and (report.full or not full))
+            return window.checker.is_idle() and report is not None and (report.full or not full)
 
         qtbot.waitUntil(done, timeout=timeout)
         return window.last_check

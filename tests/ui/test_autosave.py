@@ -46,13 +46,18 @@ CRASHING_SESSION = textwrap.dedent("""
 """)
 
 
-def test_recovery_after_the_process_is_killed(make_window, keras_engine, tmp_path,
-                                              isolated_settings):
+def test_recovery_after_the_process_is_killed(
+    make_window, keras_engine, tmp_path, isolated_settings
+):
     data_dir = tmp_path / "data"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", CRASHING_SESSION, str(data_dir),
-                             str(tmp_path / "crashed-settings")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_SESSION, str(data_dir), str(tmp_path / "crashed-settings")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         line = proc.stdout.readline()
         assert line, proc.stderr.read()
@@ -83,8 +88,9 @@ def test_twenty_edits_write_the_recovery_file(window):
     saver = window.autosaver
     hidden = node_id(window, "hidden")
     for i in range(19):
-        window.push(SetParam(window.graph, hidden if i % 2 else node_id(window, "scores"),
-                             "units", 3 + i))
+        window.push(
+            SetParam(window.graph, hidden if i % 2 else node_id(window, "scores"), "units", 3 + i)
+        )
     assert saver.saves == 0 and not saver.path.exists()
     window.undo_stack.undo()  # undo and redo are edits too
     assert saver.saves == 1 and saver.path.exists()

@@ -122,10 +122,13 @@ def test_connection_preview_follows_cursor_and_is_removed(window):
     previews = [i for i in view.graph_scene().items() if type(i).__name__ == "ConnectionPreview"]
     assert len(previews) == 1
     assert previews[0].allowed is True  # over a free input: the core would accept
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       view.mapFromScene(QPointF(900.0, 900.0)))
-    assert not [i for i in view.graph_scene().items()
-                if type(i).__name__ == "ConnectionPreview"]
+    QTest.mouseRelease(
+        vp,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        view.mapFromScene(QPointF(900.0, 900.0)),
+    )
+    assert not [i for i in view.graph_scene().items() if type(i).__name__ == "ConnectionPreview"]
     assert window.graph.edges == []  # released on empty canvas: nothing made
 
 
@@ -287,8 +290,9 @@ def test_quick_add_with_tab_and_double_click(window, qtbot):
     assert [n.key for n in window.graph.nodes.values()].count("BatchNormalization") == 1
 
     empty = view.mapFromScene(QPointF(200.0, 500.0))
-    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier, empty)
+    QTest.mouseDClick(
+        view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, empty
+    )
     assert view.quick_add.isVisible()
     key = view.quick_add.choose("gru")
     assert key == "GRU"
@@ -326,7 +330,8 @@ def test_zoom_fit_and_zoom_to_selection(window):
     view.zoom_to_selection()
     assert view.zoom() == 1.0
     assert view.visible_scene_rect().contains(
-        view.graph_scene().node_items[node_id(window, "scores")].sceneBoundingRect())
+        view.graph_scene().node_items[node_id(window, "scores")].sceneBoundingRect()
+    )
     view.set_zoom(100.0)
     assert view.zoom() == 3.0  # clamped
 
@@ -339,9 +344,16 @@ def test_wheel_zooms_around_the_cursor(window, qtbot):
     view = window.canvas
     anchor_view = node_center(window, "hidden")
     anchor_scene = view.mapToScene(anchor_view)
-    event = QWheelEvent(QPointF(anchor_view), QPointF(view.viewport().mapToGlobal(anchor_view)),
-                        QPoint(0, 0), QPoint(0, 240), Qt.MouseButton.NoButton,
-                        Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        QPointF(anchor_view),
+        QPointF(view.viewport().mapToGlobal(anchor_view)),
+        QPoint(0, 0),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(view.viewport(), event)
     assert view.zoom() > 1.3
     after = view.mapToScene(anchor_view)
@@ -357,8 +369,12 @@ def test_middle_button_pans(window):
     start = view.mapFromScene(before)
     QTest.mousePress(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier, start)
     QTest.mouseMove(vp, start + QPointF(80, 40).toPoint())
-    QTest.mouseRelease(vp, Qt.MouseButton.MiddleButton, Qt.KeyboardModifier.NoModifier,
-                       start + QPointF(80, 40).toPoint())
+    QTest.mouseRelease(
+        vp,
+        Qt.MouseButton.MiddleButton,
+        Qt.KeyboardModifier.NoModifier,
+        start + QPointF(80, 40).toPoint(),
+    )
     after = view.visible_scene_rect().center()
     assert abs((before.x() - after.x()) - 80.0) < 2.0
     assert abs((before.y() - after.y()) - 40.0) < 2.0
@@ -370,8 +386,12 @@ def test_middle_button_pans(window):
     start = view.mapFromScene(after)
     QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     QTest.mouseMove(vp, start + QPointF(-50, 0).toPoint())
-    QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                       start + QPointF(-50, 0).toPoint())
+    QTest.mouseRelease(
+        vp,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        start + QPointF(-50, 0).toPoint(),
+    )
     QTest.keyRelease(view, Qt.Key.Key_Space)
     assert abs((view.visible_scene_rect().center().x() - after.x()) - 50.0) < 2.0
     assert window.undo_stack.count() == 0

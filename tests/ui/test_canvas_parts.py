@@ -28,9 +28,11 @@ def test_node_labels():
     lstm = catalog.get("LSTM")
     units = lstm.defaults()["units"]
     assert key_params_text(lstm, {**lstm.defaults(), "return_sequences": True}) == (
-        f"{units} units · sequences")
+        f"{units} units · sequences"
+    )
     assert key_params_text(lstm, {**lstm.defaults(), "bidirectional": True}) == (
-        f"{units} units · bidirectional")
+        f"{units} units · bidirectional"
+    )
     assert params_count_text(0) == "no params"
     assert params_count_text(650) == "650 params"
     assert params_count_text(9216) == "9.22k params"
@@ -100,7 +102,8 @@ def test_undo_wrapper_merges_only_what_the_core_merges_and_quickly():
 
 def test_the_qthread_guard_fails_a_test_that_leaves_a_thread_running(pytester):
     pytester.makeconftest((Path(__file__).parent / "conftest.py").read_text())
-    pytester.makepyfile(textwrap.dedent("""
+    pytester.makepyfile(
+        textwrap.dedent("""
         import threading
         from PySide6.QtCore import QThread
 
@@ -115,7 +118,8 @@ def test_the_qthread_guard_fails_a_test_that_leaves_a_thread_running(pytester):
 
         def test_after():
             STOP.set()
-    """))
+    """)
+    )
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*the test left QThreads running: Busy*"])
     result.assert_outcomes(passed=2, errors=1)

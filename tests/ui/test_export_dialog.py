@@ -14,9 +14,13 @@ from nnstudio.core.graph.builder import GraphBuilder
 from nnstudio.core.project import Project
 from nnstudio.ui.export_dialog import COLUMNS, ExportDialog, run_provider
 
-RECORD = {"type": "tabular", "features": [
-    {"name": f"f{i}", "type": "numeric", "mean": float(i), "std": 2.0} for i in range(4)],
-    "class_names": ["a", "b", "c"]}
+RECORD = {
+    "type": "tabular",
+    "features": [
+        {"name": f"f{i}", "type": "numeric", "mean": float(i), "std": 2.0} for i in range(4)
+    ],
+    "class_names": ["a", "b", "c"],
+}
 
 
 def _project(tmp_path) -> Project:
@@ -37,9 +41,17 @@ def _with_run(project: Project, tmp_path) -> dict:
     run_dir = tmp_path / "tiny.runs" / "run-1"
     run_dir.mkdir(parents=True)
     model.save(run_dir / "model.keras")
-    run = {"id": "run-1", "name": "First run", "status": "completed", "epochs_completed": 1,
-           "dir": "tiny.runs/run-1", "preprocessing": RECORD, "class_names": ["a", "b", "c"],
-           "final": {"loss": 1.0}, "data_hash": None}
+    run = {
+        "id": "run-1",
+        "name": "First run",
+        "status": "completed",
+        "epochs_completed": 1,
+        "dir": "tiny.runs/run-1",
+        "preprocessing": RECORD,
+        "class_names": ["a", "b", "c"],
+        "final": {"loss": 1.0},
+        "data_hash": None,
+    }
     project.runs.append(run)
     return run
 
@@ -55,8 +67,9 @@ def dialog(qtbot, tmp_path, keras_engine):
     return dlg
 
 
-def test_export_fills_the_verification_table_and_opens_the_folder(dialog, qtbot, tmp_path,
-                                                                  monkeypatch) -> None:
+def test_export_fills_the_verification_table_and_opens_the_folder(
+    dialog, qtbot, tmp_path, monkeypatch
+) -> None:
     assert dialog.selected_formats() == ["keras"]
     assert dialog.bake.isEnabled() and dialog.bake.isChecked()  # preprocessing recorded
     assert "standardize" in dialog.bake.toolTip()
@@ -96,8 +109,10 @@ def test_a_failed_format_is_a_red_row_and_the_rest_export(dialog, qtbot, monkeyp
     with qtbot.waitSignal(dialog.export_finished, timeout=120_000):
         dialog.start_export()
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
-    results = {dialog.table.item(r, 0).text(): dialog.table.item(r, 4).text()
-               for r in range(dialog.table.rowCount())}
+    results = {
+        dialog.table.item(r, 0).text(): dialog.table.item(r, 4).text()
+        for r in range(dialog.table.rowCount())
+    }
     assert results["Keras (.keras)"] == "ok"
     assert results["TensorFlow Lite (float)"].endswith("RuntimeError: converter exploded")
     assert "1 of 2 format(s) failed" in dialog.status.text()
@@ -118,8 +133,9 @@ def test_a_model_that_cannot_be_loaded_is_reported_in_the_dialog(qtbot, tmp_path
         dlg.start_export()
     qtbot.waitUntil(lambda: not dlg.is_running(), timeout=10_000)
     assert blocker.args == [None]
-    assert dlg.status.text() == ("Export failed: run run-9: its model file /nowhere/model.keras "
-                                 "is missing")
+    assert dlg.status.text() == (
+        "Export failed: run run-9: its model file /nowhere/model.keras is missing"
+    )
     assert dlg.table.rowCount() == 0 and not dlg.open_folder.isEnabled()
     assert not (tmp_path / "out").exists()
 
@@ -137,17 +153,24 @@ def test_export_needs_a_format_and_a_folder(qtbot, tmp_path) -> None:
 
 
 def test_the_dialog_module_does_not_import_tensorflow() -> None:
-    code = ("import sys, nnstudio.ui.export_dialog; "
-            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, env={"QT_QPA_PLATFORM": "offscreen",
-                                           "PATH": "/usr/bin:/bin"})
+    code = (
+        "import sys, nnstudio.ui.export_dialog; "
+        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
 
 
-def test_file_menu_entry_opens_the_dialog_for_the_windows_project(make_window, qtbot,
-                                                                  tmp_path) -> None:
+def test_file_menu_entry_opens_the_dialog_for_the_windows_project(
+    make_window, qtbot, tmp_path
+) -> None:
     from nnstudio.ui.export_dialog import install
 
     window = make_window()

@@ -45,8 +45,10 @@ def test_title_star_follows_edits_undo_and_save(window, tmp_path):
     window.push(SetParam(window.graph, node_id(window, "hidden"), "units", 6))
     assert window.save()
     assert not window.isWindowModified()
-    assert json.loads((tmp_path / "t.nnstudio").read_text())["graph"]["nodes"][1]["params"][
-        "units"] == 6
+    assert (
+        json.loads((tmp_path / "t.nnstudio").read_text())["graph"]["nodes"][1]["params"]["units"]
+        == 6
+    )
 
 
 def test_opening_a_bad_or_newer_file_shows_the_message_and_keeps_the_project(window, tmp_path):
@@ -133,7 +135,10 @@ def test_recent_files_menu_lists_newest_first(window, tmp_path):
     for name in ("a", "b", "c"):
         window.save_as(tmp_path / name)
     assert [p.rsplit("/", 1)[-1] for p in window.recent_files()[:3]] == [
-        "c.nnstudio", "b.nnstudio", "a.nnstudio"]
+        "c.nnstudio",
+        "b.nnstudio",
+        "a.nnstudio",
+    ]
     window._fill_recent_menu()
     texts = [a.text() for a in window.recent_menu.actions() if a.text()]
     assert texts[:3] == ["c.nnstudio", "b.nnstudio", "a.nnstudio"]

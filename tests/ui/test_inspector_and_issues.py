@@ -29,12 +29,16 @@ def test_form_is_generated_from_the_spec(window):
     combo = inspector.editors["activation"].field
     assert isinstance(combo, QComboBox)
     assert [combo.itemText(i) for i in range(combo.count())] == list(
-        spec.param("activation").choices)
+        spec.param("activation").choices
+    )
     assert combo.currentText() == "relu"
     assert inspector.editors["units"].field.text() == "16"
     assert "1 – 1000000" in inspector.editors["units"].field.toolTip()
-    help_labels = [w.text() for w in inspector.findChildren(type(inspector.shape_label))
-                   if w.objectName() == "layerHelp"]
+    help_labels = [
+        w.text()
+        for w in inspector.findChildren(type(inspector.shape_label))
+        if w.objectName() == "layerHelp"
+    ]
     assert help_labels == [spec.help]
 
 
@@ -197,13 +201,17 @@ def test_clicking_an_issue_selects_and_centres_its_node(window, wait_checked):
     show(window, Project(graph=b.graph))
     wait_checked(window)
     tree = window.issues_panel.tree
-    row = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
-               if tree.topLevelItem(i).text(0) == "far_away")
+    row = next(
+        tree.topLevelItem(i)
+        for i in range(tree.topLevelItemCount())
+        if tree.topLevelItem(i).text(0) == "far_away"
+    )
     tree.itemClicked.emit(row, 1)
     assert window.canvas.graph_scene().selected_node_ids() == [far]
     visible = window.canvas.visible_scene_rect()
-    assert visible.contains(window.canvas.graph_scene().node_items[far].sceneBoundingRect()
-                            .center())
+    assert visible.contains(
+        window.canvas.graph_scene().node_items[far].sceneBoundingRect().center()
+    )
     assert window.inspector.node_id == far
 
 

@@ -60,18 +60,23 @@ def test_qt_binding_check_names_the_crashing_combination():
     assert qt_binding_problem("6.11.3", (3, 11)) is None
 
 
-def test_export_is_reachable_from_the_file_menu_and_the_run_list(make_window, keras_engine,
-                                                                 monkeypatch):
+def test_export_is_reachable_from_the_file_menu_and_the_run_list(
+    make_window, keras_engine, monkeypatch
+):
     import nnstudio.ui.export_dialog as export_dialog
     from nnstudio.ui.training.runs_view import RunsView
 
     w = make_window(plugins=True, engine=keras_engine)
-    file_menu = next(a.menu() for a in w.menuBar().actions()
-                     if a.menu() is not None and a.text().replace("&", "") == "File")
+    file_menu = next(
+        a.menu()
+        for a in w.menuBar().actions()
+        if a.menu() is not None and a.text().replace("&", "") == "File"
+    )
     assert w.export_action in file_menu.actions()
     opened: list[str | None] = []
-    monkeypatch.setattr(export_dialog, "open_export_dialog",
-                        lambda window, run_id=None: opened.append(run_id))
+    monkeypatch.setattr(
+        export_dialog, "open_export_dialog", lambda window, run_id=None: opened.append(run_id)
+    )
     w.export_action.trigger()
     view = w.findChild(RunsView)
     view.set_runs([{"id": "run-a", "name": "first"}, {"id": "run-b", "name": "second"}], {})
@@ -96,8 +101,9 @@ def test_copied_layers_survive_the_exit_handover_of_the_clipboard(window):
     assert clipboard_fragment() == before and len(before["nodes"]) == 2
 
 
-def test_panels_added_after_the_window_shows_are_visible_and_remember_closing(make_window,
-                                                                             keras_engine):
+def test_panels_added_after_the_window_shows_are_visible_and_remember_closing(
+    make_window, keras_engine
+):
     from PySide6.QtWidgets import QDockWidget
 
     def docks(window):

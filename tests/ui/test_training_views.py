@@ -14,12 +14,27 @@ def test_panel_shows_and_returns_a_config(qtbot) -> None:
 
     panel = TrainingPanel()
     qtbot.addWidget(panel)
-    config = TrainingConfig(optimizer="sgd", learning_rate=0.05, momentum=0.7, nesterov=True,
-                            schedule="step", step_epochs=3, decay_factor=0.25, batch_size=64,
-                            epochs=12, validation=False, early_stopping=True,
-                            monitor="val_accuracy", patience=4, restore_best=False,
-                            class_weight="balanced", seed=None, device="cpu",
-                            probe_budget=0.1, extra={"kept": 1})
+    config = TrainingConfig(
+        optimizer="sgd",
+        learning_rate=0.05,
+        momentum=0.7,
+        nesterov=True,
+        schedule="step",
+        step_epochs=3,
+        decay_factor=0.25,
+        batch_size=64,
+        epochs=12,
+        validation=False,
+        early_stopping=True,
+        monitor="val_accuracy",
+        patience=4,
+        restore_best=False,
+        class_weight="balanced",
+        seed=None,
+        device="cpu",
+        probe_budget=0.1,
+        extra={"kept": 1},
+    )
     panel.set_config(config)
     assert panel.config() == config
     with qtbot.waitSignal(panel.config_changed) as signal:
@@ -46,11 +61,21 @@ def test_panel_progress_and_buttons(qtbot) -> None:
     panel.set_state(RUNNING)
     assert not panel.start_button.isEnabled() and panel.stop_button.isEnabled()
     assert not panel.batch_size.isEnabled()
-    panel.handle_events([
-        {"type": "start", "epochs": 4, "steps": 10},
-        {"type": "batch", "epoch": 1, "batch": 4, "steps": 10, "logs": {"loss": 0.5},
-         "elapsed": 30.0, "epoch_elapsed": 5.0, "samples_per_s": 1234.0},
-    ])
+    panel.handle_events(
+        [
+            {"type": "start", "epochs": 4, "steps": 10},
+            {
+                "type": "batch",
+                "epoch": 1,
+                "batch": 4,
+                "steps": 10,
+                "logs": {"loss": 0.5},
+                "elapsed": 30.0,
+                "epoch_elapsed": 5.0,
+                "samples_per_s": 1234.0,
+            },
+        ]
+    )
     assert panel.epoch_bar.value() == 5 and panel.epoch_bar.maximum() == 10
     assert panel.run_bar.value() == 15 and panel.run_bar.maximum() == 40
     assert "Epoch 2/4 · batch 5/10" in panel.epoch_label.text()
@@ -87,11 +112,21 @@ def test_charts_take_batches_and_epochs_from_growing_buffers(qtbot) -> None:
     raw = [1.0, 3.0, 2.0, 6.0]
     means = np.cumsum(raw) / np.arange(1, 5)
     events = [{"type": "start", "steps": 4, "epochs": 2}]
-    events += [{"type": "batch", "epoch": 0, "batch": b, "steps": 4,
-                "logs": {"loss": float(means[b]), "auc": 0.5 + b / 10},
-                "learning_rate": 0.01, "samples_per_s": 100.0 + b} for b in range(4)]
-    events.append({"type": "epoch", "epoch": 0,
-                   "logs": {"loss": 3.0, "val_loss": 2.5, "learning_rate": 0.01}})
+    events += [
+        {
+            "type": "batch",
+            "epoch": 0,
+            "batch": b,
+            "steps": 4,
+            "logs": {"loss": float(means[b]), "auc": 0.5 + b / 10},
+            "learning_rate": 0.01,
+            "samples_per_s": 100.0 + b,
+        }
+        for b in range(4)
+    ]
+    events.append(
+        {"type": "epoch", "epoch": 0, "logs": {"loss": 3.0, "val_loss": 2.5, "learning_rate": 0.01}}
+    )
     plots.handle_events(events)
     loss = plots.series["loss"]
     assert loss.batch.x.tolist() == [0.25, 0.5, 0.75, 1.0]
@@ -119,8 +154,9 @@ def test_overlays_of_recorded_runs(qtbot) -> None:
 
     plots = MetricsPlots()
     qtbot.addWidget(plots)
-    plots.set_overlay("r1", "first", {"loss": [1.0, 0.5], "val_loss": [1.2, None],
-                                       "learning_rate": [0.1, 0.1]})
+    plots.set_overlay(
+        "r1", "first", {"loss": [1.0, 0.5], "val_loss": [1.2, None], "learning_rate": [0.1, 0.1]}
+    )
     assert plots.overlays() == {"r1": True}
     assert "first" in plots.legend.text()
     curves = plots._overlays["r1"]["curves"]
@@ -137,17 +173,23 @@ def test_evaluation_view_classification_and_regression(qtbot) -> None:
     view = EvaluationView()
     qtbot.addWidget(view)
     image = np.random.default_rng(0).random((28, 28, 1)).astype("float32")
-    ev = Evaluation("test", "classification", {"accuracy": 0.75}, 4, ["a", "b"],
-                    np.array([[1, 1], [0, 2]]),
-                    [{"class": "a", "precision": 1.0, "recall": 0.5, "f1": 0.667,
-                      "support": 2}, {"class": "b", "precision": 0.667, "recall": 1.0,
-                                      "f1": 0.8, "support": 2}],
-                    [Misclassified(3, image, 0, 1, 0.9)])
+    ev = Evaluation(
+        "test",
+        "classification",
+        {"accuracy": 0.75},
+        4,
+        ["a", "b"],
+        np.array([[1, 1], [0, 2]]),
+        [
+            {"class": "a", "precision": 1.0, "recall": 0.5, "f1": 0.667, "support": 2},
+            {"class": "b", "precision": 0.667, "recall": 1.0, "f1": 0.8, "support": 2},
+        ],
+        [Misclassified(3, image, 0, 1, 0.9)],
+    )
     view.show_evaluation(ev)
     assert view.stack.currentIndex() == 1
     assert "test data (4 samples)" in view.summary.text()
-    assert view.per_class.item(1, 0).text() == "b" and view.per_class.item(0, 2).text() == \
-        "0.500"
+    assert view.per_class.item(1, 0).text() == "b" and view.per_class.item(0, 2).text() == "0.500"
     item = view.misclassified.item(0)
     assert "a → b (90%)" in item.text() and not item.icon().isNull()
     view.normalized.setChecked(True)
@@ -155,8 +197,9 @@ def test_evaluation_view_classification_and_regression(qtbot) -> None:
     assert sample_image(np.zeros(5)) is None
 
     y = np.linspace(0, 1, 20)
-    view.show_evaluation(Evaluation("validation", "regression", {"mae": 0.1}, 20,
-                                    y_true=y, y_pred=y + 0.1))
+    view.show_evaluation(
+        Evaluation("validation", "regression", {"mae": 0.1}, 20, y_true=y, y_pred=y + 0.1)
+    )
     assert view.stack.currentIndex() == 2
     assert "MAE 0.1" in view.residual_plot.titleLabel.text
     assert len(view.residuals.data) == 20
@@ -177,7 +220,8 @@ def test_activation_view_shows_the_selected_layer(qtbot) -> None:
     view.select_layer("hidden")
     assert "dead units 0%" in view.stats.text()
     assert view.main_image.image.shape == (5, 8)  # [x=unit, y=sample]
-    image, (lo, hi) = histograms_over_time([(np.array([0, 4]), (0.0, 1.0)),
-                                            (np.array([2, 0]), (1.0, 3.0))], bins=3)
+    image, (lo, hi) = histograms_over_time(
+        [(np.array([0, 4]), (0.0, 1.0)), (np.array([2, 0]), (1.0, 3.0))], bins=3
+    )
     assert (lo, hi) == (0.0, 3.0) and image.max() == pytest.approx(1.0)
     assert image[0].argmax() == 0 and image[1].argmax() == 1

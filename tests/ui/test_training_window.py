@@ -21,11 +21,12 @@ def blob_data(n: int = 256, features: int = 8, seed: int = 0):
 
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 3, size=n)
-    x = (rng.normal(scale=3.0, size=(3, features))[y] + rng.normal(size=(n, features)))
+    x = rng.normal(scale=3.0, size=(3, features))[y] + rng.normal(size=(n, features))
     x = x.astype("float32")
     cut = n * 3 // 4
-    return TrainingData.from_arrays(x[:cut], y[:cut], val=(x[cut:], y[cut:]),
-                                    class_names=["a", "b", "c"])
+    return TrainingData.from_arrays(
+        x[:cut], y[:cut], val=(x[cut:], y[cut:]), class_names=["a", "b", "c"]
+    )
 
 
 @pytest.fixture
@@ -57,10 +58,13 @@ def test_a_run_feeds_plots_activations_indicators_and_is_recorded(studio, qtbot,
         assert window.graph.nodes[hidden].params["units"] == 16
         assert window.push(MoveNodes(window.graph, {hidden: (300.0, 40.0)}))  # moving works
         window.canvas.horizontalScrollBar().setValue(
-            window.canvas.horizontalScrollBar().value() + 30)  # panning works
+            window.canvas.horizontalScrollBar().value() + 30
+        )  # panning works
         ctl.runs.compare_selected()  # a dialog opens while training
         assert ctl.runs.compare_dialog is None or ctl.runs.compare_dialog.isVisible() in (
-            True, False)
+            True,
+            False,
+        )
     outcome = done.args[0]
     assert outcome.status == "completed", outcome.message
     assert window.graph_locked_reason() is None
@@ -98,8 +102,9 @@ def test_pause_resume_and_stop_mid_epoch(studio, qtbot) -> None:
     assert not [e for e in events[count:] if e["type"] == "batch"]  # nothing while paused
     ctl.panel.pause_button.click()  # resume
     qtbot.waitUntil(lambda: any(e["type"] == "resumed" for e in events), timeout=RUN_TIMEOUT)
-    qtbot.waitUntil(lambda: events[-1]["type"] == "batch" and events[-1]["batch"] > 5,
-                    timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(
+        lambda: events[-1]["type"] == "batch" and events[-1]["batch"] > 5, timeout=RUN_TIMEOUT
+    )
     with qtbot.waitSignal(ctl.worker.finished, timeout=RUN_TIMEOUT) as done:
         ctl.panel.stop_button.click()
     outcome = done.args[0]
@@ -170,8 +175,9 @@ def test_runs_view_renames_overlays_and_deletes(studio, qtbot) -> None:
     assert ctl.runs.run_ids() == [first]
 
 
-def test_closing_the_window_stops_the_run_and_records_it(make_window, keras_engine, qtbot,
-                                                         tmp_path) -> None:
+def test_closing_the_window_stops_the_run_and_records_it(
+    make_window, keras_engine, qtbot, tmp_path
+) -> None:
     from nnstudio.ui.training import TrainingController
 
     window = make_window(plugins=True, engine=keras_engine)

@@ -151,7 +151,8 @@ def test_find_shortcut_focuses_the_palette_search(window):
     window.activateWindow()
     window.find_action.trigger()
     assert window.palette_panel.search.hasFocus() or QApplication.focusWidget() is (
-        window.palette_panel.search)
+        window.palette_panel.search
+    )
 
 
 def test_templates_gallery_has_a_picture_and_a_line_for_each(window, monkeypatch):
@@ -189,8 +190,12 @@ def test_minimap_shows_for_large_graphs_and_navigates(window):
     view.minimap.refresh()
     assert view.minimap.isVisible()
     before = view.visible_scene_rect().center()
-    QTest.mouseClick(view.minimap, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                     view.minimap.rect().center() + QPointF(60, 0).toPoint())
+    QTest.mouseClick(
+        view.minimap,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        view.minimap.rect().center() + QPointF(60, 0).toPoint(),
+    )
     assert view.visible_scene_rect().center().x() > before.x() + 500
     view.fit_to_view()
     window.minimap_action.setChecked(False)
@@ -203,9 +208,12 @@ def test_dark_palette_repaints_the_canvas_dark(window):
     app = QApplication.instance()
     old = app.palette()
     dark = QPalette(old)
-    for role, color in ((QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.Base, "#1e1e1e"),
-                        (QPalette.ColorRole.Text, "#e6e6e6"),
-                        (QPalette.ColorRole.WindowText, "#e6e6e6")):
+    for role, color in (
+        (QPalette.ColorRole.Window, "#2b2b2b"),
+        (QPalette.ColorRole.Base, "#1e1e1e"),
+        (QPalette.ColorRole.Text, "#e6e6e6"),
+        (QPalette.ColorRole.WindowText, "#e6e6e6"),
+    ):
         dark.setColor(role, QColor(color))
     try:
         app.setPalette(dark)
@@ -241,11 +249,14 @@ def test_engine_loads_modules_on_a_thread_and_reports_failure(qtbot, tmp_path, m
 
 
 def test_the_window_modules_import_no_tensorflow():
-    code = ("import sys\n"
-            "import nnstudio.ui.app, nnstudio.ui.main_window, nnstudio.ui.templates_dialog\n"
-            "heavy = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
-            "assert not heavy, heavy\n")
+    code = (
+        "import sys\n"
+        "import nnstudio.ui.app, nnstudio.ui.main_window, nnstudio.ui.templates_dialog\n"
+        "heavy = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0, result.stderr

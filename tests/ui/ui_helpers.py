@@ -56,8 +56,10 @@ def drag(view, start: QPoint, end: QPoint, steps: int = 6) -> None:
     QTest.mousePress(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
     for i in range(1, steps + 1):
         t = i / steps
-        point = QPoint(round(start.x() + (end.x() - start.x()) * t),
-                       round(start.y() + (end.y() - start.y()) * t))
+        point = QPoint(
+            round(start.x() + (end.x() - start.x()) * t),
+            round(start.y() + (end.y() - start.y()) * t),
+        )
         QTest.mouseMove(vp, point)
     QTest.mouseRelease(vp, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, end)
 
@@ -67,15 +69,24 @@ def drop_mime(view, mime: QMimeData, point: QPoint) -> QDropEvent:
     vp = view.viewport()
     QApplication.sendEvent(vp, _drag_event(QDragEnterEvent, point, mime))
     QApplication.sendEvent(vp, _drag_event(QDragMoveEvent, point, mime))
-    drop = QDropEvent(QPointF(point), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(point),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(vp, drop)
     return drop
 
 
 def _drag_event(cls, point: QPoint, mime: QMimeData):
-    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier)
+    args = (
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     try:
         return cls(QPointF(point), *args)  # PySide6 >= 6.12 (the QPoint form is deprecated)
     except TypeError:

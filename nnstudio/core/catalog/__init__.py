@@ -23,15 +23,41 @@ from nnstudio.core.catalog import (
 )
 from nnstudio.core.catalog.spec import LayerSpec, Param, ParamError
 
-__all__ = ["CATEGORIES", "LayerSpec", "Param", "ParamError", "all_specs", "by_category",
-           "get", "spec_for_keras_class"]
+__all__ = [
+    "CATEGORIES",
+    "LayerSpec",
+    "Param",
+    "ParamError",
+    "all_specs",
+    "by_category",
+    "get",
+    "spec_for_keras_class",
+]
 
-_FAMILIES = (io_layers, core_layers, normalization, convolution, pooling, reshaping, recurrent,
-             sequence, merge, preprocessing)
+_FAMILIES = (
+    io_layers,
+    core_layers,
+    normalization,
+    convolution,
+    pooling,
+    reshaping,
+    recurrent,
+    sequence,
+    merge,
+    preprocessing,
+)
 
 CATEGORIES: tuple[str, ...] = (
-    "Input/Output", "Core", "Normalization", "Convolution", "Pooling", "Reshaping",
-    "Recurrent", "Text & sequence", "Merge", "Preprocessing",
+    "Input/Output",
+    "Core",
+    "Normalization",
+    "Convolution",
+    "Pooling",
+    "Reshaping",
+    "Recurrent",
+    "Text & sequence",
+    "Merge",
+    "Preprocessing",
 )
 
 _SPECS: dict[str, LayerSpec] = {}
@@ -68,8 +94,9 @@ def by_category() -> dict[str, list[LayerSpec]]:
     return groups
 
 
-def spec_for_keras_class(class_name: str, config: Mapping[str, Any] | None = None
-                         ) -> LayerSpec | None:
+def spec_for_keras_class(
+    class_name: str, config: Mapping[str, Any] | None = None
+) -> LayerSpec | None:
     """The spec that reads a Keras layer of ``class_name`` (``None`` if the catalog has none).
 
     ``Bidirectional`` resolves to the spec of the recurrent layer it wraps.

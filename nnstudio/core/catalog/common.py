@@ -8,24 +8,56 @@ from typing import Any
 from nnstudio.core.catalog.spec import LayerSpec, Param, read_params
 
 ACTIVATIONS: tuple[str, ...] = (
-    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "sigmoid",
-    "hard_sigmoid", "hard_silu", "tanh", "softmax", "log_softmax", "softplus", "softsign",
-    "mish", "exponential",
+    "linear",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "hard_sigmoid",
+    "hard_silu",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "softplus",
+    "softsign",
+    "mish",
+    "exponential",
 )
 ACTIVATION_ALIASES = {"swish": "silu", "hard_swish": "hard_silu", None: "linear"}
 
 INITIALIZERS: tuple[str, ...] = (
-    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
-    "lecun_normal", "orthogonal", "truncated_normal", "random_normal", "random_uniform",
-    "variance_scaling", "zeros", "ones",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "truncated_normal",
+    "random_normal",
+    "random_uniform",
+    "variance_scaling",
+    "zeros",
+    "ones",
 )
 _INIT_BY_CLASS = {
-    "GlorotUniform": "glorot_uniform", "GlorotNormal": "glorot_normal",
-    "HeUniform": "he_uniform", "HeNormal": "he_normal", "LecunUniform": "lecun_uniform",
-    "LecunNormal": "lecun_normal", "Orthogonal": "orthogonal",
-    "TruncatedNormal": "truncated_normal", "RandomNormal": "random_normal",
-    "RandomUniform": "random_uniform", "VarianceScaling": "variance_scaling",
-    "Zeros": "zeros", "Ones": "ones",
+    "GlorotUniform": "glorot_uniform",
+    "GlorotNormal": "glorot_normal",
+    "HeUniform": "he_uniform",
+    "HeNormal": "he_normal",
+    "LecunUniform": "lecun_uniform",
+    "LecunNormal": "lecun_normal",
+    "Orthogonal": "orthogonal",
+    "TruncatedNormal": "truncated_normal",
+    "RandomNormal": "random_normal",
+    "RandomUniform": "random_uniform",
+    "VarianceScaling": "variance_scaling",
+    "Zeros": "zeros",
+    "Ones": "ones",
 }
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")
@@ -37,8 +69,11 @@ AXES = {
 }
 
 
-def activation(default: str = "linear", name: str = "activation",
-               help: str = "Activation function applied to the output.") -> Param:
+def activation(
+    default: str = "linear",
+    name: str = "activation",
+    help: str = "Activation function applied to the output.",
+) -> Param:
     """A choice among Keras' built-in activations."""
     return Param(name, "choice", default, help, choices=ACTIVATIONS)
 
@@ -50,36 +85,55 @@ def use_bias() -> Param:
 
 def initializer(name: str = "kernel_initializer", default: str = "glorot_uniform") -> Param:
     """How the weights are initialised before training."""
-    return Param(name, "choice", default, "How the weights start before training.",
-                 choices=INITIALIZERS)
+    return Param(
+        name, "choice", default, "How the weights start before training.", choices=INITIALIZERS
+    )
 
 
-def rate(default: float = 0.5, help: str = "Fraction of inputs dropped while training.",
-         name: str = "rate") -> Param:
+def rate(
+    default: float = 0.5,
+    help: str = "Fraction of inputs dropped while training.",
+    name: str = "rate",
+) -> Param:
     """A dropout-like fraction in [0, 1)."""
     return Param(name, "float", default, help, min=0.0, max=0.99)
 
 
-def ints(name: str, default: tuple[int, ...], help: str, *, minimum: int = 1,
-         nullable: bool = False) -> Param:
+def ints(
+    name: str, default: tuple[int, ...], help: str, *, minimum: int = 1, nullable: bool = False
+) -> Param:
     """A fixed-length tuple of ints (a single number is accepted and repeated)."""
-    return Param(name, "ints", default, help, min=minimum, length=len(default),
-                 scalar_ok=True, nullable=nullable)
+    return Param(
+        name,
+        "ints",
+        default,
+        help,
+        min=minimum,
+        length=len(default),
+        scalar_ok=True,
+        nullable=nullable,
+    )
 
 
 def padding(causal: bool = False) -> Param:
     """``valid`` (no padding) or ``same`` (output keeps the input's size at stride 1)."""
     choices = ("valid", "same", "causal") if causal else ("valid", "same")
-    return Param("padding", "choice", "valid",
-                 "valid: no padding, the output shrinks; same: pad so the output keeps the "
-                 "input size (divided by the stride)" + ("; causal: pad on the left only." if causal else "."),
-                 choices=choices)
+    return Param(
+        "padding",
+        "choice",
+        "valid",
+        "valid: no padding, the output shrinks; same: pad so the output keeps the "
+        "input size (divided by the stride)"
+        + ("; causal: pad on the left only." if causal else "."),
+        choices=choices,
+    )
 
 
 def seed() -> Param:
     """Optional random seed of a stochastic layer."""
-    return Param("seed", "int", None, "Random seed (empty: a new one each run).", min=0,
-                 nullable=True)
+    return Param(
+        "seed", "int", None, "Random seed (empty: a new one each run).", min=0, nullable=True
+    )
 
 
 def normalise_keras_value(p: Param, value: Any) -> Any:

@@ -25,23 +25,47 @@ def _read_input(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
     dtype = config.get("dtype", "float32")
     if isinstance(dtype, Mapping):
         dtype = dtype.get("config", {}).get("name", "float32")
-    return {"shape": spec.param("shape").validate(list(shape[1:])),
-            "dtype": spec.param("dtype").validate(dtype)}
+    return {
+        "shape": spec.param("shape").validate(list(shape[1:])),
+        "dtype": spec.param("dtype").validate(dtype),
+    }
 
 
 SPECS = [
     LayerSpec(
-        key="Input", display="Input", category="Input/Output",
-        help=("A model input: the shape of one sample (without the batch axis) and its type. "
-              "Use an empty entry (null) for a dimension whose size varies, such as the length "
-              "of a sequence. Every model needs at least one Input."),
-        params=(
-            Param("shape", "ints", (16,), "Shape of one sample, without the batch axis.",
-                  min=1, min_length=1, none_items=True, keras=None),
-            Param("dtype", "choice", "float32", "Element type of the input.", choices=DTYPES,
-                  keras=None),
+        key="Input",
+        display="Input",
+        category="Input/Output",
+        help=(
+            "A model input: the shape of one sample (without the batch axis) and its type. "
+            "Use an empty entry (null) for a dimension whose size varies, such as the length "
+            "of a sequence. Every model needs at least one Input."
         ),
-        inputs=(), keras_classes=("InputLayer",), key_params=("shape",),
-        build_fn=_build_input, read_fn=_read_input, example_input=(),
+        params=(
+            Param(
+                "shape",
+                "ints",
+                (16,),
+                "Shape of one sample, without the batch axis.",
+                min=1,
+                min_length=1,
+                none_items=True,
+                keras=None,
+            ),
+            Param(
+                "dtype",
+                "choice",
+                "float32",
+                "Element type of the input.",
+                choices=DTYPES,
+                keras=None,
+            ),
+        ),
+        inputs=(),
+        keras_classes=("InputLayer",),
+        key_params=("shape",),
+        build_fn=_build_input,
+        read_fn=_read_input,
+        example_input=(),
     ),
 ]

@@ -24,8 +24,7 @@ def _read_recurrent(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any
         inner = config["layer"].get("config", {})
         params = c.read_normalised(spec, inner)
         params["bidirectional"] = True
-        params["merge_mode"] = spec.param("merge_mode").validate(config.get("merge_mode",
-                                                                              "concat"))
+        params["merge_mode"] = spec.param("merge_mode").validate(config.get("merge_mode", "concat"))
         return params
     return c.read_normalised(spec, config)
 
@@ -36,39 +35,70 @@ def _recurrent(key: str, display: str, help: str, gated: bool) -> LayerSpec:
         c.activation("tanh"),
     ]
     if gated:
-        params.append(c.activation("sigmoid", "recurrent_activation",
-                                   "Activation of the gates."))
+        params.append(c.activation("sigmoid", "recurrent_activation", "Activation of the gates."))
     params += [
-        Param("return_sequences", "bool", False,
-              "Output the whole sequence (for stacking recurrent layers) instead of the last "
-              "step only."),
+        Param(
+            "return_sequences",
+            "bool",
+            False,
+            "Output the whole sequence (for stacking recurrent layers) instead of the last "
+            "step only.",
+        ),
         c.rate(0.0, "Dropout on the inputs.", "dropout"),
         c.rate(0.0, "Dropout on the recurrent state.", "recurrent_dropout"),
         c.use_bias(),
-        Param("bidirectional", "bool", False,
-              "Read the sequence in both directions (wraps the layer in Bidirectional).",
-              keras=None),
-        Param("merge_mode", "choice", "concat",
-              "How the two directions are combined when bidirectional.",
-              choices=("concat", "sum", "mul", "ave"), keras=None),
+        Param(
+            "bidirectional",
+            "bool",
+            False,
+            "Read the sequence in both directions (wraps the layer in Bidirectional).",
+            keras=None,
+        ),
+        Param(
+            "merge_mode",
+            "choice",
+            "concat",
+            "How the two directions are combined when bidirectional.",
+            choices=("concat", "sum", "mul", "ave"),
+            keras=None,
+        ),
     ]
     return LayerSpec(
-        key=key, display=display, category="Recurrent", help=help, params=tuple(params),
-        keras_classes=(key,), key_params=("units", "return_sequences", "bidirectional"),
-        input_rank=3, axes=("batch", "timesteps", "features"),
-        build_fn=_build_recurrent, read_fn=_read_recurrent, example_input=((10, 8),),
+        key=key,
+        display=display,
+        category="Recurrent",
+        help=help,
+        params=tuple(params),
+        keras_classes=(key,),
+        key_params=("units", "return_sequences", "bidirectional"),
+        input_rank=3,
+        axes=("batch", "timesteps", "features"),
+        build_fn=_build_recurrent,
+        read_fn=_read_recurrent,
+        example_input=((10, 8),),
     )
 
 
 SPECS = [
-    _recurrent("SimpleRNN", "Simple RNN",
-               "A plain recurrent layer: the hidden state is updated from the previous state "
-               "and the current input at every step. Input (batch, timesteps, features).",
-               gated=False),
-    _recurrent("LSTM", "LSTM",
-               "Long short-term memory: a gated recurrent layer that keeps information over "
-               "long sequences. Input (batch, timesteps, features).", gated=True),
-    _recurrent("GRU", "GRU",
-               "Gated recurrent unit: a lighter gated recurrent layer, often as good as LSTM. "
-               "Input (batch, timesteps, features).", gated=True),
+    _recurrent(
+        "SimpleRNN",
+        "Simple RNN",
+        "A plain recurrent layer: the hidden state is updated from the previous state "
+        "and the current input at every step. Input (batch, timesteps, features).",
+        gated=False,
+    ),
+    _recurrent(
+        "LSTM",
+        "LSTM",
+        "Long short-term memory: a gated recurrent layer that keeps information over "
+        "long sequences. Input (batch, timesteps, features).",
+        gated=True,
+    ),
+    _recurrent(
+        "GRU",
+        "GRU",
+        "Gated recurrent unit: a lighter gated recurrent layer, often as good as LSTM. "
+        "Input (batch, timesteps, features).",
+        gated=True,
+    ),
 ]

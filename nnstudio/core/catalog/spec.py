@@ -108,8 +108,12 @@ class Param:
 
     def to_json(self) -> dict[str, Any]:
         """Describe the parameter for forms and documentation."""
-        d: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": _jsonable(self.default),
-                             "help": self.help}
+        d: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "default": _jsonable(self.default),
+            "help": self.help,
+        }
         for attr in ("min", "max", "length", "nullable", "none_items"):
             v = getattr(self, attr)
             if v not in (None, False):
@@ -242,7 +246,9 @@ class LayerSpec:
             if kname is None:
                 continue
             value = params.get(p.name, p.default)
-            kwargs[kname] = list(value) if isinstance(value, tuple) and p.kind == "floats" else value
+            kwargs[kname] = (
+                list(value) if isinstance(value, tuple) and p.kind == "floats" else value
+            )
         return kwargs
 
     def build(self, params: Mapping[str, Any], name: str) -> Any:
@@ -271,9 +277,13 @@ class LayerSpec:
     def to_json(self) -> dict[str, Any]:
         """Describe the spec (for documentation, the palette and tests)."""
         return {
-            "key": self.key, "display": self.display, "category": self.category,
-            "help": self.help, "inputs": list(self.inputs),
-            "optional_inputs": sorted(self.optional_inputs), "variadic": self.variadic,
+            "key": self.key,
+            "display": self.display,
+            "category": self.category,
+            "help": self.help,
+            "inputs": list(self.inputs),
+            "optional_inputs": sorted(self.optional_inputs),
+            "variadic": self.variadic,
             "params": [p.to_json() for p in self.params],
         }
 

@@ -38,16 +38,24 @@ class Format:
         return f"{base}{self.suffix}"
 
 
-FORMATS: dict[str, Format] = {f.key: f for f in (
-    Format("keras", "Keras (.keras)", ".keras", False, "keras.saving.load_model"),
-    Format("savedmodel", "TensorFlow SavedModel", "_savedmodel", True,
-           "tf.saved_model.load"),
-    Format("tflite", "TensorFlow Lite (float)", ".tflite", False, "TFLite interpreter"),
-    Format("tflite-int8", "TensorFlow Lite (dynamic-range quantized)", "_int8.tflite", False,
-           "TFLite interpreter", quantized=True),
-    Format("onnx", "ONNX", ".onnx", False, "onnxruntime"),
-    Format("python", "Python code + weights", "_python", True, "Python subprocess"),
-)}
+FORMATS: dict[str, Format] = {
+    f.key: f
+    for f in (
+        Format("keras", "Keras (.keras)", ".keras", False, "keras.saving.load_model"),
+        Format("savedmodel", "TensorFlow SavedModel", "_savedmodel", True, "tf.saved_model.load"),
+        Format("tflite", "TensorFlow Lite (float)", ".tflite", False, "TFLite interpreter"),
+        Format(
+            "tflite-int8",
+            "TensorFlow Lite (dynamic-range quantized)",
+            "_int8.tflite",
+            False,
+            "TFLite interpreter",
+            quantized=True,
+        ),
+        Format("onnx", "ONNX", ".onnx", False, "onnxruntime"),
+        Format("python", "Python code + weights", "_python", True, "Python subprocess"),
+    )
+}
 
 
 @dataclass
@@ -76,9 +84,11 @@ def serving_view(model: Any) -> Any:
     """The same layers with inputs and outputs keyed by name (no copy of weights)."""
     import keras
 
-    return keras.Model({t.name: t for t in model.inputs},
-                       dict(zip(model.output_names, model.outputs, strict=True)),
-                       name=model.name)
+    return keras.Model(
+        {t.name: t for t in model.inputs},
+        dict(zip(model.output_names, model.outputs, strict=True)),
+        name=model.name,
+    )
 
 
 # -- writers --------------------------------------------------------------------------
@@ -107,8 +117,10 @@ def _saved_model_for_tflite(job: ExportJob, batch: int | None) -> Path:
 
         archive = keras.export.ExportArchive()
         archive.track(view)
-        spec = {t.name: tf.TensorSpec((batch, *t.shape[1:]), t.dtype, name=t.name)
-                for t in job.model.inputs}
+        spec = {
+            t.name: tf.TensorSpec((batch, *t.shape[1:]), t.dtype, name=t.name)
+            for t in job.model.inputs
+        }
         archive.add_endpoint("serve", view.call, input_signature=[spec])
         archive.write_out(str(folder), verbose=False)
     job._saved_models[batch] = folder
@@ -145,13 +157,15 @@ def tflite_bytes(job: ExportJob, fmt: str, quantize: bool) -> bytes:
         except Exception as exc:  # the converter raises ConverterError and plain errors
             if "tensorlist" not in str(exc).lower().replace(" ", ""):
                 raise
-    job.note(fmt, "the TFLite model takes batches of exactly 1 sample (its recurrent "
-                  "layers need a fixed batch size); call it once per sample")
+    job.note(
+        fmt,
+        "the TFLite model takes batches of exactly 1 sample (its recurrent "
+        "layers need a fixed batch size); call it once per sample",
+    )
     return _convert_tflite(_saved_model_for_tflite(job, 1), quantize)
 
 
-def write_tflite(job: ExportJob, target: Path, fmt: str = "tflite",
-                 quantize: bool = False) -> None:
+def write_tflite(job: ExportJob, target: Path, fmt: str = "tflite", quantize: bool = False) -> None:
     """A TensorFlow Lite flatbuffer (float, or dynamic-range quantized weights)."""
     data = tflite_bytes(job, fmt, quantize)
     with open(target, "wb") as fh:
@@ -174,11 +188,12 @@ def without_captured_constants(model: Any) -> Any:
     from keras import ops
 
     def swap(layer: Any) -> Any:
-        if not (isinstance(layer, keras.layers.Normalization)
-                and getattr(layer, "input_mean", None) is not None):
+        if not (
+            isinstance(layer, keras.layers.Normalization)
+            and getattr(layer, "input_mean", None) is not None
+        ):
             return layer
-        std = ops.convert_to_numpy(ops.maximum(ops.sqrt(layer.variance),
-                                               keras.backend.epsilon()))
+        std = ops.convert_to_numpy(ops.maximum(ops.sqrt(layer.variance), keras.backend.epsilon()))
         mean = ops.convert_to_numpy(layer.mean)
         scale, offset = (std, mean) if layer.invert else (1.0 / std, -mean / std)
         return keras.layers.Rescaling(scale, offset, name=layer.name)

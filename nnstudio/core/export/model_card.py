@@ -23,13 +23,26 @@ CARD_VERSION = 1
 CARD_SUFFIX = ".card.json"
 MAX_CARD_BYTES = 16 * 1024 * 1024
 
-_CLASS_LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy",
-                 "categorical_focal_crossentropy", "sparse_categorical_focal_crossentropy")
-_BINARY_LOSSES = ("binary_crossentropy", "binary_focal_crossentropy", "hinge",
-                  "squared_hinge")
-_VALUE_LOSSES = ("mse", "mae", "mean_squared_error", "mean_absolute_error", "huber",
-                 "log_cosh", "mean_squared_logarithmic_error", "msle", "mape",
-                 "mean_absolute_percentage_error", "logcosh")
+_CLASS_LOSSES = (
+    "sparse_categorical_crossentropy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "sparse_categorical_focal_crossentropy",
+)
+_BINARY_LOSSES = ("binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge")
+_VALUE_LOSSES = (
+    "mse",
+    "mae",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "huber",
+    "log_cosh",
+    "mean_squared_logarithmic_error",
+    "msle",
+    "mape",
+    "mean_absolute_percentage_error",
+    "logcosh",
+)
 
 
 def card_path_for(export_path: str | Path) -> Path:
@@ -65,14 +78,18 @@ def output_kind(loss: str | None, activation: str | None, units: int | None) -> 
     return "values" if loss is not None else "unknown"
 
 
-def describe_output(kind: str, activation: str | None, class_names: Sequence[str] | None,
-                    units: int | None) -> str:
+def describe_output(
+    kind: str, activation: str | None, class_names: Sequence[str] | None, units: int | None
+) -> str:
     """What an output's numbers mean, in one sentence."""
     probs = activation in ("softmax", "sigmoid")
     if kind == "classes":
         n = len(class_names) if class_names else units
-        what = "the probability of each class" if activation == "softmax" else (
-            "a score (logit) per class; apply softmax for probabilities")
+        what = (
+            "the probability of each class"
+            if activation == "softmax"
+            else ("a score (logit) per class; apply softmax for probabilities")
+        )
         order = " in the order of class_names" if class_names else ""
         return f"{what}{order} ({n} classes); the predicted class is the largest"
     if kind == "binary":
@@ -85,9 +102,11 @@ def describe_output(kind: str, activation: str | None, class_names: Sequence[str
     return "model output"
 
 
-def output_info(model: Any, losses: Mapping[str, Any],
-                class_names: Sequence[str] | Mapping[str, Sequence[str]] | None
-                ) -> list[dict[str, Any]]:
+def output_info(
+    model: Any,
+    losses: Mapping[str, Any],
+    class_names: Sequence[str] | Mapping[str, Sequence[str]] | None,
+) -> list[dict[str, Any]]:
     """Name, shape, dtype, kind, meaning and class names of every output of ``model``."""
     outs = []
     names = list(model.output_names)
@@ -99,13 +118,24 @@ def output_info(model: Any, losses: Mapping[str, Any],
         kind = output_kind(loss_name(losses.get(name)), activation, units)
         if kind in ("classes", "binary"):
             classifiers.append(name)
-        outs.append({"name": name, "shape": shape, "dtype": str(tensor.dtype), "kind": kind,
-                     "activation": activation, "loss": loss_name(losses.get(name))})
+        outs.append(
+            {
+                "name": name,
+                "shape": shape,
+                "dtype": str(tensor.dtype),
+                "kind": kind,
+                "activation": activation,
+                "loss": loss_name(losses.get(name)),
+            }
+        )
     for out in outs:
         names_here = _class_names_for(out["name"], class_names, classifiers)
         units = out["shape"][-1] if out["shape"] else None
-        if names_here is not None and out["kind"] == "classes" and units not in (None,
-                                                                                 len(names_here)):
+        if (
+            names_here is not None
+            and out["kind"] == "classes"
+            and units not in (None, len(names_here))
+        ):
             names_here = None  # the record does not fit this output
         if names_here is not None:
             out["class_names"] = list(names_here)
@@ -135,13 +165,25 @@ def _activation(model: Any, name: str) -> str | None:
     return act if isinstance(act, str) else None
 
 
-def build_card(*, fmt: str, title: str, export_path: Path, model: Any, model_name: str,
-               inputs: Sequence[Mapping[str, Any]], outputs: Sequence[Mapping[str, Any]],
-               preprocessing: Sequence[Mapping[str, Any]], baked: bool,
-               recorded_preprocessing: Mapping[str, Any] | None, trained: bool,
-               run_id: str | None, data_hash: str | None, metrics: Mapping[str, Any],
-               verification: Mapping[str, Any] | None, notes: Sequence[str] = ()
-               ) -> dict[str, Any]:
+def build_card(
+    *,
+    fmt: str,
+    title: str,
+    export_path: Path,
+    model: Any,
+    model_name: str,
+    inputs: Sequence[Mapping[str, Any]],
+    outputs: Sequence[Mapping[str, Any]],
+    preprocessing: Sequence[Mapping[str, Any]],
+    baked: bool,
+    recorded_preprocessing: Mapping[str, Any] | None,
+    trained: bool,
+    run_id: str | None,
+    data_hash: str | None,
+    metrics: Mapping[str, Any],
+    verification: Mapping[str, Any] | None,
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
     """The card's JSON data."""
     class_names = next((o["class_names"] for o in outputs if "class_names" in o), None)
     return {
@@ -161,8 +203,12 @@ def build_card(*, fmt: str, title: str, export_path: Path, model: Any, model_nam
             "recorded": dict(recorded_preprocessing or {}),
             "note": _preprocessing_note(preprocessing, baked),
         },
-        "training": {"trained": trained, "run": run_id, "data_hash": data_hash,
-                     "final_metrics": dict(metrics)},
+        "training": {
+            "trained": trained,
+            "run": run_id,
+            "data_hash": data_hash,
+            "final_metrics": dict(metrics),
+        },
         "verification": dict(verification) if verification else None,
         "notes": list(notes),
     }
@@ -171,12 +217,14 @@ def build_card(*, fmt: str, title: str, export_path: Path, model: Any, model_nam
 def _preprocessing_note(preprocessing: Sequence[Mapping[str, Any]], baked: bool) -> str:
     if not any(p.get("steps") for p in preprocessing):
         has_columns = any(p.get("columns") for p in preprocessing)
-        return ("inputs are the encoded feature columns, in order" if has_columns
-                else "inputs are used as they are: no preprocessing was recorded")
+        return (
+            "inputs are the encoded feature columns, in order"
+            if has_columns
+            else "inputs are used as they are: no preprocessing was recorded"
+        )
     if baked:
         text = "the model includes the preprocessing steps listed: give it raw inputs"
-        if any(c.get("type") == "categorical" for p in preprocessing
-               for c in p.get("columns", ())):
+        if any(c.get("type") == "categorical" for p in preprocessing for c in p.get("columns", ())):
             text += " (categorical columns still need their encoding, listed per column)"
         return text
     return "apply the preprocessing steps listed, in order, before calling the model"
@@ -185,7 +233,6 @@ def _preprocessing_note(preprocessing: Sequence[Mapping[str, Any]], baked: bool)
 def card_json(card: Mapping[str, Any]) -> str:
     """The card's file text (strict JSON: no NaN)."""
     return json.dumps(card, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
 
 
 def read_card(path: str | Path) -> dict[str, Any]:
@@ -206,12 +253,21 @@ def read_card(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("card_version"), int):
         raise ExportError(f"{p}: not an NN Studio model card (no card_version)")
     if data["card_version"] > CARD_VERSION:
-        raise ExportError(f"{p}: written by a newer NN Studio (card version "
-                          f"{data['card_version']}); update NN Studio")
+        raise ExportError(
+            f"{p}: written by a newer NN Studio (card version "
+            f"{data['card_version']}); update NN Studio"
+        )
     inputs = data.get("inputs")
-    if (not isinstance(inputs, list) or not inputs
-            or not all(isinstance(i, dict) and isinstance(i.get("name"), str)
-                       and isinstance(i.get("shape"), list) for i in inputs)):
+    if (
+        not isinstance(inputs, list)
+        or not inputs
+        or not all(
+            isinstance(i, dict)
+            and isinstance(i.get("name"), str)
+            and isinstance(i.get("shape"), list)
+            for i in inputs
+        )
+    ):
         raise ExportError(f"{p}: the model card lists no usable inputs")
     if not isinstance(data.get("outputs"), list):
         raise ExportError(f"{p}: the model card lists no outputs")

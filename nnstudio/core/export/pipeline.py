@@ -36,8 +36,14 @@ from nnstudio.core.export.verify import RUNNERS, compare, predict_in_process, pr
 
 FLOAT_TOLERANCE = 1e-4
 Progress = Callable[[float, str], None]
-_DIRECT_SUFFIX = {"keras": ".keras", "savedmodel": "_savedmodel", "tflite": ".tflite",
-                  "tflite-int8": ".tflite", "onnx": ".onnx", "python": "_python"}
+_DIRECT_SUFFIX = {
+    "keras": ".keras",
+    "savedmodel": "_savedmodel",
+    "tflite": ".tflite",
+    "tflite-int8": ".tflite",
+    "onnx": ".onnx",
+    "python": "_python",
+}
 
 
 def parse_formats(formats: Iterable[str]) -> list[str]:
@@ -46,8 +52,7 @@ def parse_formats(formats: Iterable[str]) -> list[str]:
     for f in formats:
         key = f.strip().lower()
         if key not in FORMATS:
-            raise ExportError(f'unknown export format "{f}" (choose from '
-                              f"{', '.join(FORMATS)})")
+            raise ExportError(f'unknown export format "{f}" (choose from {", ".join(FORMATS)})')
         if key not in out:
             out.append(key)
     if not out:
@@ -55,8 +60,9 @@ def parse_formats(formats: Iterable[str]) -> list[str]:
     return out
 
 
-def plan_targets(formats: Iterable[str], destination: str | Path,
-                 base_name: str = "model") -> dict[str, Path]:
+def plan_targets(
+    formats: Iterable[str], destination: str | Path, base_name: str = "model"
+) -> dict[str, Path]:
     """Where each format goes.  ``destination`` is a folder (created if needed) that gets
     ``model.keras``, ``model_savedmodel/``, ``model.tflite``, ``model_int8.tflite``,
     ``model.onnx``, ``model_python/``; with one format, a path ending like that format
@@ -79,8 +85,10 @@ def check_weights_finite(model: Any) -> None:
         for w in layer.weights:
             value = np.asarray(w.numpy())
             if value.size and not np.all(np.isfinite(value)):
-                raise ExportError(f'layer "{layer.name}" has non-finite weights (NaN or Inf): '
-                                  "the model diverged, so it is not exported")
+                raise ExportError(
+                    f'layer "{layer.name}" has non-finite weights (NaN or Inf): '
+                    "the model diverged, so it is not exported"
+                )
 
 
 @contextlib.contextmanager
@@ -93,11 +101,19 @@ def _atomic_target(path: Path, is_dir: bool) -> Iterator[Path]:
         yield tmp
 
 
-def export_model(source: ExportSource, formats: Iterable[str], destination: str | Path, *,
-                 bake: bool = False, base_name: str = "model",
-                 sample: Any | None = None, validation: tuple[Any, Any] | None = None,
-                 sample_size: int = sm.DEFAULT_SAMPLES, progress: Progress | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> ExportReport:
+def export_model(
+    source: ExportSource,
+    formats: Iterable[str],
+    destination: str | Path,
+    *,
+    bake: bool = False,
+    base_name: str = "model",
+    sample: Any | None = None,
+    validation: tuple[Any, Any] | None = None,
+    sample_size: int = sm.DEFAULT_SAMPLES,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ExportReport:
     """Export ``source`` in each of ``formats`` to ``destination`` (see :func:`plan_targets`).
 
     ``sample`` (model-ready inputs) is the verification batch; by default the first
@@ -115,16 +131,18 @@ def export_model(source: ExportSource, formats: Iterable[str], destination: str 
     input_names = [t.name for t in model.inputs]
     preps = read_preprocessing(source.preprocessing, input_names)
     if bake and not bakeable(preps):
-        report.warnings.append("no preprocessing was recorded for this model, so there is "
-                               "nothing to bake in")
+        report.warnings.append(
+            "no preprocessing was recorded for this model, so there is nothing to bake in"
+        )
         bake = False
     report_progress(0.0, "Preparing the sample batch")
     ready = _ready_sample(model, sample, validation, sample_size)
     reference = _reference(model, ready)
     preps = _fitting_preprocessing(preps, ready, bake, report)
-    exported, feed = (_baked(model, preps, ready) if bake else (model, ready))
-    tolerance = FLOAT_TOLERANCE * max(1.0, *(float(np.max(np.abs(r))) if r.size else 0.0
-                                             for r in reference.values()))
+    exported, feed = _baked(model, preps, ready) if bake else (model, ready)
+    tolerance = FLOAT_TOLERANCE * max(
+        1.0, *(float(np.max(np.abs(r))) if r.size else 0.0 for r in reference.values())
+    )
     steps = len(targets)
     with tempfile.TemporaryDirectory(prefix="nnstudio-export-") as scratch:
         job = ExportJob(exported, declared_outputs(source), Path(scratch), dict(feed))
@@ -138,9 +156,21 @@ def export_model(source: ExportSource, formats: Iterable[str], destination: str 
             def card(result: FormatResult, fmt: Format = fmt) -> dict[str, Any]:
                 return _card(result, fmt, source, exported, preps, bake, job)
 
-            report.results.append(_export_one(fmt, target, job, feed, reference, tolerance,
-                                              validation, preps if bake else {}, model,
-                                              exported, card))
+            report.results.append(
+                _export_one(
+                    fmt,
+                    target,
+                    job,
+                    feed,
+                    reference,
+                    tolerance,
+                    validation,
+                    preps if bake else {},
+                    model,
+                    exported,
+                    card,
+                )
+            )
     report_progress(1.0, "Done" if not report.cancelled else "Cancelled")
     return report
 
@@ -152,8 +182,11 @@ def declared_outputs(source: ExportSource) -> dict[str, tuple[str, float, list[s
     if source.run and run_outputs(source.run, graph):
         return run_outputs(source.run, graph)
     if graph is not None and graph.outputs:
-        return {graph.nodes[o.node].name: (o.loss, o.loss_weight, list(o.metrics))
-                for o in graph.outputs if o.node in graph.nodes}
+        return {
+            graph.nodes[o.node].name: (o.loss, o.loss_weight, list(o.metrics))
+            for o in graph.outputs
+            if o.node in graph.nodes
+        }
     from nnstudio.core.export.model_card import loss_name
 
     return {name: (loss_name(loss) or "mse", 1.0, []) for name, loss in source.losses.items()}
@@ -167,13 +200,15 @@ def _reference(model: Any, ready: Mapping[str, np.ndarray]) -> dict[str, np.ndar
     except ExportError:
         raise
     except Exception as exc:  # Keras raises many types
-        raise ExportError(f"the model cannot run on a sample batch: {_first_line(exc)}"
-                          ) from None
+        raise ExportError(f"the model cannot run on a sample batch: {_first_line(exc)}") from None
 
 
-def _fitting_preprocessing(preps: dict[str, InputPreprocessing],
-                           ready: Mapping[str, np.ndarray], bake: bool,
-                           report: ExportReport) -> dict[str, InputPreprocessing]:
+def _fitting_preprocessing(
+    preps: dict[str, InputPreprocessing],
+    ready: Mapping[str, np.ndarray],
+    bake: bool,
+    report: ExportReport,
+) -> dict[str, InputPreprocessing]:
     """The recorded preprocessing that fits the model's inputs.  One that does not is an
     error when it is to be baked in, else left out of the card with a warning."""
     out = dict(preps)
@@ -182,16 +217,20 @@ def _fitting_preprocessing(preps: dict[str, InputPreprocessing],
             invert_steps(prep, ready[name])
         except ExportError as exc:
             if bake:
-                raise ExportError(f"the recorded preprocessing does not fit the model's inputs "
-                                  f"({exc}); export without baking it in") from None
-            report.warnings.append(f'input "{name}": {exc}; the preprocessing is left out of '
-                                   "the model card")
+                raise ExportError(
+                    f"the recorded preprocessing does not fit the model's inputs "
+                    f"({exc}); export without baking it in"
+                ) from None
+            report.warnings.append(
+                f'input "{name}": {exc}; the preprocessing is left out of the model card'
+            )
             del out[name]
     return out
 
 
-def _baked(model: Any, preps: Mapping[str, InputPreprocessing],
-           ready: Mapping[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray]]:
+def _baked(
+    model: Any, preps: Mapping[str, InputPreprocessing], ready: Mapping[str, np.ndarray]
+) -> tuple[Any, dict[str, np.ndarray]]:
     """The model with its preprocessing in front, and the sample as raw inputs for it."""
     try:
         exported = bake_model(model, preps)
@@ -200,13 +239,16 @@ def _baked(model: Any, preps: Mapping[str, InputPreprocessing],
     except ExportError:
         raise
     except Exception as exc:  # Keras raises many types
-        raise ExportError("the recorded preprocessing does not fit the model's inputs "
-                          f"({_first_line(exc)}); export without baking it in") from None
+        raise ExportError(
+            "the recorded preprocessing does not fit the model's inputs "
+            f"({_first_line(exc)}); export without baking it in"
+        ) from None
     return exported, feed
 
 
-def _ready_sample(model: Any, sample: Any | None, validation: tuple[Any, Any] | None,
-                  n: int) -> dict[str, np.ndarray]:
+def _ready_sample(
+    model: Any, sample: Any | None, validation: tuple[Any, Any] | None, n: int
+) -> dict[str, np.ndarray]:
     names = [t.name for t in model.inputs]
     if sample is not None:
         batch = sm.as_input_dict(sample, names)
@@ -218,17 +260,25 @@ def _ready_sample(model: Any, sample: Any | None, validation: tuple[Any, Any] | 
     return batch
 
 
-def _raw_sample(ready: Mapping[str, np.ndarray], preps: Mapping[str, InputPreprocessing]
-                ) -> dict[str, np.ndarray]:
-    return {name: invert_steps(preps[name], x) if name in preps else x
-            for name, x in ready.items()}
+def _raw_sample(
+    ready: Mapping[str, np.ndarray], preps: Mapping[str, InputPreprocessing]
+) -> dict[str, np.ndarray]:
+    return {name: invert_steps(preps[name], x) if name in preps else x for name, x in ready.items()}
 
 
-def _export_one(fmt: Format, target: Path, job: ExportJob, feed: Mapping[str, np.ndarray],
-                reference: Mapping[str, np.ndarray], tolerance: float,
-                validation: tuple[Any, Any] | None, preps: Mapping[str, InputPreprocessing],
-                model: Any, exported: Any,
-                card: Callable[[FormatResult], dict[str, Any]]) -> FormatResult:
+def _export_one(
+    fmt: Format,
+    target: Path,
+    job: ExportJob,
+    feed: Mapping[str, np.ndarray],
+    reference: Mapping[str, np.ndarray],
+    tolerance: float,
+    validation: tuple[Any, Any] | None,
+    preps: Mapping[str, InputPreprocessing],
+    model: Any,
+    exported: Any,
+    card: Callable[[FormatResult], dict[str, Any]],
+) -> FormatResult:
     """Write, verify and move one format into place, its card beside it.
 
     The card's temporary file is the outer context, the artefact's the inner one: a failure
@@ -246,21 +296,27 @@ def _export_one(fmt: Format, target: Path, job: ExportJob, feed: Mapping[str, np
             got = RUNNERS[fmt.key](tmp, feed)
             diffs = compare(reference, got)
             verification = Verification(
-                runtime=fmt.runtime, samples=sm.batch_size(feed),
-                max_abs_diff=max(diffs.values(), default=0.0), per_output=diffs,
+                runtime=fmt.runtime,
+                samples=sm.batch_size(feed),
+                max_abs_diff=max(diffs.values(), default=0.0),
+                per_output=diffs,
                 tolerance=None if fmt.quantized else tolerance,
-                note="; ".join(job.notes.get(fmt.key, [])))
+                note="; ".join(job.notes.get(fmt.key, [])),
+            )
             if fmt.quantized and validation is not None:
                 _score_quantized(verification, tmp, validation, preps, model, exported)
             elif fmt.quantized:
-                verification.note = "; ".join(filter(None, [
-                    verification.note, "no validation data: accuracy not measured"]))
+                verification.note = "; ".join(
+                    filter(None, [verification.note, "no validation data: accuracy not measured"])
+                )
             verification.seconds = time.perf_counter() - t0
             result.verification = verification
             if not verification.passed:
-                raise ExportError(f"verification failed: {fmt.runtime} differs from the model "
-                                  f"by {verification.max_abs_diff:.3g} (tolerance "
-                                  f"{tolerance:.0e})")
+                raise ExportError(
+                    f"verification failed: {fmt.runtime} differs from the model "
+                    f"by {verification.max_abs_diff:.3g} (tolerance "
+                    f"{tolerance:.0e})"
+                )
             card_tmp.write_text(card_json(card(result)), encoding="utf-8")
         result.card_path = card_path
     except ExportError as exc:
@@ -274,15 +330,24 @@ def _export_one(fmt: Format, target: Path, job: ExportJob, feed: Mapping[str, np
     return result
 
 
-def _score_quantized(verification: Verification, path: Path, validation: tuple[Any, Any],
-                     preps: Mapping[str, InputPreprocessing], model: Any,
-                     exported: Any) -> None:
+def _score_quantized(
+    verification: Verification,
+    path: Path,
+    validation: tuple[Any, Any],
+    preps: Mapping[str, InputPreprocessing],
+    model: Any,
+    exported: Any,
+) -> None:
     names = [t.name for t in model.inputs]
     x_ready = sm.as_input_dict(validation[0], names)
     y = validation[1]
     if len(model.outputs) != 1 or isinstance(y, (list, tuple, Mapping)):
-        verification.note = "; ".join(filter(None, [
-            verification.note, "validation accuracy is measured for single-output models"]))
+        verification.note = "; ".join(
+            filter(
+                None,
+                [verification.note, "validation accuracy is measured for single-output models"],
+            )
+        )
         return
     x_feed = _raw_sample(x_ready, preps) if preps else x_ready
     quantized = next(iter(predict_tflite(path, x_feed).values()))
@@ -290,13 +355,20 @@ def _score_quantized(verification: Verification, path: Path, validation: tuple[A
     info = output_info(model, {}, None)[0]
     verification.validation_samples = len(reference)
     labels = sm.class_indices(y)
-    if info["kind"] in ("classes", "unknown") and labels is not None and (
-            reference.ndim == 2 and reference.shape[1] > 1):
+    if (
+        info["kind"] in ("classes", "unknown")
+        and labels is not None
+        and (reference.ndim == 2 and reference.shape[1] > 1)
+    ):
         verification.accuracy = float(np.mean(np.argmax(quantized, axis=1) == labels))
         verification.reference_accuracy = float(np.mean(np.argmax(reference, axis=1) == labels))
         return
-    if labels is not None and reference.ndim == 2 and reference.shape[1] == 1 and set(
-            np.unique(labels)) <= {0, 1}:
+    if (
+        labels is not None
+        and reference.ndim == 2
+        and reference.shape[1] == 1
+        and set(np.unique(labels)) <= {0, 1}
+    ):
         cut = 0.5 if info["activation"] == "sigmoid" else 0.0
         verification.accuracy = float(np.mean((quantized[:, 0] > cut) == labels))
         verification.reference_accuracy = float(np.mean((reference[:, 0] > cut) == labels))
@@ -306,14 +378,23 @@ def _score_quantized(verification: Verification, path: Path, validation: tuple[A
     verification.reference_mae = float(np.mean(np.abs(reference - target)))
 
 
-def _card(result: FormatResult, fmt: Format, source: ExportSource, exported: Any,
-          preps: Mapping[str, InputPreprocessing], baked: bool, job: ExportJob
-          ) -> dict[str, Any]:
+def _card(
+    result: FormatResult,
+    fmt: Format,
+    source: ExportSource,
+    exported: Any,
+    preps: Mapping[str, InputPreprocessing],
+    baked: bool,
+    job: ExportJob,
+) -> dict[str, Any]:
     inputs = []
     for t in exported.inputs:
         prep = preps.get(t.name)
-        entry: dict[str, Any] = {"name": t.name, "dtype": str(t.dtype),
-                                 "shape": [None if d is None else int(d) for d in t.shape]}
+        entry: dict[str, Any] = {
+            "name": t.name,
+            "dtype": str(t.dtype),
+            "shape": [None if d is None else int(d) for d in t.shape],
+        }
         if prep is not None and prep.columns:
             entry["columns"] = prep.column_names
         if prep is not None and prep.image_size is not None:
@@ -321,14 +402,23 @@ def _card(result: FormatResult, fmt: Format, source: ExportSource, exported: Any
             entry["color_mode"] = prep.color_mode
         inputs.append(entry)
     return build_card(
-        fmt=fmt.key, title=fmt.title, export_path=result.path, model=exported,
-        model_name=source.name, inputs=inputs,
+        fmt=fmt.key,
+        title=fmt.title,
+        export_path=result.path,
+        model=exported,
+        model_name=source.name,
+        inputs=inputs,
         outputs=output_info(exported, source.losses, source.class_names),
-        preprocessing=[p.to_json() for p in preps.values()], baked=baked,
-        recorded_preprocessing=source.preprocessing, trained=source.trained,
-        run_id=source.run_id, data_hash=source.data_hash, metrics=source.metrics,
+        preprocessing=[p.to_json() for p in preps.values()],
+        baked=baked,
+        recorded_preprocessing=source.preprocessing,
+        trained=source.trained,
+        run_id=source.run_id,
+        data_hash=source.data_hash,
+        metrics=source.metrics,
         verification=result.verification.to_json() if result.verification else None,
-        notes=[*source.warnings, *job.notes.get(fmt.key, [])])
+        notes=[*source.warnings, *job.notes.get(fmt.key, [])],
+    )
 
 
 def _first_line(exc: BaseException) -> str:

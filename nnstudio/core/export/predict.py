@@ -61,8 +61,11 @@ class Predictions:
 
     def to_json(self) -> dict[str, Any]:
         """The model, its class names and every row."""
-        return {"model": self.card.get("model"), "class_names": self.card.get("class_names"),
-                "predictions": self.rows()}
+        return {
+            "model": self.card.get("model"),
+            "class_names": self.card.get("class_names"),
+            "predictions": self.rows(),
+        }
 
 
 def interpret(value: np.ndarray, info: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,16 +75,18 @@ def interpret(value: np.ndarray, info: Mapping[str, Any]) -> dict[str, Any]:
     kind = info.get("kind")
     if kind == "classes" and v.ndim == 1 and v.size > 1:
         k = int(np.argmax(v))
-        out: dict[str, Any] = {"class": names[k] if names else k, "index": k,
-                               "score": float(v[k])}
+        out: dict[str, Any] = {"class": names[k] if names else k, "index": k, "score": float(v[k])}
         if names:
             out["scores"] = {n: float(s) for n, s in zip(names, v, strict=True)}
         return out
     if kind == "binary" and v.size == 1:
         cut = 0.5 if info.get("activation") == "sigmoid" else 0.0
         k = int(v.reshape(-1)[0] > cut)
-        return {"class": names[k] if names and len(names) == 2 else k, "index": k,
-                "score": float(v.reshape(-1)[0])}
+        return {
+            "class": names[k] if names and len(names) == 2 else k,
+            "index": k,
+            "score": float(v.reshape(-1)[0]),
+        }
     return {"values": v.tolist()}
 
 
@@ -91,16 +96,19 @@ def load_model_and_card(model_path: str | Path) -> tuple[Any, dict[str, Any]]:
     if not path.exists():
         raise PredictError(f"{path}: no such file")
     if path.is_dir() or path.suffix != ".keras":
-        raise PredictError(f"{path}: not a .keras model (export one with "
-                           "`nnstudio export ... --format keras`)")
+        raise PredictError(
+            f"{path}: not a .keras model (export one with `nnstudio export ... --format keras`)"
+        )
     card = read_card(card_path_for(path))
     from nnstudio.core.export.source import load_model_file
 
     model = load_model_file(path)
     names = [t.name for t in model.inputs]
     if names != [i["name"] for i in card["inputs"]]:
-        raise PredictError(f"{card_path_for(path).name}: the card's inputs "
-                           f"{[i['name'] for i in card['inputs']]} are not the model's {names}")
+        raise PredictError(
+            f"{card_path_for(path).name}: the card's inputs "
+            f"{[i['name'] for i in card['inputs']]} are not the model's {names}"
+        )
     return model, card
 
 
@@ -141,8 +149,9 @@ def card_preprocessing(card: Mapping[str, Any]) -> dict[str, InputPreprocessing]
 # -- reading inputs -------------------------------------------------------------------
 
 
-def read_inputs(card: Mapping[str, Any], preps: Mapping[str, InputPreprocessing],
-                path: str | Path) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+def read_inputs(
+    card: Mapping[str, Any], preps: Mapping[str, InputPreprocessing], path: str | Path
+) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
     """Chunks of ``(labels, {input name: raw array})`` from a file or folder."""
     p = Path(path)
     if not p.exists():
@@ -151,22 +160,29 @@ def read_inputs(card: Mapping[str, Any], preps: Mapping[str, InputPreprocessing]
     if p.is_dir() or p.suffix.lower() in IMAGE_SUFFIXES:
         yield from _images(inputs, preps, p)
     elif p.suffix.lower() == ".npy":
-        yield from _chunks(_check_arrays(inputs, {inputs[0]["name"]: _load_npy(p)}, p,
-                                         single_ok=len(inputs) == 1))
+        yield from _chunks(
+            _check_arrays(inputs, {inputs[0]["name"]: _load_npy(p)}, p, single_ok=len(inputs) == 1)
+        )
     elif p.suffix.lower() == ".npz":
         yield from _chunks(_check_arrays(inputs, _load_npz(inputs, p), p, single_ok=True))
     elif p.suffix.lower() in (".csv", ".tsv", ".txt"):
         yield from _chunks(_csv(inputs, preps, p))
     else:
-        raise PredictError(f"{p.name}: unsupported input file (give a .csv, .npy, .npz, an "
-                           "image or a folder of images)")
+        raise PredictError(
+            f"{p.name}: unsupported input file (give a .csv, .npy, .npz, an "
+            "image or a folder of images)"
+        )
 
 
-def _chunks(data: tuple[list[str], dict[str, np.ndarray]]
-            ) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+def _chunks(
+    data: tuple[list[str], dict[str, np.ndarray]],
+) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
     labels, arrays = data
     for start in range(0, len(labels), CHUNK):
-        yield labels[start:start + CHUNK], {k: v[start:start + CHUNK] for k, v in arrays.items()}
+        yield (
+            labels[start : start + CHUNK],
+            {k: v[start : start + CHUNK] for k, v in arrays.items()},
+        )
 
 
 def _expected(entry: Mapping[str, Any]) -> list[int | None]:
@@ -174,16 +190,23 @@ def _expected(entry: Mapping[str, Any]) -> list[int | None]:
 
 
 def _fits(shape: Sequence[int], expected: Sequence[int | None]) -> bool:
-    return len(shape) == len(expected) and all(e is None or e == s
-                                               for s, e in zip(shape, expected, strict=True))
+    return len(shape) == len(expected) and all(
+        e is None or e == s for s, e in zip(shape, expected, strict=True)
+    )
 
 
-def _check_arrays(inputs: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.ndarray],
-                  path: Path, single_ok: bool) -> tuple[list[str], dict[str, np.ndarray]]:
+def _check_arrays(
+    inputs: Sequence[Mapping[str, Any]],
+    arrays: Mapping[str, np.ndarray],
+    path: Path,
+    single_ok: bool,
+) -> tuple[list[str], dict[str, np.ndarray]]:
     if len(inputs) > 1 and len(arrays) < len(inputs):
-        raise PredictError(f"{path.name}: the model has {len(inputs)} inputs "
-                           f"({', '.join(i['name'] for i in inputs)}); give an .npz with one "
-                           "array per input name")
+        raise PredictError(
+            f"{path.name}: the model has {len(inputs)} inputs "
+            f"({', '.join(i['name'] for i in inputs)}); give an .npz with one "
+            "array per input name"
+        )
     out = {}
     n = None
     for entry in inputs:
@@ -192,9 +215,11 @@ def _check_arrays(inputs: Sequence[Mapping[str, Any]], arrays: Mapping[str, np.n
         if single_ok and _fits(arr.shape, expected):
             arr = arr[None, ...]
         if not _fits(arr.shape[1:], expected):
-            raise PredictError(f'{path.name}: input "{entry["name"]}" expects samples of shape '
-                               f"{_shape_text(expected)}, got an array of shape "
-                               f"{list(arr.shape)}")
+            raise PredictError(
+                f'{path.name}: input "{entry["name"]}" expects samples of shape '
+                f"{_shape_text(expected)}, got an array of shape "
+                f"{list(arr.shape)}"
+            )
         if n is not None and len(arr) != n:
             raise PredictError(f"{path.name}: the arrays hold different numbers of samples")
         n = len(arr)
@@ -223,29 +248,35 @@ def _load_npy(path: Path) -> np.ndarray:
     except OSError as exc:
         raise PredictError(f"{path.name}: cannot read it ({exc})") from None
     if mapped.nbytes > MAX_ARRAY_BYTES:
-        raise PredictError(f"{path.name}: the array is {mapped.nbytes / 2**30:.1f} GiB, too "
-                           "large to predict in one go")
+        raise PredictError(
+            f"{path.name}: the array is {mapped.nbytes / 2**30:.1f} GiB, too "
+            "large to predict in one go"
+        )
     return np.array(mapped)
 
 
 def _load_npz(inputs: Sequence[Mapping[str, Any]], path: Path) -> dict[str, np.ndarray]:
     try:
         with zipfile.ZipFile(path) as zf:
-            members = {Path(m.filename).stem: m for m in zf.infolist()
-                       if m.filename.endswith(".npy")}
+            members = {
+                Path(m.filename).stem: m for m in zf.infolist() if m.filename.endswith(".npy")
+            }
             names = [i["name"] for i in inputs]
             if len(names) == 1 and names[0] not in members:
                 key = next((k for k in _NPZ_KEYS if k in members), None)
                 if key is None and len(members) == 1:
                     key = next(iter(members))
                 if key is None:
-                    raise PredictError(f"{path.name}: no array named {names[0]!r} (or x); it "
-                                       f"holds {sorted(members)}")
+                    raise PredictError(
+                        f"{path.name}: no array named {names[0]!r} (or x); it "
+                        f"holds {sorted(members)}"
+                    )
                 members = {names[0]: members[key]}
             missing = [n for n in names if n not in members]
             if missing:
-                raise PredictError(f"{path.name}: no arrays for the inputs {missing}; it holds "
-                                   f"{sorted(members)}")
+                raise PredictError(
+                    f"{path.name}: no arrays for the inputs {missing}; it holds {sorted(members)}"
+                )
             return {n: _read_member(zf, members[n], path) for n in names}
     except zipfile.BadZipFile:
         raise PredictError(f"{path.name}: not a NumPy .npz archive") from None
@@ -255,16 +286,21 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> np
     with zf.open(member) as fh:
         try:
             version = np.lib.format.read_magic(fh)
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
             shape, _, dtype = read_header(fh)
         except ValueError as exc:
-            raise PredictError(f"{path.name}: {member.filename}: not a NumPy array ({exc})"
-                               ) from None
+            raise PredictError(
+                f"{path.name}: {member.filename}: not a NumPy array ({exc})"
+            ) from None
     declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if declared > MAX_ARRAY_BYTES or declared > 64 * member.file_size + 2**20:
-        raise PredictError(f"{path.name}: {member.filename} declares {declared} bytes, more "
-                           "than the file can hold")
+        raise PredictError(
+            f"{path.name}: {member.filename} declares {declared} bytes, more than the file can hold"
+        )
     with zf.open(member) as fh:
         try:
             return np.lib.format.read_array(fh, allow_pickle=False)
@@ -272,11 +308,14 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> np
             raise PredictError(f"{path.name}: {member.filename}: {exc}") from None
 
 
-def _csv(inputs: Sequence[Mapping[str, Any]], preps: Mapping[str, InputPreprocessing],
-         path: Path) -> tuple[list[str], dict[str, np.ndarray]]:
+def _csv(
+    inputs: Sequence[Mapping[str, Any]], preps: Mapping[str, InputPreprocessing], path: Path
+) -> tuple[list[str], dict[str, np.ndarray]]:
     if len(inputs) != 1:
-        raise PredictError(f"{path.name}: a CSV feeds single-input models; this one has "
-                           f"{len(inputs)} inputs (give an .npz)")
+        raise PredictError(
+            f"{path.name}: a CSV feeds single-input models; this one has "
+            f"{len(inputs)} inputs (give an .npz)"
+        )
     entry = inputs[0]
     prep = preps.get(entry["name"])
     header, rows = _read_csv(path)
@@ -284,19 +323,25 @@ def _csv(inputs: Sequence[Mapping[str, Any]], preps: Mapping[str, InputPreproces
     width = _expected(entry)[-1] if _expected(entry) else None
     if columns is None:
         if width is not None and len(header) != width:
-            raise PredictError(f"{path.name}: the model takes {width} values per row, the file "
-                               f"has {len(header)} columns ({', '.join(header[:8])})")
+            raise PredictError(
+                f"{path.name}: the model takes {width} values per row, the file "
+                f"has {len(header)} columns ({', '.join(header[:8])})"
+            )
         columns = [{"name": h, "type": "numeric"} for h in header]
     index = {h: i for i, h in enumerate(header)}
     missing = [c["name"] for c in columns if c["name"] not in index]
     if missing:
-        raise PredictError(f"{path.name}: missing column(s) {', '.join(missing)} (the model "
-                           f"takes {', '.join(c['name'] for c in columns)})")
+        raise PredictError(
+            f"{path.name}: missing column(s) {', '.join(missing)} (the model "
+            f"takes {', '.join(c['name'] for c in columns)})"
+        )
     blocks = [_encode_column(c, [r[index[c["name"]]] for r in rows], path) for c in columns]
     x = np.concatenate(blocks, axis=1) if blocks else np.empty((len(rows), 0), np.float32)
     if width is not None and x.shape[1] != width:
-        raise PredictError(f"{path.name}: the columns encode to {x.shape[1]} values per row, "
-                           f"the model takes {width}")
+        raise PredictError(
+            f"{path.name}: the columns encode to {x.shape[1]} values per row, "
+            f"the model takes {width}"
+        )
     return [f"row {i + 2}" for i in range(len(rows))], {entry["name"]: x}
 
 
@@ -312,8 +357,9 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    rows = [r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip()
-                                                                                   for c in r)]
+    rows = [
+        r for r in csv.reader(io.StringIO(text), delimiter=delimiter) if any(c.strip() for c in r)
+    ]
     if not rows:
         raise PredictError(f"{path.name}: the file is empty")
     header = [h.strip() for h in rows[0]]
@@ -322,8 +368,9 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
         raise PredictError(f"{path.name}: no data rows below the header")
     for i, r in enumerate(body):
         if len(r) != len(header):
-            raise PredictError(f"{path.name}, line {i + 2}: {len(r)} fields, the header has "
-                               f"{len(header)}")
+            raise PredictError(
+                f"{path.name}, line {i + 2}: {len(r)} fields, the header has {len(header)}"
+            )
     return header, body
 
 
@@ -336,8 +383,10 @@ def _encode_column(col: Mapping[str, Any], cells: list[str], path: Path) -> np.n
         for i, cell in enumerate(cells):
             value = cell.strip()
             if value not in index:
-                raise PredictError(f'{path.name}, line {i + 2}, column "{name}": "{value}" was '
-                                   f"not seen in training (known: {', '.join(vocab[:10])})")
+                raise PredictError(
+                    f'{path.name}, line {i + 2}, column "{name}": "{value}" was '
+                    f"not seen in training (known: {', '.join(vocab[:10])})"
+                )
             codes.append(index[value])
         if col.get("encoding") == "integer":
             return np.asarray(codes, np.float32)[:, None]
@@ -349,39 +398,44 @@ def _encode_column(col: Mapping[str, Any], cells: list[str], path: Path) -> np.n
         try:
             values[i, 0] = float(cell)
         except ValueError:
-            raise PredictError(f'{path.name}, line {i + 2}, column "{name}": "{cell}" is not a '
-                               "number") from None
+            raise PredictError(
+                f'{path.name}, line {i + 2}, column "{name}": "{cell}" is not a number'
+            ) from None
         if not np.isfinite(values[i, 0]):
-            raise PredictError(f'{path.name}, line {i + 2}, column "{name}": "{cell}" is not a '
-                               "finite number")
+            raise PredictError(
+                f'{path.name}, line {i + 2}, column "{name}": "{cell}" is not a finite number'
+            )
     return values
 
 
-def _images(inputs: Sequence[Mapping[str, Any]], preps: Mapping[str, InputPreprocessing],
-            path: Path) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
+def _images(
+    inputs: Sequence[Mapping[str, Any]], preps: Mapping[str, InputPreprocessing], path: Path
+) -> Iterator[tuple[list[str], dict[str, np.ndarray]]]:
     if len(inputs) != 1:
-        raise PredictError(f"{path.name}: images feed single-input models; this one has "
-                           f"{len(inputs)} inputs")
+        raise PredictError(
+            f"{path.name}: images feed single-input models; this one has {len(inputs)} inputs"
+        )
     entry = inputs[0]
     expected = _expected(entry)
     if len(expected) != 3 or expected[-1] not in _MODE_FOR_CHANNELS:
-        raise PredictError(f"{path.name}: the model takes inputs of shape "
-                           f"{_shape_text(expected)}, not images")
+        raise PredictError(
+            f"{path.name}: the model takes inputs of shape {_shape_text(expected)}, not images"
+        )
     prep = preps.get(entry["name"])
-    size = tuple(entry.get("image_size") or (prep.image_size if prep else None)
-                 or expected[:2])
+    size = tuple(entry.get("image_size") or (prep.image_size if prep else None) or expected[:2])
     if None in size:
         raise PredictError("the model card records no image size for this model")
     mode = entry.get("color_mode") or _MODE_FOR_CHANNELS[expected[-1]]
     if path.is_dir():
-        files = sorted(f for f in path.rglob("*") if f.is_file()
-                       and f.suffix.lower() in IMAGE_SUFFIXES)
+        files = sorted(
+            f for f in path.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+        )
         if not files:
             raise PredictError(f"{path}: no image files ({', '.join(IMAGE_SUFFIXES)})")
     else:
         files = [path]
     for start in range(0, len(files), CHUNK):
-        chunk = files[start:start + CHUNK]
+        chunk = files[start : start + CHUNK]
         arrays = np.stack([_read_image(f, (int(size[0]), int(size[1])), mode) for f in chunk])
         labels = [str(f.relative_to(path)) if path.is_dir() else f.name for f in chunk]
         yield labels, {entry["name"]: arrays}

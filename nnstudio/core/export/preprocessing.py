@@ -50,8 +50,10 @@ class Step:
             text = f"multiply by {p['scale']:.6g}"
             return text + (f" and add {p['offset']:.6g}" if p.get("offset") else "")
         mean = np.asarray(p["mean"])
-        return (f"standardize: subtract the mean and divide by the standard deviation "
-                f"({mean.size} value{'s' if mean.size != 1 else ''} recorded)")
+        return (
+            f"standardize: subtract the mean and divide by the standard deviation "
+            f"({mean.size} value{'s' if mean.size != 1 else ''} recorded)"
+        )
 
     def to_json(self) -> dict[str, Any]:
         """JSON data (``kind`` plus the parameters, arrays as nested lists)."""
@@ -82,9 +84,10 @@ class InputPreprocessing:
     def from_json(cls, data: Mapping[str, Any]) -> InputPreprocessing:
         """Read back :meth:`to_json` (a model card's entry); :class:`ExportError` if broken."""
         try:
-            steps = tuple(Step(str(s["kind"]), {k: v for k, v in s.items()
-                                                if k not in ("kind", "text")})
-                          for s in data.get("steps", ()))
+            steps = tuple(
+                Step(str(s["kind"]), {k: v for k, v in s.items() if k not in ("kind", "text")})
+                for s in data.get("steps", ())
+            )
             columns = tuple(_column(c, i) for i, c in enumerate(data.get("columns", ())))
             size = _image_size(data.get("image_size"))
             name = str(data["input"])
@@ -94,13 +97,22 @@ class InputPreprocessing:
         if bad:
             raise ExportError(f"the model card names unknown preprocessing steps {bad}")
         color = data.get("color_mode")
-        return cls(name, str(data.get("kind", "unknown")), steps, columns, size,
-                   color if isinstance(color, str) else None)
+        return cls(
+            name,
+            str(data.get("kind", "unknown")),
+            steps,
+            columns,
+            size,
+            color if isinstance(color, str) else None,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """JSON data for the model card."""
-        out: dict[str, Any] = {"input": self.input_name, "kind": self.kind,
-                               "steps": [s.to_json() for s in self.steps]}
+        out: dict[str, Any] = {
+            "input": self.input_name,
+            "kind": self.kind,
+            "steps": [s.to_json() for s in self.steps],
+        }
         if self.columns:
             out["columns"] = [dict(c) for c in self.columns]
         if self.image_size is not None:
@@ -113,8 +125,9 @@ class InputPreprocessing:
 # -- reading the record ---------------------------------------------------------------
 
 
-def read_preprocessing(record: Mapping[str, Any] | None,
-                       input_names: Sequence[str]) -> dict[str, InputPreprocessing]:
+def read_preprocessing(
+    record: Mapping[str, Any] | None, input_names: Sequence[str]
+) -> dict[str, InputPreprocessing]:
     """Each model input's preprocessing, from the data layer's record (``{}`` for none).
 
     A record without an ``inputs`` map describes the first input.  Raises
@@ -126,15 +139,24 @@ def read_preprocessing(record: Mapping[str, Any] | None,
         raise ExportError("the recorded preprocessing is not a JSON object")
     per_input = record.get("inputs")
     if isinstance(per_input, Mapping):
-        items = [(name, per_input[name]) for name in input_names
-                 if isinstance(per_input.get(name), Mapping)]
+        items = [
+            (name, per_input[name])
+            for name in input_names
+            if isinstance(per_input.get(name), Mapping)
+        ]
     else:
         items = [(input_names[0], record)]
     return {name: _read_one(name, rec) for name, rec in items}
 
 
-_KIND_NAMES = {"tabular": "csv", "csv": "csv", "image": "images", "images": "images",
-               "array": "numpy", "numpy": "numpy"}
+_KIND_NAMES = {
+    "tabular": "csv",
+    "csv": "csv",
+    "image": "images",
+    "images": "images",
+    "array": "numpy",
+    "numpy": "numpy",
+}
 
 
 def _read_one(name: str, rec: Mapping[str, Any]) -> InputPreprocessing:
@@ -151,13 +173,11 @@ def _read_one(name: str, rec: Mapping[str, Any]) -> InputPreprocessing:
     else:
         offset = rec.get("offset", 0.0)
     if scale is not None:
-        scale, offset = _finite(scale, f"{name}: scale"), _finite(offset or 0.0,
-                                                                     f"{name}: offset")
+        scale, offset = _finite(scale, f"{name}: scale"), _finite(offset or 0.0, f"{name}: offset")
         if scale != 1.0 or offset != 0.0:
             steps.append(Step("rescale", {"scale": scale, "offset": offset}))
     features = rec.get("features") or rec.get("columns")
-    if isinstance(features, list) and features and all(isinstance(f, Mapping)
-                                                         for f in features):
+    if isinstance(features, list) and features and all(isinstance(f, Mapping) for f in features):
         columns = tuple(_column(f, i) for i, f in enumerate(features))
         step = _csv_normalization(columns)
         if step is not None:
@@ -168,15 +188,25 @@ def _read_one(name: str, rec: Mapping[str, Any]) -> InputPreprocessing:
             steps.append(step)
     if kind == "unknown":
         kind = "csv" if columns else ("images" if size is not None else "numpy")
-    return InputPreprocessing(name, kind, tuple(steps), columns, size,
-                              color if isinstance(color, str) else None, dict(rec))
+    return InputPreprocessing(
+        name,
+        kind,
+        tuple(steps),
+        columns,
+        size,
+        color if isinstance(color, str) else None,
+        dict(rec),
+    )
 
 
 def _image_size(value: Any) -> tuple[int, int] | None:
     if value is None:
         return None
-    if (isinstance(value, Sequence) and len(value) == 2
-            and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)):
+    if (
+        isinstance(value, Sequence)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
         return int(value[0]), int(value[1])
     raise ExportError(f"the recorded image size {value!r} is not [height, width]")
 
@@ -185,8 +215,9 @@ def _finite(value: Any, what: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ExportError(f"the recorded preprocessing has a non-number {what}: "
-                          f"{value!r}") from None
+        raise ExportError(
+            f"the recorded preprocessing has a non-number {what}: {value!r}"
+        ) from None
     if not math.isfinite(number):
         raise ExportError(f"the recorded preprocessing has a non-finite {what}")
     return number
@@ -202,8 +233,12 @@ def _column(spec: Mapping[str, Any], index: int) -> Mapping[str, Any]:
         if not isinstance(vocab, list) or not vocab:
             raise ExportError(f'recorded column "{name}" is categorical but has no vocabulary')
         encoding = spec.get("encoding") or "onehot"
-        return {"name": name, "type": "categorical", "encoding": encoding,
-                "vocabulary": [str(v) for v in vocab]}
+        return {
+            "name": name,
+            "type": "categorical",
+            "encoding": encoding,
+            "vocabulary": [str(v) for v in vocab],
+        }
     mean = _finite(spec.get("mean", 0.0), f'mean of column "{name}"')
     std = _finite(spec.get("std", 1.0), f'standard deviation of column "{name}"')
     if std <= 0:
@@ -283,18 +318,20 @@ def _stats(step: Step, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     mean = np.asarray(step.params["mean"], dtype=np.float32)
     std = np.asarray(step.params["std"], dtype=np.float32)
     sample = shape[1:]
-    if mean.ndim and mean.shape != sample[len(sample) - mean.ndim:]:
-        raise ExportError(f"the recorded normalization has {mean.size} values, which do not "
-                          f"fit inputs of shape {list(sample)}")
+    if mean.ndim and mean.shape != sample[len(sample) - mean.ndim :]:
+        raise ExportError(
+            f"the recorded normalization has {mean.size} values, which do not "
+            f"fit inputs of shape {list(sample)}"
+        )
     return mean, std
 
 
-def raw_input_shape(prep: InputPreprocessing | None, shape: Sequence[int | None],
-                    baked: bool) -> list[int | None]:
+def raw_input_shape(
+    prep: InputPreprocessing | None, shape: Sequence[int | None], baked: bool
+) -> list[int | None]:
     """The per-sample shape an export takes: the model's, or with baked resizing any size."""
     out = list(shape)
-    if (baked and prep is not None and len(out) == 3
-            and any(s.kind == "resize" for s in prep.steps)):
+    if baked and prep is not None and len(out) == 3 and any(s.kind == "resize" for s in prep.steps):
         out[0] = out[1] = None
     return out
 
@@ -326,7 +363,7 @@ def _normalization_kwargs(step: Step, sample_shape: Sequence[int | None]) -> dic
         axis = -1
     else:
         axis = tuple(range(rank - mean.ndim + 1, rank + 1))
-    return {"axis": axis, "mean": mean.tolist(), "variance": (std ** 2).tolist()}
+    return {"axis": axis, "mean": mean.tolist(), "variance": (std**2).tolist()}
 
 
 def bake_model(model: Any, preps: Mapping[str, InputPreprocessing]) -> Any:
@@ -344,20 +381,24 @@ def bake_model(model: Any, preps: Mapping[str, InputPreprocessing]) -> Any:
         name = tensor.name
         prep = preps.get(name)
         shape = list(tensor.shape[1:])
-        raw = keras.Input(shape=tuple(raw_input_shape(prep, shape, baked=True)),
-                          dtype=tensor.dtype, name=name)
+        raw = keras.Input(
+            shape=tuple(raw_input_shape(prep, shape, baked=True)), dtype=tensor.dtype, name=name
+        )
         x = raw
-        for step in (prep.steps if prep else ()):
+        for step in prep.steps if prep else ():
             layer_name = _unique(f"{name}_{_LAYER_FOR[step.kind].lower()}", taken)
             if step.kind == "resize":
-                layer = keras.layers.Resizing(step.params["height"], step.params["width"],
-                                              name=layer_name)
+                layer = keras.layers.Resizing(
+                    step.params["height"], step.params["width"], name=layer_name
+                )
             elif step.kind == "rescale":
-                layer = keras.layers.Rescaling(step.params["scale"], step.params["offset"],
-                                               name=layer_name)
+                layer = keras.layers.Rescaling(
+                    step.params["scale"], step.params["offset"], name=layer_name
+                )
             else:
-                layer = keras.layers.Normalization(**_normalization_kwargs(step, shape),
-                                                   name=layer_name)
+                layer = keras.layers.Normalization(
+                    **_normalization_kwargs(step, shape), name=layer_name
+                )
             x = layer(x)
         raw_inputs.append(raw)
         prepared[id(raw)] = x
@@ -367,12 +408,16 @@ def bake_model(model: Any, preps: Mapping[str, InputPreprocessing]) -> Any:
 
     def call(layer: Any, *args: Any, **kwargs: Any) -> Any:
         # the layers that read a raw input read its preprocessed tensor instead
-        return layer(*keras.tree.map_structure(feed, args),
-                     **keras.tree.map_structure(feed, kwargs))
+        return layer(
+            *keras.tree.map_structure(feed, args), **keras.tree.map_structure(feed, kwargs)
+        )
 
     clone = keras.models.clone_model(
-        model, input_tensors=raw_inputs[0] if len(raw_inputs) == 1 else raw_inputs,
-        clone_function=lambda layer: layer, call_function=call)
+        model,
+        input_tensors=raw_inputs[0] if len(raw_inputs) == 1 else raw_inputs,
+        clone_function=lambda layer: layer,
+        call_function=call,
+    )
     inputs = clone.inputs[0] if len(clone.inputs) == 1 else clone.inputs
     outputs = clone.outputs[0] if len(clone.outputs) == 1 else clone.outputs
     return keras.Model(inputs, outputs, name=model.name)

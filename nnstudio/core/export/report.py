@@ -44,10 +44,12 @@ class Verification:
     def to_json(self) -> dict[str, Any]:
         """JSON data (for the model card and ``--json`` output)."""
         out: dict[str, Any] = {
-            "runtime": self.runtime, "samples": self.samples,
+            "runtime": self.runtime,
+            "samples": self.samples,
             "max_abs_diff": _finite_or_none(self.max_abs_diff),
             "per_output": {k: _finite_or_none(v) for k, v in self.per_output.items()},
-            "tolerance": self.tolerance, "passed": self.passed,
+            "tolerance": self.tolerance,
+            "passed": self.passed,
             "seconds": round(self.seconds, 3),
         }
         for key in ("accuracy", "reference_accuracy", "mae", "reference_mae"):
@@ -66,8 +68,9 @@ class Verification:
         if self.tolerance is not None:
             text += " (ok)" if self.passed else f" (over the tolerance {self.tolerance:.0e})"
         if self.accuracy is not None:
-            text += (f"; validation accuracy {self.accuracy:.2%} "
-                     f"(in-app {self.reference_accuracy:.2%})")
+            text += (
+                f"; validation accuracy {self.accuracy:.2%} (in-app {self.reference_accuracy:.2%})"
+            )
         elif self.mae is not None:
             text += f"; validation MAE {self.mae:.4g} (in-app {self.reference_mae:.4g})"
         if self.note:
@@ -93,15 +96,17 @@ class FormatResult:
     @property
     def ok(self) -> bool:
         """Written and verified."""
-        return (self.error is None and self.verification is not None
-                and self.verification.passed)
+        return self.error is None and self.verification is not None and self.verification.passed
 
     def to_json(self) -> dict[str, Any]:
         """JSON data for ``nnstudio export --json``."""
         return {
-            "format": self.format, "path": str(self.path), "ok": self.ok,
+            "format": self.format,
+            "path": str(self.path),
+            "ok": self.ok,
             "card": str(self.card_path) if self.card_path else None,
-            "error": self.error, "seconds": round(self.seconds, 3),
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
             "verification": self.verification.to_json() if self.verification else None,
         }
 
@@ -121,5 +126,9 @@ class ExportReport:
 
     def to_json(self) -> dict[str, Any]:
         """JSON data."""
-        return {"ok": self.ok, "warnings": list(self.warnings), "cancelled": self.cancelled,
-                "results": [r.to_json() for r in self.results]}
+        return {
+            "ok": self.ok,
+            "warnings": list(self.warnings),
+            "cancelled": self.cancelled,
+            "results": [r.to_json() for r in self.results],
+        }

@@ -16,8 +16,10 @@ VARIABLE_DIM = 16  # the size used for an axis whose length varies (e.g. sequenc
 
 def input_specs(model: Any) -> list[tuple[str, list[int | None], str]]:
     """``(name, per-sample shape, dtype)`` of each model input, in order."""
-    return [(t.name, [None if d is None else int(d) for d in t.shape[1:]], str(t.dtype))
-            for t in model.inputs]
+    return [
+        (t.name, [None if d is None else int(d) for d in t.shape[1:]], str(t.dtype))
+        for t in model.inputs
+    ]
 
 
 def as_input_dict(x: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -49,8 +51,7 @@ def batch_size(batch: Mapping[str, np.ndarray]) -> int:
     return sizes.pop()
 
 
-def synthetic_sample(model: Any, n: int = DEFAULT_SAMPLES, seed: int = 0
-                     ) -> dict[str, np.ndarray]:
+def synthetic_sample(model: Any, n: int = DEFAULT_SAMPLES, seed: int = 0) -> dict[str, np.ndarray]:
     """Random model-ready inputs: standard normal floats; 0/1 for integer inputs (any
     embedding accepts them)."""
     rng = np.random.default_rng(seed)
@@ -70,10 +71,10 @@ def check_sample(model: Any, batch: Mapping[str, np.ndarray]) -> None:
     """:class:`ExportError` when a sample does not fit the model's inputs."""
     for name, shape, _ in input_specs(model):
         got = list(np.asarray(batch[name]).shape[1:])
-        if len(got) != len(shape) or any(s is not None and s != g
-                                           for s, g in zip(shape, got, strict=True)):
-            raise ExportError(f'sample input "{name}" has shape {got}, the model expects '
-                              f"{shape}")
+        if len(got) != len(shape) or any(
+            s is not None and s != g for s, g in zip(shape, got, strict=True)
+        ):
+            raise ExportError(f'sample input "{name}" has shape {got}, the model expects {shape}')
 
 
 def class_indices(y: Any) -> np.ndarray | None:

@@ -140,40 +140,51 @@ def read_metrics(folder: Path) -> dict[str, Any]:
 # -- sources --------------------------------------------------------------------------
 
 
-def source_from_model(model: Any, project: Any | None = None,
-                      run: Mapping[str, Any] | None = None, trained: bool = True
-                      ) -> ExportSource:
+def source_from_model(
+    model: Any,
+    project: Any | None = None,
+    run: Mapping[str, Any] | None = None,
+    trained: bool = True,
+) -> ExportSource:
     """An in-app model with its project and (optional) run record."""
     graph = project.graph if project is not None else None
-    src = ExportSource(model=model, name=project.name if project is not None else "model",
-                       graph=graph, trained=trained,
-                       run=dict(run) if run else None)
+    src = ExportSource(
+        model=model,
+        name=project.name if project is not None else "model",
+        graph=graph,
+        trained=trained,
+        run=dict(run) if run else None,
+    )
     if project is not None:
         src.project_path = Path(project.path) if project.path else None
         src.data_config = project.data
         src.data_hash = (project.data or {}).get("content_hash")
-        src.losses = {graph.nodes[o.node].name: o.loss for o in graph.outputs
-                      if o.node in graph.nodes}
+        src.losses = {
+            graph.nodes[o.node].name: o.loss for o in graph.outputs if o.node in graph.nodes
+        }
     if run:
         declared = run_outputs(run, graph)
         if declared:
             src.losses = {name: loss for name, (loss, _, _) in declared.items()}
         src.preprocessing = run.get("preprocessing") or None
-        src.class_names = (run.get("class_names")
-                           or (src.preprocessing or {}).get("class_names") or None)
+        src.class_names = (
+            run.get("class_names") or (src.preprocessing or {}).get("class_names") or None
+        )
         src.data_hash = run.get("data_hash") or src.data_hash
         src.data_config = run.get("data") or src.data_config
         src.metrics = dict(run.get("final") or {})
         if run.get("epochs_completed") == 0:
             src.trained = False
     if not src.trained:
-        src.warnings.append("the model has not been trained: the export carries its random "
-                            "initial weights")
+        src.warnings.append(
+            "the model has not been trained: the export carries its random initial weights"
+        )
     return src
 
 
-def run_outputs(run: Mapping[str, Any], graph: Any | None
-                ) -> dict[str, tuple[str, float, list[str]]]:
+def run_outputs(
+    run: Mapping[str, Any], graph: Any | None
+) -> dict[str, tuple[str, float, list[str]]]:
     """The loss, loss weight and metrics each output was trained with, by output name (the
     run record's ``outputs``; node ids are named through ``graph``)."""
     out: dict[str, tuple[str, float, list[str]]] = {}
@@ -183,8 +194,11 @@ def run_outputs(run: Mapping[str, Any], graph: Any | None
         node = entry.get("node")
         name = graph.nodes[node].name if graph is not None and node in graph.nodes else None
         if name is not None:
-            out[name] = (entry["loss"], float(entry.get("loss_weight", 1.0)),
-                         [str(m) for m in entry.get("metrics") or ()])
+            out[name] = (
+                entry["loss"],
+                float(entry.get("loss_weight", 1.0)),
+                [str(m) for m in entry.get("metrics") or ()],
+            )
     return out
 
 
@@ -197,12 +211,15 @@ def source_from_project(project: Any, run_id: str | None = None) -> ExportSource
         try:
             model = build_model(project.graph, seed=0, name="model")
         except CompileError as exc:
-            raise ExportError(f"{project.name}: {str(exc).splitlines()[0]} "
-                              f"{str(exc).splitlines()[1].lstrip('- ')}") from None
+            raise ExportError(
+                f"{project.name}: {str(exc).splitlines()[0]} "
+                f"{str(exc).splitlines()[1].lstrip('- ')}"
+            ) from None
         compile_model(model, project.graph)
         src = source_from_model(model, project, None, trained=False)
-        src.warnings[-1] = ("the project has no trained run: exporting the untrained model "
-                            "(random initial weights)")
+        src.warnings[-1] = (
+            "the project has no trained run: exporting the untrained model (random initial weights)"
+        )
         return src
     folder = run_folder(project, run)
     path = folder / MODEL_FILE
@@ -212,8 +229,7 @@ def source_from_project(project: Any, run_id: str | None = None) -> ExportSource
     src = source_from_model(model, project, run, trained=True)
     if not src.metrics:
         src.metrics = read_metrics(folder)
-    src.losses = src.losses or compiled_losses(read_archive_config(path),
-                                                list(model.output_names))
+    src.losses = src.losses or compiled_losses(read_archive_config(path), list(model.output_names))
     return src
 
 
@@ -225,13 +241,15 @@ def source_from_run_dir(folder: Path) -> ExportSource:
         raise ExportError(f"{folder}: not a run folder (no {MODEL_FILE})")
     project = _owning_project(folder)
     if project is not None:
-        run = next((r for r in project.runs if isinstance(r, dict)
-                    and r.get("id") == folder.name), None)
+        run = next(
+            (r for r in project.runs if isinstance(r, dict) and r.get("id") == folder.name), None
+        )
         if run is not None:
             return source_from_project(project, folder.name)
     model = load_model_file(path)
-    src = ExportSource(model=model, name=folder.name or "model", trained=True,
-                       metrics=read_metrics(folder))
+    src = ExportSource(
+        model=model, name=folder.name or "model", trained=True, metrics=read_metrics(folder)
+    )
     src.losses = compiled_losses(read_archive_config(path), list(model.output_names))
     info = read_data_info(folder)
     src.class_names = info.get("class_names") or None
@@ -302,8 +320,7 @@ def _bare_model(path: Path) -> ExportSource:
     return src
 
 
-def validation_arrays(source: ExportSource, limit: int = 1000
-                      ) -> tuple[Any, Any] | None:
+def validation_arrays(source: ExportSource, limit: int = 1000) -> tuple[Any, Any] | None:
     """Up to ``limit`` model-ready validation samples ``(x, y)`` from the project's data
     source, or ``None`` when there is no data (or the data layer cannot prepare it)."""
     if not source.data_config:

@@ -50,8 +50,10 @@ def predict_in_process(model: Any, sample: Batch) -> Predictions:
     feed: Any = sample[names[0]] if len(names) == 1 else {n: sample[n] for n in names}
     out = model(feed, training=False)
     outs = out if isinstance(out, (list, tuple)) else [out]
-    return {name: np.asarray(keras.ops.convert_to_numpy(o))
-            for name, o in zip(model.output_names, outs, strict=True)}
+    return {
+        name: np.asarray(keras.ops.convert_to_numpy(o))
+        for name, o in zip(model.output_names, outs, strict=True)
+    }
 
 
 def predict_savedmodel(path: Path, sample: Batch) -> Predictions:
@@ -61,8 +63,10 @@ def predict_savedmodel(path: Path, sample: Batch) -> Predictions:
     loaded = tf.saved_model.load(str(path))
     fn = loaded.signatures["serving_default"]
     wanted = fn.structured_input_signature[1]
-    kwargs = {name: tf.constant(_as_dtype(sample, name, spec.dtype.as_numpy_dtype))
-              for name, spec in wanted.items()}
+    kwargs = {
+        name: tf.constant(_as_dtype(sample, name, spec.dtype.as_numpy_dtype))
+        for name, spec in wanted.items()
+    }
     return {name: np.asarray(value) for name, value in fn(**kwargs).items()}
 
 
@@ -71,8 +75,7 @@ def quiet_tflite_warning() -> Iterator[None]:
     """``tf.lite.Interpreter`` warns that it moves to ``ai_edge_litert``; it still works."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*tf\.lite\.Interpreter is deprecated.*")
-        warnings.filterwarnings("ignore", category=UserWarning,
-                                module=r"tensorflow\.lite\..*")
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"tensorflow\.lite\..*")
         yield
 
 
@@ -93,8 +96,10 @@ def predict_tflite(path: Path, sample: Batch) -> Predictions:
     step = batch or n
     parts: dict[str, list[np.ndarray]] = {}
     for start in range(0, n, step):
-        feed = {name: _as_dtype(sample, name, d["dtype"])[start:start + step]
-                for name, d in details.items()}
+        feed = {
+            name: _as_dtype(sample, name, d["dtype"])[start : start + step]
+            for name, d in details.items()
+        }
         for name, value in runner(**feed).items():
             parts.setdefault(name, []).append(np.array(value))
     return {name: np.concatenate(chunks) for name, chunks in parts.items()}
@@ -109,9 +114,13 @@ def predict_onnx(path: Path, sample: Batch) -> Predictions:
     session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     feed = {}
     for i in session.get_inputs():
-        dtype = {"tensor(float)": np.float32, "tensor(int32)": np.int32,
-                 "tensor(int64)": np.int64, "tensor(double)": np.float64,
-                 "tensor(bool)": np.bool_}.get(i.type, np.float32)
+        dtype = {
+            "tensor(float)": np.float32,
+            "tensor(int32)": np.int32,
+            "tensor(int64)": np.int64,
+            "tensor(double)": np.float64,
+            "tensor(bool)": np.bool_,
+        }.get(i.type, np.float32)
         feed[i.name] = _as_dtype(sample, i.name, dtype)
     names = [o.name for o in session.get_outputs()]
     return dict(zip(names, (np.asarray(v) for v in session.run(names, feed)), strict=True))
@@ -138,8 +147,7 @@ RUNNER_SCRIPT = textwrap.dedent("""
 """)
 
 
-def predict_python(folder: Path, sample: Batch, timeout: float = PYTHON_TIMEOUT_S
-                   ) -> Predictions:
+def predict_python(folder: Path, sample: Batch, timeout: float = PYTHON_TIMEOUT_S) -> Predictions:
     """Import the generated ``model.py`` in a fresh interpreter, call ``build_model()`` (which
     loads the weights) and predict on the sample, passed as ``.npy`` files."""
     folder = Path(folder).resolve()
@@ -153,24 +161,30 @@ def predict_python(folder: Path, sample: Batch, timeout: float = PYTHON_TIMEOUT_
             args.append(f"{name}={npy}")
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONDONTWRITEBYTECODE": "1"}
         try:
-            proc = subprocess.run([sys.executable, "-c", RUNNER_SCRIPT, str(folder), *args],
-                                  capture_output=True, text=True, timeout=timeout, env=env,
-                                  cwd=str(folder))
+            proc = subprocess.run(
+                [sys.executable, "-c", RUNNER_SCRIPT, str(folder), *args],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=env,
+                cwd=str(folder),
+            )
         except subprocess.TimeoutExpired:
-            raise ExportError(f"the generated code did not finish within {timeout:.0f} s"
-                              ) from None
+            raise ExportError(f"the generated code did not finish within {timeout:.0f} s") from None
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith(_MARKER)), None)
     if proc.returncode != 0 or line is None:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise ExportError(f"the generated code failed in a fresh Python: {tail}")
-    data = json.loads(line[len(_MARKER):])
+    data = json.loads(line[len(_MARKER) :])
     return {name: np.asarray(value, dtype=np.float32) for name, value in data.items()}
 
 
 def _as_dtype(sample: Batch, name: str, dtype: Any) -> np.ndarray:
     if name not in sample:
-        raise ExportError(f"the export has an input {name!r} that the model does not have "
-                          f"(model inputs: {sorted(sample)})")
+        raise ExportError(
+            f"the export has an input {name!r} that the model does not have "
+            f"(model inputs: {sorted(sample)})"
+        )
     return np.asarray(sample[name]).astype(dtype, copy=False)
 
 
@@ -184,19 +198,21 @@ RUNNERS: dict[str, Callable[[Path, Batch], Predictions]] = {
 }
 
 
-def compare(reference: Mapping[str, np.ndarray], got: Mapping[str, np.ndarray]
-            ) -> dict[str, float]:
+def compare(reference: Mapping[str, np.ndarray], got: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Max abs difference per output, matched by name; :class:`ExportError` when the
     export's outputs or shapes differ from the model's."""
     if set(reference) != set(got):
-        raise ExportError(f"the export's outputs {sorted(got)} are not the model's "
-                          f"{sorted(reference)}")
+        raise ExportError(
+            f"the export's outputs {sorted(got)} are not the model's {sorted(reference)}"
+        )
     diffs = {}
     for name, ref in reference.items():
         value = np.asarray(got[name])
         if value.shape != ref.shape:
-            raise ExportError(f'output "{name}" has shape {list(value.shape)} in the export '
-                              f"but {list(ref.shape)} in the model")
+            raise ExportError(
+                f'output "{name}" has shape {list(value.shape)} in the export '
+                f"but {list(ref.shape)} in the model"
+            )
         diff = np.abs(value.astype(np.float64) - ref.astype(np.float64))
         diffs[name] = float(np.max(diff)) if diff.size else 0.0
         if not np.all(np.isfinite(value)):

@@ -7,6 +7,17 @@ from nnstudio.core.graph.shapes import NodeShape, format_shape
 from nnstudio.core.graph.validation import Issue
 
 __all__ = [
-    "CheckResult", "Edge", "FormatError", "Graph", "GraphChecker", "GraphError", "Issue",
-    "Node", "NodeShape", "OutputDecl", "check_graph", "format_shape", "graph_from_json",
+    "CheckResult",
+    "Edge",
+    "FormatError",
+    "Graph",
+    "GraphChecker",
+    "GraphError",
+    "Issue",
+    "Node",
+    "NodeShape",
+    "OutputDecl",
+    "check_graph",
+    "format_shape",
+    "graph_from_json",
 ]

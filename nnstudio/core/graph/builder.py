@@ -21,8 +21,14 @@ class GraphBuilder:
         self.history = History()
         self._col = 0
 
-    def add(self, key: str, *inputs: str | Sequence[str], name: str | None = None,
-            pos: tuple[float, float] | None = None, **params: Any) -> str:
+    def add(
+        self,
+        key: str,
+        *inputs: str | Sequence[str],
+        name: str | None = None,
+        pos: tuple[float, float] | None = None,
+        **params: Any,
+    ) -> str:
         """Add a layer; positional ``inputs`` fill the ports in order (a list feeds a merge).
 
         Keyword ``query=``, ``value=``, ``key_=`` style ports can be given via ``ports=``.
@@ -39,12 +45,13 @@ class GraphBuilder:
             for port, src in ports.items():
                 self.history.push(Connect(self.graph, src, nid, port))
         for port, src in zip(spec.inputs, inputs, strict=False):
-            for s in ([src] if isinstance(src, str) else src):
+            for s in [src] if isinstance(src, str) else src:
                 self.history.push(Connect(self.graph, s, nid, port))
         return nid
 
-    def output(self, node_id: str, loss: str = "mse", metrics: Sequence[str] = (),
-               loss_weight: float = 1.0) -> str:
+    def output(
+        self, node_id: str, loss: str = "mse", metrics: Sequence[str] = (), loss_weight: float = 1.0
+    ) -> str:
         """Declare ``node_id`` a model output."""
         self.history.push(SetOutput(self.graph, node_id, loss, loss_weight, metrics))
         return node_id

@@ -58,21 +58,27 @@ class CheckResult:
         for nid in order:
             node = graph.nodes[nid]
             s = self.shapes.get(nid)
-            layers.append({
-                "id": nid, "name": node.name, "type": node.key,
-                "output_shape": list(s.shape) if s and s.shape else None,
-                "output_shape_text": format_shape(s.shape) if s else "?",
-                "params": s.params if s else 0,
-                "trainable_params": s.trainable if s else 0,
-                "inputs": [graph.nodes[e.src].name for e in graph.in_edges(nid)],
-                "output": graph.output_decl(nid) is not None,
-            })
+            layers.append(
+                {
+                    "id": nid,
+                    "name": node.name,
+                    "type": node.key,
+                    "output_shape": list(s.shape) if s and s.shape else None,
+                    "output_shape_text": format_shape(s.shape) if s else "?",
+                    "params": s.params if s else 0,
+                    "trainable_params": s.trainable if s else 0,
+                    "inputs": [graph.nodes[e.src].name for e in graph.in_edges(nid)],
+                    "output": graph.output_decl(nid) is not None,
+                }
+            )
         return {
-            "layers": layers, "total_params": self.total_params,
+            "layers": layers,
+            "total_params": self.total_params,
             "trainable_params": self.trainable_params,
             "non_trainable_params": self.total_params - self.trainable_params,
             "weights_bytes": self.weights_bytes,
-            "errors": len(self.errors), "warnings": len(self.issues) - len(self.errors),
+            "errors": len(self.errors),
+            "warnings": len(self.issues) - len(self.errors),
         }
 
 

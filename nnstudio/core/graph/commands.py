@@ -18,9 +18,22 @@ from nnstudio.core.graph.model import NAME_RE, Edge, Graph, GraphError, Node, Ou
 from nnstudio.core.graph.serialize import normalise_params
 
 __all__ = [
-    "AddNode", "Command", "Connect", "Disconnect", "History", "InsertOnEdge",
-    "Macro", "MoveNodes", "Paste", "RemoveNodes", "Rename", "SetOutput", "SetParam",
-    "SetParams", "UndeclareOutput", "copy_fragment",
+    "AddNode",
+    "Command",
+    "Connect",
+    "Disconnect",
+    "History",
+    "InsertOnEdge",
+    "Macro",
+    "MoveNodes",
+    "Paste",
+    "RemoveNodes",
+    "Rename",
+    "SetOutput",
+    "SetParam",
+    "SetParams",
+    "UndeclareOutput",
+    "copy_fragment",
 ]
 
 
@@ -49,8 +62,14 @@ class Command(ABC):
 class AddNode(Command):
     """Add a layer of type ``key`` at ``pos`` (a fresh id and a unique name are chosen)."""
 
-    def __init__(self, graph: Graph, key: str, pos: tuple[float, float] = (0.0, 0.0),
-                 name: str | None = None, params: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        key: str,
+        pos: tuple[float, float] = (0.0, 0.0),
+        name: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(graph)
         spec = catalog.get(key)
         values = spec.defaults()
@@ -59,8 +78,9 @@ class AddNode(Command):
         base = name or _default_name(key)
         if name is not None:
             _check_name(graph, name)
-        self.node = Node(graph.new_id(), key, graph.unique_name(base), values,
-                         (float(pos[0]), float(pos[1])))
+        self.node = Node(
+            graph.new_id(), key, graph.unique_name(base), values, (float(pos[0]), float(pos[1]))
+        )
         self.text = f"Add {spec.display}"
 
     def redo(self) -> None:
@@ -112,8 +132,9 @@ class RemoveNodes(Command):
 class Connect(Command):
     """Connect ``src``'s output to input ``port`` of ``dst`` (refused with the reason)."""
 
-    def __init__(self, graph: Graph, src: str, dst: str, port: str | None = None,
-                 index: int | None = None) -> None:
+    def __init__(
+        self, graph: Graph, src: str, dst: str, port: str | None = None, index: int | None = None
+    ) -> None:
         super().__init__(graph)
         if port is None:
             port = _free_port(graph, dst)
@@ -182,8 +203,11 @@ class SetParam(SetParams):
         self.name = name
 
     def merge(self, other: Command) -> bool:
-        if (isinstance(other, SetParam) and other.node_id == self.node_id
-                and other.name == self.name):
+        if (
+            isinstance(other, SetParam)
+            and other.node_id == self.node_id
+            and other.name == self.name
+        ):
             self.new = other.new
             return True
         return False
@@ -212,8 +236,9 @@ class MoveNodes(Command):
 
     merge_id = 2
 
-    def __init__(self, graph: Graph, positions: Mapping[str, tuple[float, float]],
-                 text: str = "Move") -> None:
+    def __init__(
+        self, graph: Graph, positions: Mapping[str, tuple[float, float]], text: str = "Move"
+    ) -> None:
         super().__init__(graph)
         self.old = {nid: graph.node(nid).pos for nid in positions}
         self.new = {nid: (float(p[0]), float(p[1])) for nid, p in positions.items()}
@@ -228,8 +253,11 @@ class MoveNodes(Command):
             self.graph._set_pos(nid, pos)
 
     def merge(self, other: Command) -> bool:
-        if (isinstance(other, MoveNodes) and other.text == self.text == "Move"
-                and set(other.new) == set(self.new)):
+        if (
+            isinstance(other, MoveNodes)
+            and other.text == self.text == "Move"
+            and set(other.new) == set(self.new)
+        ):
             self.new = other.new
             return True
         return False
@@ -238,8 +266,14 @@ class MoveNodes(Command):
 class SetOutput(Command):
     """Declare ``node_id`` a model output, or change its loss, weight or metrics."""
 
-    def __init__(self, graph: Graph, node_id: str, loss: str = "mse", loss_weight: float = 1.0,
-                 metrics: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        node_id: str,
+        loss: str = "mse",
+        loss_weight: float = 1.0,
+        metrics: Sequence[str] = (),
+    ) -> None:
         super().__init__(graph)
         graph.node(node_id)
         self.old = [o.copy() for o in graph.outputs]
@@ -259,7 +293,6 @@ class SetOutput(Command):
 
     def undo(self) -> None:
         self.graph._set_outputs(self.old)
-
 
 
 class UndeclareOutput(Command):
@@ -323,8 +356,9 @@ class Macro(Command):
 class InsertOnEdge(Macro):
     """Insert a new layer of type ``key`` into ``edge``: src → new → dst, one undo step."""
 
-    def __init__(self, graph: Graph, edge: Edge, key: str,
-                 pos: tuple[float, float] = (0.0, 0.0)) -> None:
+    def __init__(
+        self, graph: Graph, edge: Edge, key: str, pos: tuple[float, float] = (0.0, 0.0)
+    ) -> None:
         spec = catalog.get(key)
         if spec.is_input:
             raise GraphError("an Input cannot be inserted into a connection")
@@ -333,12 +367,16 @@ class InsertOnEdge(Macro):
         add = AddNode(graph, key, pos)
         self.node_id = add.node.id
         index = graph.edges.index(edge)
-        super().__init__(graph, f"Insert {spec.display}", [
-            Disconnect(graph, edge),
-            add,
-            lambda g: Connect(g, edge.src, add.node.id, spec.inputs[0]),
-            lambda g: Connect(g, add.node.id, edge.dst, edge.port, index=index),
-        ])
+        super().__init__(
+            graph,
+            f"Insert {spec.display}",
+            [
+                Disconnect(graph, edge),
+                add,
+                lambda g: Connect(g, edge.src, add.node.id, spec.inputs[0]),
+                lambda g: Connect(g, add.node.id, edge.dst, edge.port, index=index),
+            ],
+        )
 
 
 def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
@@ -356,13 +394,15 @@ def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
 class Paste(Command):
     """Add a copied fragment with fresh ids and unique names, shifted by ``offset``."""
 
-    def __init__(self, graph: Graph, fragment: Mapping[str, Any],
-                 offset: tuple[float, float] = (40.0, 40.0)) -> None:
+    def __init__(
+        self, graph: Graph, fragment: Mapping[str, Any], offset: tuple[float, float] = (40.0, 40.0)
+    ) -> None:
         super().__init__(graph)
         from nnstudio.core.graph.serialize import graph_from_json
 
-        frag = graph_from_json({"nodes": fragment.get("nodes", []),
-                                "edges": fragment.get("edges", [])}, "clipboard")
+        frag = graph_from_json(
+            {"nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])}, "clipboard"
+        )
         id_map: dict[str, str] = {}
         taken: list[str] = []
         self.nodes: list[Node] = []
@@ -375,9 +415,16 @@ class Paste(Command):
             id_map[node.id] = new_id
             name = graph.unique_name(node.name, taken)
             taken.append(name)
-            self.nodes.append(Node(new_id, node.key, name, dict(node.params),
-                                   (node.pos[0] + offset[0], node.pos[1] + offset[1]),
-                                   dict(node.extra)))
+            self.nodes.append(
+                Node(
+                    new_id,
+                    node.key,
+                    name,
+                    dict(node.params),
+                    (node.pos[0] + offset[0], node.pos[1] + offset[1]),
+                    dict(node.extra),
+                )
+            )
         graph._next_id = next_num
         self.edges = [Edge(id_map[e.src], id_map[e.dst], e.port) for e in frag.edges]
         self.text = f"Paste {len(self.nodes)} layer" + ("s" if len(self.nodes) != 1 else "")
@@ -412,8 +459,12 @@ class History:
         cmd.redo()
         self._undone.clear()
         prev = self._done[-1] if self._done else None
-        if prev is not None and prev.merge_id >= 0 and prev.merge_id == cmd.merge_id \
-                and prev.merge(cmd):
+        if (
+            prev is not None
+            and prev.merge_id >= 0
+            and prev.merge_id == cmd.merge_id
+            and prev.merge(cmd)
+        ):
             return prev
         self._done.append(cmd)
         return cmd
@@ -441,14 +492,21 @@ class History:
 
 
 def _default_name(key: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).lower().replace("2_d", "2d") \
-        .replace("1_d", "1d").replace("3_d", "3d")
+    return (
+        re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key)
+        .lower()
+        .replace("2_d", "2d")
+        .replace("1_d", "1d")
+        .replace("3_d", "3d")
+    )
 
 
 def _check_name(graph: Graph, name: str) -> None:
     if not NAME_RE.match(name):
-        raise GraphError(f"{name!r} is not a valid layer name: use letters, digits, _ . - "
-                         "(starting with a letter or _), at most 64 characters")
+        raise GraphError(
+            f"{name!r} is not a valid layer name: use letters, digits, _ . - "
+            "(starting with a letter or _), at most 64 characters"
+        )
     if graph.node_by_name(name) is not None:
         raise GraphError(f"a layer called {name!r} already exists")
 

@@ -164,13 +164,17 @@ class Graph:
             return "these ports are already connected"
         existing = self.in_edges(dst, port)
         if not spec.variadic and existing:
-            return (f"input {port!r} of {self.nodes[dst].name!r} is already connected; "
-                    "a single-input port takes one edge")
+            return (
+                f"input {port!r} of {self.nodes[dst].name!r} is already connected; "
+                "a single-input port takes one edge"
+            )
         if spec.max_inputs is not None and len(existing) >= spec.max_inputs:
             return f"{spec.display} takes at most {spec.max_inputs} inputs"
         if self.reaches(dst, src):
-            return (f"connecting {self.nodes[src].name!r} to {self.nodes[dst].name!r} "
-                    "would make a cycle")
+            return (
+                f"connecting {self.nodes[src].name!r} to {self.nodes[dst].name!r} "
+                "would make a cycle"
+            )
         return None
 
     def reaches(self, start: str, goal: str) -> bool:
@@ -267,15 +271,24 @@ class Graph:
         """The graph as plain JSON data (see :mod:`nnstudio.core.project` for the file)."""
         return {
             "nodes": [
-                {**n.extra, "id": n.id, "type": n.key, "name": n.name,
-                 "params": {k: _to_json(v) for k, v in n.params.items()},
-                 "pos": [round(n.pos[0], 2), round(n.pos[1], 2)]}
+                {
+                    **n.extra,
+                    "id": n.id,
+                    "type": n.key,
+                    "name": n.name,
+                    "params": {k: _to_json(v) for k, v in n.params.items()},
+                    "pos": [round(n.pos[0], 2), round(n.pos[1], 2)],
+                }
                 for n in self.nodes.values()
             ],
             "edges": [{"from": e.src, "to": e.dst, "port": e.port} for e in self.edges],
             "outputs": [
-                {"node": o.node, "loss": o.loss, "loss_weight": o.loss_weight,
-                 "metrics": list(o.metrics)}
+                {
+                    "node": o.node,
+                    "loss": o.loss,
+                    "loss_weight": o.loss_weight,
+                    "metrics": list(o.metrics),
+                }
                 for o in self.outputs
             ],
         }

@@ -32,8 +32,15 @@ def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
 
 
 def _describe(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "text", bool: "true/false",
-             int: "a number", float: "a number", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)
 
 
@@ -47,8 +54,9 @@ def _param_value(value: Any, where: str, depth: int = 0) -> Any:
         if isinstance(value, str) and len(value) > 1000:
             raise FormatError(where, "text parameter longer than 1000 characters")
         return value
-    raise FormatError(where, f"expected a number, text, true/false or a list, found "
-                             f"{_describe(value)}")
+    raise FormatError(
+        where, f"expected a number, text, true/false or a list, found {_describe(value)}"
+    )
 
 
 def normalise_params(key: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,12 +96,19 @@ def graph_from_json(data: Any, where: str = "graph") -> Graph:
         params_raw = _expect(raw.get("params", {}), dict, f"{at}.params", "an object")
         params = {k: _param_value(v, f"{at}.params.{k}") for k, v in params_raw.items()}
         pos_raw = _expect(raw.get("pos", [0, 0]), list, f"{at}.pos", "a list [x, y]")
-        if len(pos_raw) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                        for v in pos_raw):
+        if len(pos_raw) != 2 or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos_raw
+        ):
             raise FormatError(f"{at}.pos", "expected two numbers [x, y]")
         extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
-        node = Node(node_id, key, name, normalise_params(key, params),
-                    (float(pos_raw[0]), float(pos_raw[1])), extra)
+        node = Node(
+            node_id,
+            key,
+            name,
+            normalise_params(key, params),
+            (float(pos_raw[0]), float(pos_raw[1])),
+            extra,
+        )
         graph.nodes[node_id] = node
     edges = _expect(data.get("edges", []), list, f"{where}.edges", "a list")
     for i, raw in enumerate(edges):
@@ -106,8 +121,9 @@ def graph_from_json(data: Any, where: str = "graph") -> Graph:
             if nid not in graph.nodes:
                 raise FormatError(f"{at}.{end}", f"no node with id {nid!r}")
         if port not in graph.nodes[dst].spec.inputs:
-            raise FormatError(f"{at}.port",
-                              f"{graph.nodes[dst].spec.display} has no input port {port!r}")
+            raise FormatError(
+                f"{at}.port", f"{graph.nodes[dst].spec.display} has no input port {port!r}"
+            )
         graph.edges.append(Edge(src, dst, port))
     outputs = _expect(data.get("outputs", []), list, f"{where}.outputs", "a list")
     for i, raw in enumerate(outputs):
@@ -117,8 +133,7 @@ def graph_from_json(data: Any, where: str = "graph") -> Graph:
         if nid not in graph.nodes:
             raise FormatError(f"{at}.node", f"no node with id {nid!r}")
         loss = _expect(raw.get("loss", "mse"), str, f"{at}.loss", "a loss name")
-        weight = _expect(raw.get("loss_weight", 1.0), (int, float), f"{at}.loss_weight",
-                         "a number")
+        weight = _expect(raw.get("loss_weight", 1.0), (int, float), f"{at}.loss_weight", "a number")
         metrics = _expect(raw.get("metrics", []), list, f"{at}.metrics", "a list")
         for j, m in enumerate(metrics):
             _expect(m, str, f"{at}.metrics[{j}]", "a metric name")

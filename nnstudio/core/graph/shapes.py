@@ -47,8 +47,10 @@ def format_shape(shape: Shape | None) -> str:
     """``(None, 28, 28)`` as ``(batch, 28, 28)``; unknown sizes as ``?``."""
     if shape is None:
         return "?"
-    dims = ["batch" if i == 0 and d is None else ("?" if d is None else str(d))
-            for i, d in enumerate(shape)]
+    dims = [
+        "batch" if i == 0 and d is None else ("?" if d is None else str(d))
+        for i, d in enumerate(shape)
+    ]
     return "(" + ", ".join(dims) + ")"
 
 
@@ -81,8 +83,10 @@ class ShapeInference:
         g.add_nodes_from(graph.nodes)
         g.add_edges_from((e.src, e.dst) for e in graph.edges)
         if not nx.is_directed_acyclic_graph(g):
-            cyclic = set().union(*(c for c in nx.strongly_connected_components(g) if len(c) > 1),
-                                 *({n} for n in g if g.has_edge(n, n)))
+            cyclic = set().union(
+                *(c for c in nx.strongly_connected_components(g) if len(c) > 1),
+                *({n} for n in g if g.has_edge(n, n)),
+            )
             blocked = set(cyclic)
             for n in cyclic:
                 blocked |= nx.descendants(g, n)
@@ -101,13 +105,15 @@ class ShapeInference:
             if res.error:
                 result.issues.append(Issue("error", nid, res.error, res.hint, code="shape"))
             elif res.warning:
-                result.issues.append(Issue("warning", nid, res.warning, res.hint,
-                                           code="shape_warning"))
+                result.issues.append(
+                    Issue("warning", nid, res.warning, res.hint, code="shape_warning")
+                )
         return result
 
     # -- one node ---------------------------------------------------------------------
-    def _infer_node(self, graph: Graph, node: Node, edges: list[Any],
-                    known: Mapping[str, NodeShape]) -> NodeShape | None:
+    def _infer_node(
+        self, graph: Graph, node: Node, edges: list[Any], known: Mapping[str, NodeShape]
+    ) -> NodeShape | None:
         spec = node.spec
         values, errors = spec.validate_params(node.params)
         if errors:
@@ -125,9 +131,11 @@ class ShapeInference:
                 return None  # open port: reported by the structural check
             if not spec.variadic and len(ports[port]) > 1:
                 return None
-        key = (spec.key, _freeze(values),
-               tuple((p, tuple((s.shape, s.dtype) for _, s in ports.get(p, ())))
-                     for p in spec.inputs))
+        key = (
+            spec.key,
+            _freeze(values),
+            tuple((p, tuple((s.shape, s.dtype) for _, s in ports.get(p, ()))) for p in spec.inputs),
+        )
         cached = self._cache.get(key)
         if cached is None:
             cached = self._compute(spec, values, ports, graph)
@@ -141,9 +149,14 @@ class ShapeInference:
             return self._compute(spec, values, ports, graph, node)
         return cached
 
-    def _compute(self, spec: LayerSpec, values: Mapping[str, Any],
-                 ports: Mapping[str, list[tuple[str, NodeShape]]], graph: Graph,
-                 node: Node | None = None) -> NodeShape:
+    def _compute(
+        self,
+        spec: LayerSpec,
+        values: Mapping[str, Any],
+        ports: Mapping[str, list[tuple[str, NodeShape]]],
+        graph: Graph,
+        node: Node | None = None,
+    ) -> NodeShape:
         self.computed += 1
         label = f'{spec.display} "{node.name}"' if node else spec.display
         if spec.is_input:
@@ -168,23 +181,31 @@ class ShapeInference:
                 params = sum(math.prod(w.shape) for w in layer.weights)
                 trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
         except Exception as exc:  # Keras raises ValueError, TypeError, IndexError...
-            return NodeShape(None, None, error=_plain_keras_error(label, exc, ports, graph),
-                             hint=_hint_for(spec))
+            return NodeShape(
+                None, None, error=_plain_keras_error(label, exc, ports, graph), hint=_hint_for(spec)
+            )
         if isinstance(out, (list, tuple)):
             out = out[0]
         shape = tuple(None if d is None else int(d) for d in out.shape)
         if any(d is not None and d <= 0 for d in shape):
-            return NodeShape(None, None, error=f"{label} produces an empty output "
-                             f"{format_shape(shape)} from its input {_from(ports, graph)}.",
-                             hint="Use a smaller kernel, pool or stride, or padding=same.")
+            return NodeShape(
+                None,
+                None,
+                error=f"{label} produces an empty output "
+                f"{format_shape(shape)} from its input {_from(ports, graph)}.",
+                hint="Use a smaller kernel, pool or stride, or padding=same.",
+            )
         warning = None
         hint = ""
         if spec.key == "Dense" and ports and len(_first(ports).shape or ()) > 3:
-            warning = (f"{label} receives {format_shape(_first(ports).shape)}: it acts on the "
-                       "last axis only.")
+            warning = (
+                f"{label} receives {format_shape(_first(ports).shape)}: it acts on the "
+                "last axis only."
+            )
             hint = "Insert Flatten or a global pooling layer if you meant one vector per sample."
-        return NodeShape(shape, str(out.dtype), int(params), int(trainable), warning=warning,
-                         hint=hint)
+        return NodeShape(
+            shape, str(out.dtype), int(params), int(trainable), warning=warning, hint=hint
+        )
 
 
 def _first(ports: Mapping[str, list[tuple[str, NodeShape]]]) -> NodeShape:
@@ -192,13 +213,17 @@ def _first(ports: Mapping[str, list[tuple[str, NodeShape]]]) -> NodeShape:
 
 
 def _from(ports: Mapping[str, list[tuple[str, NodeShape]]], graph: Graph) -> str:
-    parts = [f'{format_shape(s.shape)} from "{graph.nodes[src].name}"'
-             for items in ports.values() for src, s in items]
+    parts = [
+        f'{format_shape(s.shape)} from "{graph.nodes[src].name}"'
+        for items in ports.values()
+        for src, s in items
+    ]
     return " and ".join(parts)
 
 
-def _rank_problem(spec: LayerSpec, label: str, ports: Mapping[str, list[tuple[str, NodeShape]]],
-                  graph: Graph) -> tuple[str, str] | None:
+def _rank_problem(
+    spec: LayerSpec, label: str, ports: Mapping[str, list[tuple[str, NodeShape]]], graph: Graph
+) -> tuple[str, str] | None:
     if spec.input_rank is None or "in" not in ports:
         return None
     src, s = ports["in"][0]
@@ -207,8 +232,10 @@ def _rank_problem(spec: LayerSpec, label: str, ports: Mapping[str, list[tuple[st
     if rank == want:
         return None
     axes = ", ".join(spec.axes) if spec.axes else ""
-    msg = (f"{label} expects a {want}-D input ({axes}) but receives {format_shape(s.shape)} "
-           f'from "{graph.nodes[src].name}".')
+    msg = (
+        f"{label} expects a {want}-D input ({axes}) but receives {format_shape(s.shape)} "
+        f'from "{graph.nodes[src].name}".'
+    )
     if rank < want:
         sample_axes = ", ".join(spec.axes[1:])
         hint = f"Insert a Reshape before it to give each sample the axes ({sample_axes})."
@@ -221,9 +248,9 @@ def _rank_problem(spec: LayerSpec, label: str, ports: Mapping[str, list[tuple[st
     return msg, hint
 
 
-def _merge_problem(spec: LayerSpec, label: str,
-                   ports: Mapping[str, list[tuple[str, NodeShape]]],
-                   graph: Graph) -> tuple[str, str] | None:
+def _merge_problem(
+    spec: LayerSpec, label: str, ports: Mapping[str, list[tuple[str, NodeShape]]], graph: Graph
+) -> tuple[str, str] | None:
     if not spec.variadic or spec.key == "Concatenate":
         return None
     shapes = {s.shape[1:] for _, s in ports.get("in", []) if s.shape is not None}
@@ -232,21 +259,24 @@ def _merge_problem(spec: LayerSpec, label: str,
     # Keras broadcasts size-1 axes; leave those to Keras.
     ranks = {len(x) for x in shapes}
     if len(ranks) == 1 and all(
-            len({d[i] for d in shapes} - {1, None}) <= 1 for i in range(next(iter(ranks)))):
+        len({d[i] for d in shapes} - {1, None}) <= 1 for i in range(next(iter(ranks)))
+    ):
         return None
-    return (f"{label} needs inputs of the same shape but receives {_from(ports, graph)}.",
-            "Make the branches agree (e.g. a 1x1 Conv or Dense to match the channels, or the "
-            "same strides), or use Concatenate.")
+    return (
+        f"{label} needs inputs of the same shape but receives {_from(ports, graph)}.",
+        "Make the branches agree (e.g. a 1x1 Conv or Dense to match the channels, or the "
+        "same strides), or use Concatenate.",
+    )
 
 
-def _plain_keras_error(label: str, exc: Exception, ports: Mapping[str, Any],
-                       graph: Graph) -> str:
+def _plain_keras_error(label: str, exc: Exception, ports: Mapping[str, Any], graph: Graph) -> str:
     text = str(exc).strip().replace("\n", " ")
     text = re.sub(r"\s+", " ", text)
     text = re.sub(r"^Exception encountered when calling \S+\.call\(\)\.\s*", "", text)
     text = re.sub(r"Arguments received by .*$", "", text).strip()
-    text = re.sub(r"Input 0 with name '[^']*' of layer '[^']*' is incompatible with the layer: ",
-                  "", text)
+    text = re.sub(
+        r"Input 0 with name '[^']*' of layer '[^']*' is incompatible with the layer: ", "", text
+    )
     text = text.replace("'probe'", "this layer").replace("`probe`", "this layer")
     if len(text) > 300:
         text = text[:297] + "..."

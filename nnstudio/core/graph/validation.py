@@ -24,8 +24,12 @@ class Issue:
 
     def to_json(self, graph: Graph | None = None) -> dict[str, Any]:
         """JSON form; with ``graph``, the node's name is included."""
-        d: dict[str, Any] = {"severity": self.severity, "node": self.node,
-                             "message": self.message, "code": self.code}
+        d: dict[str, Any] = {
+            "severity": self.severity,
+            "node": self.node,
+            "message": self.message,
+            "code": self.code,
+        }
         if graph is not None and self.node in graph.nodes:
             d["node_name"] = graph.nodes[self.node].name
         if self.hint:
@@ -42,22 +46,38 @@ def check_structure(graph: Graph) -> list[Issue]:
     issues: list[Issue] = []
     nodes = graph.nodes
     if not nodes:
-        return [Issue("error", None, "The graph is empty: add an Input and some layers.",
-                      code="empty")]
+        return [
+            Issue("error", None, "The graph is empty: add an Input and some layers.", code="empty")
+        ]
 
     # Parameters the spec refuses.
     for node in nodes.values():
         _, errors = node.spec.validate_params(node.params)
         for pname, msg in errors.items():
-            issues.append(Issue("error", node.id, f'"{node.name}": {msg}', port=None,
-                                code="param", hint=f"Fix the value of {pname} in the inspector."))
+            issues.append(
+                Issue(
+                    "error",
+                    node.id,
+                    f'"{node.name}": {msg}',
+                    port=None,
+                    code="param",
+                    hint=f"Fix the value of {pname} in the inspector.",
+                )
+            )
 
     # Duplicate names.
     counts = Counter(n.name for n in nodes.values())
     for node in nodes.values():
         if counts[node.name] > 1:
-            issues.append(Issue("error", node.id, f'Two or more layers are called "{node.name}".',
-                                "Rename one of them: layer names must be unique.", code="name"))
+            issues.append(
+                Issue(
+                    "error",
+                    node.id,
+                    f'Two or more layers are called "{node.name}".',
+                    "Rename one of them: layer names must be unique.",
+                    code="name",
+                )
+            )
 
     # Cycles (each strongly connected component with more than one node, or a self-loop).
     g = nx.DiGraph()
@@ -71,9 +91,15 @@ def check_structure(graph: Graph) -> list[Issue]:
                 cycle = sorted(comp)
             names = " → ".join(nodes[n].name for n in [*cycle, cycle[0]])
             for nid in cycle:
-                issues.append(Issue("error", nid, f"Cycle: {names}.",
-                                    "Remove one of these connections: data must flow one way.",
-                                    code="cycle"))
+                issues.append(
+                    Issue(
+                        "error",
+                        nid,
+                        f"Cycle: {names}.",
+                        "Remove one of these connections: data must flow one way.",
+                        code="cycle",
+                    )
+                )
 
     # Ports.
     for node in nodes.values():
@@ -82,45 +108,86 @@ def check_structure(graph: Graph) -> list[Issue]:
             incoming = graph.in_edges(node.id, port)
             if spec.variadic:
                 if len(incoming) < 2:
-                    issues.append(Issue(
-                        "error", node.id,
-                        f'{spec.display} "{node.name}" needs at least two inputs; it has '
-                        f"{len(incoming)}.", "Connect another layer's output to it.", port,
-                        code="merge_inputs"))
+                    issues.append(
+                        Issue(
+                            "error",
+                            node.id,
+                            f'{spec.display} "{node.name}" needs at least two inputs; it has '
+                            f"{len(incoming)}.",
+                            "Connect another layer's output to it.",
+                            port,
+                            code="merge_inputs",
+                        )
+                    )
                 elif spec.max_inputs is not None and len(incoming) > spec.max_inputs:
-                    issues.append(Issue(
-                        "error", node.id,
-                        f'{spec.display} "{node.name}" takes exactly {spec.max_inputs} inputs; '
-                        f"it has {len(incoming)}.", "Remove the extra connections.", port,
-                        code="merge_inputs"))
+                    issues.append(
+                        Issue(
+                            "error",
+                            node.id,
+                            f'{spec.display} "{node.name}" takes exactly {spec.max_inputs} inputs; '
+                            f"it has {len(incoming)}.",
+                            "Remove the extra connections.",
+                            port,
+                            code="merge_inputs",
+                        )
+                    )
             elif len(incoming) > 1:
-                issues.append(Issue("error", node.id,
-                                    f'Input "{port}" of "{node.name}" has {len(incoming)} '
-                                    "connections; it takes one.",
-                                    "Merge them first with Add or Concatenate.", port,
-                                    code="port_multi"))
+                issues.append(
+                    Issue(
+                        "error",
+                        node.id,
+                        f'Input "{port}" of "{node.name}" has {len(incoming)} '
+                        "connections; it takes one.",
+                        "Merge them first with Add or Concatenate.",
+                        port,
+                        code="port_multi",
+                    )
+                )
             elif not incoming and port not in spec.optional_inputs:
                 what = f'input "{port}"' if len(spec.inputs) > 1 else "its input"
-                issues.append(Issue("error", node.id,
-                                    f'{spec.display} "{node.name}": {what} is not connected.',
-                                    "Drag a connection from another layer's output port.",
-                                    port, code="port_open"))
+                issues.append(
+                    Issue(
+                        "error",
+                        node.id,
+                        f'{spec.display} "{node.name}": {what} is not connected.',
+                        "Drag a connection from another layer's output port.",
+                        port,
+                        code="port_open",
+                    )
+                )
 
     # Inputs and outputs.
     inputs = [n.id for n in nodes.values() if n.spec.is_input]
     if not inputs:
-        issues.append(Issue("error", None, "The model has no Input.",
-                            "Add an Input layer and set the shape of one sample.",
-                            code="no_input"))
+        issues.append(
+            Issue(
+                "error",
+                None,
+                "The model has no Input.",
+                "Add an Input layer and set the shape of one sample.",
+                code="no_input",
+            )
+        )
     if not graph.outputs:
-        issues.append(Issue("error", None, "No model output is declared.",
-                            "Select the last layer and mark it as a model output.",
-                            code="no_output"))
+        issues.append(
+            Issue(
+                "error",
+                None,
+                "No model output is declared.",
+                "Select the last layer and mark it as a model output.",
+                code="no_output",
+            )
+        )
     for decl in graph.outputs:
         if decl.node in nodes and nodes[decl.node].spec.is_input:
-            issues.append(Issue("error", decl.node,
-                                f'"{nodes[decl.node].name}" is an Input and cannot be an output.',
-                                code="output_input"))
+            issues.append(
+                Issue(
+                    "error",
+                    decl.node,
+                    f'"{nodes[decl.node].name}" is an Input and cannot be an output.',
+                    code="output_input",
+                )
+            )
 
     # Reachability (warnings).
     if inputs:
@@ -129,18 +196,29 @@ def check_structure(graph: Graph) -> list[Issue]:
             reached |= nx.descendants(g, nid)
         for node in nodes.values():
             if node.id not in reached:
-                issues.append(Issue("warning", node.id,
-                                    f'"{node.name}" cannot be reached from any Input.',
-                                    "Connect it, or delete it.", code="unreachable"))
+                issues.append(
+                    Issue(
+                        "warning",
+                        node.id,
+                        f'"{node.name}" cannot be reached from any Input.',
+                        "Connect it, or delete it.",
+                        code="unreachable",
+                    )
+                )
     if graph.outputs:
         feeding = {o.node for o in graph.outputs}
         for o in graph.outputs:
             feeding |= nx.ancestors(g, o.node)
         for node in nodes.values():
             if node.id not in feeding:
-                issues.append(Issue("warning", node.id,
-                                    f'"{node.name}" does not lead to any model output; it is '
-                                    "left out of the compiled model.",
-                                    "Connect it towards an output, or delete it.",
-                                    code="dead_end"))
+                issues.append(
+                    Issue(
+                        "warning",
+                        node.id,
+                        f'"{node.name}" does not lead to any model output; it is '
+                        "left out of the compiled model.",
+                        "Connect it towards an output, or delete it.",
+                        code="dead_end",
+                    )
+                )
     return issues

@@ -34,8 +34,21 @@ from nnstudio.core.interop.keras_import import (
 )
 
 __all__ = [
-    "DEFAULT_LIMITS", "CodegenError", "ImportLimits", "ImportResult", "ModelImportError",
-    "UnsafeModelError", "UnsupportedModelError", "apply_weights", "collect_weights",
-    "generate_code", "import_config", "import_keras_model", "import_model",
-    "import_model_file", "save_weights", "weights_path_for", "write_code",
+    "DEFAULT_LIMITS",
+    "CodegenError",
+    "ImportLimits",
+    "ImportResult",
+    "ModelImportError",
+    "UnsafeModelError",
+    "UnsupportedModelError",
+    "apply_weights",
+    "collect_weights",
+    "generate_code",
+    "import_config",
+    "import_keras_model",
+    "import_model",
+    "import_model_file",
+    "save_weights",
+    "weights_path_for",
+    "write_code",
 ]

@@ -80,16 +80,20 @@ def check_file(path: Path, limits: ImportLimits) -> int:
     """The size of ``path``; a located :class:`ModelImportError` if it cannot be read."""
     try:
         if path.is_dir():
-            raise ModelImportError(f"{path}: is a folder; import takes a .keras or .h5 file "
-                                   "(a SavedModel folder cannot be imported safely)")
+            raise ModelImportError(
+                f"{path}: is a folder; import takes a .keras or .h5 file "
+                "(a SavedModel folder cannot be imported safely)"
+            )
         size = path.stat().st_size
     except FileNotFoundError:
         raise ModelImportError(f"{path}: no such file") from None
     except OSError as exc:
         raise ModelImportError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     if size > limits.max_file_bytes:
-        raise UnsafeModelError(f"{path.name}: {_size_text(size)} is larger than the import "
-                               f"limit of {_size_text(limits.max_file_bytes)}")
+        raise UnsafeModelError(
+            f"{path.name}: {_size_text(size)} is larger than the import "
+            f"limit of {_size_text(limits.max_file_bytes)}"
+        )
     return size
 
 
@@ -104,11 +108,14 @@ def parse_config_json(raw: bytes | str, where: str, limits: ImportLimits) -> Any
     except RecursionError:
         raise UnsafeModelError(f"{where}: the JSON is nested too deeply") from None
     except json.JSONDecodeError as exc:
-        raise ModelImportError(f"{where}: line {exc.lineno}, column {exc.colno}: {exc.msg} "
-                               "(the file is damaged or not a Keras model)") from None
+        raise ModelImportError(
+            f"{where}: line {exc.lineno}, column {exc.colno}: {exc.msg} "
+            "(the file is damaged or not a Keras model)"
+        ) from None
     if json_depth(data) > limits.max_json_depth:
-        raise UnsafeModelError(f"{where}: the JSON is nested more than "
-                               f"{limits.max_json_depth} levels deep")
+        raise UnsafeModelError(
+            f"{where}: the JSON is nested more than {limits.max_json_depth} levels deep"
+        )
     return data
 
 
@@ -135,45 +142,58 @@ def read_keras_archive(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Mod
         members = _index_members(zf, path.name, limits)
         if CONFIG_MEMBER not in members:
             raise ModelImportError(f"{path.name}: not a Keras model archive (no {CONFIG_MEMBER})")
-        raw = _read_member(zf, members[CONFIG_MEMBER], path.name, limits.max_config_bytes,
-                           limits)
+        raw = _read_member(zf, members[CONFIG_MEMBER], path.name, limits.max_config_bytes, limits)
         config = parse_config_json(raw, f"{path.name}/{CONFIG_MEMBER}", limits)
         if not isinstance(config, dict):
             raise ModelImportError(f"{path.name}/{CONFIG_MEMBER}: expected a JSON object")
         metadata: dict[str, Any] = {}
         if METADATA_MEMBER in members:
             meta = parse_config_json(
-                _read_member(zf, members[METADATA_MEMBER], path.name,
-                             limits.max_metadata_bytes, limits),
-                f"{path.name}/{METADATA_MEMBER}", limits)
+                _read_member(
+                    zf, members[METADATA_MEMBER], path.name, limits.max_metadata_bytes, limits
+                ),
+                f"{path.name}/{METADATA_MEMBER}",
+                limits,
+            )
             if isinstance(meta, dict):
-                metadata = {k: v for k, v in meta.items()
-                            if isinstance(k, str) and isinstance(v, (str, int, float, bool))}
+                metadata = {
+                    k: v
+                    for k, v in meta.items()
+                    if isinstance(k, str) and isinstance(v, (str, int, float, bool))
+                }
         compile_config = config.get("compile_config")
-        result = ModelFile("keras", path, config, metadata,
-                           training=compile_config if isinstance(compile_config, dict) else None)
+        result = ModelFile(
+            "keras",
+            path,
+            config,
+            metadata,
+            training=compile_config if isinstance(compile_config, dict) else None,
+        )
         if WEIGHTS_MEMBER not in members and NPZ_WEIGHTS_MEMBER not in members:
             result.notes.append(f"{path.name} holds no weights: the layers start untrained")
         return result
 
 
-def extract_keras_weights(path: Path, workdir: Path, limits: ImportLimits = DEFAULT_LIMITS
-                          ) -> Path | None:
+def extract_keras_weights(
+    path: Path, workdir: Path, limits: ImportLimits = DEFAULT_LIMITS
+) -> Path | None:
     """Copy ``model.weights.h5`` out of the archive (streamed, capped) and check it with
     :func:`check_hdf5`; ``None`` when the archive holds no weights."""
     with _open_zip(path, limits) as zf:
         members = _index_members(zf, path.name, limits)
         if WEIGHTS_MEMBER in members:
             target = workdir / WEIGHTS_MEMBER
-            _copy_member(zf, members[WEIGHTS_MEMBER], path.name, target,
-                         limits.max_weights_bytes, limits)
+            _copy_member(
+                zf, members[WEIGHTS_MEMBER], path.name, target, limits.max_weights_bytes, limits
+            )
             check_hdf5(target, f"{path.name}/{WEIGHTS_MEMBER}", limits)
             return target
         if NPZ_WEIGHTS_MEMBER in members:
             raise ModelImportError(
                 f"{path.name}: its weights are stored as {NPZ_WEIGHTS_MEMBER}, which NN Studio "
                 "does not read; save the model again with Keras' default (.h5) weights format, "
-                "or import it without weights")
+                "or import it without weights"
+            )
     return None
 
 
@@ -182,23 +202,28 @@ def _open_zip(path: Path, limits: ImportLimits) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except zipfile.BadZipFile:
-        raise ModelImportError(f"{path.name}: not a .keras archive (it is not a zip file)"
-                               ) from None
+        raise ModelImportError(
+            f"{path.name}: not a .keras archive (it is not a zip file)"
+        ) from None
     except OSError as exc:
         raise ModelImportError(f"{path}: cannot read it ({exc.strerror or exc})") from None
 
 
-def _index_members(zf: zipfile.ZipFile, name: str, limits: ImportLimits
-                   ) -> dict[str, zipfile.ZipInfo]:
+def _index_members(
+    zf: zipfile.ZipFile, name: str, limits: ImportLimits
+) -> dict[str, zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > limits.max_members:
-        raise UnsafeModelError(f"{name}: the archive has {len(infos)} members "
-                               f"(limit {limits.max_members})")
+        raise UnsafeModelError(
+            f"{name}: the archive has {len(infos)} members (limit {limits.max_members})"
+        )
     members: dict[str, zipfile.ZipInfo] = {}
     for info in infos:
         if info.filename in members:
-            raise UnsafeModelError(f"{name}: the archive holds two members called "
-                                   f"{info.filename!r}; it is ambiguous which one counts")
+            raise UnsafeModelError(
+                f"{name}: the archive holds two members called "
+                f"{info.filename!r}; it is ambiguous which one counts"
+            )
         members[info.filename] = info
     return members
 
@@ -210,18 +235,23 @@ def _check_member(info: zipfile.ZipInfo, archive: str, cap: int, limits: ImportL
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise ModelImportError(f"{where}: unsupported compression method {info.compress_type}")
     if info.file_size > cap:
-        raise UnsafeModelError(f"{where}: declares {_size_text(info.file_size)}, more than the "
-                               f"limit of {_size_text(cap)}")
-    if (info.file_size > limits.ratio_floor_bytes
-            and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+        raise UnsafeModelError(
+            f"{where}: declares {_size_text(info.file_size)}, more than the "
+            f"limit of {_size_text(cap)}"
+        )
+    if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+        info.compress_size, 1
+    ):
         raise UnsafeModelError(
             f"{where}: inflates from {_size_text(info.compress_size)} to "
             f"{_size_text(info.file_size)} (more than {limits.max_ratio:.0f}x): "
-            "refused as a decompression bomb")
+            "refused as a decompression bomb"
+        )
 
 
-def _member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, cap: int,
-                   limits: ImportLimits) -> Iterator[bytes]:
+def _member_chunks(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, cap: int, limits: ImportLimits
+) -> Iterator[bytes]:
     _check_member(info, archive, cap, limits)
     where = f"{archive}/{info.filename}"
     total = 0
@@ -233,8 +263,7 @@ def _member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, cap
                     break
                 total += len(chunk)
                 if total > cap:
-                    raise UnsafeModelError(f"{where}: inflates past the limit of "
-                                           f"{_size_text(cap)}")
+                    raise UnsafeModelError(f"{where}: inflates past the limit of {_size_text(cap)}")
                 yield chunk
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
         if isinstance(exc, ModelImportError):
@@ -242,13 +271,20 @@ def _member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, cap
         raise ModelImportError(f"{where}: the archive is damaged ({exc})") from None
 
 
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, cap: int,
-                 limits: ImportLimits) -> bytes:
+def _read_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, cap: int, limits: ImportLimits
+) -> bytes:
     return b"".join(_member_chunks(zf, info, archive, cap, limits))
 
 
-def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, archive: str, target: Path,
-                 cap: int, limits: ImportLimits) -> None:
+def _copy_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    archive: str,
+    target: Path,
+    cap: int,
+    limits: ImportLimits,
+) -> None:
     with open(target, "wb") as out:
         for chunk in _member_chunks(zf, info, archive, cap, limits):
             out.write(chunk)
@@ -294,8 +330,7 @@ def check_hdf5(path: Path, where: str, limits: ImportLimits = DEFAULT_LIMITS) ->
                     continue
                 count += 1
                 if count > limits.max_hdf5_objects:
-                    raise UnsafeModelError(f"{where}: more than {limits.max_hdf5_objects} "
-                                           "objects")
+                    raise UnsafeModelError(f"{where}: more than {limits.max_hdf5_objects} objects")
                 obj = group[name]
                 key = _object_key(obj)
                 if key in seen:
@@ -308,8 +343,10 @@ def check_hdf5(path: Path, where: str, limits: ImportLimits = DEFAULT_LIMITS) ->
                 else:  # named datatypes and the like
                     problems.append(f"{full}: unexpected HDF5 object {type(obj).__name__}")
         if total > limits.max_weights_bytes:
-            problems.append(f"the datasets declare {_size_text(total)} in all, more than the "
-                            f"limit of {_size_text(limits.max_weights_bytes)}")
+            problems.append(
+                f"the datasets declare {_size_text(total)} in all, more than the "
+                f"limit of {_size_text(limits.max_weights_bytes)}"
+            )
     if problems:
         raise UnsafeModelError(f"{where}: refused before reading any weights:", problems)
 
@@ -334,13 +371,17 @@ def _check_dataset(ds: Any, full: str, limits: ImportLimits, problems: list[str]
     declared = int(ds.size) * ds.dtype.itemsize if ds.shape is not None else 0
     if declared > limits.max_array_bytes:
         shape = "x".join(str(d) for d in ds.shape)
-        problems.append(f"{full}: declares shape {shape} ({_size_text(declared)}), more than "
-                        f"the limit of {_size_text(limits.max_array_bytes)} per array")
+        problems.append(
+            f"{full}: declares shape {shape} ({_size_text(declared)}), more than "
+            f"the limit of {_size_text(limits.max_array_bytes)} per array"
+        )
         return declared
     stored = ds.id.get_storage_size()
     if declared > limits.ratio_floor_bytes and declared > limits.max_ratio * max(stored, 1):
-        problems.append(f"{full}: declares {_size_text(declared)} but stores "
-                        f"{_size_text(stored)}: refused as an expansion bomb")
+        problems.append(
+            f"{full}: declares {_size_text(declared)} but stores "
+            f"{_size_text(stored)}: refused as an expansion bomb"
+        )
     return declared
 
 
@@ -353,19 +394,26 @@ def read_h5_model(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> ModelFil
     with h5py.File(str(path), "r") as f:
         raw = f.attrs.get("model_config")
         if raw is None:
-            raise ModelImportError(f"{path.name}: holds no model_config: it is a weights-only "
-                                   "file (from save_weights) or not a Keras model")
+            raise ModelImportError(
+                f"{path.name}: holds no model_config: it is a weights-only "
+                "file (from save_weights) or not a Keras model"
+            )
         if isinstance(raw, bytes):
             raw = raw.decode("utf-8", errors="replace")
         if not isinstance(raw, str):
             raise ModelImportError(f"{path.name}: model_config is not text")
         if len(raw) > limits.max_config_bytes:
-            raise UnsafeModelError(f"{path.name}: model_config is larger than "
-                                   f"{_size_text(limits.max_config_bytes)}")
-        metadata = {k: _attr_text(f.attrs.get(k)) for k in ("keras_version", "backend")
-                    if f.attrs.get(k) is not None}
+            raise UnsafeModelError(
+                f"{path.name}: model_config is larger than {_size_text(limits.max_config_bytes)}"
+            )
+        metadata = {
+            k: _attr_text(f.attrs.get(k))
+            for k in ("keras_version", "backend")
+            if f.attrs.get(k) is not None
+        }
         has_weights = "model_weights" in f and isinstance(
-            f.get("model_weights", getlink=True), h5py.HardLink)
+            f.get("model_weights", getlink=True), h5py.HardLink
+        )
         training_raw = f.attrs.get("training_config")
     config = parse_config_json(raw, f"{path.name}: model_config", limits)
     if not isinstance(config, dict):
@@ -377,8 +425,9 @@ def read_h5_model(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> ModelFil
         except ModelImportError:
             parsed = None  # only used to name losses and metrics; not worth refusing for
         training = parsed if isinstance(parsed, dict) else None
-    result = ModelFile("h5", path, config, metadata,
-                       weights_path=path if has_weights else None, training=training)
+    result = ModelFile(
+        "h5", path, config, metadata, weights_path=path if has_weights else None, training=training
+    )
     if not has_weights:
         result.notes.append(f"{path.name} holds no weights: the layers start untrained")
     return result
@@ -390,8 +439,9 @@ def _attr_text(value: Any) -> str:
     return str(value)[:200]
 
 
-def write_clean_h5(source: Path, target: Path, config: dict[str, Any],
-                   metadata: dict[str, Any]) -> None:
+def write_clean_h5(
+    source: Path, target: Path, config: dict[str, Any], metadata: dict[str, Any]
+) -> None:
     """A fresh ``.h5`` model file holding only the checked ``config`` and the weights group.
 
     Keras then reads exactly the configuration that was checked (not a second copy that

@@ -26,12 +26,29 @@ from nnstudio.core.graph import Graph, GraphChecker, Node
 
 WIDTH = 99
 INDENT = "    "
-_RESERVED = {"keras", "layers", "model", "build_model", "os", "weights_file", "WEIGHTS_FILE",
-             "inputs", "outputs"}
+_RESERVED = {
+    "keras",
+    "layers",
+    "model",
+    "build_model",
+    "os",
+    "weights_file",
+    "WEIGHTS_FILE",
+    "inputs",
+    "outputs",
+}
 _OPTIMIZERS = {
-    "adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
-    "adadelta": "Adadelta", "adamax": "Adamax", "nadam": "Nadam", "ftrl": "Ftrl",
-    "lion": "Lion", "adafactor": "Adafactor",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "sgd": "SGD",
+    "rmsprop": "RMSprop",
+    "adagrad": "Adagrad",
+    "adadelta": "Adadelta",
+    "adamax": "Adamax",
+    "nadam": "Nadam",
+    "ftrl": "Ftrl",
+    "lion": "Lion",
+    "adafactor": "Adafactor",
 }
 
 
@@ -39,9 +56,15 @@ class CodegenError(ValueError):
     """The graph cannot be turned into code (the message says why)."""
 
 
-def generate_code(graph: Graph, *, weights_file: str | None = None, model_name: str = "model",
-                  optimizer: str = "adam", learning_rate: float | None = None,
-                  checker: GraphChecker | None = None) -> str:
+def generate_code(
+    graph: Graph,
+    *,
+    weights_file: str | None = None,
+    model_name: str = "model",
+    optimizer: str = "adam",
+    learning_rate: float | None = None,
+    checker: GraphChecker | None = None,
+) -> str:
     """Python source that rebuilds ``graph`` as a compiled Keras functional model.
 
     With ``weights_file``, ``build_model()`` loads the weights from that path (a relative
@@ -67,9 +90,18 @@ def generate_code(graph: Graph, *, weights_file: str | None = None, model_name: 
     if not inputs:
         raise CodegenError("no Input feeds the declared outputs")
     outputs = [names[o.node] for o in graph.outputs]
-    body.append(_call_text(f"{INDENT}model = ", "keras.Model", [
-        f"inputs={_one_or_list(inputs)}", f"outputs={_one_or_list(outputs)}",
-        f"name={_str(model_name)}"], ""))
+    body.append(
+        _call_text(
+            f"{INDENT}model = ",
+            "keras.Model",
+            [
+                f"inputs={_one_or_list(inputs)}",
+                f"outputs={_one_or_list(outputs)}",
+                f"name={_str(model_name)}",
+            ],
+            "",
+        )
+    )
     body.extend(_compile_lines(graph, optimizer, learning_rate))
     return _assemble(body, weights_file, model_name)
 
@@ -101,21 +133,35 @@ def _assemble(body: list[str], weights_file: str | None, model_name: str) -> str
         if Path(weights_file).is_absolute():
             value = _str(str(weights_file))
         else:
-            value = ("os.path.join(os.path.dirname(os.path.abspath(__file__)), "
-                     f"{_str(Path(weights_file).as_posix())})")
+            value = (
+                "os.path.join(os.path.dirname(os.path.abspath(__file__)), "
+                f"{_str(Path(weights_file).as_posix())})"
+            )
         head += [f"WEIGHTS_FILE = {value}", ""]
         signature = "def build_model(weights_file=WEIGHTS_FILE):"
-        doc = (f'{INDENT}"""Build and compile the model; load weights_file unless it is '
-               'None."""')
-        tail = [f"{INDENT}if weights_file is not None:",
-                f"{INDENT}{INDENT}model.load_weights(weights_file)",
-                f"{INDENT}return model"]
+        doc = f'{INDENT}"""Build and compile the model; load weights_file unless it is None."""'
+        tail = [
+            f"{INDENT}if weights_file is not None:",
+            f"{INDENT}{INDENT}model.load_weights(weights_file)",
+            f"{INDENT}return model",
+        ]
     else:
         signature = "def build_model():"
         doc = f'{INDENT}"""Build and compile the model."""'
         tail = [f"{INDENT}return model"]
-    lines = [*head, "", signature, doc, *body, *tail, "", "",
-             'if __name__ == "__main__":', f"{INDENT}build_model().summary()", ""]
+    lines = [
+        *head,
+        "",
+        signature,
+        doc,
+        *body,
+        *tail,
+        "",
+        "",
+        'if __name__ == "__main__":',
+        f"{INDENT}build_model().summary()",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -193,7 +239,7 @@ def _keras_args(spec: LayerSpec, values: Mapping[str, Any]) -> list[str]:
             positional = False
             break
         out.append(_param_text(by_keras.get(kname), kwargs[kname]))
-    done = set(required[:len(out)])
+    done = set(required[: len(out)])
     for kname, value in kwargs.items():
         if kname in done:
             continue
@@ -241,8 +287,14 @@ def _is_default(param: Param | None, value: Any, default: Any) -> bool:
 
 def _param_text(param: Param | None, value: Any) -> str:
     """An argument value, with square tuples written as one number (``kernel_size=3``)."""
-    if (param is not None and param.scalar_ok and isinstance(value, tuple)
-            and len(value) > 1 and len(set(value)) == 1 and value[0] is not None):
+    if (
+        param is not None
+        and param.scalar_ok
+        and isinstance(value, tuple)
+        and len(value) > 1
+        and len(set(value)) == 1
+        and value[0] is not None
+    ):
         return _value(value[0])
     return _value(value)
 
@@ -314,7 +366,7 @@ def _call_text(prefix: str, ctor: str, args: Sequence[str], call: str) -> str:
     if len(line) <= WIDTH:
         return line
     inner = INDENT * (prefix.count(INDENT) + 1) if prefix.startswith(INDENT) else INDENT
-    outer = inner[:-len(INDENT)]
+    outer = inner[: -len(INDENT)]
     joined = ", ".join(args)
     head = f"{prefix}{ctor}({joined})("
     if call and len(head) <= WIDTH and len(inner) + len(call) <= WIDTH:

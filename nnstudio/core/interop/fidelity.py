@@ -23,8 +23,15 @@ from nnstudio.core.interop.topology import FlatLayer
 
 _TRAINING_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
 _TRAINING_KEYS = {"activity_regularizer", "seed", "unit_forget_bias", "synchronized"}
-_HARMLESS_KEYS = {"name", "unroll", "implementation", "batch_input_shape", "build_config",
-                  "input_dim", "input_length"}
+_HARMLESS_KEYS = {
+    "name",
+    "unroll",
+    "implementation",
+    "batch_input_shape",
+    "build_config",
+    "input_dim",
+    "input_length",
+}
 _FLOAT_POLICIES = {"float16", "bfloat16", "float64", "mixed_float16", "mixed_bfloat16"}
 _INPUT_KEYS = {"batch_shape", "batch_input_shape", "shape", "dtype", "name", "input_tensor"}
 
@@ -38,8 +45,7 @@ class Dropped:
     consequence: str
 
 
-def check_layer(layer: FlatLayer, spec: LayerSpec, label: str
-                ) -> tuple[list[Dropped], list[str]]:
+def check_layer(layer: FlatLayer, spec: LayerSpec, label: str) -> tuple[list[Dropped], list[str]]:
     """``(dropped settings, problems)`` for one imported layer."""
     dropped: list[Dropped] = []
     problems: list[str] = []
@@ -64,8 +70,9 @@ def check_layer(layer: FlatLayer, spec: LayerSpec, label: str
     return dropped, problems
 
 
-def _check_wrapper(config: Mapping[str, Any], label: str, dropped: list[Dropped],
-                   problems: list[str]) -> None:
+def _check_wrapper(
+    config: Mapping[str, Any], label: str, dropped: list[Dropped], problems: list[str]
+) -> None:
     forward = config.get("layer")
     backward = config.get("backward_layer")
     for key, value in config.items():
@@ -89,12 +96,20 @@ def _check_wrapper(config: Mapping[str, Any], label: str, dropped: list[Dropped]
     for cfg in (fwd, bwd):
         cfg.pop("name", None)
     if forward.get("class_name") != backward.get("class_name") or not same(fwd, bwd):
-        problems.append(f"{label}: its backward layer differs from the forward one, which NN "
-                        "Studio cannot represent")
+        problems.append(
+            f"{label}: its backward layer differs from the forward one, which NN "
+            "Studio cannot represent"
+        )
 
 
-def _compare(spec: LayerSpec, config: Mapping[str, Any], layer: FlatLayer, label: str,
-             dropped: list[Dropped], problems: list[str]) -> None:
+def _compare(
+    spec: LayerSpec,
+    config: Mapping[str, Any],
+    layer: FlatLayer,
+    label: str,
+    dropped: list[Dropped],
+    problems: list[str],
+) -> None:
     defaults = default_config(spec.key)
     by_keras = {p.keras_name: p for p in spec.params if p.keras_name}
     for key, value in config.items():
@@ -102,8 +117,7 @@ def _compare(spec: LayerSpec, config: Mapping[str, Any], layer: FlatLayer, label
             continue
         if key == "trainable":
             if value is False:
-                dropped.append(Dropped("trainable", "false",
-                                       "frozen layers become trainable"))
+                dropped.append(Dropped("trainable", "false", "frozen layers become trainable"))
             continue
         if key == "dtype":
             _check_dtype(value, label, dropped, problems)
@@ -113,8 +127,7 @@ def _compare(spec: LayerSpec, config: Mapping[str, Any], layer: FlatLayer, label
             if param.choices == INITIALIZERS:
                 _check_initializer(param, key, value, dropped)
             continue
-        if key in defaults and (same(value, defaults[key])
-                                or _equivalent(spec, key, value, layer)):
+        if key in defaults and (same(value, defaults[key]) or _equivalent(spec, key, value, layer)):
             continue
         if key not in defaults and _neutral(value):
             continue
@@ -122,8 +135,10 @@ def _compare(spec: LayerSpec, config: Mapping[str, Any], layer: FlatLayer, label
             dropped.append(Dropped(key, _text(value), _consequence(key)))
             continue
         if key in defaults:
-            problems.append(f"{label}: {key}={_text(value)} is not supported (NN Studio builds "
-                            f"this layer with {key}={_text(defaults[key])})")
+            problems.append(
+                f"{label}: {key}={_text(value)} is not supported (NN Studio builds "
+                f"this layer with {key}={_text(defaults[key])})"
+            )
         else:
             problems.append(f"{label}: unknown setting {key}={_text(value)}")
 
@@ -158,8 +173,14 @@ def _check_initializer(param: Param, key: str, value: Any, dropped: list[Dropped
     chosen = normalise_keras_value(param, value)
     original = _canonical_initializer(value) if isinstance(value, str) else value
     if original is None or not same(original, _canonical_initializer(chosen)):
-        dropped.append(Dropped(key, _text(value), "replaced by the nearest built-in "
-                               "initializer; only matters when training from scratch"))
+        dropped.append(
+            Dropped(
+                key,
+                _text(value),
+                "replaced by the nearest built-in "
+                "initializer; only matters when training from scratch",
+            )
+        )
 
 
 @functools.lru_cache(maxsize=64)
@@ -190,8 +211,9 @@ def default_config(spec_key: str) -> dict[str, Any]:
     values = spec.defaults()
     if "bidirectional" in values:
         values["bidirectional"] = False
-    return json.loads(json.dumps(spec.build(values, "default_probe").get_config(),
-                                 default=_jsonable))
+    return json.loads(
+        json.dumps(spec.build(values, "default_probe").get_config(), default=_jsonable)
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -78,16 +78,26 @@ class ImportResult:
 # -- public entry points ------------------------------------------------------------------
 
 
-def import_model(source: Any, *, weights: bool = True, direction: Direction = "LR",
-                 limits: ImportLimits = DEFAULT_LIMITS) -> ImportResult:
+def import_model(
+    source: Any,
+    *,
+    weights: bool = True,
+    direction: Direction = "LR",
+    limits: ImportLimits = DEFAULT_LIMITS,
+) -> ImportResult:
     """Import a ``.keras``/``.h5`` file (a path) or a Keras functional/Sequential model."""
     if isinstance(source, (str, Path)):
         return import_model_file(source, weights=weights, direction=direction, limits=limits)
     return import_keras_model(source, weights=weights, direction=direction)
 
 
-def import_model_file(path: str | Path, *, weights: bool = True, direction: Direction = "LR",
-                      limits: ImportLimits = DEFAULT_LIMITS) -> ImportResult:
+def import_model_file(
+    path: str | Path,
+    *,
+    weights: bool = True,
+    direction: Direction = "LR",
+    limits: ImportLimits = DEFAULT_LIMITS,
+) -> ImportResult:
     """Import a ``.keras`` archive or a legacy ``.h5`` model file.
 
     Raises :class:`UnsafeModelError` (code, non-Keras classes, size bombs),
@@ -101,8 +111,9 @@ def import_model_file(path: str | Path, *, weights: bool = True, direction: Dire
     result = _plan(top, path.name, mfile.training, direction, limits)
     result.warnings[:0] = mfile.notes
     version = mfile.metadata.get("keras_version")
-    result.project.description = (f"Imported from {path.name}"
-                                  + (f" (saved by Keras {version})." if version else "."))
+    result.project.description = f"Imported from {path.name}" + (
+        f" (saved by Keras {version})." if version else "."
+    )
     if not weights:
         return result
     with tempfile.TemporaryDirectory(prefix="nnstudio-import-") as tmp:
@@ -115,21 +126,25 @@ def import_model_file(path: str | Path, *, weights: bool = True, direction: Dire
     return result
 
 
-def import_keras_model(model: Any, *, weights: bool = True,
-                       direction: Direction = "LR") -> ImportResult:
+def import_keras_model(
+    model: Any, *, weights: bool = True, direction: Direction = "LR"
+) -> ImportResult:
     """Import a Keras functional or Sequential model object (weights read from it)."""
     import keras
 
     if not isinstance(model, keras.Model):
         raise ModelImportError(f"not a Keras model: {type(model).__name__}")
     if not isinstance(model, keras.Sequential) and type(model).__name__ != "Functional":
-        raise ModelImportError(f"{type(model).__name__} is a subclassed model: it has no layer "
-                               "graph to import (only functional and Sequential models do)")
+        raise ModelImportError(
+            f"{type(model).__name__} is a subclassed model: it has no layer "
+            "graph to import (only functional and Sequential models do)"
+        )
     try:
         top = json.loads(model.to_json())
     except (TypeError, ValueError, NotImplementedError) as exc:
-        raise ModelImportError(f"model {model.name!r} cannot be serialized by Keras: {exc}"
-                               ) from None
+        raise ModelImportError(
+            f"model {model.name!r} cannot be serialized by Keras: {exc}"
+        ) from None
     training = None
     get_compile = getattr(model, "get_compile_config", None)
     if callable(get_compile):
@@ -142,9 +157,13 @@ def import_keras_model(model: Any, *, weights: bool = True,
     return result
 
 
-def import_config(config: Mapping[str, Any], *, direction: Direction = "LR",
-                  limits: ImportLimits = DEFAULT_LIMITS, source: str = "config"
-                  ) -> ImportResult:
+def import_config(
+    config: Mapping[str, Any],
+    *,
+    direction: Direction = "LR",
+    limits: ImportLimits = DEFAULT_LIMITS,
+    source: str = "config",
+) -> ImportResult:
     """Import a serialized model (``config.json`` content, or ``json.loads(model.to_json())``).
 
     Architecture only: the result has no weights.
@@ -167,8 +186,9 @@ def apply_weights(model: Any, weights: Mapping[str, Sequence[Any]]) -> int:
         try:
             model.get_layer(name).set_weights(list(arrays))
         except ValueError as exc:
-            raise ModelImportError(f"layer {name!r}: the imported weights do not fit: "
-                                   f"{exc}") from None
+            raise ModelImportError(
+                f"layer {name!r}: the imported weights do not fit: {exc}"
+            ) from None
         count += 1
     return count
 
@@ -207,8 +227,9 @@ def collect_weights(model: Any, origin: Mapping[str, tuple[str, ...]]) -> Weight
             for part in path:
                 layer = layer.get_layer(part)
         except ValueError:
-            raise ModelImportError(f"layer {'/'.join(path)!r} is missing from the loaded model"
-                                   ) from None
+            raise ModelImportError(
+                f"layer {'/'.join(path)!r} is missing from the loaded model"
+            ) from None
         arrays = layer.get_weights()
         if arrays:
             out[node_name] = arrays
@@ -251,19 +272,28 @@ def _top_level(config: dict[str, Any]) -> dict[str, Any]:
     raise ModelImportError("not a Keras model config (no class_name and no layers)")
 
 
-def _plan(top: dict[str, Any], source: str, training: Mapping[str, Any] | None,
-          direction: Direction, limits: ImportLimits) -> ImportResult:
+def _plan(
+    top: dict[str, Any],
+    source: str,
+    training: Mapping[str, Any] | None,
+    direction: Direction,
+    limits: ImportLimits,
+) -> ImportResult:
     """Check, flatten and map a serialized model; build the laid-out project."""
     report = check_config(strip_compile_configs(top))
     if report.unsafe:
         raise UnsafeModelError(
             f"{source} was refused before anything in it was loaded: it holds code or classes "
-            "that are not part of Keras:", report.unsafe + report.unsupported)
+            "that are not part of Keras:",
+            report.unsafe + report.unsupported,
+        )
     if report.unsupported:
         classes = ", ".join(sorted(report.unsupported_classes))
         raise UnsupportedModelError(
             f"{source} uses Keras classes NN Studio does not support ({classes}); nothing was "
-            "imported:", report.unsupported)
+            "imported:",
+            report.unsupported,
+        )
     flat = flatten(top, max_layers=limits.max_layers, max_nested=limits.max_nested_models)
     names = _node_names(flat)
     nodes: list[dict[str, Any]] = []
@@ -285,14 +315,22 @@ def _plan(top: dict[str, Any], source: str, training: Mapping[str, Any] | None,
         problems += issues
         for d in drops:
             dropped.setdefault((d.key, d.value, d.consequence), []).append(names[i])
-        nodes.append({"id": _node_id(i), "type": spec.key, "name": names[i],
-                      "params": _jsonable(params), "pos": [0.0, 0.0]})
+        nodes.append(
+            {
+                "id": _node_id(i),
+                "type": spec.key,
+                "name": names[i],
+                "params": _jsonable(params),
+                "pos": [0.0, 0.0],
+            }
+        )
         for port in spec.inputs:
             for src in layer.inputs.get(port, []):
                 edges.append({"from": _node_id(src), "to": _node_id(i), "port": port})
     if problems:
-        raise UnsupportedModelError(f"{source} uses settings NN Studio cannot represent; "
-                                    "nothing was imported:", problems)
+        raise UnsupportedModelError(
+            f"{source} uses settings NN Studio cannot represent; nothing was imported:", problems
+        )
     if len(set(flat.outputs)) != len(flat.outputs):
         raise UnsupportedModelError(f"{source} returns the same tensor twice as outputs")
     warnings = list(flat.notes)
@@ -301,13 +339,18 @@ def _plan(top: dict[str, Any], source: str, training: Mapping[str, Any] | None,
     try:
         graph = graph_from_json(data, "model")
     except FormatError as exc:
-        raise UnsupportedModelError(f"{source} cannot be represented: "
-                                    f"{_located(str(exc), names)}") from None
+        raise UnsupportedModelError(
+            f"{source} cannot be represented: {_located(str(exc), names)}"
+        ) from None
     apply_positions(graph, layered_layout(graph, direction))
-    warnings += [_dropped_text(key, value, why, layers)
-                 for (key, value, why), layers in dropped.items()]
-    origin = {names[i]: layer.path for i, layer in enumerate(flat.layers)
-              if not layer.op and layer.class_name != "InputLayer"}
+    warnings += [
+        _dropped_text(key, value, why, layers) for (key, value, why), layers in dropped.items()
+    ]
+    origin = {
+        names[i]: layer.path
+        for i, layer in enumerate(flat.layers)
+        if not layer.op and layer.class_name != "InputLayer"
+    }
     project = Project(graph=graph, name=flat.name)
     return ImportResult(project, {}, warnings, origin, source)
 
@@ -329,8 +372,9 @@ def _load_checked(mfile: ModelFile, top: dict[str, Any], workdir: Path) -> Any:
         raise
     except Exception as exc:  # Keras raises many types for a file that does not fit
         text = " ".join(str(exc).split())[:400]
-        raise ModelImportError(f"{mfile.path.name}: Keras could not read the weights: {text}"
-                               ) from None
+        raise ModelImportError(
+            f"{mfile.path.name}: Keras could not read the weights: {text}"
+        ) from None
     return model
 
 
@@ -378,8 +422,13 @@ def _dropped_text(key: str, value: str, why: str, layers: list[str]) -> str:
 # -- outputs, losses and metrics ---------------------------------------------------------
 
 
-def _outputs(flat: FlatModel, names: Sequence[str], nodes: Sequence[Mapping[str, Any]],
-             training: Mapping[str, Any] | None, warnings: list[str]) -> list[dict[str, Any]]:
+def _outputs(
+    flat: FlatModel,
+    names: Sequence[str],
+    nodes: Sequence[Mapping[str, Any]],
+    training: Mapping[str, Any] | None,
+    warnings: list[str],
+) -> list[dict[str, Any]]:
     count = len(flat.outputs)
     out_names = [names[i] for i in flat.outputs]
     keys = list(flat.output_names)
@@ -391,15 +440,21 @@ def _outputs(flat: FlatModel, names: Sequence[str], nodes: Sequence[Mapping[str,
         loss = _loss_name(losses[k], warnings, out_names[k])
         if loss is None:
             loss = _guess_loss(nodes[idx])
-            warnings.append(f"output {out_names[k]!r}: no usable loss is configured; {loss} "
-                            "was chosen from its activation (change it in the output settings)")
+            warnings.append(
+                f"output {out_names[k]!r}: no usable loss is configured; {loss} "
+                "was chosen from its activation (change it in the output settings)"
+            )
         weight = weights[k]
-        decls.append({
-            "node": _node_id(idx), "loss": loss,
-            "loss_weight": float(weight) if isinstance(weight, (int, float))
-            and not isinstance(weight, bool) else 1.0,
-            "metrics": _metric_names(metrics[k], warnings, out_names[k]),
-        })
+        decls.append(
+            {
+                "node": _node_id(idx),
+                "loss": loss,
+                "loss_weight": float(weight)
+                if isinstance(weight, (int, float)) and not isinstance(weight, bool)
+                else 1.0,
+                "metrics": _metric_names(metrics[k], warnings, out_names[k]),
+            }
+        )
     return decls
 
 
@@ -407,8 +462,9 @@ def _per_output(value: Any, count: int, keys: Sequence[str], nested: bool = Fals
     """Spread a compile argument (one value, a list, or a dict by output name) per output."""
     if isinstance(value, Mapping) and "class_name" not in value:
         return [value.get(k) for k in keys]
-    if isinstance(value, list) and (not nested or count > 1 or
-                                    (value and isinstance(value[0], list))):
+    if isinstance(value, list) and (
+        not nested or count > 1 or (value and isinstance(value[0], list))
+    ):
         if len(value) == count:
             return list(value)
         if nested and count == 1:
@@ -429,8 +485,10 @@ def _loss_name(value: Any, warnings: list[str], output: str) -> str | None:
         warnings.append(f"output {output!r}: loss {name!r} is not a built-in Keras loss")
         return None
     if isinstance(value, Mapping) and (value.get("config") or {}).get("from_logits"):
-        warnings.append(f"output {output!r}: loss {name} had from_logits=True, which is not "
-                        "kept; add a softmax/sigmoid to the output or change the loss")
+        warnings.append(
+            f"output {output!r}: loss {name} had from_logits=True, which is not "
+            "kept; add a softmax/sigmoid to the output or change the loss"
+        )
     return name
 
 
@@ -460,8 +518,9 @@ def _object_name(value: Any) -> str | None:
     if isinstance(value, Mapping):
         module = value.get("module")
         cls = value.get("class_name")
-        if isinstance(cls, str) and (module is None or (isinstance(module, str)
-                                                        and module.startswith("keras"))):
+        if isinstance(cls, str) and (
+            module is None or (isinstance(module, str) and module.startswith("keras"))
+        ):
             snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls).lower()
             return snake if re.fullmatch(r"[a-z_][a-z0-9_]{0,63}", snake) else None
     return None

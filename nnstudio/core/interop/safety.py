@@ -26,18 +26,40 @@ from nnstudio.core.interop.topology import is_op_entry
 
 CONTAINERS = frozenset({"Functional", "Model", "Sequential"})
 EXTRA_LAYERS = frozenset({"InputLayer", "Bidirectional"})
-INITIALIZERS = frozenset({
-    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
-    "IdentityInitializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
-    "OrthogonalInitializer", "RandomNormal", "RandomUniform", "TruncatedNormal",
-    "VarianceScaling", "Zeros",
-})
+INITIALIZERS = frozenset(
+    {
+        "Constant",
+        "GlorotNormal",
+        "GlorotUniform",
+        "HeNormal",
+        "HeUniform",
+        "Identity",
+        "IdentityInitializer",
+        "LecunNormal",
+        "LecunUniform",
+        "Ones",
+        "Orthogonal",
+        "OrthogonalInitializer",
+        "RandomNormal",
+        "RandomUniform",
+        "TruncatedNormal",
+        "VarianceScaling",
+        "Zeros",
+    }
+)
 REGULARIZERS = frozenset({"L1", "L2", "L1L2", "OrthogonalRegularizer"})
 CONSTRAINTS = frozenset({"MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm"})
 DTYPE_POLICIES = frozenset({"DTypePolicy", "FloatDTypePolicy", "Policy"})
-QUANTIZED_POLICIES = frozenset({"QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy",
-                                "Int4DTypePolicy", "GPTQDTypePolicy", "AWQDTypePolicy",
-                                "DTypePolicyMap"})
+QUANTIZED_POLICIES = frozenset(
+    {
+        "QuantizedDTypePolicy",
+        "QuantizedFloat8DTypePolicy",
+        "Int4DTypePolicy",
+        "GPTQDTypePolicy",
+        "AWQDTypePolicy",
+        "DTypePolicyMap",
+    }
+)
 VALUE_HOLDERS = frozenset({"__keras_tensor__", "__tuple__"})
 
 _CODE_CLASSES = {
@@ -57,10 +79,19 @@ _SLOT_CLASSES = {
     "_constraint": ("constraint", CONSTRAINTS, ("keras.constraints",)),
 }
 _LAYER_MODULES = ("keras.layers", "keras.src.layers")
-_CONTAINER_MODULES = ("keras", "keras.models", "keras.src.models", "keras.src.engine",
-                      "keras.engine")
-_POLICY_MODULES = ("keras", "keras.dtype_policies", "keras.mixed_precision",
-                   "keras.src.dtype_policies")
+_CONTAINER_MODULES = (
+    "keras",
+    "keras.models",
+    "keras.src.models",
+    "keras.src.engine",
+    "keras.engine",
+)
+_POLICY_MODULES = (
+    "keras",
+    "keras.dtype_policies",
+    "keras.mixed_precision",
+    "keras.src.dtype_policies",
+)
 
 
 @dataclass
@@ -87,8 +118,9 @@ def layer_class_known(class_name: str, config: Mapping[str, Any] | None = None) 
 def _module_ok(module: Any, allowed: tuple[str, ...]) -> bool:
     if module is None:
         return True
-    return isinstance(module, str) and any(module == m or module.startswith(m + ".")
-                                           for m in allowed)
+    return isinstance(module, str) and any(
+        module == m or module.startswith(m + ".") for m in allowed
+    )
 
 
 def _is_keras_module(module: Any) -> bool:
@@ -152,15 +184,24 @@ def check_config(config: Any) -> SafetyReport:
 def strip_compile_configs(config: Any) -> Any:
     """A copy of a serialized model without any ``compile_config`` (top level or nested)."""
     if isinstance(config, dict):
-        return {k: strip_compile_configs(v) for k, v in config.items()
-                if not (k == "compile_config" and "class_name" in config)}
+        return {
+            k: strip_compile_configs(v)
+            for k, v in config.items()
+            if not (k == "compile_config" and "class_name" in config)
+        }
     if isinstance(config, list):
         return [strip_compile_configs(v) for v in config]
     return config
 
 
-_COMPILE_MODULES = ("keras.optimizers", "keras.losses", "keras.metrics", "keras.src.optimizers",
-                    "keras.src.losses", "keras.src.metrics")
+_COMPILE_MODULES = (
+    "keras.optimizers",
+    "keras.losses",
+    "keras.metrics",
+    "keras.src.optimizers",
+    "keras.src.losses",
+    "keras.src.metrics",
+)
 
 
 def _check_compile_object(obj: dict[str, Any], context: str, report: SafetyReport) -> bool:
@@ -172,17 +213,23 @@ def _check_compile_object(obj: dict[str, Any], context: str, report: SafetyRepor
     registered = obj.get("registered_name")
     known = isinstance(cls, str) and any(
         isinstance(getattr(ns, cls, None), type)
-        for ns in (keras.optimizers, keras.optimizers.schedules, keras.losses, keras.metrics))
-    if (known and cls not in _CODE_CLASSES and _module_ok(module, _COMPILE_MODULES)
-            and registered in (None, cls)):
+        for ns in (keras.optimizers, keras.optimizers.schedules, keras.losses, keras.metrics)
+    )
+    if (
+        known
+        and cls not in _CODE_CLASSES
+        and _module_ok(module, _COMPILE_MODULES)
+        and registered in (None, cls)
+    ):
         return True
-    report.unsafe.append(f"{context}: its compile settings name {cls!r} (module {module!r}), "
-                         "not a built-in Keras optimizer, loss or metric")
+    report.unsafe.append(
+        f"{context}: its compile settings name {cls!r} (module {module!r}), "
+        "not a built-in Keras optimizer, loss or metric"
+    )
     return False
 
 
-def _check_object(obj: dict[str, Any], context: str, slot: str,
-                  report: SafetyReport) -> str | None:
+def _check_object(obj: dict[str, Any], context: str, slot: str, report: SafetyReport) -> str | None:
     """Check one serialized object; the context for its children, or None if refused."""
     cls = obj.get("class_name")
     module = obj.get("module")
@@ -196,11 +243,15 @@ def _check_object(obj: dict[str, Any], context: str, slot: str,
         report.unsafe.append(f"{where}: {_CODE_CLASSES[cls]}")
         return None
     if module is not None and not _is_keras_module(module):
-        report.unsafe.append(f"{where}: class from module {module!r}, which is not part of "
-                             "Keras (custom code)")
+        report.unsafe.append(
+            f"{where}: class from module {module!r}, which is not part of Keras (custom code)"
+        )
         return None
-    if registered is not None and registered != cls and not (
-            cls == "Functional" and registered == "Functional"):
+    if (
+        registered is not None
+        and registered != cls
+        and not (cls == "Functional" and registered == "Functional")
+    ):
         report.unsafe.append(f"{where}: custom registered class {registered!r}")
         return None
     if cls in VALUE_HOLDERS:
@@ -215,8 +266,9 @@ def _check_object(obj: dict[str, Any], context: str, slot: str,
         if cls in DTYPE_POLICIES and _module_ok(module, _POLICY_MODULES):
             return context
         if cls in QUANTIZED_POLICIES:
-            report.unsupported.append(f"{context}: quantized dtype policy {cls} "
-                                      "(NN Studio builds float layers)")
+            report.unsupported.append(
+                f"{context}: quantized dtype policy {cls} (NN Studio builds float layers)"
+            )
             report.unsupported_classes.add(cls)
         else:
             report.unsafe.append(f"{context}: dtype is {cls!r}, not a Keras dtype policy")
@@ -224,8 +276,10 @@ def _check_object(obj: dict[str, Any], context: str, slot: str,
     if is_op_entry(obj):
         return label
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
-        report.unsupported.append(f"{where}: Keras operation used directly on tensors; NN "
-                                  "Studio represents only + - * this way")
+        report.unsupported.append(
+            f"{where}: Keras operation used directly on tensors; NN "
+            "Studio represents only + - * this way"
+        )
         report.unsupported_classes.add(f"ops.{cls}")
         return None
     if cls in CONTAINERS:
@@ -242,8 +296,9 @@ def _check_object(obj: dict[str, Any], context: str, slot: str,
     if cls == "Bidirectional":
         inner = config.get("layer") if isinstance(config, Mapping) else None
         inner_cls = inner.get("class_name") if isinstance(inner, Mapping) else None
-        report.unsupported.append(f"{where}: wraps {inner_cls!r}, not a recurrent layer NN "
-                                  "Studio supports")
+        report.unsupported.append(
+            f"{where}: wraps {inner_cls!r}, not a recurrent layer NN Studio supports"
+        )
         report.unsupported_classes.add(f"Bidirectional({inner_cls})")
         return label
     if (module is None or _is_keras_module(module)) and _keras_layer_exists(cls):
@@ -251,8 +306,9 @@ def _check_object(obj: dict[str, Any], context: str, slot: str,
         report.unsupported_classes.add(cls)
         return None
     if _is_keras_module(module):
-        report.unsupported.append(f"{where}: Keras class from {module} that NN Studio does "
-                                  "not support")
+        report.unsupported.append(
+            f"{where}: Keras class from {module} that NN Studio does not support"
+        )
         report.unsupported_classes.add(cls)
         return None
     report.unsafe.append(f"{where}: unknown class (custom code, not part of Keras)")

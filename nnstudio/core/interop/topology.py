@@ -19,9 +19,18 @@ CONTAINERS = ("Functional", "Model", "Sequential")
 Shape = tuple[int | None, ...] | None
 
 # Call arguments that may appear with their neutral value (``None``/``False``).
-_NEUTRAL_CALL_ARGS = {"mask", "training", "attention_mask", "return_attention_scores",
-                      "use_causal_mask", "initial_state", "return_state", "query_mask",
-                      "value_mask", "key_mask"}
+_NEUTRAL_CALL_ARGS = {
+    "mask",
+    "training",
+    "attention_mask",
+    "return_attention_scores",
+    "use_causal_mask",
+    "initial_state",
+    "return_state",
+    "query_mask",
+    "value_mask",
+    "key_mask",
+}
 
 
 @dataclass
@@ -65,8 +74,9 @@ class _Ref:
     dtype: str | None = None
 
 
-def flatten(model: Mapping[str, Any], *, max_layers: int = 20_000,
-            max_nested: int = 32) -> FlatModel:
+def flatten(
+    model: Mapping[str, Any], *, max_layers: int = 20_000, max_nested: int = 32
+) -> FlatModel:
     """Flatten a serialized model (``{"class_name": ..., "config": {...}}``).
 
     Raises :class:`UnsupportedModelError` listing every call NN Studio cannot represent
@@ -76,8 +86,10 @@ def flatten(model: Mapping[str, Any], *, max_layers: int = 20_000,
     cls = model.get("class_name")
     cfg = model.get("config")
     if cls not in CONTAINERS or not isinstance(cfg, Mapping):
-        raise ModelImportError(f"not a functional or Sequential Keras model (class {cls!r}); "
-                               "subclassed models carry no layer graph and cannot be imported")
+        raise ModelImportError(
+            f"not a functional or Sequential Keras model (class {cls!r}); "
+            "subclassed models carry no layer graph and cannot be imported"
+        )
     name = cfg.get("name") if isinstance(cfg.get("name"), str) else "model"
     flat = _Flattener(max_layers, max_nested)
     result = FlatModel(name)
@@ -86,8 +98,9 @@ def flatten(model: Mapping[str, Any], *, max_layers: int = 20_000,
     except _Malformed as exc:
         raise ModelImportError(f"the model config is malformed: {exc}") from None
     if flat.problems:
-        raise UnsupportedModelError("The model uses constructs NN Studio cannot represent:",
-                                    flat.problems)
+        raise UnsupportedModelError(
+            "The model uses constructs NN Studio cannot represent:", flat.problems
+        )
     result.layers = flat.layers
     result.outputs = [o for o, _ in outs]
     result.output_names = [n for _, n in outs]
@@ -111,8 +124,14 @@ class _Flattener:
         self.refused: set[str] = set()  # layers already reported; references to them pass
 
     # -- containers ---------------------------------------------------------------------
-    def expand(self, cls: str, cfg: Mapping[str, Any], bound: list[tuple[int, str]] | None,
-               prefix: tuple[str, ...], depth: int) -> list[tuple[int, str]]:
+    def expand(
+        self,
+        cls: str,
+        cfg: Mapping[str, Any],
+        bound: list[tuple[int, str]] | None,
+        prefix: tuple[str, ...],
+        depth: int,
+    ) -> list[tuple[int, str]]:
         """Add the layers of a container; returns its outputs as (layer index, name)."""
         if depth > self.max_nested:
             raise _Malformed(f"models nested more than {self.max_nested} deep")
@@ -131,9 +150,14 @@ class _Flattener:
         self.layers.append(layer)
         return len(self.layers) - 1
 
-    def _functional(self, cfg: Mapping[str, Any], entries: list[Any],
-                    bound: list[tuple[int, str]] | None, prefix: tuple[str, ...],
-                    depth: int) -> list[tuple[int, str]]:
+    def _functional(
+        self,
+        cfg: Mapping[str, Any],
+        entries: list[Any],
+        bound: list[tuple[int, str]] | None,
+        prefix: tuple[str, ...],
+        depth: int,
+    ) -> list[tuple[int, str]]:
         by_name: dict[str, dict[str, Any]] = {}
         order: list[str] = []
         for i, entry in enumerate(entries):
@@ -154,13 +178,17 @@ class _Flattener:
                 entry = by_name.get(ref.layer)
                 if entry is None or entry["class_name"] != "InputLayer":
                     raise _Malformed(f"model input {ref.layer!r} is not an InputLayer")
-                idx = self._add(FlatLayer((*prefix, ref.layer), "InputLayer",
-                                          _dict(entry.get("config")), depth=depth))
+                idx = self._add(
+                    FlatLayer(
+                        (*prefix, ref.layer), "InputLayer", _dict(entry.get("config")), depth=depth
+                    )
+                )
                 produced[ref.layer] = [(idx, ref.layer)]
         else:
             if len(bound) != len(inputs):
-                raise _Malformed(f"{'/'.join(prefix)} takes {len(inputs)} inputs but is called "
-                                 f"on {len(bound)}")
+                raise _Malformed(
+                    f"{'/'.join(prefix)} takes {len(inputs)} inputs but is called on {len(bound)}"
+                )
             for ref, src in zip(inputs, bound, strict=True):
                 produced[ref.layer] = [src]
         pending = [n for n in order if n not in produced]
@@ -174,15 +202,17 @@ class _Flattener:
                     raise _Malformed(f"{name}: inbound_nodes is not a list")
                 if entry["class_name"] == "InputLayer" or not nodes:
                     if entry["class_name"] != "InputLayer":
-                        self.notes.append(f"layer {name!r} is not connected to anything and "
-                                          "was left out")
+                        self.notes.append(
+                            f"layer {name!r} is not connected to anything and was left out"
+                        )
                     produced[name] = []
                     progressed = True
                     continue
                 if len(nodes) > 1:
                     self.problems.append(
                         f"layer {'/'.join((*prefix, name))!r} ({entry['class_name']}) is called "
-                        f"{len(nodes)} times (shared weights); a graph node is one call")
+                        f"{len(nodes)} times (shared weights); a graph node is one call"
+                    )
                     self.refused.add("/".join((*prefix, name)))
                     produced[name] = []
                     progressed = True
@@ -202,9 +232,14 @@ class _Flattener:
             pending = still
         return [self._resolve(ref, produced, prefix) for ref in outputs]
 
-    def _sequential(self, cfg: Mapping[str, Any], entries: list[Any],
-                    bound: list[tuple[int, str]] | None, prefix: tuple[str, ...],
-                    depth: int) -> list[tuple[int, str]]:
+    def _sequential(
+        self,
+        cfg: Mapping[str, Any],
+        entries: list[Any],
+        bound: list[tuple[int, str]] | None,
+        prefix: tuple[str, ...],
+        depth: int,
+    ) -> list[tuple[int, str]]:
         items = [e for e in entries if isinstance(e, dict)]
         if len(items) != len(entries):
             raise _Malformed(f"{'/'.join(prefix) or 'the model'}: a layer entry is not an object")
@@ -213,8 +248,11 @@ class _Flattener:
             first, items = items[0], items[1:]
             name = _entry_name(first) or "input_layer"
             if bound is None:
-                idx = self._add(FlatLayer((*prefix, name), "InputLayer",
-                                          _dict(first.get("config")), depth=depth))
+                idx = self._add(
+                    FlatLayer(
+                        (*prefix, name), "InputLayer", _dict(first.get("config")), depth=depth
+                    )
+                )
                 current = [(idx, name)]
             else:
                 current = bound
@@ -225,12 +263,15 @@ class _Flattener:
             if shape is None:
                 raise UnsupportedModelError(
                     "The Sequential model has no input shape: build it (or give it a "
-                    "keras.Input) before saving, so that its layers have known shapes.")
+                    "keras.Input) before saving, so that its layers have known shapes."
+                )
             dtype = _dict(items[0].get("config")).get("dtype") if items else None
-            config = {"batch_shape": list(shape), "name": "input_layer",
-                      "dtype": dtype if isinstance(dtype, str) else "float32"}
-            idx = self._add(FlatLayer((*prefix, "input_layer"), "InputLayer", config,
-                                      depth=depth))
+            config = {
+                "batch_shape": list(shape),
+                "name": "input_layer",
+                "dtype": dtype if isinstance(dtype, str) else "float32",
+            }
+            idx = self._add(FlatLayer((*prefix, "input_layer"), "InputLayer", config, depth=depth))
             current = [(idx, "input_layer")]
         for entry in items:
             name = _entry_name(entry)
@@ -241,18 +282,28 @@ class _Flattener:
             if not current:
                 return current  # the layer before was refused (already reported)
             if len(current) != 1:
-                self.problems.append(f"{'/'.join((*prefix, name))!r}: a Sequential layer "
-                                     f"receives {len(current)} tensors")
+                self.problems.append(
+                    f"{'/'.join((*prefix, name))!r}: a Sequential layer "
+                    f"receives {len(current)} tensors"
+                )
                 return []
             src = current[0]
-            current = self._call(entry, name, [_Ref(src[1], 0, 0)], {}, {src[1]: [src]},
-                                 prefix, depth)
+            current = self._call(
+                entry, name, [_Ref(src[1], 0, 0)], {}, {src[1]: [src]}, prefix, depth
+            )
         return current
 
     # -- one call -----------------------------------------------------------------------
-    def _call(self, entry: dict[str, Any], name: str, args: list[Any], kwargs: dict[str, Any],
-              produced: Mapping[str, list[tuple[int, str]]], prefix: tuple[str, ...],
-              depth: int) -> list[tuple[int, str]]:
+    def _call(
+        self,
+        entry: dict[str, Any],
+        name: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        produced: Mapping[str, list[tuple[int, str]]],
+        prefix: tuple[str, ...],
+        depth: int,
+    ) -> list[tuple[int, str]]:
         cls = entry["class_name"]
         path = (*prefix, name)
         label = f"layer {'/'.join(path)!r} ({cls})"
@@ -281,9 +332,16 @@ class _Flattener:
             layer.input_shapes[port] = [r.shape for r in refs]
         return [(self._add(layer), name)]
 
-    def _op(self, entry: dict[str, Any], name: str, args: list[Any], kwargs: dict[str, Any],
-            produced: Mapping[str, list[tuple[int, str]]], prefix: tuple[str, ...],
-            depth: int) -> list[tuple[int, str]]:
+    def _op(
+        self,
+        entry: dict[str, Any],
+        name: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        produced: Mapping[str, list[tuple[int, str]]],
+        prefix: tuple[str, ...],
+        depth: int,
+    ) -> list[tuple[int, str]]:
         """A Keras operation applied to tensors (``x + 3.0``, ``a * b``) as a layer node.
 
         Tensor with tensor becomes the merge layer of the same name; tensor with a number
@@ -299,13 +357,17 @@ class _Flattener:
         refs = [x for x in (a, b) if isinstance(x, _Ref)]
         nums = [x for x in (a, b) if isinstance(x, (int, float)) and not isinstance(x, bool)]
         if any(r.dtype not in (None, "float32") for r in refs):
-            self.problems.append(f"{label}: applied to a {refs[0].dtype} tensor; only float32 "
-                                 "arithmetic can be represented")
+            self.problems.append(
+                f"{label}: applied to a {refs[0].dtype} tensor; only float32 "
+                "arithmetic can be represented"
+            )
             return []
         if len(refs) == 2:
             if a.shape is not None and b.shape is not None and a.shape != b.shape:
-                self.problems.append(f"{label}: broadcasts {a.shape} with {b.shape}, which NN "
-                                     "Studio's merge layers do not")
+                self.problems.append(
+                    f"{label}: broadcasts {a.shape} with {b.shape}, which NN "
+                    "Studio's merge layers do not"
+                )
                 return []
             layer = FlatLayer(path, cls, {"name": name}, depth=depth, op=True)
             layer.inputs["in"] = [self._resolve(r, produced, prefix)[0] for r in refs]
@@ -321,16 +383,22 @@ class _Flattener:
             scale, offset = c, 0.0
         else:  # Subtract: x - c, or c - x
             scale, offset = (1.0, -c) if isinstance(a, _Ref) else (-1.0, c)
-        layer = FlatLayer(path, "Rescaling", {"name": name, "scale": scale, "offset": offset},
-                          depth=depth, op=True)
+        layer = FlatLayer(
+            path,
+            "Rescaling",
+            {"name": name, "scale": scale, "offset": offset},
+            depth=depth,
+            op=True,
+        )
         layer.inputs["in"] = [self._resolve(refs[0], produced, prefix)[0]]
         layer.input_shapes["in"] = [refs[0].shape]
         return [(self._add(layer), name)]
 
     def _check_call_kwargs(self, label: str, kwargs: Mapping[str, Any]) -> None:
         for key, value in kwargs.items():
-            if isinstance(value, _Ref) or (isinstance(value, list) and value
-                                           and all(isinstance(v, _Ref) for v in value)):
+            if isinstance(value, _Ref) or (
+                isinstance(value, list) and value and all(isinstance(v, _Ref) for v in value)
+            ):
                 continue
             if key == "training" and isinstance(value, bool):
                 # A functional model passes its own ``training`` flag to every layer in
@@ -338,11 +406,13 @@ class _Flattener:
                 continue
             if value is None or value is False or (key in _NEUTRAL_CALL_ARGS and value == []):
                 continue
-            self.problems.append(f"{label}: called with {key}={value!r}, which NN Studio "
-                                 "cannot represent")
+            self.problems.append(
+                f"{label}: called with {key}={value!r}, which NN Studio cannot represent"
+            )
 
-    def _resolve(self, ref: _Ref, produced: Mapping[str, list[tuple[int, str]]],
-                 prefix: tuple[str, ...]) -> tuple[int, str]:
+    def _resolve(
+        self, ref: _Ref, produced: Mapping[str, list[tuple[int, str]]], prefix: tuple[str, ...]
+    ) -> tuple[int, str]:
         outs = produced.get(ref.layer)
         if outs is None:
             raise _Malformed(f"unknown layer {ref.layer!r}")
@@ -354,7 +424,8 @@ class _Flattener:
             if outs:
                 self.problems.append(
                     f"layer {'/'.join((*prefix, ref.layer))!r}: output #{ref.tensor_index} is "
-                    "used, but NN Studio layers have one output")
+                    "used, but NN Studio layers have one output"
+                )
             return (-1, ref.layer)
         return outs[ref.tensor_index]
 
@@ -368,7 +439,6 @@ OPS = frozenset({"Add", "Subtract", "Multiply"})
 def is_op_entry(entry: Mapping[str, Any]) -> bool:
     """True for a Keras operation (not a layer) recorded in a functional model."""
     return entry.get("module") in OP_MODULES and entry.get("class_name") in OPS
-
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -394,16 +464,21 @@ def _as_ref(value: Any) -> _Ref | None:
         shape_t = tuple(shape) if isinstance(shape, list) else None
         dtype = cfg.get("dtype") if isinstance(cfg.get("dtype"), str) else None
         return _Ref(ref.layer, ref.node_index, ref.tensor_index, shape_t, dtype)
-    if (isinstance(value, list) and len(value) in (3, 4) and isinstance(value[0], str)
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:3])):
+    if (
+        isinstance(value, list)
+        and len(value) in (3, 4)
+        and isinstance(value[0], str)
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:3])
+    ):
         return _Ref(value[0], value[1], value[2])
     return None
 
 
 def _history_list(value: Any, what: str) -> list[_Ref]:
     if isinstance(value, dict):
-        raise _Malformed(f"{what} is a dict; models with named (dict) inputs or outputs are "
-                         "not supported")
+        raise _Malformed(
+            f"{what} is a dict; models with named (dict) inputs or outputs are not supported"
+        )
     single = _as_ref(value)
     if single is not None:
         return [single]
@@ -464,14 +539,24 @@ def _refs_in(value: Any) -> list[_Ref]:
     return out
 
 
-def _map_ports(spec: catalog.LayerSpec, args: list[Any], kwargs: Mapping[str, Any],
-               label: str, problems: list[str]) -> dict[str, list[_Ref]] | None:
+def _map_ports(
+    spec: catalog.LayerSpec,
+    args: list[Any],
+    kwargs: Mapping[str, Any],
+    label: str,
+    problems: list[str],
+) -> dict[str, list[_Ref]] | None:
     """Assign the call's tensors to the spec's input ports."""
     tensor_kwargs = {k: v for k, v in kwargs.items() if isinstance(v, _Ref)}
     first = args[0] if args else None
     if spec.variadic:
-        if (isinstance(first, list) and first and all(isinstance(r, _Ref) for r in first)
-                and len(args) == 1 and not tensor_kwargs):
+        if (
+            isinstance(first, list)
+            and first
+            and all(isinstance(r, _Ref) for r in first)
+            and len(args) == 1
+            and not tensor_kwargs
+        ):
             return {"in": list(first)}
         problems.append(f"{label}: a merge must be called on a list of tensors")
         return None
@@ -500,22 +585,31 @@ def _map_ports(spec: catalog.LayerSpec, args: list[Any], kwargs: Mapping[str, An
         return {spec.inputs[0]: [first]}
     if tensor_kwargs and not args and len(tensor_kwargs) == 1:
         return {spec.inputs[0]: list(tensor_kwargs.values())}
-    problems.append(f"{label}: called on {len(_refs_in(args)) + len(tensor_kwargs)} tensors; "
-                    "NN Studio layers of this type take one")
+    problems.append(
+        f"{label}: called on {len(_refs_in(args)) + len(tensor_kwargs)} tensors; "
+        "NN Studio layers of this type take one"
+    )
     return None
 
 
-def _sequential_input_shape(cfg: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
-                            ) -> list[Any] | None:
+def _sequential_input_shape(
+    cfg: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
+) -> list[Any] | None:
     candidates = [cfg.get("build_input_shape")]
     if items:
         first = items[0]
         fcfg = _dict(first.get("config"))
-        candidates += [fcfg.get("batch_input_shape"), fcfg.get("batch_shape"),
-                       _dict(first.get("build_config")).get("input_shape")]
+        candidates += [
+            fcfg.get("batch_input_shape"),
+            fcfg.get("batch_shape"),
+            _dict(first.get("build_config")).get("input_shape"),
+        ]
     candidates.append(_dict(cfg.get("build_config")).get("input_shape"))
     for shape in candidates:
-        if isinstance(shape, list) and len(shape) >= 2 and all(
-                d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape):
+        if (
+            isinstance(shape, list)
+            and len(shape) >= 2
+            and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in shape)
+        ):
             return shape
     return None

@@ -27,8 +27,14 @@ _LAZY = {
     "run_model_path": "nnstudio.core.training.runs",
 }
 
-__all__ = ["ConfigError", "History", "RunState", "TrainingConfig", "suggest_loss_and_metrics",
-           *_LAZY]
+__all__ = [
+    "ConfigError",
+    "History",
+    "RunState",
+    "TrainingConfig",
+    "suggest_loss_and_metrics",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:

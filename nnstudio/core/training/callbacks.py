@@ -47,9 +47,17 @@ class RunCallback(keras.callbacks.Callback):
     none), and :attr:`best_weights` those of the best epoch when early stopping restores it.
     """
 
-    def __init__(self, state: RunState, config: TrainingConfig, *, batch_size: int | None,
-                 num_samples: int | None, has_validation: bool,
-                 probe: ActivationProbe | None = None, probe_y: Any = None) -> None:
+    def __init__(
+        self,
+        state: RunState,
+        config: TrainingConfig,
+        *,
+        batch_size: int | None,
+        num_samples: int | None,
+        has_validation: bool,
+        probe: ActivationProbe | None = None,
+        probe_y: Any = None,
+    ) -> None:
         super().__init__()
         self.state = state
         self.config = config
@@ -97,14 +105,25 @@ class RunCallback(keras.callbacks.Callback):
         if self.monitor.startswith("val_") and not self.has_validation:
             self.monitor = self.monitor[4:]
             if self.config.early_stopping:
-                self.state.report({"type": "log", "level": "warning",
-                                   "text": f"no validation data: early stopping watches "
-                                           f"'{self.monitor}' instead of "
-                                           f"'{self.config.monitor}'"})
-        self.state.report({"type": "start", "epochs": self.params.get("epochs"),
-                           "steps": self.steps, "batch_size": self.batch_size,
-                           "samples": self.num_samples,
-                           "learning_rate": self._learning_rate(force=True)})
+                self.state.report(
+                    {
+                        "type": "log",
+                        "level": "warning",
+                        "text": f"no validation data: early stopping watches "
+                        f"'{self.monitor}' instead of "
+                        f"'{self.config.monitor}'",
+                    }
+                )
+        self.state.report(
+            {
+                "type": "start",
+                "epochs": self.params.get("epochs"),
+                "steps": self.steps,
+                "batch_size": self.batch_size,
+                "samples": self.num_samples,
+                "learning_rate": self._learning_rate(force=True),
+            }
+        )
         if self.probe is not None and self.probe.enabled:
             self._probe(self.probe.first_run)
             self._report_weights(-1)
@@ -137,11 +156,19 @@ class RunCallback(keras.callbacks.Callback):
                 self._rate = self._rate_n / max(self._rate_time, 1e-9)
                 self._rate_time, self._rate_n = 0.0, 0
         elapsed = now - self._t0 - self._paused
-        self.state.report({"type": "batch", "epoch": self.epoch, "batch": batch,
-                           "steps": self.steps, "logs": logs,
-                           "learning_rate": self._learning_rate(),
-                           "samples_per_s": self._rate, "elapsed": elapsed,
-                           "epoch_elapsed": elapsed - self._epoch_t0})
+        self.state.report(
+            {
+                "type": "batch",
+                "epoch": self.epoch,
+                "batch": batch,
+                "steps": self.steps,
+                "logs": logs,
+                "learning_rate": self._learning_rate(),
+                "samples_per_s": self._rate,
+                "elapsed": elapsed,
+                "epoch_elapsed": elapsed - self._epoch_t0,
+            }
+        )
         if self.probe is not None:
             self._probe(self.probe.maybe_run)
         self._check_stop()
@@ -170,24 +197,38 @@ class RunCallback(keras.callbacks.Callback):
             logs["learning_rate"] = lr
         assert self._watch is not None
         self._watch.check_weights(epoch)
-        self._watch.check_batch({k: v for k, v in logs.items() if k != "learning_rate"},
-                                epoch, self.batch)
+        self._watch.check_batch(
+            {k: v for k, v in logs.items() if k != "learning_rate"}, epoch, self.batch
+        )
         self.history.append(logs)
         self.last_weights = snapshot_weights(self.model)
         improved = self._track_best(epoch, logs)
         elapsed = self.elapsed()
-        self.state.report({"type": "epoch", "epoch": epoch, "logs": logs,
-                           "elapsed": elapsed, "epoch_seconds": elapsed - self._epoch_t0,
-                           "improved": improved, "epochs": self.params.get("epochs")})
+        self.state.report(
+            {
+                "type": "epoch",
+                "epoch": epoch,
+                "logs": logs,
+                "elapsed": elapsed,
+                "epoch_seconds": elapsed - self._epoch_t0,
+                "improved": improved,
+                "epochs": self.params.get("epochs"),
+            }
+        )
         if self.probe is not None:
             self._report_weights(epoch)
         if self.config.early_stopping and not improved and self._wait >= self.config.patience:
             self.early_stopped_epoch = epoch
             self.model.stop_training = True
-            self.state.report({"type": "log", "level": "info",
-                               "text": f"early stopping after epoch {epoch + 1}: "
-                                       f"{self.monitor} has not improved for "
-                                       f"{self.config.patience} epochs"})
+            self.state.report(
+                {
+                    "type": "log",
+                    "level": "info",
+                    "text": f"early stopping after epoch {epoch + 1}: "
+                    f"{self.monitor} has not improved for "
+                    f"{self.config.patience} epochs",
+                }
+            )
         if self.state.stop_requested:
             self.model.stop_training = True  # a complete epoch: just do not start another
 
@@ -207,16 +248,22 @@ class RunCallback(keras.callbacks.Callback):
         value = logs.get(self.monitor)
         if value is None:
             if epoch == 0 and self.config.early_stopping:
-                self.state.report({"type": "log", "level": "warning",
-                                   "text": f"early stopping watches '{self.monitor}', which "
-                                           f"this run does not log (it logs "
-                                           f"{', '.join(sorted(logs))}): it will not stop "
-                                           "early"})
+                self.state.report(
+                    {
+                        "type": "log",
+                        "level": "warning",
+                        "text": f"early stopping watches '{self.monitor}', which "
+                        f"this run does not log (it logs "
+                        f"{', '.join(sorted(logs))}): it will not stop "
+                        "early",
+                    }
+                )
             return False
         mode = metric_mode(self.monitor)
         delta = self.config.min_delta
         better = self.best_value is None or (
-            value < self.best_value - delta if mode == "min" else value > self.best_value + delta)
+            value < self.best_value - delta if mode == "min" else value > self.best_value + delta
+        )
         if better:
             self.best_value, self.best_epoch = value, epoch
             self._wait = 0
@@ -234,8 +281,15 @@ class RunCallback(keras.callbacks.Callback):
             self._probe_failed(exc)
             return
         if layers is not None:
-            self.state.report({"type": "probe", "epoch": self.epoch, "batch": self.batch,
-                               "elapsed": self.elapsed(), "layers": dict(layers)})
+            self.state.report(
+                {
+                    "type": "probe",
+                    "epoch": self.epoch,
+                    "batch": self.batch,
+                    "elapsed": self.elapsed(),
+                    "layers": dict(layers),
+                }
+            )
 
     def _report_weights(self, epoch: int) -> None:
         try:
@@ -251,11 +305,15 @@ class RunCallback(keras.callbacks.Callback):
     def _probe_failed(self, exc: Exception) -> None:
         log.warning("live activations are off for this run: %s: %s", type(exc).__name__, exc)
         self.probe = None
-        self.state.report({"type": "log", "level": "warning",
-                           "text": f"live activations are off for this run "
-                                   f"({type(exc).__name__}: {str(exc).splitlines()[0]})"})
+        self.state.report(
+            {
+                "type": "log",
+                "level": "warning",
+                "text": f"live activations are off for this run "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0]})",
+            }
+        )
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.floating | np.integer) and not isinstance(
-        value, bool)
+    return isinstance(value, int | float | np.floating | np.integer) and not isinstance(value, bool)

@@ -106,12 +106,14 @@ class TrainingConfig:
         if isinstance(cw, dict):
             for key, value in cw.items():
                 if not isinstance(key, str) or not key.lstrip("-").isdigit() or int(key) < 0:
-                    raise ConfigError("class_weight",
-                                      f"keys are class indices (0, 1, ...), got {key!r}")
+                    raise ConfigError(
+                        "class_weight", f"keys are class indices (0, 1, ...), got {key!r}"
+                    )
                 _number(f"class_weight[{key}]", value, 0.0, math.inf)
         elif cw not in CLASS_WEIGHTS:
-            raise ConfigError("class_weight", "none, balanced or {class index: weight}; "
-                                              f"got {cw!r}")
+            raise ConfigError(
+                "class_weight", f"none, balanced or {{class index: weight}}; got {cw!r}"
+            )
         if self.seed is not None:
             _whole("seed", self.seed, 0, 2**32 - 1)
         if not isinstance(self.device, str) or not _device_ok(self.device):
@@ -156,8 +158,9 @@ class TrainingConfig:
         return metric_mode(self.monitor)
 
 
-def suggest_loss_and_metrics(task: str, num_outputs: int = 1,
-                             one_hot: bool = False) -> tuple[str, list[str]]:
+def suggest_loss_and_metrics(
+    task: str, num_outputs: int = 1, one_hot: bool = False
+) -> tuple[str, list[str]]:
     """The loss and metrics that suit a data set: accuracy for classification, MAE for
     regression.  ``num_outputs`` is the number of output units: 1 for a binary (sigmoid)
     classifier, the number of classes otherwise."""
@@ -204,8 +207,15 @@ def _whole(name: str, value: Any, low: int, high: int) -> None:
         raise ConfigError(name, f"a whole number from {low} to {high}; got {value!r}")
 
 
-def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False,
-            high_open: bool = False) -> None:
+def _number(
+    name: str,
+    value: Any,
+    low: float,
+    high: float,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
         raise ConfigError(name, f"a number; got {value!r}")
     too_low = value <= low if low_open else value < low

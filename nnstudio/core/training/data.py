@@ -48,16 +48,33 @@ class TrainingData:
 
     # -- constructors -----------------------------------------------------------------
     @classmethod
-    def from_arrays(cls, x: Any, y: Any, *, val: Pair | None = None, test: Pair | None = None,
-                    task: str | None = None, class_names: list[str] | None = None,
-                    data_hash: str | None = None) -> TrainingData:
+    def from_arrays(
+        cls,
+        x: Any,
+        y: Any,
+        *,
+        val: Pair | None = None,
+        test: Pair | None = None,
+        task: str | None = None,
+        class_names: list[str] | None = None,
+        data_hash: str | None = None,
+    ) -> TrainingData:
         """Arrays in memory; ``task`` defaults to classification for integer targets."""
         if task is None:
             first_y = _first(y)
             kind = np.asarray(first_y).dtype.kind if first_y is not None else "f"
             task = "classification" if kind in "iub" else "regression"
-        return cls(train=(x, y), val=val, test=test, task=task, class_names=class_names,
-                   num_train=_length(x), data_hash=data_hash, val_pair=val, test_pair=test)
+        return cls(
+            train=(x, y),
+            val=val,
+            test=test,
+            task=task,
+            class_names=class_names,
+            num_train=_length(x),
+            data_hash=data_hash,
+            val_pair=val,
+            test_pair=test,
+        )
 
     @classmethod
     def from_prepared(cls, prepared: Any) -> TrainingData:
@@ -65,12 +82,20 @@ class TrainingData:
         ``tf.data`` pipelines); validation/test arrays are read when first needed."""
         report = getattr(prepared, "report", None)
         classes = getattr(report, "classes", None) or []
-        return cls(train=prepared.train, val=prepared.val, test=prepared.test, batched=True,
-                   task=prepared.task, class_names=_names(prepared.class_names),
-                   preprocessing=dict(prepared.preprocessing or {}),
-                   num_train=prepared.train_size, data_hash=prepared.content_hash,
-                   class_counts=[int(c) for _, c in classes] or None, source=prepared,
-                   batch_size=prepared.batch_size)
+        return cls(
+            train=prepared.train,
+            val=prepared.val,
+            test=prepared.test,
+            batched=True,
+            task=prepared.task,
+            class_names=_names(prepared.class_names),
+            preprocessing=dict(prepared.preprocessing or {}),
+            num_train=prepared.train_size,
+            data_hash=prepared.content_hash,
+            class_counts=[int(c) for _, c in classes] or None,
+            source=prepared,
+            batch_size=prepared.batch_size,
+        )
 
     # -- what the run asks --------------------------------------------------------------
     @property
@@ -93,15 +118,23 @@ class TrainingData:
         if self.batched:
             return {"x": self.train, "validation_data": val, "shuffle": False}  # shuffled already
         x, y = self.train
-        return {"x": x, "y": y, "batch_size": batch_size, "shuffle": shuffle,
-                "validation_data": tuple(val) if val is not None else None}
+        return {
+            "x": x,
+            "y": y,
+            "batch_size": batch_size,
+            "shuffle": shuffle,
+            "validation_data": tuple(val) if val is not None else None,
+        }
 
     def check_finite(self) -> str | None:
         """The first NaN/Inf in the array data, located (``None`` if clean or batched)."""
         if self.batched:
             return None
-        for split, pair in (("training", self.train), ("validation", self.val),
-                            ("test", self.test)):
+        for split, pair in (
+            ("training", self.train),
+            ("validation", self.val),
+            ("test", self.test),
+        ):
             if pair is not None:
                 found = check_arrays({"inputs": pair[0], "targets": pair[1]})
                 if found:
@@ -112,8 +145,9 @@ class TrainingData:
         """A fixed small batch ``(x, y)``: from the validation data, else the training data."""
         if self.source is not None:
             return self.source.sample_batch(n)
-        pair = self.val_pair if self.val_pair is not None else (
-            None if self.batched else self.train)
+        pair = (
+            self.val_pair if self.val_pair is not None else (None if self.batched else self.train)
+        )
         if pair is None and self.batched:
             pair = _first_batch(self.train)
         if pair is None:

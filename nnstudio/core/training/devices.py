@@ -31,8 +31,9 @@ def list_devices() -> list[Device]:
             with contextlib.suppress(Exception):
                 details = tf.config.experimental.get_device_details(gpu)
             cc = details.get("compute_capability") or (0, 0)
-            devices.append(Device(f"gpu:{i}", str(details.get("device_name") or gpu.name),
-                                  tuple(cc) >= (7, 0)))
+            devices.append(
+                Device(f"gpu:{i}", str(details.get("device_name") or gpu.name), tuple(cc) >= (7, 0))
+            )
     elif backend == "torch":
         import torch
 

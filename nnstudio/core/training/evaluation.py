@@ -62,17 +62,23 @@ class Evaluation:
 
     def to_json(self) -> dict[str, Any]:
         """A compact JSON summary (no sample arrays)."""
-        out: dict[str, Any] = {"split": self.split, "task": self.task, "samples": self.samples,
-                               "metrics": dict(self.metrics)}
+        out: dict[str, Any] = {
+            "split": self.split,
+            "task": self.task,
+            "samples": self.samples,
+            "metrics": dict(self.metrics),
+        }
         if self.confusion is not None:
             out["class_names"] = list(self.class_names)
             out["confusion"] = self.confusion.astype(int).tolist()
             out["per_class"] = [dict(p) for p in self.per_class]
         res = self.residuals
         if res is not None and res.size:
-            out["residuals"] = {"mae": float(np.mean(np.abs(res))),
-                                "rmse": float(np.sqrt(np.mean(res ** 2))),
-                                "r2": r2_score(self.y_true, self.y_pred)}
+            out["residuals"] = {
+                "mae": float(np.mean(np.abs(res))),
+                "rmse": float(np.sqrt(np.mean(res**2))),
+                "r2": r2_score(self.y_true, self.y_pred),
+            }
         return out
 
 
@@ -93,8 +99,15 @@ def per_class_scores(cm: np.ndarray, names: list[str]) -> list[dict[str, Any]]:
         p = tp[i] / predicted[i] if predicted[i] else 0.0
         r = tp[i] / actual[i] if actual[i] else 0.0
         f1 = 2 * p * r / (p + r) if p + r else 0.0
-        out.append({"class": name, "precision": float(p), "recall": float(r), "f1": float(f1),
-                    "support": int(actual[i])})
+        out.append(
+            {
+                "class": name,
+                "precision": float(p),
+                "recall": float(r),
+                "f1": float(f1),
+                "support": int(actual[i]),
+            }
+        )
     return out
 
 
@@ -117,8 +130,12 @@ def predicted_classes(pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.argmax(flat, axis=-1), np.max(flat, axis=-1)
 
 
-def evaluate(model: Any, data: TrainingData, batch_size: int = 256,
-             max_misclassified: int = MAX_MISCLASSIFIED) -> Evaluation | None:
+def evaluate(
+    model: Any,
+    data: TrainingData,
+    batch_size: int = 256,
+    max_misclassified: int = MAX_MISCLASSIFIED,
+) -> Evaluation | None:
     """Evaluate ``model`` on the test split (or validation); ``None`` without either."""
     split = data.eval_split()
     if split is None:
@@ -136,8 +153,7 @@ def evaluate(model: Any, data: TrainingData, batch_size: int = 256,
     y = np.asarray(y)
     n = int(len(y))
     if data.task == "classification":
-        return _classification(name, metrics, n, x, y, pred, data.class_names,
-                               max_misclassified)
+        return _classification(name, metrics, n, x, y, pred, data.class_names, max_misclassified)
     y_true = y.reshape(n, -1)[:, 0].astype(np.float64)
     y_pred = pred.reshape(n, -1)[:, 0].astype(np.float64)
     if n > MAX_POINTS:
@@ -146,21 +162,37 @@ def evaluate(model: Any, data: TrainingData, batch_size: int = 256,
     return Evaluation(name, "regression", metrics, n, y_true=y_true, y_pred=y_pred)
 
 
-def _classification(split: str, metrics: dict[str, float], n: int, x: Any, y: np.ndarray,
-                    pred: np.ndarray, names: list[str] | None,
-                    max_misclassified: int) -> Evaluation:
+def _classification(
+    split: str,
+    metrics: dict[str, float],
+    n: int,
+    x: Any,
+    y: np.ndarray,
+    pred: np.ndarray,
+    names: list[str] | None,
+    max_misclassified: int,
+) -> Evaluation:
     true = class_indices(y)
     guess, confidence = predicted_classes(pred)
-    k = max(2 if pred.ndim == 1 or pred.shape[-1] == 1 else pred.shape[-1],
-            int(true.max()) + 1 if true.size else 0, len(names or []))
+    k = max(
+        2 if pred.ndim == 1 or pred.shape[-1] == 1 else pred.shape[-1],
+        int(true.max()) + 1 if true.size else 0,
+        len(names or []),
+    )
     labels = list(names or [])[:k] + [str(i) for i in range(len(names or []), k)]
     cm = confusion_matrix(true, guess, k)
     wrong = np.flatnonzero(true != guess)
     wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:max_misclassified]
-    first_x = x if not isinstance(x, list | tuple | dict) else (
-        next(iter(x.values())) if isinstance(x, dict) else x[0])
+    first_x = (
+        x
+        if not isinstance(x, list | tuple | dict)
+        else (next(iter(x.values())) if isinstance(x, dict) else x[0])
+    )
     first_x = np.asarray(first_x)
-    samples = [Misclassified(int(i), first_x[i].copy(), int(true[i]), int(guess[i]),
-                             float(confidence[i])) for i in wrong]
-    return Evaluation(split, "classification", metrics, n, labels, cm,
-                      per_class_scores(cm, labels), samples)
+    samples = [
+        Misclassified(int(i), first_x[i].copy(), int(true[i]), int(guess[i]), float(confidence[i]))
+        for i in wrong
+    ]
+    return Evaluation(
+        split, "classification", metrics, n, labels, cm, per_class_scores(cm, labels), samples
+    )

@@ -21,8 +21,12 @@ def make_learning_rate(config: TrainingConfig, steps_per_epoch: int | None) -> A
         return lr
     schedules = keras.optimizers.schedules
     if config.schedule == "step":
-        return schedules.ExponentialDecay(lr, decay_steps=config.step_epochs * steps_per_epoch,
-                                          decay_rate=config.decay_factor, staircase=True)
+        return schedules.ExponentialDecay(
+            lr,
+            decay_steps=config.step_epochs * steps_per_epoch,
+            decay_rate=config.decay_factor,
+            staircase=True,
+        )
     alpha = min(1.0, config.min_learning_rate / lr)
     return schedules.CosineDecay(lr, decay_steps=config.epochs * steps_per_epoch, alpha=alpha)
 
@@ -55,8 +59,12 @@ def plateau_callback(config: TrainingConfig, has_validation: bool) -> Any | None
     import keras
 
     return keras.callbacks.ReduceLROnPlateau(
-        monitor="val_loss" if has_validation else "loss", factor=config.decay_factor,
-        patience=config.plateau_patience, min_lr=config.min_learning_rate, verbose=0)
+        monitor="val_loss" if has_validation else "loss",
+        factor=config.decay_factor,
+        patience=config.plateau_patience,
+        min_lr=config.min_learning_rate,
+        verbose=0,
+    )
 
 
 def current_learning_rate(optimizer: Any) -> float | None:

@@ -92,8 +92,9 @@ def summarize(name: str, out: np.ndarray, relu: bool) -> LayerActivation:
     elif rank == 4:
         step = max(1, -(-max(a.shape[1], a.shape[2]) // MAX_MAP_SIDE))  # keeps the aspect
         maps = a[:MAX_MAP_SAMPLES, ::step, ::step, :MAX_MAP_CHANNELS].copy()
-    return LayerActivation(name, kind, tuple(a.shape[1:]), mean, std, dead, hist, hist_range,
-                           heat, maps)
+    return LayerActivation(
+        name, kind, tuple(a.shape[1:]), mean, std, dead, hist, hist_range, heat, maps
+    )
 
 
 class ActivationProbe:
@@ -137,8 +138,10 @@ class ActivationProbe:
         outs = self.model.predict_on_batch(self.x)
         if not isinstance(outs, list | tuple):
             outs = [outs]
-        return {layer.name: summarize(layer.name, out, relu)
-                for layer, out, relu in zip(self.layers, outs, self._relu, strict=True)}
+        return {
+            layer.name: summarize(layer.name, out, relu)
+            for layer, out, relu in zip(self.layers, outs, self._relu, strict=True)
+        }
 
     def maybe_run(self) -> dict[str, LayerActivation] | None:
         """Probe if the budget allows it now; ``None`` otherwise."""
@@ -177,9 +180,14 @@ def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str,
             continue
         flat = np.concatenate(arrays).astype(np.float32, copy=False)
         hist, hist_range = histogram(flat)
-        out[layer.name] = LayerWeights(layer.name, int(flat.size), float(np.linalg.norm(flat)),
-                                       hist, hist_range,
-                                       grads.get(layer.name) if grads else None)
+        out[layer.name] = LayerWeights(
+            layer.name,
+            int(flat.size),
+            float(np.linalg.norm(flat)),
+            hist,
+            hist_range,
+            grads.get(layer.name) if grads else None,
+        )
     return out
 
 

@@ -67,15 +67,25 @@ class RunResult:
 
     def metrics_json(self) -> dict[str, Any]:
         """``metrics.json``: final and best values under Keras' names, epochs completed."""
-        return {"status": self.status, "epochs_completed": self.epochs_completed,
-                "final": self.final(), "best": self.best(), "best_epoch": (
-                    self.best_epoch + 1 if self.best_epoch is not None else None),
-                "kept_weights": self.kept, "message": self.message, "backend": self.backend,
-                "device": self.device}
+        return {
+            "status": self.status,
+            "epochs_completed": self.epochs_completed,
+            "final": self.final(),
+            "best": self.best(),
+            "best_epoch": (self.best_epoch + 1 if self.best_epoch is not None else None),
+            "kept_weights": self.kept,
+            "message": self.message,
+            "backend": self.backend,
+            "device": self.device,
+        }
 
 
-def prepare_model(graph: Any, config: TrainingConfig, data: TrainingData | None = None,
-                  device: Device | None = None) -> Any:
+def prepare_model(
+    graph: Any,
+    config: TrainingConfig,
+    data: TrainingData | None = None,
+    device: Device | None = None,
+) -> Any:
     """Build and compile the model of ``graph`` for ``config``: seeded initial weights, the
     configured optimizer and schedule, the losses and metrics of the declared outputs, mixed
     precision where the device supports it.  Raises ``CompileError`` for a broken graph."""
@@ -99,9 +109,15 @@ def prepare_model(graph: Any, config: TrainingConfig, data: TrainingData | None 
     return model
 
 
-def run_training(model: Any, data: TrainingData, config: TrainingConfig,
-                 state: RunState | None = None, *, callbacks: Sequence[Any] = (),
-                 device: Device | None = None) -> RunResult:
+def run_training(
+    model: Any,
+    data: TrainingData,
+    config: TrainingConfig,
+    state: RunState | None = None,
+    *,
+    callbacks: Sequence[Any] = (),
+    device: Device | None = None,
+) -> RunResult:
     """Train ``model`` (compiled) on ``data`` as ``config`` says, reporting to ``state``.
 
     Never raises for a problem of the run itself; see the module docstring.
@@ -118,12 +134,25 @@ def run_training(model: Any, data: TrainingData, config: TrainingConfig,
     started = time.perf_counter()
 
     def finish(status: str, message: str, history: History, **kw: Any) -> RunResult:
-        result = RunResult(status, message, history, model, backend=backend,
-                           elapsed=time.perf_counter() - started,
-                           device=device.id if device else config.device, **kw)
-        state.report({"type": "end", "status": status, "message": message,
-                      "epochs_completed": result.epochs_completed,
-                      "elapsed": result.elapsed})
+        result = RunResult(
+            status,
+            message,
+            history,
+            model,
+            backend=backend,
+            elapsed=time.perf_counter() - started,
+            device=device.id if device else config.device,
+            **kw,
+        )
+        state.report(
+            {
+                "type": "end",
+                "status": status,
+                "message": message,
+                "epochs_completed": result.epochs_completed,
+                "elapsed": result.elapsed,
+            }
+        )
         return result
 
     try:
@@ -132,8 +161,14 @@ def run_training(model: Any, data: TrainingData, config: TrainingConfig,
             raise ValueError("the model must be compiled before training")
         problem = data.check_finite()
         if problem:
-            return finish(FAILED, f"{problem}. Fix or drop those values and train again.",
-                          History(), location="data", error=problem, kept="initial")
+            return finish(
+                FAILED,
+                f"{problem}. Fix or drop those values and train again.",
+                History(),
+                location="data",
+                error=problem,
+                kept="initial",
+            )
         class_weight = _class_weight(config, data, model)
     except ValueError as exc:
         return finish(FAILED, str(exc), History(), error=str(exc), kept="initial")
@@ -153,21 +188,34 @@ def run_training(model: Any, data: TrainingData, config: TrainingConfig,
             probe = ActivationProbe(model, probe_pair[0], config.probe_budget)
         except Exception as exc:  # noqa: BLE001 - a probe must never stop a run
             log.warning("activation probes are off for this run: %s", exc)
-    cb = RunCallback(state, config, batch_size=data.batch_size or config.batch_size,
-                     num_samples=data.num_train, has_validation=data.has_validation
-                     and config.validation, probe=probe,
-                     probe_y=probe_pair[1] if probe_pair is not None else None)
+    cb = RunCallback(
+        state,
+        config,
+        batch_size=data.batch_size or config.batch_size,
+        num_samples=data.num_train,
+        has_validation=data.has_validation and config.validation,
+        probe=probe,
+        probe_y=probe_pair[1] if probe_pair is not None else None,
+    )
     extra = [c for c in [plateau_callback(config, cb.has_validation)] if c is not None]
     fit_kwargs = data.fit_kwargs(config.batch_size, config.validation, config.shuffle)
 
     outcome: tuple[str, str, dict[str, Any]]
     try:
         with device_scope(device):
-            model.fit(epochs=config.epochs, callbacks=[cb, *extra, *callbacks], verbose=0,
-                      class_weight=class_weight, **fit_kwargs)
+            model.fit(
+                epochs=config.epochs,
+                callbacks=[cb, *extra, *callbacks],
+                verbose=0,
+                class_weight=class_weight,
+                **fit_kwargs,
+            )
         if cb.early_stopped_epoch is not None:
-            outcome = (COMPLETED, f"early stopping after epoch {cb.early_stopped_epoch + 1}",
-                       {"early_stopped": True})
+            outcome = (
+                COMPLETED,
+                f"early stopping after epoch {cb.early_stopped_epoch + 1}",
+                {"early_stopped": True},
+            )
         elif state.stop_requested and cb.history.epochs < config.epochs:
             outcome = (STOPPED, _stopped_message(state, cb), {})
         else:
@@ -184,8 +232,9 @@ def run_training(model: Any, data: TrainingData, config: TrainingConfig,
     kept = _restore_weights(model, cb, config)
     if status != COMPLETED and kept == "initial" and cb.history.epochs == 0:
         message += " No epoch was completed; the model keeps its initial weights."
-    return finish(status, message, cb.history, best_epoch=cb.best_epoch, kept=kept,
-                  notes=notes, **kw)
+    return finish(
+        status, message, cb.history, best_epoch=cb.best_epoch, kept=kept, notes=notes, **kw
+    )
 
 
 def _restore_weights(model: Any, cb: Any, config: TrainingConfig) -> str:
@@ -198,7 +247,9 @@ def _restore_weights(model: Any, cb: Any, config: TrainingConfig) -> str:
     return "last" if cb.history.epochs else "initial"
 
 
-def _class_weight(config: TrainingConfig, data: TrainingData, model: Any) -> dict[int, float] | None:
+def _class_weight(
+    config: TrainingConfig, data: TrainingData, model: Any
+) -> dict[int, float] | None:
     cw = config.class_weight
     if cw == "none":
         return None
@@ -232,23 +283,28 @@ def _stopped_message(state: RunState, cb: Any) -> str:
     kept = f"epoch {done}"
     if cb.config.early_stopping and cb.config.restore_best and cb.best_epoch is not None:
         kept = f"the best epoch ({cb.best_epoch + 1})"
-    return f"{reason} {_where(cb)}; keeping the weights of {kept} (the unfinished epoch is " \
+    return (
+        f"{reason} {_where(cb)}; keeping the weights of {kept} (the unfinished epoch is "
         "not recorded)"
+    )
 
 
 _OOM = re.compile(r"out of memory|\bOOM\b|ResourceExhausted|failed to allocate", re.I)
 
 
-def _failure(exc: BaseException, cb: Any, model: Any, config: TrainingConfig
-             ) -> tuple[str, str, dict[str, Any]]:
+def _failure(
+    exc: BaseException, cb: Any, model: Any, config: TrainingConfig
+) -> tuple[str, str, dict[str, Any]]:
     where = _where(cb)
     text = str(exc).strip() or type(exc).__name__
     tb = "".join(traceback.format_exception(exc))
     log.error("training failed %s:\n%s", where, tb)
     if isinstance(exc, MemoryError) or _OOM.search(f"{type(exc).__name__} {text}"):
         smaller = max(1, config.batch_size // 2)
-        message = (f"Out of memory {where} with batch size {config.batch_size}. "
-                   f"Try a smaller batch size (e.g. {smaller}) or a smaller model.")
+        message = (
+            f"Out of memory {where} with batch size {config.batch_size}. "
+            f"Try a smaller batch size (e.g. {smaller}) or a smaller model."
+        )
         return FAILED, message, {"location": where, "error": text, "traceback": tb}
     layer = locate_layer(text, model)
     at = f"{where}, in layer '{layer}'" if layer else where

@@ -118,8 +118,9 @@ def new_run_id(project: Any, now: dt.datetime | None = None) -> str:
 
 
 # -- files ------------------------------------------------------------------------------
-def write_run_files(folder: str | Path, model: Any, history: History,
-                    metrics: dict[str, Any]) -> None:
+def write_run_files(
+    folder: str | Path, model: Any, history: History, metrics: dict[str, Any]
+) -> None:
     """Write ``model.keras`` (when ``model`` is given), ``history.csv`` and ``metrics.json``
     into ``folder`` (created if needed), each atomically."""
     folder = Path(folder)
@@ -128,8 +129,7 @@ def write_run_files(folder: str | Path, model: Any, history: History,
         with atomic_path(folder / MODEL_FILE) as tmp:
             model.save(tmp)
     history.save_csv(folder / HISTORY_FILE)
-    atomic_write_text(folder / METRICS_FILE,
-                      json.dumps(metrics, indent=1, allow_nan=False) + "\n")
+    atomic_write_text(folder / METRICS_FILE, json.dumps(metrics, indent=1, allow_nan=False) + "\n")
 
 
 def write_data_info(folder: str | Path, data: Any, data_config: dict[str, Any] | None) -> None:
@@ -141,14 +141,24 @@ def write_data_info(folder: str | Path, data: Any, data_config: dict[str, Any] |
         "data_hash": getattr(data, "data_hash", None),
         "data": data_config,
     }
-    atomic_write_text(Path(folder) / DATA_INFO_FILE,
-                      json.dumps(info, indent=1, allow_nan=False) + "\n")
+    atomic_write_text(
+        Path(folder) / DATA_INFO_FILE, json.dumps(info, indent=1, allow_nan=False) + "\n"
+    )
 
 
-def record_run(project: Any, result: Any, config: Any, *, data: Any = None,
-               graph_outputs: Iterable[Any] = (), evaluation: Any = None,
-               data_config: dict[str, Any] | None = None, name: str | None = None,
-               now: dt.datetime | None = None, append: bool = True) -> dict[str, Any]:
+def record_run(
+    project: Any,
+    result: Any,
+    config: Any,
+    *,
+    data: Any = None,
+    graph_outputs: Iterable[Any] = (),
+    evaluation: Any = None,
+    data_config: dict[str, Any] | None = None,
+    name: str | None = None,
+    now: dt.datetime | None = None,
+    append: bool = True,
+) -> dict[str, Any]:
     """Write the run folder of ``result`` and append its record to ``project.runs``.
 
     ``data`` is the run's :class:`~.data.TrainingData` (hash, preprocessing, class names);
@@ -166,8 +176,9 @@ def record_run(project: Any, result: Any, config: Any, *, data: Any = None,
     if evaluation is not None:
         metrics[evaluation.split] = evaluation.metrics
     with atomic_dir(target) as tmp:
-        write_run_files(tmp, result.model if result.epochs_completed else None,
-                        result.history, metrics)
+        write_run_files(
+            tmp, result.model if result.epochs_completed else None, result.history, metrics
+        )
     if project.path is not None:
         rel = os.path.relpath(target, Path(project.path).parent)
         folder = Path(rel).as_posix()
@@ -188,8 +199,15 @@ def record_run(project: Any, result: Any, config: Any, *, data: Any = None,
         "best_epoch": metrics["best_epoch"],
         "kept_weights": result.kept,
         "dir": folder,
-        "outputs": [{"node": o.node, "loss": o.loss, "loss_weight": o.loss_weight,
-                     "metrics": list(o.metrics)} for o in graph_outputs],
+        "outputs": [
+            {
+                "node": o.node,
+                "loss": o.loss,
+                "loss_weight": o.loss_weight,
+                "metrics": list(o.metrics),
+            }
+            for o in graph_outputs
+        ],
         "preprocessing": dict(getattr(data, "preprocessing", None) or {}),
         "class_names": list(getattr(data, "class_names", None) or []),
         "backend": result.backend,
@@ -239,7 +257,16 @@ def compare_runs(runs: Iterable[dict[str, Any]]) -> dict[str, Any]:
         for key in run.get("best", {}):
             if key not in metrics:
                 metrics.append(key)
-    rows = [{"metric": m, "values": [run.get("best", {}).get(m) for run in runs]}
-            for m in metrics]
-    return {"runs": [{"id": r.get("id"), "name": r.get("name"), "status": r.get("status"),
-                      "epochs": r.get("epochs_completed")} for r in runs], "rows": rows}
+    rows = [{"metric": m, "values": [run.get("best", {}).get(m) for run in runs]} for m in metrics]
+    return {
+        "runs": [
+            {
+                "id": r.get("id"),
+                "name": r.get("name"),
+                "status": r.get("status"),
+                "epochs": r.get("epochs_completed"),
+            }
+            for r in runs
+        ],
+        "rows": rows,
+    }

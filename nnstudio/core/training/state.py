@@ -26,8 +26,9 @@ class RunState:
     also queued for :meth:`drain` unless ``keep_events`` is false.
     """
 
-    def __init__(self, listener: Callable[[Event], None] | None = None, *,
-                 keep_events: bool = True) -> None:
+    def __init__(
+        self, listener: Callable[[Event], None] | None = None, *, keep_events: bool = True
+    ) -> None:
         self._listener = listener
         self._keep = keep_events
         self._events: collections.deque[Event] = collections.deque()

@@ -130,9 +130,11 @@ class NanWatch:
         """Raise :class:`Diverged` if a logged value or (when due) a weight is NaN/Inf."""
         bad = non_finite_logs(logs)
         if bad is not None:
-            raise Diverged(f"{bad} became {_what(logs[bad])} at epoch {epoch + 1}, batch "
-                           f"{batch + 1}: the training diverged (try a smaller learning "
-                           "rate, and check the data for extreme values)")
+            raise Diverged(
+                f"{bad} became {_what(logs[bad])} at epoch {epoch + 1}, batch "
+                f"{batch + 1}: the training diverged (try a smaller learning "
+                "rate, and check the data for extreme values)"
+            )
         if self.cadence.due():
             started = time.perf_counter()
             layer = non_finite_layer(self.model)
@@ -149,8 +151,10 @@ class NanWatch:
     @staticmethod
     def _weights_message(layer: str, epoch: int, batch: int | None) -> str:
         at = f"epoch {epoch + 1}" + (f", batch {batch + 1}" if batch is not None else "")
-        return (f"the weights of layer '{layer}' became NaN or Inf at {at}: the training "
-                "diverged (check the data for NaN/Inf values, or lower the learning rate)")
+        return (
+            f"the weights of layer '{layer}' became NaN or Inf at {at}: the training "
+            "diverged (check the data for NaN/Inf values, or lower the learning rate)"
+        )
 
 
 def _what(value: Any) -> str:

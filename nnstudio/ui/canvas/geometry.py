@@ -37,10 +37,11 @@ def port_at(spec: LayerSpec, local: QPointF) -> tuple[str, str] | None:
     """The port under ``local`` as ``("in", port)`` or ``("out", "out")``, else ``None``."""
     best: tuple[float, tuple[str, str]] | None = None
     candidates: list[tuple[QPointF, tuple[str, str]]] = [
-        (input_port_pos(spec, p), ("in", p)) for p in spec.inputs]
+        (input_port_pos(spec, p), ("in", p)) for p in spec.inputs
+    ]
     candidates.append((output_port_pos(), ("out", "out")))
     for pos, which in candidates:
-        d = (pos - local)
+        d = pos - local
         dist = (d.x() ** 2 + d.y() ** 2) ** 0.5
         if dist <= PORT_HIT_RADIUS and (best is None or dist < best[0]):
             best = (dist, which)

@@ -35,8 +35,9 @@ class ConnectDrag:
         self.item = item
         self.side = side  # "out": dragging from an output; "in": from an input port
         self.port = port
-        self.preview = ConnectionPreview(item.port_scene_pos(side, port), side == "out",
-                                         scene.colors)
+        self.preview = ConnectionPreview(
+            item.port_scene_pos(side, port), side == "out", scene.colors
+        )
         scene.addItem(self.preview)
         self._candidate: NodeItem | None = None
         self.reason: str | None = None
@@ -66,8 +67,11 @@ class ConnectDrag:
             self.preview.move_to(pos)
             return None
         port = target.port or _first_free_port(self.scene, target.dst)
-        self.reason = self.scene.graph.check_connect(target.src, target.dst, port) \
-            if port else "that layer has no free input"
+        self.reason = (
+            self.scene.graph.check_connect(target.src, target.dst, port)
+            if port
+            else "that layer has no free input"
+        )
         allowed = self.reason is None
         self.preview.set_allowed(allowed)
         dst_item = self.scene.node_items[target.dst]

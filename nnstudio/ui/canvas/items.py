@@ -42,8 +42,9 @@ HEADER_H = 28.0
 LOD_SIMPLE = 0.33  # below this zoom a node is a coloured box
 LOD_NAME_ONLY = 0.6  # below this only the name is written
 TEXT_SLACK = 4.0  # hinted text at a fractional zoom runs a little wider than its metrics
-_LEFT_NO_CLIP = (Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-                 | Qt.TextFlag.TextDontClip)
+_LEFT_NO_CLIP = (
+    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip
+)
 
 
 def _static_paths() -> tuple[QPainterPath, QPainterPath, QPainterPath]:
@@ -59,8 +60,7 @@ def _static_paths() -> tuple[QPainterPath, QPainterPath, QPainterPath]:
 _BODY, _HEADER, _STRIPE = _static_paths()
 
 
-def _font(pixels: int, weight: QFont.Weight = QFont.Weight.Normal,
-          italic: bool = False) -> QFont:
+def _font(pixels: int, weight: QFont.Weight = QFont.Weight.Normal, italic: bool = False) -> QFont:
     font = QFont()
     font.setPixelSize(pixels)
     font.setWeight(weight)
@@ -101,9 +101,11 @@ class NodeItem(QGraphicsItem):
         self.hover_port: tuple[str, str] | None = None
         self.candidate: tuple[str, bool] | None = None  # (port, allowed) while connecting
         self._icon = category_icon(self.spec.category).pixmap(32, 32)
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges)
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges
+        )
         self.setAcceptHoverEvents(True)
         self.setZValue(1.0)
         self.sync(node)
@@ -167,8 +169,7 @@ class NodeItem(QGraphicsItem):
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
-        path.addRoundedRect(node_rect().adjusted(-PORT_RADIUS, 0, PORT_RADIUS, 0), CORNER,
-                            CORNER)
+        path.addRoundedRect(node_rect().adjusted(-PORT_RADIUS, 0, PORT_RADIUS, 0), CORNER, CORNER)
         return path
 
     def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
@@ -194,8 +195,9 @@ class NodeItem(QGraphicsItem):
         super().hoverLeaveEvent(event)
 
     # -- painting ---------------------------------------------------------------------
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         c = self.colors
         accent = c.category(self.spec.category)
@@ -239,8 +241,7 @@ class NodeItem(QGraphicsItem):
             painter.setFont(font)
             fm = QFontMetricsF(font)
             text = fm.elidedText(self.name, Qt.TextElideMode.ElideMiddle, NODE_W - 20)
-            painter.drawText(QRectF(10, 0, NODE_W - 20, NODE_H), Qt.AlignmentFlag.AlignCenter,
-                             text)
+            painter.drawText(QRectF(10, 0, NODE_W - 20, NODE_H), Qt.AlignmentFlag.AlignCenter, text)
         else:
             self._paint_text(painter, c)
         self._paint_ports(painter, c, accent)
@@ -261,21 +262,27 @@ class NodeItem(QGraphicsItem):
         name_w = min(name_need, avail)
         painter.setFont(self._NAME_FONT)
         painter.setPen(c.text)
-        painter.drawText(QRectF(32, 0, name_w + TEXT_SLACK, HEADER_H), _LEFT_NO_CLIP,
-                         name_fm.elidedText(self.name, Qt.TextElideMode.ElideRight,
-                                            name_w - TEXT_SLACK))
+        painter.drawText(
+            QRectF(32, 0, name_w + TEXT_SLACK, HEADER_H),
+            _LEFT_NO_CLIP,
+            name_fm.elidedText(self.name, Qt.TextElideMode.ElideRight, name_w - TEXT_SLACK),
+        )
         if show_type:
             painter.setFont(self._TYPE_FONT)
             painter.setPen(c.muted)
-            painter.drawText(QRectF(right - type_need, 0, type_need, HEADER_H),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             self.spec.display)
+            painter.drawText(
+                QRectF(right - type_need, 0, type_need, HEADER_H),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                self.spec.display,
+            )
         body_fm = QFontMetricsF(self._BODY_FONT)
         painter.setFont(self._BODY_FONT)
         line = self.params_line or "—"
-        painter.drawText(QRectF(12, HEADER_H + 3, NODE_W - 20, 20), _LEFT_NO_CLIP,
-                         body_fm.elidedText(line, Qt.TextElideMode.ElideRight,
-                                            NODE_W - 24 - TEXT_SLACK))
+        painter.drawText(
+            QRectF(12, HEADER_H + 3, NODE_W - 20, 20),
+            _LEFT_NO_CLIP,
+            body_fm.elidedText(line, Qt.TextElideMode.ElideRight, NODE_W - 24 - TEXT_SLACK),
+        )
         # Bottom line: output shape (left) and parameter count (right).
         st = self.status
         small_fm = QFontMetricsF(self._SMALL_FONT)
@@ -290,16 +297,18 @@ class NodeItem(QGraphicsItem):
             count_w = small_fm.horizontalAdvance(count) + TEXT_SLACK
             if shape_need + 8 + count_w <= row.width():
                 painter.setPen(c.muted)
-                painter.drawText(row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                 count)
+                painter.drawText(
+                    row, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, count
+                )
             else:
                 count_w = -8.0
             painter.setPen(c.text)
             shape_w = row.width() - count_w - 8
-            painter.drawText(QRectF(row.left(), row.top(), shape_w + TEXT_SLACK, row.height()),
-                             _LEFT_NO_CLIP,
-                             small_fm.elidedText(shape, Qt.TextElideMode.ElideRight,
-                                                 shape_w - TEXT_SLACK))
+            painter.drawText(
+                QRectF(row.left(), row.top(), shape_w + TEXT_SLACK, row.height()),
+                _LEFT_NO_CLIP,
+                small_fm.elidedText(shape, Qt.TextElideMode.ElideRight, shape_w - TEXT_SLACK),
+            )
         else:
             if st.pending and st.severity != "error":
                 text, color = "shape pending…", c.muted
@@ -308,8 +317,7 @@ class NodeItem(QGraphicsItem):
             else:
                 text, color = "shape unknown", c.muted
             painter.setPen(color)
-            painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             text)
+            painter.drawText(row, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         # A faint rule between header and body.
         rule = QColor(c.node_border)
         rule.setAlpha(110)
@@ -318,24 +326,52 @@ class NodeItem(QGraphicsItem):
 
     def _paint_ports(self, painter: QPainter, c: CanvasColors, accent: QColor) -> None:
         spec = self.spec
-        open_error = {i.port for i in self.status.issues
-                      if i.severity == "error" and i.port is not None}
+        open_error = {
+            i.port for i in self.status.issues if i.severity == "error" and i.port is not None
+        }
         for port in spec.inputs:
             pos = input_port_pos(spec, port)
             connected = port in self.connected
-            self._paint_port(painter, c, accent, pos, ("in", port), connected,
-                             port in open_error, wide=spec.variadic)
+            self._paint_port(
+                painter,
+                c,
+                accent,
+                pos,
+                ("in", port),
+                connected,
+                port in open_error,
+                wide=spec.variadic,
+            )
             if len(spec.inputs) > 1:
                 painter.setFont(self._SMALL_FONT)
                 painter.setPen(c.muted)
-                painter.drawText(QRectF(pos.x() - 48, pos.y() - 17, 40, 14),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                 port)
-        self._paint_port(painter, c, accent, output_port_pos(), ("out", "out"),
-                         "out" in self.connected or self.is_output, False, wide=False)
+                painter.drawText(
+                    QRectF(pos.x() - 48, pos.y() - 17, 40, 14),
+                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                    port,
+                )
+        self._paint_port(
+            painter,
+            c,
+            accent,
+            output_port_pos(),
+            ("out", "out"),
+            "out" in self.connected or self.is_output,
+            False,
+            wide=False,
+        )
 
-    def _paint_port(self, painter: QPainter, c: CanvasColors, accent: QColor, pos: QPointF,
-                    which: tuple[str, str], filled: bool, error: bool, wide: bool) -> None:
+    def _paint_port(
+        self,
+        painter: QPainter,
+        c: CanvasColors,
+        accent: QColor,
+        pos: QPointF,
+        which: tuple[str, str],
+        filled: bool,
+        error: bool,
+        wide: bool,
+    ) -> None:
         r = PORT_RADIUS + (1.5 if self.hover_port == which else 0.0)
         ring = c.error if error else (accent if filled else c.port_open)
         if self.candidate is not None and which == ("in", self.candidate[0]):
@@ -355,8 +391,9 @@ class NodeItem(QGraphicsItem):
         painter.drawEllipse(center, 9.0, 9.0)
         painter.setPen(QColor("#ffffff"))
         painter.setFont(self._BADGE_FONT)
-        painter.drawText(QRectF(center.x() - 9, center.y() - 9, 18, 18),
-                         Qt.AlignmentFlag.AlignCenter, "!")
+        painter.drawText(
+            QRectF(center.x() - 9, center.y() - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "!"
+        )
 
     def _paint_pills(self, painter: QPainter, c: CanvasColors) -> None:
         fm = QFontMetricsF(self._SMALL_FONT)
@@ -392,8 +429,15 @@ class NodeItem(QGraphicsItem):
 class EdgeItem(QGraphicsItem):
     """A connection drawn as a smooth cubic curve from an output port to an input port."""
 
-    def __init__(self, edge: Edge, src: NodeItem, dst: NodeItem, colors: CanvasColors,
-                 blocked: Blocked | None = None, band: Band | None = None) -> None:
+    def __init__(
+        self,
+        edge: Edge,
+        src: NodeItem,
+        dst: NodeItem,
+        colors: CanvasColors,
+        blocked: Blocked | None = None,
+        band: Band | None = None,
+    ) -> None:
         super().__init__()
         self.edge = edge
         self._blocked = blocked
@@ -438,8 +482,9 @@ class EdgeItem(QGraphicsItem):
             self._shape = stroker.createStroke(self._path)
         return self._shape
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         c = self.colors
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         if lod >= LOD_SIMPLE:
@@ -463,8 +508,11 @@ class EdgeItem(QGraphicsItem):
             painter.setBrush(c.node_fill)
             painter.drawEllipse(end, 7.5, 7.5)
             painter.setPen(c.muted)
-            painter.drawText(QRectF(end.x() - 8, end.y() - 8, 16, 16),
-                             Qt.AlignmentFlag.AlignCenter, str(self.order))
+            painter.drawText(
+                QRectF(end.x() - 8, end.y() - 8, 16, 16),
+                Qt.AlignmentFlag.AlignCenter,
+                str(self.order),
+            )
 
 
 class ConnectionPreview(QGraphicsItem):
@@ -494,8 +542,9 @@ class ConnectionPreview(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._path.controlPointRect().adjusted(-6, -6, 6, 6)
 
-    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem,
-              widget: QWidget | None = None) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
         c = self.colors
         color = c.selection if self.allowed is None else (c.ok if self.allowed else c.error)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -516,8 +565,9 @@ Blocked = Callable[[float, float, float], bool]
 Band = Callable[[float, float], tuple[float, float]]
 
 
-def route(p1: QPointF, p2: QPointF, blocked: Blocked | None = None,
-          band: Band | None = None) -> QPainterPath:
+def route(
+    p1: QPointF, p2: QPointF, blocked: Blocked | None = None, band: Band | None = None
+) -> QPainterPath:
     """The path of an edge: a smooth curve, or for a long edge a lane clear of other nodes.
 
     A long edge (a skip connection) keeps to its source's height or its target's if no node
@@ -540,12 +590,14 @@ def lane_path(p1: QPointF, p2: QPointF, lane: float) -> QPainterPath:
     """Out of ``p1``, along the horizontal ``lane``, into ``p2``, with smooth bends."""
     path = QPainterPath(p1)
     if abs(lane - p1.y()) > 0.5:
-        path.cubicTo(QPointF(p1.x() + TURN * 0.6, p1.y()), QPointF(p1.x() + TURN * 0.4, lane),
-                     QPointF(p1.x() + TURN, lane))
+        path.cubicTo(
+            QPointF(p1.x() + TURN * 0.6, p1.y()),
+            QPointF(p1.x() + TURN * 0.4, lane),
+            QPointF(p1.x() + TURN, lane),
+        )
     if abs(lane - p2.y()) > 0.5:
         path.lineTo(QPointF(p2.x() - TURN, lane))
-        path.cubicTo(QPointF(p2.x() - TURN * 0.4, lane), QPointF(p2.x() - TURN * 0.6, p2.y()),
-                     p2)
+        path.cubicTo(QPointF(p2.x() - TURN * 0.4, lane), QPointF(p2.x() - TURN * 0.6, p2.y()), p2)
     else:
         path.lineTo(p2)
     return path
@@ -558,8 +610,9 @@ def curve(p1: QPointF, p2: QPointF) -> QPainterPath:
     if span < -20.0:  # backwards: out to the right, across between the rows, in from the left
         dy = p2.y() - p1.y()
         mid = p1.y() + dy / 2 if abs(dy) > NODE_H * 1.5 else max(p1.y(), p2.y()) + NODE_H
-        path.cubicTo(QPointF(p1.x() + 60.0, p1.y()), QPointF(p1.x() + 60.0, mid),
-                     QPointF(p1.x(), mid))
+        path.cubicTo(
+            QPointF(p1.x() + 60.0, p1.y()), QPointF(p1.x() + 60.0, mid), QPointF(p1.x(), mid)
+        )
         path.lineTo(QPointF(p2.x(), mid))
         path.cubicTo(QPointF(p2.x() - 60.0, mid), QPointF(p2.x() - 60.0, p2.y()), p2)
         return path

@@ -8,10 +8,19 @@ from typing import Any
 from nnstudio.core.catalog.spec import LayerSpec
 
 _SHORT_NAMES = {
-    "kernel_size": "kernel", "pool_size": "pool", "strides": "stride",
-    "return_sequences": "sequences", "depth_multiplier": "×depth", "target_shape": "to",
-    "negative_slope": "slope", "height_factor": "h", "width_factor": "w",
-    "input_dim": "vocab", "output_dim": "dim", "num_heads": "heads", "key_dim": "key dim",
+    "kernel_size": "kernel",
+    "pool_size": "pool",
+    "strides": "stride",
+    "return_sequences": "sequences",
+    "depth_multiplier": "×depth",
+    "target_shape": "to",
+    "negative_slope": "slope",
+    "height_factor": "h",
+    "width_factor": "w",
+    "input_dim": "vocab",
+    "output_dim": "dim",
+    "num_heads": "heads",
+    "key_dim": "key dim",
     "max_value": "max",
 }
 _BARE_CHOICES = {"activation", "mode"}  # shown as the value alone ("relu")

@@ -69,14 +69,19 @@ class Minimap(QWidget):
         inner = QRectF(6, 6, WIDTH - 12, HEIGHT - 12)
         w = self._world
         scale = min(inner.width() / max(w.width(), 1.0), inner.height() / max(w.height(), 1.0))
-        offset = QPointF(inner.center().x() - w.center().x() * scale,
-                         inner.center().y() - w.center().y() * scale)
+        offset = QPointF(
+            inner.center().x() - w.center().x() * scale, inner.center().y() - w.center().y() * scale
+        )
         return scale, offset
 
     def _to_map(self, rect: QRectF) -> QRectF:
         scale, off = self._transform()
-        return QRectF(rect.x() * scale + off.x(), rect.y() * scale + off.y(),
-                      rect.width() * scale, rect.height() * scale)
+        return QRectF(
+            rect.x() * scale + off.x(),
+            rect.y() * scale + off.y(),
+            rect.width() * scale,
+            rect.height() * scale,
+        )
 
     def _render_layer(self) -> QPixmap:
         scene = self.view.graph_scene()
@@ -121,8 +126,11 @@ class Minimap(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.setPen(QPen(c.selection, 1.5))
-        p.drawRect(self._to_map(self.view.visible_scene_rect()).intersected(
-            QRectF(1, 1, WIDTH - 2, HEIGHT - 2)))
+        p.drawRect(
+            self._to_map(self.view.visible_scene_rect()).intersected(
+                QRectF(1, 1, WIDTH - 2, HEIGHT - 2)
+            )
+        )
         p.end()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

@@ -32,8 +32,9 @@ class QuickAddPopup(QFrame):
         layout.addWidget(self.list)
         self.resize(300, 340)
         for spec in catalog.all_specs():
-            item = QListWidgetItem(category_icon(spec.category),
-                                   f"{spec.display}    ·  {spec.category}")
+            item = QListWidgetItem(
+                category_icon(spec.category), f"{spec.display}    ·  {spec.category}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
             item.setToolTip(spec.help)
             self.list.addItem(item)

@@ -29,8 +29,9 @@ SCENE_MARGIN = 2000.0
 class GraphScene(QGraphicsScene):
     """Mirrors ``graph``: call :meth:`detach` before dropping the scene."""
 
-    def __init__(self, graph: Graph, colors: CanvasColors | None = None,
-                 parent: Any = None) -> None:
+    def __init__(
+        self, graph: Graph, colors: CanvasColors | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.graph = graph
         self.colors = colors or canvas_colors()
@@ -174,8 +175,13 @@ class GraphScene(QGraphicsScene):
     def _node_rects(self) -> tuple[list[float], list[QRectF]]:
         """Node bodies sorted by their left edge (cached until a node is added or moves)."""
         if self._rects is None:
-            rects = sorted((QRectF(i.pos().x(), i.pos().y(), NODE_W, NODE_H)
-                            for i in self.node_items.values()), key=QRectF.left)
+            rects = sorted(
+                (
+                    QRectF(i.pos().x(), i.pos().y(), NODE_W, NODE_H)
+                    for i in self.node_items.values()
+                ),
+                key=QRectF.left,
+            )
             self._rects = ([r.left() for r in rects], rects)
         return self._rects
 
@@ -197,8 +203,9 @@ class GraphScene(QGraphicsScene):
         return min(r.top() for r in rects), max(r.bottom() for r in rects)
 
     def _grow_scene_rect(self) -> None:
-        bounds = self.itemsBoundingRect().adjusted(-SCENE_MARGIN, -SCENE_MARGIN,
-                                                   SCENE_MARGIN, SCENE_MARGIN)
+        bounds = self.itemsBoundingRect().adjusted(
+            -SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN
+        )
         current = self.sceneRect()
         if not current.contains(bounds):
             self.setSceneRect(current.united(bounds))
@@ -214,17 +221,26 @@ class GraphScene(QGraphicsScene):
         self._statuses = {}
         for nid, item in self.node_items.items():
             issues = tuple(by_node.get(nid, ()))
-            severity = ("error" if any(i.severity == "error" for i in issues)
-                        else "warning" if issues else None)
+            severity = (
+                "error"
+                if any(i.severity == "error" for i in issues)
+                else "warning"
+                if issues
+                else None
+            )
             shape = result.shapes.get(nid)
-            status = NodeStatus(severity, issues, shape.shape if shape else None,
-                                shape.params if shape else None, pending_shapes)
+            status = NodeStatus(
+                severity,
+                issues,
+                shape.shape if shape else None,
+                shape.params if shape else None,
+                pending_shapes,
+            )
             self._statuses[nid] = status
             if status != item.status:
                 item.set_status(status)
 
-    def set_node_indicator(self, node_id: str, text: str | None,
-                           color: str | None = None) -> None:
+    def set_node_indicator(self, node_id: str, text: str | None, color: str | None = None) -> None:
         """A small live label under a node; ``text=None`` removes it."""
         qcolor = QColor(color) if color else None
         if text is None:
@@ -271,8 +287,12 @@ class GraphScene(QGraphicsScene):
 
     def node_at(self, pos: QPointF) -> NodeItem | None:
         """The topmost node under a scene position."""
-        for item in self.items(pos, Qt.ItemSelectionMode.IntersectsItemShape,
-                               Qt.SortOrder.DescendingOrder, QTransform()):
+        for item in self.items(
+            pos,
+            Qt.ItemSelectionMode.IntersectsItemShape,
+            Qt.SortOrder.DescendingOrder,
+            QTransform(),
+        ):
             if isinstance(item, NodeItem):
                 return item
         return None
@@ -280,8 +300,12 @@ class GraphScene(QGraphicsScene):
     def edge_near(self, pos: QPointF) -> EdgeItem | None:
         """An edge passing within a few pixels of a scene position (not under a node)."""
         area = QRectF(pos.x() - 4, pos.y() - 4, 8, 8)
-        for item in self.items(area, Qt.ItemSelectionMode.IntersectsItemShape,
-                               Qt.SortOrder.DescendingOrder, QTransform()):
+        for item in self.items(
+            area,
+            Qt.ItemSelectionMode.IntersectsItemShape,
+            Qt.SortOrder.DescendingOrder,
+            QTransform(),
+        ):
             if isinstance(item, NodeItem):
                 return None
             if isinstance(item, EdgeItem):
@@ -290,8 +314,9 @@ class GraphScene(QGraphicsScene):
 
     def nodes_rect(self, node_ids: list[str] | None = None) -> QRectF:
         """The bounding rectangle of some nodes (all nodes by default)."""
-        items: list[QGraphicsItem] = [self.node_items[n] for n in (node_ids or self.node_items)
-                                      if n in self.node_items]
+        items: list[QGraphicsItem] = [
+            self.node_items[n] for n in (node_ids or self.node_items) if n in self.node_items
+        ]
         rect = QRectF()
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
@@ -320,7 +345,10 @@ class GraphScene(QGraphicsScene):
 
 
 def _short_loss(loss: str) -> str:
-    return {"sparse_categorical_crossentropy": "sparse CE",
-            "categorical_crossentropy": "categorical CE",
-            "binary_crossentropy": "binary CE",
-            "mean_squared_error": "mse", "mean_absolute_error": "mae"}.get(loss, loss)
+    return {
+        "sparse_categorical_crossentropy": "sparse CE",
+        "categorical_crossentropy": "categorical CE",
+        "binary_crossentropy": "binary CE",
+        "mean_squared_error": "mse",
+        "mean_absolute_error": "mae",
+    }.get(loss, loss)

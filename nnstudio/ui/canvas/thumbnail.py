@@ -11,8 +11,9 @@ from nnstudio.ui.canvas.items import route
 from nnstudio.ui.theme import CanvasColors
 
 
-def render_thumbnail(graph: Graph, width: int, height: int, colors: CanvasColors,
-                     device_pixel_ratio: float = 2.0) -> QPixmap:
+def render_thumbnail(
+    graph: Graph, width: int, height: int, colors: CanvasColors, device_pixel_ratio: float = 2.0
+) -> QPixmap:
     """Draw ``graph`` (with its stored positions) fitted into ``width`` x ``height``."""
     pixmap = QPixmap(round(width * device_pixel_ratio), round(height * device_pixel_ratio))
     pixmap.setDevicePixelRatio(device_pixel_ratio)
@@ -49,8 +50,12 @@ def render_thumbnail(graph: Graph, width: int, height: int, colors: CanvasColors
     to_view = QTransform(scale, 0, 0, scale, ox, oy)
     for e in graph.edges:
         a, b = graph.nodes[e.src].pos, graph.nodes[e.dst].pos
-        path = route(QPointF(a[0] + NODE_W, a[1] + NODE_H / 2),
-                     QPointF(b[0], b[1] + NODE_H / 2), blocked, band)
+        path = route(
+            QPointF(a[0] + NODE_W, a[1] + NODE_H / 2),
+            QPointF(b[0], b[1] + NODE_H / 2),
+            blocked,
+            band,
+        )
         p.drawPath(to_view.map(path))
     radius = max(2.0, 8.0 * scale)
     for node in graph.nodes.values():

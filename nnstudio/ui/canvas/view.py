@@ -79,9 +79,11 @@ class GraphView(QGraphicsView):
         super().__init__(parent)
         self.host = host
         self.setObjectName("canvas")
-        self.setRenderHints(QPainter.RenderHint.Antialiasing
-                            | QPainter.RenderHint.TextAntialiasing
-                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing
+            | QPainter.RenderHint.TextAntialiasing
+            | QPainter.RenderHint.SmoothPixmapTransform
+        )
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
@@ -135,8 +137,7 @@ class GraphView(QGraphicsView):
         if old is not None:
             old.deleteLater()
 
-    def set_node_indicator(self, node_id: str, text: str | None,
-                           color: str | None = None) -> None:
+    def set_node_indicator(self, node_id: str, text: str | None, color: str | None = None) -> None:
         """A small live label under a node (e.g. a mean activation); ``None`` removes it."""
         scene = self.graph_scene()
         if scene is not None:
@@ -164,8 +165,9 @@ class GraphView(QGraphicsView):
         """Add a layer centred on ``scene_pos`` (default: the view's centre); its id."""
         pos = scene_pos if scene_pos is not None else self.visible_scene_rect().center()
         graph = self.graph
-        cmd = self.attempt(lambda: AddNode(graph, key, (pos.x() - NODE_W / 2,
-                                                        pos.y() - NODE_H / 2)))
+        cmd = self.attempt(
+            lambda: AddNode(graph, key, (pos.x() - NODE_W / 2, pos.y() - NODE_H / 2))
+        )
         if isinstance(cmd, AddNode):
             self.graph_scene().select_nodes([cmd.node.id])
             return cmd.node.id
@@ -175,8 +177,11 @@ class GraphView(QGraphicsView):
         """Insert a new layer into an edge (one undo step); its id."""
         graph = self.graph
         edge = edge_item.edge
-        cmd = self.attempt(lambda: InsertOnEdge(graph, edge, key, (scene_pos.x() - NODE_W / 2,
-                                                                   scene_pos.y() - NODE_H / 2)))
+        cmd = self.attempt(
+            lambda: InsertOnEdge(
+                graph, edge, key, (scene_pos.x() - NODE_W / 2, scene_pos.y() - NODE_H / 2)
+            )
+        )
         if isinstance(cmd, InsertOnEdge):
             self.graph_scene().select_nodes([cmd.node_id])
             return cmd.node_id
@@ -199,8 +204,7 @@ class GraphView(QGraphicsView):
         if nodes:
             steps.append(lambda g: RemoveNodes(g, nodes))
         count = len(nodes) + len(edges)
-        text = (RemoveNodes(graph, nodes).text if nodes and not edges
-                else f"Delete {count} items")
+        text = RemoveNodes(graph, nodes).text if nodes and not edges else f"Delete {count} items"
         return self.attempt(lambda: Macro(graph, text, steps)) is not None
 
     def copy_selection(self) -> bool:
@@ -289,8 +293,9 @@ class GraphView(QGraphicsView):
         if not ids:
             return
         graph = self.graph
-        positions = {nid: (graph.nodes[nid].pos[0] + dx, graph.nodes[nid].pos[1] + dy)
-                     for nid in ids}
+        positions = {
+            nid: (graph.nodes[nid].pos[0] + dx, graph.nodes[nid].pos[1] + dy) for nid in ids
+        }
         self.attempt(lambda: MoveNodes(graph, positions))
 
     # -- zoom and navigation --------------------------------------------------------
@@ -397,8 +402,9 @@ class GraphView(QGraphicsView):
     # -- mouse ------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
         scene = self.graph_scene()
-        pan = (event.button() == Qt.MouseButton.MiddleButton
-               or (event.button() == Qt.MouseButton.LeftButton and self._space_down))
+        pan = event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and self._space_down
+        )
         if pan:
             self._pan_from = event.position().toPoint()
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
@@ -432,11 +438,14 @@ class GraphView(QGraphicsView):
         super().mouseMoveEvent(event)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._pan_from is not None and event.button() in (Qt.MouseButton.MiddleButton,
-                                                             Qt.MouseButton.LeftButton):
+        if self._pan_from is not None and event.button() in (
+            Qt.MouseButton.MiddleButton,
+            Qt.MouseButton.LeftButton,
+        ):
             self._pan_from = None
-            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if self._space_down
-                                      else Qt.CursorShape.ArrowCursor)
+            self.viewport().setCursor(
+                Qt.CursorShape.OpenHandCursor if self._space_down else Qt.CursorShape.ArrowCursor
+            )
             event.accept()
             return
         if self._connect is not None and event.button() == Qt.MouseButton.LeftButton:
@@ -492,7 +501,7 @@ class GraphView(QGraphicsView):
         angle = event.angleDelta().y() or event.angleDelta().x()
         if angle:
             anchor = self.mapToScene(event.position().toPoint())
-            self.set_zoom(self.zoom() * WHEEL_STEP ** angle, anchor)
+            self.set_zoom(self.zoom() * WHEEL_STEP**angle, anchor)
         event.accept()
 
     def viewportEvent(self, event: QEvent) -> bool:
@@ -541,8 +550,10 @@ class GraphView(QGraphicsView):
             scene = self.graph_scene()
             if scene is not None:
                 scene.clearSelection()
-        elif key in _ARROWS and mods in (Qt.KeyboardModifier.NoModifier,
-                                        Qt.KeyboardModifier.ShiftModifier):
+        elif key in _ARROWS and mods in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.ShiftModifier,
+        ):
             step = 1.0 if mods == Qt.KeyboardModifier.ShiftModifier else 12.0
             dx, dy = _ARROWS[key]
             self.nudge(dx * step, dy * step)
@@ -625,8 +636,12 @@ class GraphView(QGraphicsView):
             edge.set_highlighted(True)
 
 
-_ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1),
-           Qt.Key.Key_Down: (0, 1)}
+_ARROWS = {
+    Qt.Key.Key_Left: (-1, 0),
+    Qt.Key.Key_Right: (1, 0),
+    Qt.Key.Key_Up: (0, -1),
+    Qt.Key.Key_Down: (0, 1),
+}
 
 
 def _reason(exc: Exception) -> str:
@@ -674,4 +689,3 @@ def clipboard_fragment() -> dict[str, Any] | None:
     if not isinstance(data.get("nodes"), list):
         return None
     return data
-

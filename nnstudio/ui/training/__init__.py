@@ -104,8 +104,13 @@ class TrainingController(QObject):
         self.plots_dock.raise_()
         menu = getattr(w, "panels_menu", None)
         if menu is not None:
-            for dock in (self.panel_dock, self.plots_dock, self.activations_dock,
-                         self.evaluation_dock, self.runs_dock):
+            for dock in (
+                self.panel_dock,
+                self.plots_dock,
+                self.activations_dock,
+                self.evaluation_dock,
+                self.runs_dock,
+            ):
                 menu.addAction(dock.toggleViewAction())
 
     def _add_menu(self) -> None:
@@ -192,8 +197,9 @@ class TrainingController(QObject):
     def _update_actions(self) -> None:
         running = self.worker.is_running()
         ready = self.window.is_engine_ready()
-        self.panel.set_can_start(ready, "" if ready else "The engine is loading; Train is "
-                                                         "available in a moment.")
+        self.panel.set_can_start(
+            ready, "" if ready else "The engine is loading; Train is available in a moment."
+        )
         self.train_action.setEnabled(ready and not running)
         self.pause_action.setEnabled(running)
         self.stop_action.setEnabled(running)
@@ -209,7 +215,9 @@ class TrainingController(QObject):
         graph = self.window.graph
         self.panel.set_outputs(
             (o.node, graph.nodes[o.node].name, o.loss, list(o.metrics))
-            for o in graph.outputs if o.node in graph.nodes)
+            for o in graph.outputs
+            if o.node in graph.nodes
+        )
 
     def _output_changed(self, node_id: str, loss: str, metrics: list[str]) -> None:
         graph = self.window.graph
@@ -240,24 +248,29 @@ class TrainingController(QObject):
             return self._refuse(str(exc))
         check = getattr(w, "last_check", None)
         if check is not None and not check.ok:
-            return self._refuse("The model has errors: fix them first (see the Issues "
-                                "panel).")
+            return self._refuse("The model has errors: fix them first (see the Issues panel).")
         if not w.graph.outputs:
             return self._refuse("Declare an output (its loss and metrics) before training.")
         if data is None and w.project.data is None:
-            return self._refuse("No data to train on: choose a data source in the Data "
-                                "panel.")
-        job = TrainingJob(graph=w.graph.copy(), config=config, project=w.project, data=data,
-                          data_config=dict(w.project.data) if data is None else None)
+            return self._refuse("No data to train on: choose a data source in the Data panel.")
+        job = TrainingJob(
+            graph=w.graph.copy(),
+            config=config,
+            project=w.project,
+            data=data,
+            data_config=dict(w.project.data) if data is None else None,
+        )
         self._run_project = w.project
         w.set_graph_locked(LOCK_REASON)
         self._clear_indicators()
         self.panel.reset_progress()
         self.panel.set_state(RUNNING)
         self.panel.show_status("Starting…")
-        self.panel.log(f"— Run started: {config.optimizer}, learning rate "
-                       f"{config.learning_rate:g}, batch size {config.batch_size}, "
-                       f"{config.epochs} epochs")
+        self.panel.log(
+            f"— Run started: {config.optimizer}, learning rate "
+            f"{config.learning_rate:g}, batch size {config.batch_size}, "
+            f"{config.epochs} epochs"
+        )
         self.plots.prepare(expected_metrics(w.graph))
         self.plots.reset()
         self.activations.reset()
@@ -343,8 +356,11 @@ class TrainingController(QObject):
         if project is not w.project:  # another project was opened meanwhile
             if outcome.record is not None:
                 project.runs.append(outcome.record)
-                self.panel.log(f"The run of '{project.name}' was stopped; its files are in "
-                               f"{outcome.record['dir']}.", "warning")
+                self.panel.log(
+                    f"The run of '{project.name}' was stopped; its files are in "
+                    f"{outcome.record['dir']}.",
+                    "warning",
+                )
             return
         if outcome.record is not None:
             w.project.runs.append(outcome.record)
@@ -370,8 +386,9 @@ class TrainingController(QObject):
             return
         if shown:
             run = run_records.find_run(self.window.project, run_id)
-            self.plots.set_overlay(run_id, str(run.get("name", run_id)),
-                                   run.get("history", {}), True)
+            self.plots.set_overlay(
+                run_id, str(run.get("name", run_id)), run.get("history", {}), True
+            )
 
     def _rename_run(self, run_id: str, name: str) -> None:
         try:
@@ -394,9 +411,10 @@ class TrainingController(QObject):
             return
         if self.confirm_delete:
             answer = QMessageBox.question(
-                self.window, "Delete runs",
-                f"Delete {len(run_ids)} run(s) and their saved models? This cannot be "
-                "undone.")
+                self.window,
+                "Delete runs",
+                f"Delete {len(run_ids)} run(s) and their saved models? This cannot be undone.",
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         for run_id in run_ids:

@@ -32,12 +32,13 @@ def tile_maps(maps: np.ndarray, pad: int = 1) -> np.ndarray:
         lo, hi = float(np.nanmin(m)), float(np.nanmax(m))
         m = (m - lo) / (hi - lo) if hi > lo else np.zeros_like(m)
         r, k = divmod(i, cols)
-        out[r * (h + pad):r * (h + pad) + h, k * (w + pad):k * (w + pad) + w] = m
+        out[r * (h + pad) : r * (h + pad) + h, k * (w + pad) : k * (w + pad) + w] = m
     return out
 
 
-def histograms_over_time(snapshots: list[tuple[np.ndarray, tuple[float, float]]],
-                         bins: int = COMMON_BINS) -> tuple[np.ndarray, tuple[float, float]]:
+def histograms_over_time(
+    snapshots: list[tuple[np.ndarray, tuple[float, float]]], bins: int = COMMON_BINS
+) -> tuple[np.ndarray, tuple[float, float]]:
     """Histograms with their own ranges re-binned onto one common value range.
 
     Returns ``(image, (lo, hi))`` where ``image[t]`` is snapshot ``t``'s histogram over
@@ -104,8 +105,9 @@ class ActivationsView(QWidget):
         self.weight_plot.addItem(self.weight_image)
         self.grad_plot = self.view.addPlot(row=3, col=0, title="gradient norm per epoch")
         self.grad_plot.setLabel("bottom", "epoch")
-        self.grad_curve = self.grad_plot.plot(pen=pg.mkPen("#e07a2f", width=2), symbol="o",
-                                              symbolSize=5)
+        self.grad_curve = self.grad_plot.plot(
+            pen=pg.mkPen("#e07a2f", width=2), symbol="o", symbolSize=5
+        )
         self._update_visibility()
 
     # -- input ------------------------------------------------------------------------
@@ -161,8 +163,7 @@ class ActivationsView(QWidget):
             self.main_image.clear()
             return
         if act is None:
-            self.title.setText(f"{self.layer}: no activations yet (they appear while "
-                               "training)")
+            self.title.setText(f"{self.layer}: no activations yet (they appear while training)")
             self.stats.setText("")
             self.main_image.clear()
             return
@@ -179,8 +180,9 @@ class ActivationsView(QWidget):
             self.main_plot.setLabel("left", "")
         elif act.heat is not None:
             image = act.heat
-            title = "last time step: samples × units" if act.kind == "sequence" \
-                else "samples × units"
+            title = (
+                "last time step: samples × units" if act.kind == "sequence" else "samples × units"
+            )
             self.main_plot.setTitle(title)
             self.main_plot.setAspectLocked(False)
             self.main_plot.setLabel("bottom", "unit")

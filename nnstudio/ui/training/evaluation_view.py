@@ -84,14 +84,12 @@ class EvaluationView(QWidget):
         self._cell_text: list[pg.TextItem] = []
         v.addWidget(self.cm_view, 3)
         self.per_class = QTableWidget(0, 5)
-        self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1",
-                                                  "Support"])
+        self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
         self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.per_class.verticalHeader().hide()
         self.per_class.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         v.addWidget(self.per_class, 2)
-        v.addWidget(QLabel("Misclassified, most confident first (inputs as the model sees "
-                           "them):"))
+        v.addWidget(QLabel("Misclassified, most confident first (inputs as the model sees them):"))
         self.misclassified = QListWidget()
         self.misclassified.setViewMode(QListWidget.ViewMode.IconMode)
         self.misclassified.setIconSize(QSize(THUMB, THUMB))
@@ -105,14 +103,12 @@ class EvaluationView(QWidget):
         self.scatter_plot = reg.addPlot(row=0, col=0, title="predicted vs actual")
         self.scatter_plot.setLabel("bottom", "actual")
         self.scatter_plot.setLabel("left", "predicted")
-        self.scatter = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(59, 125, 216, 140),
-                                          pen=None)
+        self.scatter = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(59, 125, 216, 140), pen=None)
         self.scatter_plot.addItem(self.scatter)
         self.diagonal = self.scatter_plot.plot(pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.residual_plot = reg.addPlot(row=1, col=0, title="residuals (actual − predicted)")
         self.residual_plot.setLabel("bottom", "predicted")
-        self.residuals = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(224, 122, 47, 140),
-                                            pen=None)
+        self.residuals = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(224, 122, 47, 140), pen=None)
         self.residual_plot.addItem(self.residuals)
         self.residual_plot.addLine(y=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.stack.addWidget(reg)
@@ -120,8 +116,9 @@ class EvaluationView(QWidget):
     def clear(self) -> None:
         """Nothing to show (a run without an evaluation)."""
         self.evaluation = None
-        self.summary.setText("No evaluation: the run completed no epoch, or there is no "
-                             "validation or test data.")
+        self.summary.setText(
+            "No evaluation: the run completed no epoch, or there is no validation or test data."
+        )
         self.stack.setCurrentIndex(0)
 
     def show_evaluation(self, ev: Any) -> None:
@@ -172,34 +169,46 @@ class EvaluationView(QWidget):
         rows = self.evaluation.per_class
         self.per_class.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            values = [row["class"], f"{row['precision']:.3f}", f"{row['recall']:.3f}",
-                      f"{row['f1']:.3f}", str(row["support"])]
+            values = [
+                row["class"],
+                f"{row['precision']:.3f}",
+                f"{row['recall']:.3f}",
+                f"{row['f1']:.3f}",
+                str(row["support"]),
+            ]
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if c:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 self.per_class.setItem(r, c, item)
 
     def _fill_misclassified(self) -> None:
         ev = self.evaluation
         self.misclassified.clear()
         images = bool(ev.misclassified) and sample_image(ev.misclassified[0].x) is not None
-        self.misclassified.setViewMode(QListWidget.ViewMode.IconMode if images
-                                       else QListWidget.ViewMode.ListMode)
+        self.misclassified.setViewMode(
+            QListWidget.ViewMode.IconMode if images else QListWidget.ViewMode.ListMode
+        )
         names = ev.class_names
         for m in ev.misclassified:
             label = f"#{m.index}: {names[m.true]} → {names[m.pred]} ({m.confidence:.0%})"
             image = sample_image(m.x)
             if image is not None:
                 pixmap = QPixmap.fromImage(image).scaled(
-                    THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.FastTransformation)
+                    THUMB,
+                    THUMB,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation,
+                )
                 item = QListWidgetItem(QIcon(pixmap), label)
             else:
                 item = QListWidgetItem(f"{label}    {sample_text(m.x)}")
-            item.setToolTip(f"sample {m.index}: true {names[m.true]}, predicted "
-                            f"{names[m.pred]} with {m.confidence:.1%} confidence")
+            item.setToolTip(
+                f"sample {m.index}: true {names[m.true]}, predicted "
+                f"{names[m.pred]} with {m.confidence:.1%} confidence"
+            )
             self.misclassified.addItem(item)
         if not ev.misclassified:
             self.misclassified.addItem("None: every sample was classified correctly.")
@@ -213,5 +222,7 @@ class EvaluationView(QWidget):
         self.residuals.setData(p, ev.residuals)
         stats = ev.to_json().get("residuals", {})
         if stats:
-            self.residual_plot.setTitle(f"residuals · MAE {stats['mae']:.4g} · RMSE "
-                                        f"{stats['rmse']:.4g} · R² {stats['r2']:.3f}")
+            self.residual_plot.setTitle(
+                f"residuals · MAE {stats['mae']:.4g} · RMSE "
+                f"{stats['rmse']:.4g} · R² {stats['r2']:.3f}"
+            )

@@ -32,8 +32,16 @@ from PySide6.QtWidgets import (
 from nnstudio.core.training.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainingConfig
 from nnstudio.core.training.state import eta_seconds, format_duration
 
-LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
-          "mse", "mae", "huber", "log_cosh", "kl_divergence")
+LOSSES = (
+    "sparse_categorical_crossentropy",
+    "categorical_crossentropy",
+    "binary_crossentropy",
+    "mse",
+    "mae",
+    "huber",
+    "log_cosh",
+    "kl_divergence",
+)
 MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy", "val_mae", "mae")
 IDLE, RUNNING, PAUSED = "idle", "running", "paused"
 SP = QStyle.StandardPixmap
@@ -220,13 +228,29 @@ class TrainingPanel(QWidget):
         for w in (self.optimizer, self.schedule, self.class_weight, self.device):
             w.currentIndexChanged.connect(self._edited)
         self.monitor.currentTextChanged.connect(self._edited)
-        for w in (self.learning_rate, self.momentum, self.weight_decay, self.decay_factor,
-                  self.min_learning_rate, self.min_delta, self.step_epochs,
-                  self.plateau_patience, self.batch_size, self.epochs, self.seed,
-                  self.patience, self.probe_budget):
+        for w in (
+            self.learning_rate,
+            self.momentum,
+            self.weight_decay,
+            self.decay_factor,
+            self.min_learning_rate,
+            self.min_delta,
+            self.step_epochs,
+            self.plateau_patience,
+            self.batch_size,
+            self.epochs,
+            self.seed,
+            self.patience,
+            self.probe_budget,
+        ):
             w.valueChanged.connect(self._edited)
-        for w in (self.nesterov, self.validation, self.fixed_seed, self.mixed_precision,
-                  self.restore_best):
+        for w in (
+            self.nesterov,
+            self.validation,
+            self.fixed_seed,
+            self.mixed_precision,
+            self.restore_best,
+        ):
             w.toggled.connect(self._edited)
         self.early.toggled.connect(self._edited)
 
@@ -365,8 +389,9 @@ class TrainingPanel(QWidget):
         if item is None or combo is None or edit is None:
             return
         metrics = [m.strip() for m in edit.text().split(",") if m.strip()]
-        self.output_changed.emit(item.data(Qt.ItemDataRole.UserRole),
-                                 combo.currentText().strip(), metrics)
+        self.output_changed.emit(
+            item.data(Qt.ItemDataRole.UserRole), combo.currentText().strip(), metrics
+        )
 
     def _edited(self, *_: Any) -> None:
         self._update_enabled()
@@ -382,18 +407,23 @@ class TrainingPanel(QWidget):
     def _update_enabled(self) -> None:
         opt = self.optimizer.currentData()
         sched = self.schedule.currentData()
-        rows = {self.momentum: opt == "sgd", self.nesterov: opt == "sgd",
-                self.weight_decay: opt == "adamw", self.step_epochs: sched == "step",
-                self.decay_factor: sched in ("step", "plateau"),
-                self.plateau_patience: sched == "plateau",
-                self.min_learning_rate: sched in ("cosine", "plateau")}
+        rows = {
+            self.momentum: opt == "sgd",
+            self.nesterov: opt == "sgd",
+            self.weight_decay: opt == "adamw",
+            self.step_epochs: sched == "step",
+            self.decay_factor: sched in ("step", "plateau"),
+            self.plateau_patience: sched == "plateau",
+            self.min_learning_rate: sched in ("cosine", "plateau"),
+        }
         for widget, shown in rows.items():
             self._opt_form.setRowVisible(widget, shown)
         self.seed.setEnabled(self.fixed_seed.isChecked())
         ok = self._mixed_ok.get(self.device.currentData(), False)
         self.mixed_precision.setEnabled(ok or self.mixed_precision.isChecked())
-        self.mixed_precision.setToolTip("" if ok else "No GPU that computes fast in float16 "
-                                                      "is selected: the run uses float32.")
+        self.mixed_precision.setToolTip(
+            "" if ok else "No GPU that computes fast in float16 is selected: the run uses float32."
+        )
 
     # -- state and progress -------------------------------------------------------------
     def set_can_start(self, ok: bool, reason: str = "") -> None:
@@ -419,12 +449,21 @@ class TrainingPanel(QWidget):
         self.pause_button.setEnabled(not idle)
         paused = self._state == PAUSED
         self.pause_button.setText("Resume" if paused else "Pause")
-        self.pause_button.setIcon(self.style().standardIcon(
-            SP.SP_MediaPlay if paused else SP.SP_MediaPause))
+        self.pause_button.setIcon(
+            self.style().standardIcon(SP.SP_MediaPlay if paused else SP.SP_MediaPause)
+        )
         self.stop_button.setEnabled(not idle)
-        for box in (self.batch_size, self.epochs, self.optimizer, self.schedule,
-                    self.device, self.mixed_precision, self.class_weight, self.validation,
-                    self.outputs):
+        for box in (
+            self.batch_size,
+            self.epochs,
+            self.optimizer,
+            self.schedule,
+            self.device,
+            self.mixed_precision,
+            self.class_weight,
+            self.validation,
+            self.outputs,
+        ):
             box.setEnabled(idle)
         if idle and not ok:
             self.status_label.setText(reason)
@@ -459,12 +498,14 @@ class TrainingPanel(QWidget):
             elif kind == "batch":
                 last_batch = e
             elif kind == "epoch":
-                logs = "  ".join(f"{k} {v:.4g}" for k, v in e["logs"].items()
-                                 if k != "learning_rate")
+                logs = "  ".join(
+                    f"{k} {v:.4g}" for k, v in e["logs"].items() if k != "learning_rate"
+                )
                 self.log(f"Epoch {e['epoch'] + 1}: {logs}")
             elif kind == "paused":
-                self.status_label.setText(f"Paused after epoch {e['epoch'] + 1}, batch "
-                                          f"{e['batch'] + 1}.")
+                self.status_label.setText(
+                    f"Paused after epoch {e['epoch'] + 1}, batch {e['batch'] + 1}."
+                )
             elif kind == "resumed":
                 self.status_label.setText("Training…")
             elif kind == "log":
@@ -483,7 +524,8 @@ class TrainingPanel(QWidget):
         epoch_eta = eta_seconds(done, steps, e["epoch_elapsed"])
         self.epoch_label.setText(
             f"Epoch {epoch + 1}/{epochs or '?'} · batch {done}/{steps or '?'} · "
-            f"{format_duration(e['epoch_elapsed'])} · ETA {format_duration(epoch_eta)}")
+            f"{format_duration(e['epoch_elapsed'])} · ETA {format_duration(epoch_eta)}"
+        )
         if steps and epochs:
             total = steps * epochs
             run_done = epoch * steps + done
@@ -494,8 +536,9 @@ class TrainingPanel(QWidget):
             run_eta = None
         rate = e.get("samples_per_s")
         speed = f" · {rate:,.0f} samples/s" if rate else ""
-        self.run_label.setText(f"Run {format_duration(e['elapsed'])} · "
-                               f"ETA {format_duration(run_eta)}{speed}")
+        self.run_label.setText(
+            f"Run {format_duration(e['elapsed'])} · ETA {format_duration(run_eta)}{speed}"
+        )
 
     def log(self, text: str, level: str = "info") -> None:
         """Append a line to the run log."""

@@ -25,12 +25,19 @@ from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 TRAIN_COLOR = "#3b7dd8"
 VAL_COLOR = "#e07a2f"
-OVERLAY_COLORS = ("#2a9d8f", "#c94f7c", "#8e6cc9", "#b08a1e", "#3f9a4f", "#5565c9",
-                  "#d1495b", "#00798c")
+OVERLAY_COLORS = (
+    "#2a9d8f",
+    "#c94f7c",
+    "#8e6cc9",
+    "#b08a1e",
+    "#3f9a4f",
+    "#5565c9",
+    "#d1495b",
+    "#00798c",
+)
 SMOOTHING = 0.05  # weight of the newest batch in the smoothed line
 REDRAW_INTERVAL = 0.2  # seconds between chart redraws while a run streams in
-_MEAN_WORDS = ("loss", "accuracy", "acc", "mae", "mse", "mean_", "error", "hinge",
-               "crossentropy")
+_MEAN_WORDS = ("loss", "accuracy", "acc", "mae", "mse", "mean_", "error", "hinge", "crossentropy")
 NOT_PLOTTED = ("learning_rate", "lr")
 
 
@@ -55,26 +62,26 @@ class GrowingBuffer:
         k = len(xs)
         if self.n + k > len(self._x):
             self._grow(max(2 * len(self._x), self.n + k))
-        self._x[self.n:self.n + k] = xs
-        self._y[self.n:self.n + k] = ys
+        self._x[self.n : self.n + k] = xs
+        self._y[self.n : self.n + k] = ys
         self.n += k
 
     def _grow(self, capacity: int) -> None:
         for name in ("_x", "_y"):
             old = getattr(self, name)
             new = np.empty(capacity, dtype=np.float64)
-            new[:self.n] = old[:self.n]
+            new[: self.n] = old[: self.n]
             setattr(self, name, new)
 
     @property
     def x(self) -> np.ndarray:
         """The x values so far (a view)."""
-        return self._x[:self.n]
+        return self._x[: self.n]
 
     @property
     def y(self) -> np.ndarray:
         """The y values so far (a view)."""
-        return self._y[:self.n]
+        return self._y[: self.n]
 
     def clear(self) -> None:
         """Forget every point (the capacity stays)."""
@@ -104,10 +111,15 @@ class _Series:
         self.curves = {
             "batch": plot.plot(pen=pg.mkPen(faint, width=1)),
             "smooth": plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2)),
-            "epoch": plot.plot(pen=pg.mkPen(TRAIN_COLOR, width=2, style=Qt.PenStyle.DotLine),
-                               symbol="o", symbolSize=6, symbolBrush=TRAIN_COLOR),
-            "val": plot.plot(pen=pg.mkPen(VAL_COLOR, width=2), symbol="s", symbolSize=6,
-                             symbolBrush=VAL_COLOR),
+            "epoch": plot.plot(
+                pen=pg.mkPen(TRAIN_COLOR, width=2, style=Qt.PenStyle.DotLine),
+                symbol="o",
+                symbolSize=6,
+                symbolBrush=TRAIN_COLOR,
+            ),
+            "val": plot.plot(
+                pen=pg.mkPen(VAL_COLOR, width=2), symbol="s", symbolSize=6, symbolBrush=VAL_COLOR
+            ),
         }
         self.mean = is_mean_metric(key)
         self._prev_mean = 0.0
@@ -127,8 +139,12 @@ class _Series:
         self.smooth.append(x, self._ema / (1.0 - (1.0 - SMOOTHING) ** self._ema_n))
 
     def refresh(self) -> None:
-        for name, buf in (("batch", self.batch), ("smooth", self.smooth),
-                          ("epoch", self.epoch), ("val", self.val)):
+        for name, buf in (
+            ("batch", self.batch),
+            ("smooth", self.smooth),
+            ("epoch", self.epoch),
+            ("val", self.val),
+        ):
             self.curves[name].setData(buf.x, buf.y)
 
     def clear(self) -> None:
@@ -196,8 +212,9 @@ class MetricsPlots(QWidget):
         keys = [k for k in self.plots if k not in ("learning rate", "throughput")]
         cells = [(key, divmod(i, 2)) for i, key in enumerate(keys)]
         last = (len(keys) + 1) // 2
-        cells += [(k, (last, c)) for c, k in enumerate(("learning rate", "throughput"))
-                  if k in self.plots]
+        cells += [
+            (k, (last, c)) for c, k in enumerate(("learning rate", "throughput")) if k in self.plots
+        ]
         for key, (row, col) in cells:
             plot = self.plots[key]
             plot.setLabel("bottom", "epoch" if row == last else "")
@@ -310,8 +327,9 @@ class MetricsPlots(QWidget):
         return getattr(s, kind).n if s is not None else 0
 
     # -- overlays of recorded runs ------------------------------------------------------
-    def set_overlay(self, run_id: str, name: str, history: Mapping[str, list[Any]],
-                    visible: bool = True) -> None:
+    def set_overlay(
+        self, run_id: str, name: str, history: Mapping[str, list[Any]], visible: bool = True
+    ) -> None:
         """Show a recorded run's per-epoch curves (replacing an earlier overlay of it)."""
         self.remove_overlay(run_id)
         color = OVERLAY_COLORS[len(self._overlays) % len(OVERLAY_COLORS)]
@@ -323,12 +341,20 @@ class MetricsPlots(QWidget):
             xs = np.arange(1, len(ys) + 1, dtype=float)
             style = Qt.PenStyle.DashLine if key.startswith("val_") else Qt.PenStyle.SolidLine
             curve = self.plot_for(metric_family(key)).plot(
-                xs, ys, pen=pg.mkPen(color, width=1.5, style=style), connect="finite",
-                name=f"{name}: {key}")
+                xs,
+                ys,
+                pen=pg.mkPen(color, width=1.5, style=style),
+                connect="finite",
+                name=f"{name}: {key}",
+            )
             curve.setVisible(visible)
             curves.append((self.plot_for(metric_family(key)), curve))
-        self._overlays[run_id] = {"curves": curves, "visible": visible, "color": color,
-                                  "name": name}
+        self._overlays[run_id] = {
+            "curves": curves,
+            "visible": visible,
+            "color": color,
+            "name": name,
+        }
         self._update_legend()
 
     def show_overlay(self, run_id: str, visible: bool) -> None:
@@ -349,11 +375,16 @@ class MetricsPlots(QWidget):
             self._update_legend()
 
     def _update_legend(self) -> None:
-        parts = [f"<span style='color:{TRAIN_COLOR}'>━ training (per batch, smoothed; "
-                 f"dotted: per epoch)</span>",
-                 f"<span style='color:{VAL_COLOR}'>━ validation</span>"]
-        parts += [f"<span style='color:{o['color']}'>━ {o['name']} (dashed: validation)"
-                  "</span>" for o in self._overlays.values() if o["visible"]]
+        parts = [
+            f"<span style='color:{TRAIN_COLOR}'>━ training (per batch, smoothed; "
+            f"dotted: per epoch)</span>",
+            f"<span style='color:{VAL_COLOR}'>━ validation</span>",
+        ]
+        parts += [
+            f"<span style='color:{o['color']}'>━ {o['name']} (dashed: validation)</span>"
+            for o in self._overlays.values()
+            if o["visible"]
+        ]
         self.legend.setText("&nbsp;&nbsp;&nbsp;".join(parts))
 
     def overlays(self) -> dict[str, bool]:

@@ -21,8 +21,12 @@ from PySide6.QtWidgets import (
 from nnstudio.core.training.runs import compare_runs
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Best val_loss", "Created")
-STATUS_MARK = {"completed": "✔ completed", "stopped": "■ stopped", "failed": "✖ failed",
-               "diverged": "⚠ diverged"}
+STATUS_MARK = {
+    "completed": "✔ completed",
+    "stopped": "■ stopped",
+    "failed": "✖ failed",
+    "diverged": "⚠ diverged",
+}
 
 
 class RunsView(QWidget):
@@ -55,8 +59,7 @@ class RunsView(QWidget):
         self.compare_button = QPushButton("Compare selected")
         self.compare_button.clicked.connect(self.compare_selected)
         self.delete_button = QPushButton("Delete selected")
-        self.delete_button.clicked.connect(
-            lambda: self.delete_requested.emit(self.selected_ids()))
+        self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.selected_ids()))
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Export the selected run's model, verified")
         self.export_button.clicked.connect(self._export_clicked)
@@ -81,20 +84,26 @@ class RunsView(QWidget):
             for r, run in enumerate(self._runs):
                 run_id = str(run.get("id", ""))
                 check = QTableWidgetItem()
-                check.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
-                               | Qt.ItemFlag.ItemIsSelectable)
-                check.setCheckState(Qt.CheckState.Checked if shown.get(run_id)
-                                    else Qt.CheckState.Unchecked)
+                check.setFlags(
+                    Qt.ItemFlag.ItemIsUserCheckable
+                    | Qt.ItemFlag.ItemIsEnabled
+                    | Qt.ItemFlag.ItemIsSelectable
+                )
+                check.setCheckState(
+                    Qt.CheckState.Checked if shown.get(run_id) else Qt.CheckState.Unchecked
+                )
                 check.setData(Qt.ItemDataRole.UserRole, run_id)
                 self.table.setItem(r, 0, check)
                 name = QTableWidgetItem(str(run.get("name", run_id)))
                 name.setToolTip(str(run.get("message", "")))
                 self.table.setItem(r, 1, name)
                 best = run.get("best", {}).get("val_loss", run.get("best", {}).get("loss"))
-                cells = [STATUS_MARK.get(run.get("status", ""), str(run.get("status"))),
-                         str(run.get("epochs_completed", 0)),
-                         f"{best:.4g}" if isinstance(best, float | int) else "–",
-                         str(run.get("created", "")).replace("T", " ")]
+                cells = [
+                    STATUS_MARK.get(run.get("status", ""), str(run.get("status"))),
+                    str(run.get("epochs_completed", 0)),
+                    f"{best:.4g}" if isinstance(best, float | int) else "–",
+                    str(run.get("created", "")).replace("T", " "),
+                ]
                 for c, text in enumerate(cells, start=2):
                     item = QTableWidgetItem(text)
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -159,9 +168,11 @@ class CompareDialog(QDialog):
 
         data = compare_runs(runs)
         names = [str(r["name"]) for r in data["runs"]]
-        rows = [{"metric": "epochs", "values": [r["epochs"] for r in data["runs"]]},
-                {"metric": "status", "values": [r["status"] for r in data["runs"]]},
-                *data["rows"]]
+        rows = [
+            {"metric": "epochs", "values": [r["epochs"] for r in data["runs"]]},
+            {"metric": "status", "values": [r["status"] for r in data["runs"]]},
+            *data["rows"],
+        ]
         self.table.setColumnCount(len(names))
         self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels(names)
@@ -172,8 +183,11 @@ class CompareDialog(QDialog):
             if numbers and row["metric"] not in ("epochs", "status"):
                 best = (max if metric_mode(row["metric"]) == "max" else min)(numbers)
             for c, value in enumerate(row["values"]):
-                text = f"{value:.4g}" if isinstance(value, float) else (
-                    "–" if value is None else str(value))
+                text = (
+                    f"{value:.4g}"
+                    if isinstance(value, float)
+                    else ("–" if value is None else str(value))
+                )
                 item = QTableWidgetItem(text)
                 if best is not None and value == best:
                     font = item.font()

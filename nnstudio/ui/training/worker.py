@@ -72,8 +72,9 @@ def execute_job(job: TrainingJob, state: RunState) -> RunOutcome:
     except Exception as exc:  # noqa: BLE001 - the thread must always hand back an outcome
         tb = "".join(traceback.format_exception(exc))
         log.error("training job failed:\n%s", tb)
-        return RunOutcome(error=f"Training could not run: {type(exc).__name__}: {exc}",
-                          traceback=tb)
+        return RunOutcome(
+            error=f"Training could not run: {type(exc).__name__}: {exc}", traceback=tb
+        )
 
 
 def _execute(job: TrainingJob, state: RunState) -> RunOutcome:
@@ -105,9 +106,15 @@ def _execute(job: TrainingJob, state: RunState) -> RunOutcome:
             outcome.notes.append(f"The evaluation failed: {type(exc).__name__}: {exc}")
     if job.record:
         try:
-            outcome.record = record_run(job.project, result, config, data=data,
-                                        graph_outputs=job.graph.outputs,
-                                        evaluation=outcome.evaluation, append=False)
+            outcome.record = record_run(
+                job.project,
+                result,
+                config,
+                data=data,
+                graph_outputs=job.graph.outputs,
+                evaluation=outcome.evaluation,
+                append=False,
+            )
         except OSError as exc:
             outcome.notes.append(f"The run could not be written to disk: {exc}")
     return outcome
@@ -121,9 +128,12 @@ def _prepare_data(job: TrainingJob, state: RunState) -> tuple[Any, str | None]:
         return None, "No data to train on: choose a data source in the Data panel."
     state.report({"type": "log", "level": "info", "text": "Preparing the data…"})
     try:
-        prepared = prepare(DataConfig.from_json(job.data_config),
-                           batch_size=job.config.batch_size, seed=job.config.seed,
-                           cancelled=lambda: state.stop_requested)
+        prepared = prepare(
+            DataConfig.from_json(job.data_config),
+            batch_size=job.config.batch_size,
+            seed=job.config.seed,
+            cancelled=lambda: state.stop_requested,
+        )
     except Cancelled:
         return None, "Stopped while the data was being prepared."
     except DataError as exc:
@@ -157,8 +167,7 @@ class TrainingWorker(QObject):
     events = Signal(list)
     finished = Signal(object)
 
-    def __init__(self, parent: QObject | None = None,
-                 interval_ms: int = DRAIN_INTERVAL_MS) -> None:
+    def __init__(self, parent: QObject | None = None, interval_ms: int = DRAIN_INTERVAL_MS) -> None:
         super().__init__(parent)
         self.state: RunState | None = None
         self._thread: _JobThread | None = None

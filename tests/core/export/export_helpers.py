@@ -28,16 +28,35 @@ DIGITS = [str(i) for i in range(10)]
 
 TABULAR_RECORD = {
     "type": "tabular",
-    "features": [{"name": n, "type": "numeric", "mean": m, "std": s} for n, m, s in (
-        ("sepal_length", 5.8, 0.8), ("sepal_width", 3.0, 0.4),
-        ("petal_length", 3.8, 1.7), ("petal_width", 1.2, 0.75))],
-    "task": "classification", "class_names": SPECIES,
+    "features": [
+        {"name": n, "type": "numeric", "mean": m, "std": s}
+        for n, m, s in (
+            ("sepal_length", 5.8, 0.8),
+            ("sepal_width", 3.0, 0.4),
+            ("petal_length", 3.8, 1.7),
+            ("petal_width", 1.2, 0.75),
+        )
+    ],
+    "task": "classification",
+    "class_names": SPECIES,
 }
-IMAGE_RECORD = {"type": "image", "image_size": [28, 28], "color_mode": "grayscale",
-                "channels": 1, "interpolation": "bilinear", "rescale": 1.0 / 255.0,
-                "class_names": DIGITS}
-ARRAY_RECORD = {"type": "array", "normalization": "standardize", "mean": 0.25, "std": 2.0,
-                "task": "classification", "class_names": ["sine", "square", "sawtooth"]}
+IMAGE_RECORD = {
+    "type": "image",
+    "image_size": [28, 28],
+    "color_mode": "grayscale",
+    "channels": 1,
+    "interpolation": "bilinear",
+    "rescale": 1.0 / 255.0,
+    "class_names": DIGITS,
+}
+ARRAY_RECORD = {
+    "type": "array",
+    "normalization": "standardize",
+    "mean": 0.25,
+    "std": 2.0,
+    "task": "classification",
+    "class_names": ["sine", "square", "sawtooth"],
+}
 
 
 def template_project(key: str) -> Project:
@@ -66,14 +85,21 @@ def compiled(project: Project, seed: int = 1) -> Any:
     return compile_model(model, project.graph)
 
 
-def run_record(preprocessing: dict | None, class_names: list[str] | None,
-               run_id: str = "run-20240101-000000") -> dict[str, Any]:
+def run_record(
+    preprocessing: dict | None, class_names: list[str] | None, run_id: str = "run-20240101-000000"
+) -> dict[str, Any]:
     """A run record as the training layer writes it (the parts export reads)."""
-    return {"id": run_id, "name": "Run 1", "status": "completed", "epochs_completed": 2,
-            "data_hash": "sha256:" + "ab" * 32,
-            "final": {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.6, "val_accuracy": 0.7},
-            "preprocessing": preprocessing or {}, "class_names": class_names or [],
-            "dir": f"proj.runs/{run_id}"}
+    return {
+        "id": run_id,
+        "name": "Run 1",
+        "status": "completed",
+        "epochs_completed": 2,
+        "data_hash": "sha256:" + "ab" * 32,
+        "final": {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.6, "val_accuracy": 0.7},
+        "preprocessing": preprocessing or {},
+        "class_names": class_names or [],
+        "dir": f"proj.runs/{run_id}",
+    }
 
 
 # -- runtimes, called directly ---------------------------------------------------------
@@ -84,8 +110,7 @@ def keras_predict(path: Path, batch: dict[str, np.ndarray]) -> dict[str, np.ndar
 
     model = keras.saving.load_model(str(path), compile=False)
     names = [t.name for t in model.inputs]
-    out = model.predict([batch[n] for n in names] if len(names) > 1 else batch[names[0]],
-                        verbose=0)
+    out = model.predict([batch[n] for n in names] if len(names) > 1 else batch[names[0]], verbose=0)
     out = out if isinstance(out, list) else [out]
     return dict(zip(model.output_names, out, strict=True))
 
@@ -109,7 +134,7 @@ def tflite_predict(path: Path, batch: dict[str, np.ndarray]) -> dict[str, np.nda
     step = 1 if fixed == {1} else n
     parts: dict[str, list[np.ndarray]] = {}
     for i in range(0, n, step):
-        for k, v in runner(**{k: v[i:i + step] for k, v in batch.items()}).items():
+        for k, v in runner(**{k: v[i : i + step] for k, v in batch.items()}).items():
             parts.setdefault(k, []).append(np.array(v))
     return {k: np.concatenate(v) for k, v in parts.items()}
 
@@ -140,8 +165,9 @@ PYTHON_SCRIPT = textwrap.dedent("""
 """)
 
 
-def python_predict_many(jobs: list[tuple[Path, dict[str, np.ndarray]]], tmp: Path
-                        ) -> dict[Path, dict[str, np.ndarray]]:
+def python_predict_many(
+    jobs: list[tuple[Path, dict[str, np.ndarray]]], tmp: Path
+) -> dict[Path, dict[str, np.ndarray]]:
     """Run several generated ``model.py`` files in one fresh interpreter."""
     spec = []
     for i, (folder, batch) in enumerate(jobs):
@@ -152,13 +178,20 @@ def python_predict_many(jobs: list[tuple[Path, dict[str, np.ndarray]]], tmp: Pat
             inputs[k] = str(path)
         spec.append({"folder": str(folder), "inputs": inputs})
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    proc = subprocess.run([sys.executable, "-c", PYTHON_SCRIPT, json.dumps(spec)],
-                          capture_output=True, text=True, timeout=300, env=env, cwd=tmp)
+    proc = subprocess.run(
+        [sys.executable, "-c", PYTHON_SCRIPT, json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS "))
-    data = json.loads(line[len("RESULTS "):])
-    return {Path(k): {n: np.asarray(v, np.float32) for n, v in outs.items()}
-            for k, outs in data.items()}
+    data = json.loads(line[len("RESULTS ") :])
+    return {
+        Path(k): {n: np.asarray(v, np.float32) for n, v in outs.items()} for k, outs in data.items()
+    }
 
 
 def max_diff(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> float:

@@ -23,8 +23,9 @@ from nnstudio.core.export.source import source_from_project
 def _digest(path: Path) -> dict[str, str]:
     """sha256 of a file, or of every file in a folder (relative names)."""
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-    return {str(p.relative_to(path.parent)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in files}
+    return {
+        str(p.relative_to(path.parent)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+    }
 
 
 def _hidden(folder: Path) -> list[str]:
@@ -55,8 +56,9 @@ def _real_then_fail(real, keep_fraction: float = 0.5):
 
     def writer(job, target: Path) -> None:
         real(job, target)
-        files = [target] if target.is_file() else sorted(p for p in target.rglob("*")
-                                                          if p.is_file())
+        files = (
+            [target] if target.is_file() else sorted(p for p in target.rglob("*") if p.is_file())
+        )
         for f in files[: max(1, len(files) // 2)]:
             data = f.read_bytes()
             f.write_bytes(data[: int(len(data) * keep_fraction)])
@@ -66,8 +68,9 @@ def _real_then_fail(real, keep_fraction: float = 0.5):
 
 
 @pytest.mark.parametrize("fmt", ["keras", "savedmodel"])
-def test_full_disk_mid_write_keeps_the_earlier_export(first_export, tmp_path, monkeypatch,
-                                                      fmt) -> None:
+def test_full_disk_mid_write_keeps_the_earlier_export(
+    first_export, tmp_path, monkeypatch, fmt
+) -> None:
     source, before = first_export
     monkeypatch.setitem(fmt_mod.WRITERS, fmt, _real_then_fail(fmt_mod.WRITERS[fmt]))
     report = export_model(source, [fmt], tmp_path)
@@ -78,8 +81,9 @@ def test_full_disk_mid_write_keeps_the_earlier_export(first_export, tmp_path, mo
     assert _hidden(tmp_path) == []
 
 
-def test_failing_to_write_the_card_keeps_the_earlier_model_and_card(first_export, tmp_path,
-                                                                   monkeypatch) -> None:
+def test_failing_to_write_the_card_keeps_the_earlier_model_and_card(
+    first_export, tmp_path, monkeypatch
+) -> None:
     source, before = first_export
 
     def full_disk(card):
@@ -93,8 +97,9 @@ def test_failing_to_write_the_card_keeps_the_earlier_model_and_card(first_export
     assert _hidden(tmp_path) == []
 
 
-def test_read_only_folder_is_reported_and_nothing_changes(first_export, tmp_path,
-                                                          monkeypatch) -> None:
+def test_read_only_folder_is_reported_and_nothing_changes(
+    first_export, tmp_path, monkeypatch
+) -> None:
     source, before = first_export
 
     def refusing(real):
@@ -102,6 +107,7 @@ def test_read_only_folder_is_reported_and_nothing_changes(first_export, tmp_path
             if dir is not None and Path(dir) == tmp_path:  # the export folder is read-only
                 raise PermissionError(errno.EACCES, "Permission denied", str(dir))
             return real(suffix, prefix, dir, *args)
+
         return make
 
     monkeypatch.setattr(atomic.tempfile, "mkstemp", refusing(atomic.tempfile.mkstemp))
@@ -114,26 +120,29 @@ def test_read_only_folder_is_reported_and_nothing_changes(first_export, tmp_path
 
 
 def test_converter_error_keeps_the_earlier_file_and_other_formats_still_export(
-        first_export, tmp_path, monkeypatch) -> None:
+    first_export, tmp_path, monkeypatch
+) -> None:
     source, before = first_export
 
     def broken(saved_model, quantize):
-        raise RuntimeError("ConverterError: failed to legalize operation 'tf.Frobnicate'\n"
-                           "many more lines")
+        raise RuntimeError(
+            "ConverterError: failed to legalize operation 'tf.Frobnicate'\nmany more lines"
+        )
 
     monkeypatch.setattr(fmt_mod, "_convert_tflite", broken)
     report = export_model(source, ["tflite", "keras"], tmp_path)
     tflite, keras_result = report.results
     assert not tflite.ok and keras_result.ok
-    assert tflite.error == ("TensorFlow Lite (float) failed: RuntimeError: ConverterError: "
-                            "failed to legalize operation 'tf.Frobnicate'")
+    assert tflite.error == (
+        "TensorFlow Lite (float) failed: RuntimeError: ConverterError: "
+        "failed to legalize operation 'tf.Frobnicate'"
+    )
     assert _digest(tflite.path) == before["tflite"][0]
     assert _digest(keras_result.path) != before["keras"][0]  # the new model replaced it
     assert _hidden(tmp_path) == []
 
 
-def test_failed_verification_keeps_the_earlier_file(first_export, tmp_path,
-                                                    monkeypatch) -> None:
+def test_failed_verification_keeps_the_earlier_file(first_export, tmp_path, monkeypatch) -> None:
     source, before = first_export
     real = pipeline_mod.RUNNERS["onnx"]
 
@@ -179,8 +188,9 @@ def test_cancel_stops_between_formats(mlp, tmp_path) -> None:
         calls.append(1)
         return len(calls) > 1
 
-    report = export_model(source_from_model(model, project, None), ["keras", "onnx"],
-                          tmp_path, cancelled=cancelled)
+    report = export_model(
+        source_from_model(model, project, None), ["keras", "onnx"], tmp_path, cancelled=cancelled
+    )
     assert report.cancelled and not report.ok
     assert [r.format for r in report.results] == ["keras"]
     assert not (tmp_path / "model.onnx").exists()

@@ -35,8 +35,22 @@ def _project_with_run(folder: Path, *, weights_nan: bool = False, model=None) ->
 def test_export_latest_run_in_several_formats(tmp_path, capsys) -> None:
     path = _project_with_run(tmp_path)
     out = tmp_path / "out"
-    assert main(["export", str(path), "--format", "keras,tflite", "-f", "onnx",
-                 "-o", str(out), "--bake-preprocessing"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(path),
+                "--format",
+                "keras,tflite",
+                "-f",
+                "onnx",
+                "-o",
+                str(out),
+                "--bake-preprocessing",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert f"(run {RUN_ID})" in text
     for name in ("model.keras", "model.tflite", "model.onnx"):
@@ -50,8 +64,10 @@ def test_export_latest_run_in_several_formats(tmp_path, capsys) -> None:
 def test_export_a_run_folder_finds_its_project_and_json_report(tmp_path, capsys) -> None:
     _project_with_run(tmp_path)
     run_dir = tmp_path / "proj.runs" / RUN_ID
-    assert main(["export", str(run_dir), "-f", "keras", "-o", str(tmp_path / "m.keras"),
-                 "--json"]) == 0
+    assert (
+        main(["export", str(run_dir), "-f", "keras", "-o", str(tmp_path / "m.keras"), "--json"])
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is True and data["run"] == RUN_ID and data["trained"] is True
     assert data["results"][0]["path"] == str(tmp_path / "m.keras")
@@ -93,15 +109,22 @@ def test_a_failed_format_exits_1_and_says_why(tmp_path, capsys, monkeypatch) -> 
     assert (tmp_path / "o" / "model.keras").is_file()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["export", "{tmp}/missing.nnstudio", "-f", "keras", "-o", "{tmp}/o"],
-     "missing.nnstudio: no such file or folder"),
-    (["export", "{proj}", "-f", "pdf", "-o", "{tmp}/o"], 'unknown export format "pdf"'),
-    (["export", "{proj}", "-f", "keras,onnx", "-o", "{proj}"], "is a file; give a folder"),
-    (["export", "{proj}", "-f", "keras", "-o", "{tmp}/o", "--run", "run-x"],
-     'the project has no run "run-x"'),
-    (["export", "{proj}", "-o", "{tmp}/o"], "the following arguments are required: --format"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["export", "{tmp}/missing.nnstudio", "-f", "keras", "-o", "{tmp}/o"],
+            "missing.nnstudio: no such file or folder",
+        ),
+        (["export", "{proj}", "-f", "pdf", "-o", "{tmp}/o"], 'unknown export format "pdf"'),
+        (["export", "{proj}", "-f", "keras,onnx", "-o", "{proj}"], "is a file; give a folder"),
+        (
+            ["export", "{proj}", "-f", "keras", "-o", "{tmp}/o", "--run", "run-x"],
+            'the project has no run "run-x"',
+        ),
+        (["export", "{proj}", "-o", "{tmp}/o"], "the following arguments are required: --format"),
+    ],
+)
 def test_user_errors_exit_2_with_one_line(tmp_path, capsys, args, message) -> None:
     proj = _project_with_run(tmp_path)
     argv = [a.format(tmp=tmp_path, proj=proj) for a in args]
@@ -144,8 +167,10 @@ def test_export_a_bare_keras_file_and_format_keys_match_the_core(tmp_path, capsy
     assert tuple(FORMATS) == FORMAT_KEYS
     model = compiled(template_project("two_input"), seed=2)
     model.save(tmp_path / "mine.keras")
-    assert main(["export", str(tmp_path / "mine.keras"), "-f", "onnx",
-                 "-o", str(tmp_path / "out")]) == 0
+    assert (
+        main(["export", str(tmp_path / "mine.keras"), "-f", "onnx", "-o", str(tmp_path / "out")])
+        == 0
+    )
     card = read_card(tmp_path / "out" / "model.onnx.card.json")
     assert card["model"] == "mine" and card["outputs"][0]["loss"] == "mse"
 
@@ -154,10 +179,15 @@ def test_a_preprocessing_record_that_does_not_fit_cannot_be_baked(tmp_path, caps
     path = _project_with_run(tmp_path)
     project = Project.load(path)
     project.runs[0]["preprocessing"]["features"].append(
-        {"name": "extra", "type": "numeric", "mean": 1.0, "std": 2.0})
+        {"name": "extra", "type": "numeric", "mean": 1.0, "std": 2.0}
+    )
     project.save()
-    assert main(["export", str(path), "-f", "keras", "-o", str(tmp_path / "o"),
-                 "--bake-preprocessing"]) == 2
+    assert (
+        main(
+            ["export", str(path), "-f", "keras", "-o", str(tmp_path / "o"), "--bake-preprocessing"]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "the recorded preprocessing does not fit the model's inputs" in err
     assert main(["export", str(path), "-f", "keras", "-o", str(tmp_path / "o")]) == 0

@@ -38,8 +38,13 @@ from nnstudio.core.export import (
 
 ALL = list(FORMATS)
 FLOAT_FORMATS = ["keras", "savedmodel", "tflite", "onnx", "python"]
-RUNTIMES = {"keras": keras_predict, "savedmodel": savedmodel_predict,
-            "tflite": tflite_predict, "tflite-int8": tflite_predict, "onnx": onnx_predict}
+RUNTIMES = {
+    "keras": keras_predict,
+    "savedmodel": savedmodel_predict,
+    "tflite": tflite_predict,
+    "tflite-int8": tflite_predict,
+    "onnx": onnx_predict,
+}
 MEANS = np.array([5.8, 3.0, 3.8, 1.2], np.float32)
 STDS = np.array([0.8, 0.4, 1.7, 0.75], np.float32)
 
@@ -84,8 +89,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def _expected(model, ready: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     names = [t.name for t in model.inputs]
-    out = model.predict([ready[n] for n in names] if len(names) > 1 else ready[names[0]],
-                        verbose=0)
+    out = model.predict([ready[n] for n in names] if len(names) > 1 else ready[names[0]], verbose=0)
     out = out if isinstance(out, list) else [out]
     return dict(zip(model.output_names, out, strict=True))
 
@@ -166,15 +170,16 @@ def test_model_cards_describe_inputs_outputs_preprocessing_and_training(exported
     assert "probability of each class" in mlp["outputs"][0]["meaning"]
     cnn = read_card(card_path_for(exported["cnn"][4] / "model.onnx"))
     assert cnn["inputs"][0]["shape"] == [None, None, None, 1]  # any image size, resized inside
-    assert [s["kind"] for s in cnn["preprocessing"]["inputs"][0]["steps"]] == ["resize",
-                                                                              "rescale"]
+    assert [s["kind"] for s in cnn["preprocessing"]["inputs"][0]["steps"]] == ["resize", "rescale"]
     lstm = read_card(card_path_for(exported["lstm"][4] / "model.tflite"))
     assert lstm["preprocessing"]["included"] is False
     assert lstm["preprocessing"]["inputs"][0]["steps"][0]["kind"] == "normalize"
     assert any("exactly 1 sample" in n for n in lstm["notes"])
     two = read_card(card_path_for(exported["two"][4] / "model_savedmodel"))
-    assert [(o["name"], o["kind"]) for o in two["outputs"]] == [("price", "values"),
-                                                                ("kind", "classes")]
+    assert [(o["name"], o["kind"]) for o in two["outputs"]] == [
+        ("price", "values"),
+        ("kind", "classes"),
+    ]
     assert two["class_names"] is None and "class_names" not in two["outputs"][1]
 
 

@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = ROOT / "resources" / "samples"
 
 
-def _dense_model(shape: tuple[int, ...], units: int, activation: str | None, name: str,
-                 input_name: str):
+def _dense_model(
+    shape: tuple[int, ...], units: int, activation: str | None, name: str, input_name: str
+):
     import keras
 
     keras.utils.set_random_seed(0)
@@ -36,8 +37,7 @@ def _prepared(path: Path, **options):
     """The data layer's preparation, validating on the whole file in its own order."""
     from nnstudio.core.data import config_for_path, prepare
 
-    return prepare(config_for_path(str(path), validation_path=str(path), **options),
-                   batch_size=64)
+    return prepare(config_for_path(str(path), validation_path=str(path), **options), batch_size=64)
 
 
 CASES = {
@@ -56,11 +56,21 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict:
     for case, (path, options, input_name) in CASES.items():
         prepared = _prepared(path, **options)
         classes = prepared.class_names
-        model = _dense_model(prepared.feature_shape, len(classes) if classes else 1,
-                             "softmax" if classes else None, "target", input_name)
-        run = {"id": f"run-{case}", "preprocessing": prepared.preprocessing,
-               "class_names": classes or [], "data_hash": prepared.content_hash,
-               "final": {"loss": 1.0}, "epochs_completed": 1}
+        model = _dense_model(
+            prepared.feature_shape,
+            len(classes) if classes else 1,
+            "softmax" if classes else None,
+            "target",
+            input_name,
+        )
+        run = {
+            "id": f"run-{case}",
+            "preprocessing": prepared.preprocessing,
+            "class_names": classes or [],
+            "data_hash": prepared.content_hash,
+            "final": {"loss": 1.0},
+            "epochs_completed": 1,
+        }
         source = source_from_model(model, None, run)
         folder = tmp_path_factory.mktemp(case)
         plain = export_model(source, ["keras"], folder / "plain.keras")
@@ -77,16 +87,18 @@ def _predict_json(model_path: Path, input_path: Path, capsys) -> list[dict]:
 
 @pytest.mark.parametrize("case", ["species", "housing", "waveforms"])
 @pytest.mark.parametrize("variant", ["plain", "baked"])
-def test_predict_matches_the_model_on_the_data_layers_inputs(exports, capsys, case,
-                                                             variant) -> None:
+def test_predict_matches_the_model_on_the_data_layers_inputs(
+    exports, capsys, case, variant
+) -> None:
     model, (x_val, _), classes, folder = exports[case]
     rows = _predict_json(folder / f"{variant}.keras", CASES[case][0], capsys)
     expected = model.predict(x_val, verbose=0)
     assert len(rows) == len(expected)
     if classes:
         got = np.array([[r["target"]["scores"][c] for c in classes] for r in rows])
-        assert [r["target"]["class"] for r in rows] == [classes[i] for i in
-                                                        np.argmax(expected, axis=1)]
+        assert [r["target"]["class"] for r in rows] == [
+            classes[i] for i in np.argmax(expected, axis=1)
+        ]
     else:
         got = np.array([r["target"]["values"] for r in rows])
     assert np.allclose(got, expected, atol=1e-4), np.abs(got - expected).max()
@@ -100,8 +112,9 @@ def test_predict_an_image_folder_and_one_image(exports, capsys, variant) -> None
     files = sorted(p for p in digits.rglob("*.png"))
     assert [r["input"] for r in rows] == [str(p.relative_to(digits)) for p in files]
     picks = [0, len(files) // 2, len(files) - 1]
-    pixels = np.stack([np.asarray(Image.open(files[i]).convert("L"), np.float32)[..., None]
-                       for i in picks])
+    pixels = np.stack(
+        [np.asarray(Image.open(files[i]).convert("L"), np.float32)[..., None] for i in picks]
+    )
     expected = model.predict(pixels / 255.0, verbose=0)
     for row_index, probs in zip(picks, expected, strict=True):
         row = rows[row_index]
@@ -130,16 +143,23 @@ def test_npy_single_sample_and_batch(exports, tmp_path, capsys) -> None:
     assert rows[0]["target"]["index"] == int(np.argmax(expected))
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: np.save(d / "bad.npy", np.zeros((3, 10), np.float32)),
-     'bad.npy: input "sequence" expects samples of shape [64, 1], got an array of shape '
-     "[3, 10]"),
-    (lambda d: np.save(d / "bad.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True),
-     "bad.npy: not a plain NumPy array"),
-    (lambda d: (d / "bad.json").write_text("{}"), "bad.json: unsupported input file"),
-    (lambda d: (d / "bad.csv").write_text("a,b\n"), "bad.csv: no data rows below the header"),
-    (lambda d: (d / "bad.png").write_bytes(b"not an image"), "the model takes inputs of shape"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda d: np.save(d / "bad.npy", np.zeros((3, 10), np.float32)),
+            'bad.npy: input "sequence" expects samples of shape [64, 1], got an array of shape '
+            "[3, 10]",
+        ),
+        (
+            lambda d: np.save(d / "bad.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True),
+            "bad.npy: not a plain NumPy array",
+        ),
+        (lambda d: (d / "bad.json").write_text("{}"), "bad.json: unsupported input file"),
+        (lambda d: (d / "bad.csv").write_text("a,b\n"), "bad.csv: no data rows below the header"),
+        (lambda d: (d / "bad.png").write_bytes(b"not an image"), "the model takes inputs of shape"),
+    ],
+)
 def test_wrong_inputs_exit_2_with_one_line(exports, tmp_path, capsys, make, message) -> None:
     folder = exports["waveforms"][3]
     make(tmp_path)
@@ -152,15 +172,20 @@ def test_wrong_inputs_exit_2_with_one_line(exports, tmp_path, capsys, make, mess
 def test_csv_problems_are_located(exports, tmp_path, capsys) -> None:
     folder = exports["housing"][3]
     good = CASES["housing"][0].read_text().splitlines()
-    (tmp_path / "nocol.csv").write_text("\n".join(
-        ",".join(c for c in line.split(",")[:2]) for line in good[:5]))
-    (tmp_path / "newcat.csv").write_text("\n".join(good[:3] + [good[3].replace(
-        good[3].split(",")[5], "harbour")]))
-    (tmp_path / "text.csv").write_text("\n".join(good[:2] + [good[2].replace(
-        good[2].split(",")[0], "big", 1)]))
-    cases = {"nocol.csv": "missing column(s) age_years, distance_km, garden_m2, district",
-             "newcat.csv": 'newcat.csv, line 4, column "district": "harbour" was not seen',
-             "text.csv": 'text.csv, line 3, column "area_m2": "big" is not a number'}
+    (tmp_path / "nocol.csv").write_text(
+        "\n".join(",".join(c for c in line.split(",")[:2]) for line in good[:5])
+    )
+    (tmp_path / "newcat.csv").write_text(
+        "\n".join(good[:3] + [good[3].replace(good[3].split(",")[5], "harbour")])
+    )
+    (tmp_path / "text.csv").write_text(
+        "\n".join(good[:2] + [good[2].replace(good[2].split(",")[0], "big", 1)])
+    )
+    cases = {
+        "nocol.csv": "missing column(s) age_years, distance_km, garden_m2, district",
+        "newcat.csv": 'newcat.csv, line 4, column "district": "harbour" was not seen',
+        "text.csv": 'text.csv, line 3, column "area_m2": "big" is not a number',
+    }
     for name, message in cases.items():
         assert main(["predict", str(folder / "plain.keras"), "-i", str(tmp_path / name)]) == 2
         assert message in capsys.readouterr().err, name

@@ -21,15 +21,17 @@ def tiny_functional(seed: int = 0) -> Any:
     keras.utils.set_random_seed(seed)
     inner_in = keras.Input((8,), name="inner_in")
     inner = keras.Model(inner_in, layers.Dense(4, name="dense")(inner_in), name="sub")
-    seq = keras.Sequential([keras.Input((8,)), layers.Dense(5, name="dense"),
-                            layers.ReLU(name="re_lu")], name="seq")
+    seq = keras.Sequential(
+        [keras.Input((8,)), layers.Dense(5, name="dense"), layers.ReLU(name="re_lu")], name="seq"
+    )
     x = keras.Input((8,), name="x")
     q = keras.Input((6, 8), name="q")
     merged = layers.Concatenate(name="concatenate")([inner(x), seq(x)])
     att = layers.MultiHeadAttention(2, 4, name="mha")(q, q)
     bi = layers.Bidirectional(layers.LSTM(3), name="bi")(att)
     out = layers.Dense(2, activation="softmax", name="dense")(
-        layers.Concatenate(name="cat2")([merged, bi]))
+        layers.Concatenate(name="cat2")([merged, bi])
+    )
     model = keras.Model([x, q], [out, bi], name="outer")
     model.compile(loss=["categorical_crossentropy", "mae"], metrics=[["accuracy"], ["mse"]])
     return model
@@ -38,8 +40,7 @@ def tiny_functional(seed: int = 0) -> Any:
 def tiny_inputs(seed: int = 1) -> list[np.ndarray]:
     """A fixed batch for :func:`tiny_functional`."""
     rng = np.random.default_rng(seed)
-    return [rng.normal(size=(3, 8)).astype("float32"),
-            rng.normal(size=(3, 6, 8)).astype("float32")]
+    return [rng.normal(size=(3, 8)).astype("float32"), rng.normal(size=(3, 6, 8)).astype("float32")]
 
 
 def small_cnn() -> Any:
@@ -63,12 +64,18 @@ def max_diff(a: Any, b: Any) -> float:
     a_list = a if isinstance(a, list) else [a]
     b_list = b if isinstance(b, list) else [b]
     assert len(a_list) == len(b_list)
-    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y))))
-               for x, y in zip(a_list, b_list, strict=True))
+    return max(
+        float(np.max(np.abs(np.asarray(x) - np.asarray(y))))
+        for x, y in zip(a_list, b_list, strict=True)
+    )
 
 
-def keras_archive(path: Path, config: dict[str, Any], weights: bytes | None = None,
-                  extra: dict[str, bytes] | None = None) -> Path:
+def keras_archive(
+    path: Path,
+    config: dict[str, Any],
+    weights: bytes | None = None,
+    extra: dict[str, bytes] | None = None,
+) -> Path:
     """A ``.keras`` zip with the given config (and optional weights member)."""
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
@@ -86,8 +93,7 @@ def archive_config(path: Path) -> dict[str, Any]:
         return json.loads(zf.read("config.json"))
 
 
-def replace_layer(model_config: dict[str, Any], name: str, /, **changes: Any
-                  ) -> dict[str, Any]:
+def replace_layer(model_config: dict[str, Any], name: str, /, **changes: Any) -> dict[str, Any]:
     """Update keys of the layer entry called ``name`` (top level) in a model config."""
     for entry in model_config["config"]["layers"]:
         if entry.get("name") == name:

@@ -21,8 +21,13 @@ from nnstudio.core.interop import (
     import_model_file,
 )
 
-ROUND_TRIP = [("ResNet50", 64), ("MobileNetV2", 64), ("EfficientNetB0", 64),
-              ("DenseNet121", 64), ("MobileNetV3Small", 64)]
+ROUND_TRIP = [
+    ("ResNet50", 64),
+    ("MobileNetV2", 64),
+    ("EfficientNetB0", 64),
+    ("DenseNet121", 64),
+    ("MobileNetV3Small", 64),
+]
 
 
 def _operations(model) -> int:
@@ -36,8 +41,9 @@ def test_application_round_trips(name, size) -> None:
     import keras
 
     keras.utils.set_random_seed(0)
-    original = getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3),
-                                                 classes=10)
+    original = getattr(keras.applications, name)(
+        weights=None, input_shape=(size, size, 3), classes=10
+    )
     result = import_keras_model(original)
     model = build_model(result.graph)
     assert len(model.layers) == len(original.layers) + _operations(original)
@@ -50,8 +56,9 @@ def test_application_round_trips(name, size) -> None:
 def test_application_from_a_keras_file_round_trips(tmp_path) -> None:
     import keras
 
-    original = keras.applications.MobileNet(weights=None, input_shape=(64, 64, 3), alpha=0.25,
-                                            classes=5)
+    original = keras.applications.MobileNet(
+        weights=None, input_shape=(64, 64, 3), alpha=0.25, classes=5
+    )
     original.save(tmp_path / "mobilenet.keras")
     result = import_model_file(tmp_path / "mobilenet.keras")
     model = build_model(result.graph)
@@ -64,8 +71,9 @@ def test_application_from_a_keras_file_round_trips(tmp_path) -> None:
 def test_convnext_is_refused_as_a_whole_for_its_layerscale() -> None:
     import keras
 
-    original = keras.applications.ConvNeXtTiny(weights=None, input_shape=(32, 32, 3),
-                                               include_top=False)
+    original = keras.applications.ConvNeXtTiny(
+        weights=None, input_shape=(32, 32, 3), include_top=False
+    )
     with pytest.raises(UnsupportedModelError) as info:
         import_keras_model(original)
     assert "(LayerScale)" in info.value.summary

@@ -53,8 +53,11 @@ def _alternate(p):
     return None
 
 
-_KEEP_DEFAULT = {("Normalization", "invert"), ("Attention", "score_mode"),
-                 ("MultiHeadAttention", "key_dim")}
+_KEEP_DEFAULT = {
+    ("Normalization", "invert"),
+    ("Attention", "score_mode"),
+    ("MultiHeadAttention", "key_dim"),
+}
 
 
 def _spec_graph(spec, alternate: bool):
@@ -92,9 +95,14 @@ def _run_isolated(paths: list[Path], tmp_path: Path) -> dict:
     driver = tmp_path / "driver.py"
     driver.write_text(DRIVER)
     report = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-I", str(driver), str(report),
-                           *map(str, paths)], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin"})
+    proc = subprocess.run(
+        [sys.executable, "-I", str(driver), str(report), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(report.read_text())
 
@@ -121,19 +129,25 @@ def test_code_is_readable(tmp_path) -> None:
     graph = TEMPLATES["residual_cnn"][2]().graph
     code = generate_code(graph)
     assert 'image = keras.Input(shape=(28, 28, 1), name="image")' in code
-    assert ('stem = layers.Conv2D(32, 3, padding="same", activation="relu", name="stem")(image)'
-            in code)
-    assert "block1_add = layers.Add(name=\"block1_add\")([stem, block1_bn_b])" in code
+    assert (
+        'stem = layers.Conv2D(32, 3, padding="same", activation="relu", name="stem")(image)' in code
+    )
+    assert 'block1_add = layers.Add(name="block1_add")([stem, block1_bn_b])' in code
     # Arguments equal to Keras' defaults are left out.
-    for default in ('padding="valid"', 'activation="linear"', "use_bias=True",
-                    "strides=(1, 1)", 'kernel_initializer="glorot_uniform"'):
+    for default in (
+        'padding="valid"',
+        'activation="linear"',
+        "use_bias=True",
+        "strides=(1, 1)",
+        'kernel_initializer="glorot_uniform"',
+    ):
         assert default not in code
     assert "def build_model():" in code and 'if __name__ == "__main__":' in code
-    assert ('loss="sparse_categorical_crossentropy",\n        metrics=["accuracy"],'
-            in code)
+    assert 'loss="sparse_categorical_crossentropy",\n        metrics=["accuracy"],' in code
     assert all(len(line) <= 99 for line in code.splitlines())
-    assignments = [line for line in code.splitlines() if " = layers." in line
-                   or " = keras.Input" in line]
+    assignments = [
+        line for line in code.splitlines() if " = layers." in line or " = keras.Input" in line
+    ]
     assert len(assignments) == len(graph.nodes)  # one line per layer
 
 
@@ -148,8 +162,9 @@ def test_generated_code_loads_the_weights_file(tmp_path) -> None:
     source = tiny_functional(seed=4)
     result = import_model(source)
     save_weights(result.graph, result.weights, tmp_path / "model.weights.h5")
-    path = write_code(result.graph, tmp_path / "model.py", weights_file="model.weights.h5",
-                      model_name="outer")
+    path = write_code(
+        result.graph, tmp_path / "model.py", weights_file="model.weights.h5", model_name="outer"
+    )
     batch = tiny_inputs(3)
     np.save(tmp_path / "x0.npy", batch[0])
     np.save(tmp_path / "x1.npy", batch[1])
@@ -162,9 +177,13 @@ def test_generated_code_loads_the_weights_file(tmp_path) -> None:
         for i, y in enumerate(model.predict(xs, verbose=0)):
             np.save(os.path.join(folder, f"y{i}.npy"), y)
     """)
-    proc = subprocess.run([sys.executable, "-I", "-c", script, str(path)],
-                          capture_output=True, text=True, timeout=300,
-                          env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin"})
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin"},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     got = [np.load(tmp_path / f"y{i}.npy") for i in (0, 1)]
     assert max_diff(got, source.predict(batch, verbose=0)) < 1e-5
@@ -183,7 +202,7 @@ def test_optimizer_and_multi_output_compile_call() -> None:
     assert 'loss=["mse", "binary_crossentropy"],' in code
     assert "loss_weights=[0.5, 1.0]," in code
     assert 'metrics=[["mae"], []],' in code
-    assert "model = keras.Model(inputs=input, outputs=[a, c], name=\"model\")" not in code
+    assert 'model = keras.Model(inputs=input, outputs=[a, c], name="model")' not in code
     assert "input_ = keras.Input" in code  # a name that shadows a builtin gets a suffix
 
 
@@ -205,8 +224,10 @@ def test_cli_codegen(tmp_path, capsys) -> None:
     assert main(["codegen", str(path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith('"""Keras model "mlp_for_tabular_data"')
-    assert main(["codegen", str(path), "-o", str(tmp_path / "mlp.py"), "--weights",
-                 "mlp.weights.h5"]) == 0
+    assert (
+        main(["codegen", str(path), "-o", str(tmp_path / "mlp.py"), "--weights", "mlp.weights.h5"])
+        == 0
+    )
     text = (tmp_path / "mlp.py").read_text()
     assert "model.load_weights(weights_file)" in text and '"mlp.weights.h5")' in text
     project.training = {"optimizer": "sgd", "learning_rate": 0.05}

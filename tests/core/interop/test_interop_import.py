@@ -47,8 +47,9 @@ def test_graph_flattens_nested_models_with_unique_names(tiny_files) -> None:
     graph = result.graph
     nodes = _by_name(graph)
     # One node per layer; the nested models' inputs disappear into the outer tensors.
-    assert sorted(nodes) == sorted(["x", "q", "sub_dense", "seq_dense", "re_lu", "concatenate",
-                                    "mha", "bi", "cat2", "dense"])
+    assert sorted(nodes) == sorted(
+        ["x", "q", "sub_dense", "seq_dense", "re_lu", "concatenate", "mha", "bi", "cat2", "dense"]
+    )
     assert nodes["dense"].params["units"] == 2  # the outer layer keeps its own name
     assert result.origin["sub_dense"] == ("sub", "dense")
     assert result.origin["seq_dense"] == ("seq", "dense")
@@ -64,8 +65,7 @@ def test_graph_flattens_nested_models_with_unique_names(tiny_files) -> None:
 def test_outputs_take_losses_and_metrics_from_the_compile_config(tiny_files, kind) -> None:
     graph = import_model_file(tiny_files[kind], weights=False).graph
     decls = [(graph.nodes[o.node].name, o.loss, o.metrics) for o in graph.outputs]
-    assert decls == [("dense", "categorical_crossentropy", ["accuracy"]),
-                     ("bi", "mae", ["mse"])]
+    assert decls == [("dense", "categorical_crossentropy", ["accuracy"]), ("bi", "mae", ["mse"])]
 
 
 @pytest.mark.parametrize("kind", ["keras", "h5"])
@@ -137,29 +137,62 @@ def test_keras_operations_become_equivalent_layers() -> None:
 
 
 def test_keras2_legacy_config_is_read() -> None:
-    config = {"class_name": "Model", "config": {
-        "name": "legacy", "layers": [
-            {"class_name": "InputLayer", "name": "in",
-             "config": {"batch_input_shape": [None, 6], "dtype": "float32", "name": "in",
-                        "sparse": False, "ragged": False}, "inbound_nodes": []},
-            {"class_name": "Dense", "name": "a",
-             "config": {"name": "a", "units": 6, "activation": "relu", "use_bias": True,
-                        "kernel_initializer": {"class_name": "GlorotUniform",
-                                               "config": {"seed": None}},
+    config = {
+        "class_name": "Model",
+        "config": {
+            "name": "legacy",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "name": "in",
+                    "config": {
+                        "batch_input_shape": [None, 6],
+                        "dtype": "float32",
+                        "name": "in",
+                        "sparse": False,
+                        "ragged": False,
+                    },
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "Dense",
+                    "name": "a",
+                    "config": {
+                        "name": "a",
+                        "units": 6,
+                        "activation": "relu",
+                        "use_bias": True,
+                        "kernel_initializer": {
+                            "class_name": "GlorotUniform",
+                            "config": {"seed": None},
+                        },
                         "bias_initializer": {"class_name": "Zeros", "config": {}},
-                        "trainable": True, "dtype": "float32"},
-             "inbound_nodes": [[["in", 0, 0, {}]]]},
-            {"class_name": "Add", "name": "add", "config": {"name": "add"},
-             "inbound_nodes": [[["in", 0, 0, {}], ["a", 0, 0, {}]]]}],
-        "input_layers": [["in", 0, 0]], "output_layers": [["add", 0, 0]]}}
+                        "trainable": True,
+                        "dtype": "float32",
+                    },
+                    "inbound_nodes": [[["in", 0, 0, {}]]],
+                },
+                {
+                    "class_name": "Add",
+                    "name": "add",
+                    "config": {"name": "add"},
+                    "inbound_nodes": [[["in", 0, 0, {}], ["a", 0, 0, {}]]],
+                },
+            ],
+            "input_layers": [["in", 0, 0]],
+            "output_layers": [["add", 0, 0]],
+        },
+    }
     result = import_config(config)
     graph = result.graph
     nodes = _by_name(graph)
     assert nodes["in"].params["shape"] == (6,)
     assert nodes["a"].params["activation"] == "relu"
     assert [graph.nodes[e.src].name for e in graph.in_edges(nodes["add"].id)] == ["in", "a"]
-    assert result.warnings == ["output 'add': no usable loss is configured; mse was chosen "
-                               "from its activation (change it in the output settings)"]
+    assert result.warnings == [
+        "output 'add': no usable loss is configured; mse was chosen "
+        "from its activation (change it in the output settings)"
+    ]
 
 
 def test_training_only_settings_are_reported_once_per_setting() -> None:
@@ -169,8 +202,12 @@ def test_training_only_settings_are_reported_once_per_setting() -> None:
     x = keras.Input((4,), name="x")
     h = x
     for i in range(4):
-        h = layers.Dense(4, kernel_initializer=keras.initializers.VarianceScaling(2.0),
-                         kernel_regularizer="l2", name=f"d{i}")(h)
+        h = layers.Dense(
+            4,
+            kernel_initializer=keras.initializers.VarianceScaling(2.0),
+            kernel_regularizer="l2",
+            name=f"d{i}",
+        )(h)
     model = keras.Model(x, h)
     model.get_layer("d0").trainable = False
     warnings = import_keras_model(model).warnings
@@ -218,8 +255,21 @@ def test_cli_import_writes_project_and_weights(tmp_path, capsys) -> None:
     assert main(["import", str(model_path), "-o", str(target)]) == 2
     assert "exists; use --force" in capsys.readouterr().err
     assert target.read_bytes() == before
-    assert main(["import", str(model_path), "-o", str(target), "--force", "--no-weights",
-                 "--direction", "TB"]) == 0
+    assert (
+        main(
+            [
+                "import",
+                str(model_path),
+                "-o",
+                str(target),
+                "--force",
+                "--no-weights",
+                "--direction",
+                "TB",
+            ]
+        )
+        == 0
+    )
     assert "No weights were imported" in capsys.readouterr().out
 
 
@@ -248,8 +298,11 @@ def test_compile_config_names_are_read_never_deserialized() -> None:
     config = json.loads(small_cnn().to_json())
     config["compile_config"] = {
         "optimizer": {"module": "evil", "class_name": "Pwn", "config": {}},
-        "loss": {"module": "keras.losses", "class_name": "CategoricalCrossentropy",
-                 "config": {"from_logits": True}},
+        "loss": {
+            "module": "keras.losses",
+            "class_name": "CategoricalCrossentropy",
+            "config": {"from_logits": True},
+        },
         "metrics": [["accuracy", {"module": "evil", "class_name": "Steal"}, "no_such_metric"]],
     }
     result = import_config(config)

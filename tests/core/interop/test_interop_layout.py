@@ -50,7 +50,7 @@ def test_resnet50_layout_flows_one_way_without_overlaps(resnet, direction) -> No
         assert pos[e.dst][main] > pos[e.src][main]  # every edge points forward
     boxes = [_box(p, direction) for p in pos.values()]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
             assert not overlap
 
@@ -59,13 +59,17 @@ def test_resnet50_skip_connections_run_in_their_own_lane(resnet) -> None:
     pos = layered_layout(resnet, "LR")
     boxes = {nid: _box(p, "LR") for nid, p in pos.items()}
     for edge, p, q in _anchors(resnet, pos, "LR"):
-        hits = [nid for nid, box in boxes.items()
-                if nid not in (edge.src, edge.dst) and _segment_hits_box(p, q, box)]
+        hits = [
+            nid
+            for nid, box in boxes.items()
+            if nid not in (edge.src, edge.dst) and _segment_hits_box(p, q, box)
+        ]
         assert hits == [], f"edge {edge} is drawn through {hits}"
     # The identity shortcut and the block output share a row: the spine is straight.
     adds = [n for n in resnet.nodes.values() if n.key == "Add"]
-    straight = sum(1 for add in adds
-                   if any(pos[e.src][1] == pos[add.id][1] for e in resnet.in_edges(add.id)))
+    straight = sum(
+        1 for add in adds if any(pos[e.src][1] == pos[add.id][1] for e in resnet.in_edges(add.id))
+    )
     assert straight == len(adds)
 
 

@@ -35,8 +35,12 @@ from nnstudio.core.interop.safety import (
     check_config,
 )
 
-SMALL = ImportLimits(max_config_bytes=1 << 20, max_weights_bytes=8 << 20,
-                     max_array_bytes=4 << 20, ratio_floor_bytes=64 << 10)
+SMALL = ImportLimits(
+    max_config_bytes=1 << 20,
+    max_weights_bytes=8 << 20,
+    max_array_bytes=4 << 20,
+    ratio_floor_bytes=64 << 10,
+)
 
 
 @pytest.fixture
@@ -53,12 +57,17 @@ def keras_untouched(monkeypatch):
         def called(*args, **kwargs):
             calls.append(name)
             raise AssertionError(f"{name} was called")
+
         return called
 
-    for owner, attr in [(keras.saving, "deserialize_keras_object"),
-                        (keras.saving, "load_model"), (keras.models, "load_model"),
-                        (keras.models, "model_from_json"), (saving_lib, "load_model"),
-                        (legacy_h5_format, "load_model_from_hdf5")]:
+    for owner, attr in [
+        (keras.saving, "deserialize_keras_object"),
+        (keras.saving, "load_model"),
+        (keras.models, "load_model"),
+        (keras.models, "model_from_json"),
+        (saving_lib, "load_model"),
+        (legacy_h5_format, "load_model_from_hdf5"),
+    ]:
         monkeypatch.setattr(owner, attr, spy(f"{owner.__name__}.{attr}"))
     for cls in (Functional, keras.Sequential):
         monkeypatch.setattr(cls, "from_config", classmethod(spy(f"{cls.__name__}.from_config")))
@@ -127,19 +136,28 @@ def test_lambda_in_legacy_h5_is_refused(tmp_path, keras_untouched) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("entry_change, expected", [
-    ({"module": "os", "class_name": "system"},
-     "class from module 'os', which is not part of Keras"),
-    ({"module": "my_pkg.layers", "class_name": "MyLayer"},
-     "class from module 'my_pkg.layers'"),
-    ({"module": "keras.layers", "registered_name": "my_pkg>Dense"},
-     "custom registered class 'my_pkg>Dense'"),
-    ({"module": None, "class_name": "Frobnicator", "registered_name": None},
-     "unknown class (custom code, not part of Keras)"),
-    ({"class_name": "TFSMLayer"}, "loads and runs another SavedModel"),
-])
-def test_custom_and_foreign_layer_classes_are_refused(tmp_path, cnn_keras, keras_untouched,
-                                                      entry_change, expected) -> None:
+@pytest.mark.parametrize(
+    "entry_change, expected",
+    [
+        (
+            {"module": "os", "class_name": "system"},
+            "class from module 'os', which is not part of Keras",
+        ),
+        ({"module": "my_pkg.layers", "class_name": "MyLayer"}, "class from module 'my_pkg.layers'"),
+        (
+            {"module": "keras.layers", "registered_name": "my_pkg>Dense"},
+            "custom registered class 'my_pkg>Dense'",
+        ),
+        (
+            {"module": None, "class_name": "Frobnicator", "registered_name": None},
+            "unknown class (custom code, not part of Keras)",
+        ),
+        ({"class_name": "TFSMLayer"}, "loads and runs another SavedModel"),
+    ],
+)
+def test_custom_and_foreign_layer_classes_are_refused(
+    tmp_path, cnn_keras, keras_untouched, entry_change, expected
+) -> None:
     config = replace_layer(archive_config(cnn_keras), "relu", **entry_change)
     path = keras_archive(tmp_path / "bad.keras", config)
     with pytest.raises(UnsafeModelError) as info:
@@ -148,26 +166,59 @@ def test_custom_and_foreign_layer_classes_are_refused(tmp_path, cnn_keras, keras
     assert "refused before anything in it was loaded" in str(info.value)
 
 
-@pytest.mark.parametrize("activation, expected", [
-    ({"module": "os", "class_name": "function", "config": "system",
-      "registered_name": "system"}, "function reference"),
-    ({"module": "keras.activations", "class_name": "function", "config": "relu",
-      "registered_name": "relu"}, "function reference"),
-    ({"class_name": "__lambda__", "config": {"code": "YQ==", "defaults": None,
-                                             "closure": None}}, "serialized Python lambda"),
-])
-def test_function_configs_are_refused(tmp_path, cnn_keras, keras_untouched, activation,
-                                      expected) -> None:
+@pytest.mark.parametrize(
+    "activation, expected",
+    [
+        (
+            {
+                "module": "os",
+                "class_name": "function",
+                "config": "system",
+                "registered_name": "system",
+            },
+            "function reference",
+        ),
+        (
+            {
+                "module": "keras.activations",
+                "class_name": "function",
+                "config": "relu",
+                "registered_name": "relu",
+            },
+            "function reference",
+        ),
+        (
+            {
+                "class_name": "__lambda__",
+                "config": {"code": "YQ==", "defaults": None, "closure": None},
+            },
+            "serialized Python lambda",
+        ),
+    ],
+)
+def test_function_configs_are_refused(
+    tmp_path, cnn_keras, keras_untouched, activation, expected
+) -> None:
     config = replace_layer(archive_config(cnn_keras), "relu", config={"activation": activation})
     with pytest.raises(UnsafeModelError, match=expected):
         import_model_file(keras_archive(tmp_path / "fn.keras", config))
 
 
-def test_non_initializer_in_an_initializer_slot_is_refused(tmp_path, cnn_keras,
-                                                           keras_untouched) -> None:
+def test_non_initializer_in_an_initializer_slot_is_refused(
+    tmp_path, cnn_keras, keras_untouched
+) -> None:
     config = archive_config(cnn_keras)
-    replace_layer(config, "conv", config={"kernel_initializer": {
-        "module": "keras.layers", "class_name": "Dense", "config": {"units": 1}}})
+    replace_layer(
+        config,
+        "conv",
+        config={
+            "kernel_initializer": {
+                "module": "keras.layers",
+                "class_name": "Dense",
+                "config": {"units": 1},
+            }
+        },
+    )
     with pytest.raises(UnsafeModelError, match="kernel_initializer is 'Dense', not a built-in"):
         import_model_file(keras_archive(tmp_path / "init.keras", config))
 
@@ -186,9 +237,11 @@ def test_every_offending_layer_is_listed(tmp_path, cnn_keras, keras_untouched) -
 def test_allowlists_name_real_keras_classes() -> None:
     import keras
 
-    for names, module in ((INITIALIZERS, keras.initializers),
-                          (REGULARIZERS, keras.regularizers),
-                          (CONSTRAINTS, keras.constraints)):
+    for names, module in (
+        (INITIALIZERS, keras.initializers),
+        (REGULARIZERS, keras.regularizers),
+        (CONSTRAINTS, keras.constraints),
+    ):
         for name in names:
             assert isinstance(getattr(module, name), type), name
     assert {"DTypePolicy", "FloatDTypePolicy"} <= DTYPE_POLICIES
@@ -220,27 +273,46 @@ def test_unsupported_keras_layers_refuse_the_whole_model(tmp_path, keras_untouch
 
 
 def test_layerscale_of_convnext_is_reported_by_class(keras_untouched) -> None:
-    config = {"class_name": "Functional", "config": {
-        "name": "m", "layers": [
-            {"class_name": "InputLayer", "name": "x", "module": "keras.layers",
-             "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "x"},
-             "inbound_nodes": []},
-            {"class_name": "LayerScale", "name": "scale",
-             "module": "keras.src.applications.convnext", "registered_name": "LayerScale",
-             "config": {"name": "scale", "init_values": 1e-6, "projection_dim": 4},
-             "inbound_nodes": [[["x", 0, 0, {}]]]}],
-        "input_layers": [["x", 0, 0]], "output_layers": [["scale", 0, 0]]}}
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "name": "x",
+                    "module": "keras.layers",
+                    "config": {"batch_shape": [None, 4], "dtype": "float32", "name": "x"},
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "LayerScale",
+                    "name": "scale",
+                    "module": "keras.src.applications.convnext",
+                    "registered_name": "LayerScale",
+                    "config": {"name": "scale", "init_values": 1e-6, "projection_dim": 4},
+                    "inbound_nodes": [[["x", 0, 0, {}]]],
+                },
+            ],
+            "input_layers": [["x", 0, 0]],
+            "output_layers": [["scale", 0, 0]],
+        },
+    }
     with pytest.raises(UnsupportedModelError, match=r"\(LayerScale\)"):
         import_config(config)
 
 
-@pytest.mark.parametrize("change, expected", [
-    ({"groups": 3}, "groups=3 is not supported"),
-    ({"data_format": "channels_first"}, 'data_format="channels_first" is not supported'),
-    ({"lora_rank": 4}, "unknown setting lora_rank=4"),
-])
-def test_settings_that_change_the_output_are_refused(tmp_path, cnn_keras, keras_untouched,
-                                                     change, expected) -> None:
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"groups": 3}, "groups=3 is not supported"),
+        ({"data_format": "channels_first"}, 'data_format="channels_first" is not supported'),
+        ({"lora_rank": 4}, "unknown setting lora_rank=4"),
+    ],
+)
+def test_settings_that_change_the_output_are_refused(
+    tmp_path, cnn_keras, keras_untouched, change, expected
+) -> None:
     config = replace_layer(archive_config(cnn_keras), "conv", config=change)
     with pytest.raises(UnsupportedModelError) as info:
         import_model_file(keras_archive(tmp_path / "settings.keras", config))
@@ -261,8 +333,7 @@ def test_shared_layers_are_refused(tmp_path, keras_untouched) -> None:
 # -- archive and array bombs -------------------------------------------------------------
 
 
-def test_zip_bomb_config_is_refused_before_inflating(tmp_path, cnn_keras,
-                                                     keras_untouched) -> None:
+def test_zip_bomb_config_is_refused_before_inflating(tmp_path, cnn_keras, keras_untouched) -> None:
     config = json.dumps(archive_config(cnn_keras)).encode()
     padded = config[:-1] + b" " * (16 << 20) + b"}"
     path = tmp_path / "bomb.keras"
@@ -288,8 +359,9 @@ def test_member_larger_than_its_cap_is_refused(tmp_path, cnn_keras, keras_untouc
         import_model_file(path, limits=SMALL)
 
 
-def test_a_member_that_lies_about_its_size_stops_at_the_declared_size(tmp_path, cnn_keras,
-                                                                      keras_untouched) -> None:
+def test_a_member_that_lies_about_its_size_stops_at_the_declared_size(
+    tmp_path, cnn_keras, keras_untouched
+) -> None:
     payload = json.dumps(archive_config(cnn_keras)).encode() + b" " * (8 << 20)
     path = tmp_path / "liar.keras"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -307,8 +379,7 @@ def test_a_member_that_lies_about_its_size_stops_at_the_declared_size(tmp_path, 
 def test_duplicate_members_are_refused(tmp_path, cnn_keras, keras_untouched) -> None:
     good = json.dumps(archive_config(cnn_keras))
     path = tmp_path / "dup.keras"
-    with pytest.warns(UserWarning, match="Duplicate name"), \
-            zipfile.ZipFile(path, "w") as zf:
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(path, "w") as zf:
         zf.writestr("config.json", good)
         zf.writestr("config.json", good.replace('"relu"', '"Lambda"'))
     with pytest.raises(UnsafeModelError, match="two members called 'config.json'"):
@@ -334,11 +405,13 @@ def _with_weights(tmp_path: Path, source: Path, edit) -> Path:
     return path
 
 
-def test_h5_dataset_declaring_a_huge_shape_is_refused_unread(tmp_path, cnn_h5,
-                                                            keras_untouched) -> None:
+def test_h5_dataset_declaring_a_huge_shape_is_refused_unread(
+    tmp_path, cnn_h5, keras_untouched
+) -> None:
     def add_bomb(f):
-        f["model_weights"].create_dataset("bomb", shape=(10**6, 10**6), dtype="f4",
-                                          chunks=(1, 1024))
+        f["model_weights"].create_dataset(
+            "bomb", shape=(10**6, 10**6), dtype="f4", chunks=(1, 1024)
+        )
 
     path = _with_weights(tmp_path, cnn_h5, add_bomb)
     assert path.stat().st_size < 1 << 20
@@ -353,11 +426,11 @@ def test_h5_dataset_declaring_a_huge_shape_is_refused_unread(tmp_path, cnn_h5,
     assert peak < 4 << 20
 
 
-def test_h5_dataset_far_larger_than_its_storage_is_refused(tmp_path, cnn_h5,
-                                                          keras_untouched) -> None:
+def test_h5_dataset_far_larger_than_its_storage_is_refused(
+    tmp_path, cnn_h5, keras_untouched
+) -> None:
     def add_sparse(f):
-        f["model_weights"].create_dataset("sparse", shape=(2048, 2048), dtype="f4",
-                                          chunks=(64, 64))
+        f["model_weights"].create_dataset("sparse", shape=(2048, 2048), dtype="f4", chunks=(64, 64))
 
     path = _with_weights(tmp_path, cnn_h5, add_sparse)
     with pytest.raises(UnsafeModelError, match="declares 16.0 MiB but stores 0 bytes"):
@@ -365,8 +438,7 @@ def test_h5_dataset_far_larger_than_its_storage_is_refused(tmp_path, cnn_h5,
 
 
 @pytest.mark.parametrize("kind", ["external_link", "soft_link", "virtual", "external_storage"])
-def test_h5_links_and_foreign_storage_are_refused(tmp_path, cnn_h5, keras_untouched,
-                                                  kind) -> None:
+def test_h5_links_and_foreign_storage_are_refused(tmp_path, cnn_h5, keras_untouched, kind) -> None:
     raw = tmp_path / "secret.bin"
     raw.write_bytes(np.arange(4, dtype="f4").tobytes())
 
@@ -384,14 +456,19 @@ def test_h5_links_and_foreign_storage_are_refused(tmp_path, cnn_h5, keras_untouc
             group.create_dataset("ext", shape=(4,), dtype="f4", external=[(str(raw), 0, 16)])
 
     path = _with_weights(tmp_path, cnn_h5, edit)
-    expected = {"external_link": "external link to", "soft_link": "soft link to",
-                "virtual": "virtual dataset", "external_storage": "stored in external files"}
+    expected = {
+        "external_link": "external link to",
+        "soft_link": "soft link to",
+        "virtual": "virtual dataset",
+        "external_storage": "stored in external files",
+    }
     with pytest.raises(UnsafeModelError, match=expected[kind]):
         import_model_file(path)
 
 
-def test_weights_inside_a_keras_archive_are_checked_too(tmp_path, cnn_keras,
-                                                        keras_untouched) -> None:
+def test_weights_inside_a_keras_archive_are_checked_too(
+    tmp_path, cnn_keras, keras_untouched
+) -> None:
     weights = tmp_path / "w.h5"
     with zipfile.ZipFile(cnn_keras) as zf:
         weights.write_bytes(zf.read("model.weights.h5"))
@@ -404,13 +481,15 @@ def test_weights_inside_a_keras_archive_are_checked_too(tmp_path, cnn_keras,
     assert len(import_model_file(path, weights=False).graph.nodes) == 7
 
 
-@pytest.mark.parametrize("content, expected", [
-    (None, "no such file"),
-    (b"not a model at all", "not a .keras archive"),
-    (b"PK\x03\x04 broken", "not a zip file"),
-])
-def test_unreadable_files_get_clear_messages(tmp_path, keras_untouched, content,
-                                             expected) -> None:
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (None, "no such file"),
+        (b"not a model at all", "not a .keras archive"),
+        (b"PK\x03\x04 broken", "not a zip file"),
+    ],
+)
+def test_unreadable_files_get_clear_messages(tmp_path, keras_untouched, content, expected) -> None:
     path = tmp_path / "model.keras"
     if content is not None:
         path.write_bytes(content)
@@ -427,8 +506,7 @@ def test_weights_only_h5_is_explained(tmp_path, keras_untouched) -> None:
         import_model_file(tmp_path / "only.weights.h5")
 
 
-def test_nested_compile_configs_are_checked_and_never_compiled(tmp_path,
-                                                               keras_untouched) -> None:
+def test_nested_compile_configs_are_checked_and_never_compiled(tmp_path, keras_untouched) -> None:
     from interop_helpers import tiny_functional
 
     tiny_functional().save(tmp_path / "nested.keras")
@@ -436,13 +514,16 @@ def test_nested_compile_configs_are_checked_and_never_compiled(tmp_path,
     sub = next(e for e in config["config"]["layers"] if e["name"] == "sub")
     sub["compile_config"] = {
         "optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {}},
-        "loss": "mse", "metrics": [{"module": "keras.metrics", "class_name": "AUC"}]}
+        "loss": "mse",
+        "metrics": [{"module": "keras.metrics", "class_name": "AUC"}],
+    }
     assert check_config(config).ok  # built-in optimizer, loss and metric
-    sub["compile_config"]["loss"] = {"module": "os", "class_name": "function",
-                                     "config": "system"}
+    sub["compile_config"]["loss"] = {"module": "os", "class_name": "function", "config": "system"}
     report = check_config(config)
-    assert report.unsafe == ["layer 'sub': its compile settings name 'function' (module 'os'), "
-                             "not a built-in Keras optimizer, loss or metric"]
+    assert report.unsafe == [
+        "layer 'sub': its compile settings name 'function' (module 'os'), "
+        "not a built-in Keras optimizer, loss or metric"
+    ]
     # Import strips every compile config, so the architecture still imports.
     path = keras_archive(tmp_path / "edited.keras", config)
     assert len(import_model_file(path, weights=False).graph.nodes) == 10

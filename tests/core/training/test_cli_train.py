@@ -38,12 +38,29 @@ def test_train_with_out_writes_the_run_files(tmp_path, capsys) -> None:
     path = _project(tmp_path)
     before = path.read_bytes()
     out = tmp_path / "run"
-    code = main(["train", str(path), "--data", str(SPECIES), "--epochs", "3", "--batch-size",
-                 "16", "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "train",
+            str(path),
+            "--data",
+            str(SPECIES),
+            "--epochs",
+            "3",
+            "--batch-size",
+            "16",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     printed = capsys.readouterr()
     assert code == 0, printed.err
-    assert sorted(p.name for p in out.iterdir()) == ["data.json", "history.csv",
-                                                     "metrics.json", "model.keras"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "data.json",
+        "history.csv",
+        "metrics.json",
+        "model.keras",
+    ]
     info = json.loads((out / "data.json").read_text())
     assert info["class_names"] == ["aurelia", "borealis", "cerulea"]
     assert info["data_hash"] and info["preprocessing"]
@@ -110,9 +127,25 @@ def test_train_on_the_torch_backend(tmp_path) -> None:
     path = _project(tmp_path)
     out = tmp_path / "torch_run"
     proc = subprocess.run(
-        [str(NNSTUDIO), "train", str(path), "--data", str(SPECIES), "--epochs", "2",
-         "--out", str(out), "--backend", "torch", "--quiet"],
-        capture_output=True, text=True, timeout=240, env=_env(KERAS_BACKEND="torch"))
+        [
+            str(NNSTUDIO),
+            "train",
+            str(path),
+            "--data",
+            str(SPECIES),
+            "--epochs",
+            "2",
+            "--out",
+            str(out),
+            "--backend",
+            "torch",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=_env(KERAS_BACKEND="torch"),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["backend"] == "torch" and metrics["epochs_completed"] == 2
@@ -124,7 +157,11 @@ def test_ctrl_c_stops_after_the_batch_and_keeps_complete_epochs(tmp_path) -> Non
     out = tmp_path / "interrupted"
     proc = subprocess.Popen(
         [str(NNSTUDIO), "train", str(path), "--data", str(SPECIES), "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         deadline = time.monotonic() + 120
         line = ""

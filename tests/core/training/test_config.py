@@ -13,9 +13,19 @@ from nnstudio.core.training.config import (
 
 
 def test_round_trip_keeps_values_and_unknown_keys() -> None:
-    config = TrainingConfig(optimizer="sgd", momentum=0.8, nesterov=True, schedule="cosine",
-                            batch_size=64, epochs=7, early_stopping=True, monitor="val_accuracy",
-                            class_weight={"0": 1.0, "2": 3.5}, seed=None, device="gpu:1")
+    config = TrainingConfig(
+        optimizer="sgd",
+        momentum=0.8,
+        nesterov=True,
+        schedule="cosine",
+        batch_size=64,
+        epochs=7,
+        early_stopping=True,
+        monitor="val_accuracy",
+        class_weight={"0": 1.0, "2": 3.5},
+        seed=None,
+        device="gpu:1",
+    )
     data = config.to_json()
     data["future_option"] = {"x": 1}
     again = TrainingConfig.from_json(data)
@@ -30,19 +40,22 @@ def test_missing_keys_take_defaults() -> None:
     assert TrainingConfig.from_json({"epochs": 3}).epochs == 3
 
 
-@pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"optimizer": "adadelta"}, "optimizer", "one of sgd, adam"),
-    ({"learning_rate": 0}, "learning_rate", "(0, 10]"),
-    ({"learning_rate": float("nan")}, "learning_rate", "a number"),
-    ({"batch_size": 0}, "batch_size", "whole number from 1"),
-    ({"epochs": 2.5}, "epochs", "whole number"),
-    ({"nesterov": "yes"}, "nesterov", "true or false"),
-    ({"device": "tpu"}, "device", "auto, cpu or gpu:N"),
-    ({"class_weight": "heavy"}, "class_weight", "none, balanced"),
-    ({"class_weight": {"a": 1.0}}, "class_weight", "class indices"),
-    ({"probe_budget": 0.9}, "probe_budget", "[0, 0.5]"),
-    ({"momentum": 1.0}, "momentum", "[0, 1)"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"optimizer": "adadelta"}, "optimizer", "one of sgd, adam"),
+        ({"learning_rate": 0}, "learning_rate", "(0, 10]"),
+        ({"learning_rate": float("nan")}, "learning_rate", "a number"),
+        ({"batch_size": 0}, "batch_size", "whole number from 1"),
+        ({"epochs": 2.5}, "epochs", "whole number"),
+        ({"nesterov": "yes"}, "nesterov", "true or false"),
+        ({"device": "tpu"}, "device", "auto, cpu or gpu:N"),
+        ({"class_weight": "heavy"}, "class_weight", "none, balanced"),
+        ({"class_weight": {"a": 1.0}}, "class_weight", "class indices"),
+        ({"probe_budget": 0.9}, "probe_budget", "[0, 0.5]"),
+        ({"momentum": 1.0}, "momentum", "[0, 1)"),
+    ],
+)
 def test_bad_values_are_refused_with_the_field_named(changes, field, words) -> None:
     data = {**TrainingConfig().to_json(), **changes}
     with pytest.raises(ConfigError) as info:
@@ -62,10 +75,13 @@ def test_metric_modes_and_suggestions() -> None:
     assert metric_mode("val_accuracy") == "max" and metric_mode("auc") == "max"
     assert metric_mode("val_mean_squared_error") == "min"
     assert suggest_loss_and_metrics("classification", 10) == (
-        "sparse_categorical_crossentropy", ["accuracy"])
+        "sparse_categorical_crossentropy",
+        ["accuracy"],
+    )
     assert suggest_loss_and_metrics("classification", 1)[0] == "binary_crossentropy"
-    assert suggest_loss_and_metrics("classification", 4, one_hot=True)[0] == \
-        "categorical_crossentropy"
+    assert (
+        suggest_loss_and_metrics("classification", 4, one_hot=True)[0] == "categorical_crossentropy"
+    )
     assert suggest_loss_and_metrics("regression", 2) == ("mse", ["mae"])
 
 
@@ -73,8 +89,11 @@ def test_metric_modes_and_suggestions() -> None:
 def test_every_optimizer_is_built(name) -> None:
     from nnstudio.core.training.optimizers import current_learning_rate, make_optimizer
 
-    opt = make_optimizer(TrainingConfig(optimizer=name, learning_rate=0.02, momentum=0.5,
-                                        nesterov=True, weight_decay=0.1))
+    opt = make_optimizer(
+        TrainingConfig(
+            optimizer=name, learning_rate=0.02, momentum=0.5, nesterov=True, weight_decay=0.1
+        )
+    )
     assert type(opt).__name__.lower() == name
     assert current_learning_rate(opt) == pytest.approx(0.02)
     if name == "sgd":

@@ -24,8 +24,9 @@ def test_confusion_matrix_and_per_class_scores() -> None:
     cm = confusion_matrix(true, pred, 3)
     assert cm.tolist() == [[2, 1, 0], [0, 1, 1], [1, 0, 3]]
     scores = per_class_scores(cm, ["a", "b", "c"])
-    assert scores[0] == pytest.approx({"class": "a", "precision": 2 / 3, "recall": 2 / 3,
-                                       "f1": 2 / 3, "support": 3})
+    assert scores[0] == pytest.approx(
+        {"class": "a", "precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3, "support": 3}
+    )
     assert scores[1]["precision"] == pytest.approx(0.5) and scores[1]["recall"] == 0.5
     assert scores[2]["precision"] == pytest.approx(0.75) and scores[2]["recall"] == 0.75
     empty = per_class_scores(np.zeros((2, 2), np.int64), ["x", "y"])
@@ -148,6 +149,8 @@ def test_non_finite_values_are_located() -> None:
     assert first_non_finite(a) is None
     a[2, 1] = np.inf
     assert first_non_finite(a, "inputs") == "inputs[2, 1] is Inf"
-    assert check_arrays({"inputs": [np.zeros(3), a], "targets": np.zeros(4)}) == \
-        "inputs[1][2, 1] is Inf"
+    assert (
+        check_arrays({"inputs": [np.zeros(3), a], "targets": np.zeros(4)})
+        == "inputs[1][2, 1] is Inf"
+    )
     assert first_non_finite(np.array([1, 2])) is None  # integers are always finite

@@ -109,8 +109,9 @@ def test_pause_blocks_training_until_resume(blob_data, make_model) -> None:
 
     state = RunState(listener)
     outcome: dict = {}
-    worker = threading.Thread(target=lambda: outcome.update(
-        result=run_training(model, blob_data, config, state)))
+    worker = threading.Thread(
+        target=lambda: outcome.update(result=run_training(model, blob_data, config, state))
+    )
     worker.start()
     assert paused.wait(30)
     time.sleep(0.4)
@@ -140,8 +141,14 @@ def test_stop_while_paused_ends_the_run(blob_data, make_model) -> None:
 
 
 def test_early_stopping_restores_best_weights(blob_data, make_model) -> None:
-    config = TrainingConfig(epochs=10, batch_size=16, early_stopping=True, patience=2,
-                            monitor="val_loss", restore_best=True)
+    config = TrainingConfig(
+        epochs=10,
+        batch_size=16,
+        early_stopping=True,
+        patience=2,
+        monitor="val_loss",
+        restore_best=True,
+    )
     model = make_model(config, blob_data)
     keeper = WeightsAtEpochEnd()
     rng = np.random.default_rng(1)
@@ -149,8 +156,12 @@ def test_early_stopping_restores_best_weights(blob_data, make_model) -> None:
     class SpoilAfterEpochTwo(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):
             if epoch >= 2:
-                self.model.set_weights([w + rng.normal(scale=3.0, size=w.shape).astype(w.dtype)
-                                        for w in self.model.get_weights()])
+                self.model.set_weights(
+                    [
+                        w + rng.normal(scale=3.0, size=w.shape).astype(w.dtype)
+                        for w in self.model.get_weights()
+                    ]
+                )
 
     result = run_training(model, blob_data, config, callbacks=[keeper, SpoilAfterEpochTwo()])
     assert result.status == "completed" and result.early_stopped
@@ -175,21 +186,26 @@ def test_nan_in_array_data_is_refused_before_training(make_model) -> None:
     assert same_weights(model.get_weights(), before)
 
 
-@pytest.mark.parametrize(("activation", "expected"), [
-    ("tanh", "loss became NaN at epoch 1, batch 5"),
-    # ReLU turns the NaN into zeros: the loss stays finite while the weights go NaN.
-    ("relu", "the weights of layer 'hidden' became NaN or Inf at epoch 1"),
-])
+@pytest.mark.parametrize(
+    ("activation", "expected"),
+    [
+        ("tanh", "loss became NaN at epoch 1, batch 5"),
+        # ReLU turns the NaN into zeros: the loss stays finite while the weights go NaN.
+        ("relu", "the weights of layer 'hidden' became NaN or Inf at epoch 1"),
+    ],
+)
 def test_nan_in_a_dataset_stops_the_run_as_diverged(make_model, activation, expected) -> None:
     import tensorflow as tf
 
     from nnstudio.core.graph.builder import GraphBuilder
 
     b = GraphBuilder()
-    h = b.add("Dense", b.add("Input", shape=(4,)), name="hidden", units=8,
-              activation=activation)
-    b.output(b.add("Dense", h, units=3, activation="softmax"),
-             "sparse_categorical_crossentropy", ["accuracy"])
+    h = b.add("Dense", b.add("Input", shape=(4,)), name="hidden", units=8, activation=activation)
+    b.output(
+        b.add("Dense", h, units=3, activation="softmax"),
+        "sparse_categorical_crossentropy",
+        ["accuracy"],
+    )
     x, y = blobs(128)
     x[70, 1] = np.nan  # in the fifth batch
     ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
@@ -224,8 +240,9 @@ def test_nan_in_the_weights_is_caught_and_last_finite_weights_kept(blob_data, ma
     assert same_weights(model.get_weights(), keeper.weights[0])
 
 
-def test_exception_in_a_callback_is_located_and_a_new_run_works(blob_data, make_model,
-                                                                caplog) -> None:
+def test_exception_in_a_callback_is_located_and_a_new_run_works(
+    blob_data, make_model, caplog
+) -> None:
     config = TrainingConfig(epochs=3, batch_size=16)
     model = make_model(config, blob_data)
 
@@ -242,8 +259,10 @@ def test_exception_in_a_callback_is_located_and_a_new_run_works(blob_data, make_
     with caplog.at_level("ERROR", logger="nnstudio.training"):
         failed = run_training(model, blob_data, config, state, callbacks=[Boom()])
     assert failed.status == "failed"
-    assert "epoch 2, batch 4" in failed.message and "RuntimeError: boom in a callback" in \
-        failed.message
+    assert (
+        "epoch 2, batch 4" in failed.message
+        and "RuntimeError: boom in a callback" in failed.message
+    )
     assert "Traceback" in failed.traceback and "boom in a callback" in caplog.text
     assert failed.epochs_completed == 1
     assert state.drain()[-1]["status"] == "failed"
@@ -273,26 +292,34 @@ def test_out_of_memory_advises_a_smaller_batch(blob_data, make_model) -> None:
 
     result = run_training(model, blob_data, config, callbacks=[Oom()])
     assert result.status == "failed"
-    assert "Out of memory" in result.message and "smaller batch size (e.g. 32)" in \
-        result.message
+    assert "Out of memory" in result.message and "smaller batch size (e.g. 32)" in result.message
 
 
 def test_uncompiled_model_is_refused(blob_data) -> None:
     from nnstudio.core.compiler import build_model
+
     result = run_training(build_model(mlp_graph()), blob_data, TrainingConfig(epochs=1))
     assert result.status == "failed" and "compiled" in result.message
 
 
 def test_schedules_change_the_learning_rate(blob_data, make_model) -> None:
-    config = TrainingConfig(epochs=4, batch_size=32, schedule="step", step_epochs=1,
-                            decay_factor=0.5, learning_rate=0.02)
+    config = TrainingConfig(
+        epochs=4,
+        batch_size=32,
+        schedule="step",
+        step_epochs=1,
+        decay_factor=0.5,
+        learning_rate=0.02,
+    )
     result = run_training(make_model(config, blob_data), blob_data, config)
     lrs = result.history.data["learning_rate"]
     assert lrs == pytest.approx([0.01, 0.005, 0.0025, 0.00125])
-    config = TrainingConfig(epochs=3, batch_size=32, schedule="cosine", learning_rate=0.02,
-                            min_learning_rate=0.0)
+    config = TrainingConfig(
+        epochs=3, batch_size=32, schedule="cosine", learning_rate=0.02, min_learning_rate=0.0
+    )
     lrs = run_training(make_model(config, blob_data), blob_data, config).history.data[
-        "learning_rate"]
+        "learning_rate"
+    ]
     assert lrs[0] > lrs[1] > lrs[2] == pytest.approx(0.0, abs=1e-7)
 
 

@@ -55,8 +55,15 @@ def test_run_recorded_saved_and_reloaded_with_the_project(tmp_path, trained, blo
     project.save(tmp_path / "blobs.nnstudio")
     evaluation = evaluate(result.model, blob_data)
     now = dt.datetime(2025, 3, 4, 5, 6, 7)
-    record = runs.record_run(project, result, config, data=blob_data,
-                             graph_outputs=graph.outputs, evaluation=evaluation, now=now)
+    record = runs.record_run(
+        project,
+        result,
+        config,
+        data=blob_data,
+        graph_outputs=graph.outputs,
+        evaluation=evaluation,
+        now=now,
+    )
     second = runs.record_run(project, result, config, data=blob_data, now=now)
     assert record["id"] == "run-20250304-050607" and second["id"] == "run-20250304-050607-2"
     assert record["dir"] == "blobs.runs/run-20250304-050607"
@@ -73,8 +80,11 @@ def test_run_recorded_saved_and_reloaded_with_the_project(tmp_path, trained, blo
     assert saved["evaluation"]["split"] == "validation"
     assert len(saved["evaluation"]["confusion"]) == 3
     folder = tmp_path / "blobs.runs" / "run-20250304-050607"
-    assert sorted(p.name for p in folder.iterdir()) == ["history.csv", "metrics.json",
-                                                        "model.keras"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "history.csv",
+        "metrics.json",
+        "model.keras",
+    ]
     assert History.load_csv(folder / "history.csv").to_json() == result.history.to_json()
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["epochs_completed"] == 3 and metrics["final"] == result.final()
@@ -84,8 +94,9 @@ def test_run_recorded_saved_and_reloaded_with_the_project(tmp_path, trained, blo
     path = runs.run_model_path(loaded, saved)
     reloaded = keras.models.load_model(path)
     x = blob_data.val[0]
-    np.testing.assert_allclose(reloaded.predict(x, verbose=0), result.model.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        reloaded.predict(x, verbose=0), result.model.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_rename_delete_compare(tmp_path, trained) -> None:

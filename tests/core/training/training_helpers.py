@@ -18,8 +18,9 @@ def mlp_graph(features: int = 4, classes: int = 3, units: int = 16) -> Graph:
     return b.graph
 
 
-def blobs(n: int = 240, features: int = 4, classes: int = 3, seed: int = 0
-          ) -> tuple[np.ndarray, np.ndarray]:
+def blobs(
+    n: int = 240, features: int = 4, classes: int = 3, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Separable Gaussian blobs: ``classes`` clusters in ``features`` dimensions."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, classes, size=n)
