@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
-from nnstudio.core.graph.model import Graph
+from nnstudio.core.graph.commands import MoveNodes
+from nnstudio.core.graph.model import NODE_H, NODE_W, Graph
 
-NODE_W = 180.0
-NODE_H = 84.0
+__all__ = ["NODE_H", "NODE_W", "apply_positions", "layered_layout", "layout_command"]
 _DUMMY_WEIGHT = 100.0
 _PLACE_PASSES = 6
 
@@ -256,14 +256,13 @@ def _back_edges(g) -> list[tuple[str, str]]:
     return back
 
 
-def layout_command(graph: Graph, direction: Literal["LR", "TB"] = "LR"):
-    """A :class:`MoveNodes` command that arranges the whole graph (one undo step)."""
-    from nnstudio.core.graph.commands import MoveNodes
-
-    return MoveNodes(graph, layered_layout(graph, direction), text="Arrange")
+def layout_command(graph: Graph, direction: Literal["LR", "TB"] = "LR") -> MoveNodes:
+    """A :class:`MoveNodes` command that arranges the whole graph (one undo step, never merged
+    with a drag)."""
+    return MoveNodes(graph, layered_layout(graph, direction), text="Arrange", mergeable=False)
 
 
 def apply_positions(graph: Graph, positions: Mapping[str, tuple[float, float]]) -> None:
-    """Set positions directly (for graphs that are not yet shown, e.g. fresh imports)."""
-    for nid, p in positions.items():
-        graph.nodes[nid].pos = (float(p[0]), float(p[1]))
+    """Place nodes without an undo step (graphs not yet shown, e.g. fresh imports): the same
+    :class:`MoveNodes` command applied once, so listeners see ``node_moved`` events."""
+    MoveNodes(graph, positions, text="Place", mergeable=False).redo()

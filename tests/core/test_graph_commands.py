@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from nnstudio.core.catalog import ParamError
@@ -184,3 +186,123 @@ def test_topological_order_is_deterministic_and_detects_cycles() -> None:
     g.edges.append(Edge(d2, d1, "in"))
     with pytest.raises(GraphError, match="cycle"):
         g.topological_order()
+
+
+# -- refusals, merging, paste ids, layout, insert-on-edge room ------------------------------
+
+
+def test_every_refusal_is_one_error_type() -> None:
+    from nnstudio.core.graph import EditRefused
+
+    g, x, d1, d2 = _chain()
+    with pytest.raises(EditRefused) as unknown:
+        SetParam(g, d1, "no_such_param", 1)
+    assert isinstance(unknown.value, KeyError)  # callers that caught KeyError still do
+    assert "no parameter 'no_such_param'" in str(unknown.value)
+    with pytest.raises(EditRefused) as bad:
+        SetParam(g, d1, "units", 0)
+    assert isinstance(bad.value, ParamError)
+    with pytest.raises(EditRefused):
+        Connect(g, d2, x)
+
+
+def test_move_merge_keys_on_an_id_not_the_text() -> None:
+    from nnstudio.core.layout import layout_command
+
+    g, x, d1, d2 = _chain()
+    h = History()
+    h.push(MoveNodes(g, {x: (1, 1)}, text="Nudge"))
+    h.push(MoveNodes(g, {x: (2, 2)}, text="Nudge"))
+    assert len(h) == 1  # same kind of move merges whatever its label
+    arrange = layout_command(g)
+    h.push(arrange)
+    h.push(MoveNodes(g, {n: (5, 5) for n in arrange.new}))
+    assert len(h) == 3  # an Arrange never absorbs a drag of the same nodes
+
+
+def test_paste_constructor_leaves_the_graph_alone() -> None:
+    g, x, d1, d2 = _chain()
+    frag = copy_fragment(g, [d1, d2])
+    before = g._next_id  # the counter the issue names
+    paste = Paste(g, frag)
+    assert g._next_id == before
+    add = AddNode(g, "Dense")
+    History().push(add)
+    h = History()
+    h.push(paste)
+    assert set(paste.node_ids).isdisjoint({x, d1, d2, add.node.id})
+    assert len(g.nodes) == 6 and len(g.in_edges(paste.node_ids[1])) == 1
+    h.undo()
+    h.redo()
+    assert len(g.nodes) == 6
+
+
+def test_apply_positions_goes_through_the_model_events() -> None:
+    from nnstudio.core.layout import apply_positions
+
+    g, x, d1, d2 = _chain()
+    seen: list[str] = []
+    g.subscribe(lambda ev, node: seen.append(f"{ev}:{node.id}"))
+    apply_positions(g, {x: (7, 8)})
+    assert g.nodes[x].pos == (7.0, 8.0) and seen == [f"node_moved:{x}"]
+
+
+def test_model_does_not_import_serialize() -> None:
+    import ast
+
+    import nnstudio.core.graph.model as model
+
+    tree = ast.parse(Path(model.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    assert not any(m.endswith("serialize") or m.endswith("commands") for m in imported)
+
+
+def test_graph_copy_is_deep_and_independent() -> None:
+    g, x, d1, d2 = _chain()
+    g.nodes[x].extra["note"] = {"a": [1]}
+    c = g.copy()
+    assert c.to_json() == g.to_json()
+    c.nodes[x].extra["note"]["a"].append(2)
+    assert g.nodes[x].extra["note"] == {"a": [1]}
+
+
+@pytest.mark.parametrize("direction", ["LR", "TB"])
+def test_insert_on_edge_makes_room_downstream(direction) -> None:
+    from nnstudio.core.graph.model import NODE_H, NODE_W
+    from nnstudio.core.layout import apply_positions, layered_layout
+
+    g, x, d1, d2 = _chain()
+    apply_positions(g, layered_layout(g, direction))
+    axis, size = (0, NODE_W) if direction == "LR" else (1, NODE_H)
+    before = _snapshot(g)
+    edge = g.in_edges(d1)[0]
+    mid = tuple((a + b) / 2 for a, b in zip(g.nodes[x].pos, g.nodes[d1].pos, strict=True))
+    h = History()
+    old_d1, old_d2 = g.nodes[d1].pos, g.nodes[d2].pos
+    cmd = h.push(InsertOnEdge(g, edge, "Dropout", mid))
+    new = g.nodes[cmd.node_id].pos
+    # The new node overlaps neither end, downstream nodes all shifted by the same amount.
+    assert new[axis] >= g.nodes[x].pos[axis] + size
+    assert g.nodes[d1].pos[axis] >= new[axis] + size
+    shift = g.nodes[d1].pos[axis] - old_d1[axis]
+    assert shift > 0 and g.nodes[d2].pos[axis] - old_d2[axis] == pytest.approx(shift)
+    assert g.nodes[d1].pos[1 - axis] == old_d1[1 - axis]
+    assert g.nodes[x].pos == tuple(before["nodes"][0]["pos"])  # upstream stays
+    assert len(h) == 1
+    h.undo()
+    assert _snapshot(g) == before
+    h.redo()
+    assert g.nodes[d1].pos[axis] == pytest.approx(old_d1[axis] + shift)
+
+
+def test_insert_on_long_edge_moves_nothing() -> None:
+    g, x, d1, d2 = _chain()
+    apply = {x: (0.0, 0.0), d1: (1000.0, 0.0), d2: (1300.0, 0.0)}
+    from nnstudio.core.layout import apply_positions
+
+    apply_positions(g, apply)
+    cmd = History().push(InsertOnEdge(g, g.in_edges(d1)[0], "Dropout", (450.0, 10.0)))
+    assert g.nodes[cmd.node_id].pos == (450.0, 10.0)
+    assert g.nodes[d1].pos == (1000.0, 0.0) and cmd.moved == {}

@@ -1,8 +1,9 @@
 """Edit commands: every change to a graph is a command with ``redo``/``undo``.
 
 A command is built against a graph (its constructor checks that the edit is allowed and
-raises :class:`GraphError` or :class:`ParamError` with the reason), then ``redo()`` applies it
-and ``undo()`` restores the graph exactly.  The UI wraps each in a ``QUndoCommand``;
+raises :class:`EditRefused` with the reason: :class:`GraphError`, :class:`InvalidParameter`
+(a ``ParamError``) or :class:`UnknownParameter` (a ``KeyError``)), then ``redo()`` applies it
+and ``undo()`` restores the graph exactly.  Constructors never change the graph.  The UI wraps each in a ``QUndoCommand``;
 :class:`History` is a plain undo stack for the CLI and tests.
 """
 
@@ -14,8 +15,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from nnstudio.core import catalog
-from nnstudio.core.graph.model import NAME_RE, Edge, Graph, GraphError, Node, OutputDecl
-from nnstudio.core.graph.serialize import normalise_params
+from nnstudio.core.catalog.spec import ParamError
+from nnstudio.core.graph.model import (
+    NAME_RE,
+    NODE_H,
+    NODE_W,
+    Edge,
+    Graph,
+    GraphError,
+    InvalidParameter,
+    Node,
+    OutputDecl,
+    UnknownParameter,
+)
+from nnstudio.core.graph.serialize import graph_from_json, normalise_params
+
+ROOM_GAP = 40.0  # free space kept between an inserted node and its neighbours
 
 __all__ = [
     "AddNode",
@@ -179,7 +194,14 @@ class SetParams(Command):
         spec = node.spec
         new = dict(node.params)
         for name, value in values.items():
-            new[name] = spec.param(name).validate(value)  # KeyError / ParamError
+            try:
+                param = spec.param(name)
+            except KeyError:
+                raise UnknownParameter(f"{spec.display} has no parameter {name!r}") from None
+            try:
+                new[name] = param.validate(value)
+            except ParamError as exc:
+                raise InvalidParameter(str(exc)) from None
         self.node_id = node_id
         self.old = dict(node.params)
         self.new = new
@@ -237,12 +259,18 @@ class MoveNodes(Command):
     merge_id = 2
 
     def __init__(
-        self, graph: Graph, positions: Mapping[str, tuple[float, float]], text: str = "Move"
+        self,
+        graph: Graph,
+        positions: Mapping[str, tuple[float, float]],
+        text: str = "Move",
+        mergeable: bool = True,
     ) -> None:
         super().__init__(graph)
         self.old = {nid: graph.node(nid).pos for nid in positions}
         self.new = {nid: (float(p[0]), float(p[1])) for nid, p in positions.items()}
         self.text = text
+        if not mergeable:
+            self.merge_id = -1  # e.g. Arrange: always its own undo step
 
     def redo(self) -> None:
         for nid, pos in self.new.items():
@@ -255,7 +283,9 @@ class MoveNodes(Command):
     def merge(self, other: Command) -> bool:
         if (
             isinstance(other, MoveNodes)
-            and other.text == self.text == "Move"
+            and self.merge_id >= 0
+            and other.merge_id == self.merge_id
+            and other.graph is self.graph
             and set(other.new) == set(self.new)
         ):
             self.new = other.new
@@ -277,7 +307,9 @@ class SetOutput(Command):
         super().__init__(graph)
         graph.node(node_id)
         self.old = [o.copy() for o in graph.outputs]
-        decl = OutputDecl(node_id, loss, float(loss_weight), list(metrics))
+        previous = graph.output_decl(node_id)
+        keep = dict(previous.extra) if previous is not None else {}
+        decl = OutputDecl(node_id, loss, float(loss_weight), list(metrics), keep)
         new = [o.copy() for o in graph.outputs]
         for i, o in enumerate(new):
             if o.node == node_id:
@@ -354,7 +386,13 @@ class Macro(Command):
 
 
 class InsertOnEdge(Macro):
-    """Insert a new layer of type ``key`` into ``edge``: src → new → dst, one undo step."""
+    """Insert a new layer of type ``key`` into ``edge``: src → new → dst, one undo step.
+
+    The new node goes where it was dropped if there is room between the two ends; otherwise
+    it goes one node-step after ``src`` and everything downstream of ``dst`` moves aside along
+    the flow (left-right or top-bottom, read off the edge) by what the new node needs.  The
+    moves are part of the same undo step.
+    """
 
     def __init__(
         self, graph: Graph, edge: Edge, key: str, pos: tuple[float, float] = (0.0, 0.0)
@@ -364,19 +402,57 @@ class InsertOnEdge(Macro):
             raise GraphError("an Input cannot be inserted into a connection")
         if edge not in graph.edges:
             raise GraphError("that connection does not exist")
-        add = AddNode(graph, key, pos)
+        place, moves = make_room(graph, edge, (float(pos[0]), float(pos[1])))
+        add = AddNode(graph, key, place)
         self.node_id = add.node.id
+        self.moved = dict(moves)
         index = graph.edges.index(edge)
-        super().__init__(
-            graph,
-            f"Insert {spec.display}",
-            [
-                Disconnect(graph, edge),
-                add,
-                lambda g: Connect(g, edge.src, add.node.id, spec.inputs[0]),
-                lambda g: Connect(g, add.node.id, edge.dst, edge.port, index=index),
-            ],
-        )
+        steps: list[Any] = [Disconnect(graph, edge)]
+        if moves:
+            steps.append(MoveNodes(graph, moves, text="Make room", mergeable=False))
+        steps += [
+            add,
+            lambda g: Connect(g, edge.src, add.node.id, spec.inputs[0]),
+            lambda g: Connect(g, add.node.id, edge.dst, edge.port, index=index),
+        ]
+        super().__init__(graph, f"Insert {spec.display}", steps)
+
+
+def make_room(
+    graph: Graph, edge: Edge, pos: tuple[float, float]
+) -> tuple[tuple[float, float], dict[str, tuple[float, float]]]:
+    """Where a node inserted into ``edge`` goes, and the new positions of the nodes that
+    must move aside (``dst`` and everything it reaches) so that it does not overlap them."""
+    src, dst = graph.node(edge.src).pos, graph.node(edge.dst).pos
+    axis = 0 if abs(dst[0] - src[0]) >= abs(dst[1] - src[1]) else 1
+    sign = 1.0 if dst[axis] >= src[axis] else -1.0
+    step = (NODE_W if axis == 0 else NODE_H) + ROOM_GAP
+    main = pos[axis]
+    if sign * (main - src[axis]) < step or sign * (dst[axis] - main) < step:
+        main = src[axis] + sign * step
+    place = (main, pos[1]) if axis == 0 else (pos[0], main)
+    shift = sign * (main + sign * step - dst[axis])
+    if shift <= 0:
+        return place, {}
+    moves: dict[str, tuple[float, float]] = {}
+    for nid in _downstream(graph, edge.dst):
+        x, y = graph.nodes[nid].pos
+        moves[nid] = (x + sign * shift, y) if axis == 0 else (x, y + sign * shift)
+    return place, moves
+
+
+def _downstream(graph: Graph, start: str) -> list[str]:
+    """``start`` and every node it reaches, in graph order."""
+    succ: dict[str, list[str]] = {}
+    for e in graph.edges:
+        succ.setdefault(e.src, []).append(e.dst)
+    seen, stack = {start}, [start]
+    while stack:
+        for nxt in succ.get(stack.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return [nid for nid in graph.nodes if nid in seen]
 
 
 def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
@@ -392,32 +468,28 @@ def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
 
 
 class Paste(Command):
-    """Add a copied fragment with fresh ids and unique names, shifted by ``offset``."""
+    """Add a copied fragment with fresh ids and unique names, shifted by ``offset``.
+
+    Ids are taken from the graph on the first ``redo`` (the constructor only reads it);
+    later redos reuse them.
+    """
 
     def __init__(
         self, graph: Graph, fragment: Mapping[str, Any], offset: tuple[float, float] = (40.0, 40.0)
     ) -> None:
         super().__init__(graph)
-        from nnstudio.core.graph.serialize import graph_from_json
-
         frag = graph_from_json(
             {"nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])}, "clipboard"
         )
-        id_map: dict[str, str] = {}
         taken: list[str] = []
+        self._source = [n.id for n in frag.nodes.values()]
         self.nodes: list[Node] = []
-        next_num = int(graph.new_id()[1:])
         for node in frag.nodes.values():
-            while f"n{next_num}" in graph.nodes:
-                next_num += 1
-            new_id = f"n{next_num}"
-            next_num += 1
-            id_map[node.id] = new_id
             name = graph.unique_name(node.name, taken)
             taken.append(name)
             self.nodes.append(
                 Node(
-                    new_id,
+                    node.id,
                     node.key,
                     name,
                     dict(node.params),
@@ -425,16 +497,26 @@ class Paste(Command):
                     dict(node.extra),
                 )
             )
-        graph._next_id = next_num
-        self.edges = [Edge(id_map[e.src], id_map[e.dst], e.port) for e in frag.edges]
+        self._frag_edges = list(frag.edges)
+        self.edges: list[Edge] = []
+        self._ids_taken = False
         self.text = f"Paste {len(self.nodes)} layer" + ("s" if len(self.nodes) != 1 else "")
 
     @property
     def node_ids(self) -> list[str]:
-        """Ids of the pasted nodes."""
+        """Ids of the pasted nodes (final once the command has been applied)."""
         return [n.id for n in self.nodes]
 
+    def _take_ids(self) -> None:
+        id_map: dict[str, str] = {}
+        for old, node in zip(self._source, self.nodes, strict=True):
+            node.id = id_map[old] = self.graph.new_id()
+        self.edges = [Edge(id_map[e.src], id_map[e.dst], e.port) for e in self._frag_edges]
+        self._ids_taken = True
+
     def redo(self) -> None:
+        if not self._ids_taken:
+            self._take_ids()
         for node in self.nodes:
             self.graph._insert_node(node.copy())
         for e in self.edges:

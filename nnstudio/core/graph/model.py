@@ -6,20 +6,38 @@ the private mutators here; every mutation emits an event that a view can mirror.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core import catalog
-from nnstudio.core.catalog.spec import LayerSpec
+from nnstudio.core.catalog.spec import LayerSpec, ParamError
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 OUT_PORT = "out"
+NODE_W = 180.0  # a node's footprint on the canvas (layout and insert-on-edge use it)
+NODE_H = 84.0
 
 
-class GraphError(ValueError):
+class EditRefused(ValueError):
+    """Any edit a command refuses: the one type a view catches (the message says why)."""
+
+
+class GraphError(EditRefused):
     """An edit the graph refuses (the message says why, in plain words)."""
+
+
+class UnknownParameter(EditRefused, KeyError):
+    """A parameter name the layer's spec does not have (also a ``KeyError``, as before)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidParameter(EditRefused, ParamError):
+    """A parameter value the spec refuses (also a ``ParamError``, as before)."""
 
 
 @dataclass
@@ -45,11 +63,15 @@ class Node:
 
 @dataclass(frozen=True)
 class Edge:
-    """A connection from ``src``'s output to ``dst``'s input port ``port``."""
+    """A connection from ``src``'s output to ``dst``'s input port ``port``.
+
+    ``extra`` holds unknown keys read from a file; it takes no part in equality or hashing.
+    """
 
     src: str
     dst: str
     port: str = "in"
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -60,10 +82,13 @@ class OutputDecl:
     loss: str = "mse"
     loss_weight: float = 1.0
     metrics: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def copy(self) -> OutputDecl:
         """An independent copy."""
-        return OutputDecl(self.node, self.loss, self.loss_weight, list(self.metrics))
+        return OutputDecl(
+            self.node, self.loss, self.loss_weight, list(self.metrics), dict(self.extra)
+        )
 
 
 Listener = Callable[[str, Any], None]
@@ -281,9 +306,10 @@ class Graph:
                 }
                 for n in self.nodes.values()
             ],
-            "edges": [{"from": e.src, "to": e.dst, "port": e.port} for e in self.edges],
+            "edges": [{**e.extra, "from": e.src, "to": e.dst, "port": e.port} for e in self.edges],
             "outputs": [
                 {
+                    **o.extra,
                     "node": o.node,
                     "loss": o.loss,
                     "loss_weight": o.loss_weight,
@@ -295,9 +321,20 @@ class Graph:
 
     def copy(self) -> Graph:
         """An independent copy without listeners."""
-        from nnstudio.core.graph.serialize import graph_from_json
+        other = Graph()
+        other.nodes = {nid: _deep_node(n) for nid, n in self.nodes.items()}
+        other.edges = [Edge(e.src, e.dst, e.port, copy.deepcopy(e.extra)) for e in self.edges]
+        other.outputs = [o.copy() for o in self.outputs]
+        for o in other.outputs:
+            o.extra = copy.deepcopy(o.extra)
+        other._next_id = self._next_id
+        return other
 
-        return graph_from_json(self.to_json())
+
+def _deep_node(node: Node) -> Node:
+    return Node(
+        node.id, node.key, node.name, dict(node.params), node.pos, copy.deepcopy(node.extra)
+    )
 
 
 def _to_json(value: Any) -> Any:

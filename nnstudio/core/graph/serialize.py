@@ -11,6 +11,8 @@ from nnstudio.core.graph.model import Edge, Graph, Node, OutputDecl
 
 MAX_NODES = 20_000
 _NODE_KEYS = {"id", "type", "name", "params", "pos"}
+_EDGE_KEYS = {"from", "to", "port"}
+_OUTPUT_KEYS = {"node", "loss", "loss_weight", "metrics"}
 
 
 class FormatError(ValueError):
@@ -124,7 +126,8 @@ def graph_from_json(data: Any, where: str = "graph") -> Graph:
             raise FormatError(
                 f"{at}.port", f"{graph.nodes[dst].spec.display} has no input port {port!r}"
             )
-        graph.edges.append(Edge(src, dst, port))
+        extra = {k: v for k, v in raw.items() if k not in _EDGE_KEYS}
+        graph.edges.append(Edge(src, dst, port, extra))
     outputs = _expect(data.get("outputs", []), list, f"{where}.outputs", "a list")
     for i, raw in enumerate(outputs):
         at = f"{where}.outputs[{i}]"
@@ -137,6 +140,7 @@ def graph_from_json(data: Any, where: str = "graph") -> Graph:
         metrics = _expect(raw.get("metrics", []), list, f"{at}.metrics", "a list")
         for j, m in enumerate(metrics):
             _expect(m, str, f"{at}.metrics[{j}]", "a metric name")
-        graph.outputs.append(OutputDecl(nid, loss, float(weight), list(metrics)))
+        extra = {k: v for k, v in raw.items() if k not in _OUTPUT_KEYS}
+        graph.outputs.append(OutputDecl(nid, loss, float(weight), list(metrics), extra))
     graph._next_id = len(graph.nodes) + 1
     return graph
