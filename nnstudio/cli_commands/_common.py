@@ -15,9 +15,12 @@ def load_project(path: str) -> Any:
     from nnstudio.core.project import Project, ProjectError
 
     try:
-        return Project.load(Path(path))
+        project = Project.load(Path(path))
     except ProjectError as exc:
         raise CliError(str(exc).splitlines()[0]) from None
+    for warning in project.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return project
 
 
 def print_json(data: Any) -> None:

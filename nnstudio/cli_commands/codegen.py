@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 
     project = load_project(args.project)
     name = args.name or re.sub(r"\W+", "_", project.name).strip("_").lower() or "model"
-    training = project.training if isinstance(project.training, dict) else {}
+    training = project.training.to_json()
     optimizer = args.optimizer or training.get("optimizer") or "adam"
     rate = args.learning_rate if args.learning_rate is not None else training.get("learning_rate")
     options = {

@@ -91,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--target needs --data")
     select_backend(args.backend)
     project = load_project(args.project)
-    from nnstudio.core.training.config import ConfigError, TrainingConfig
+    from nnstudio.core.training.config import ConfigError
 
     try:
-        config = TrainingConfig.from_json(project.training)
+        config = project.training
         overrides = {
             k: v
             for k, v in (
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _data_config(project: Any, args: argparse.Namespace) -> Any:
-    from nnstudio.core.data import DataConfig, DataError, config_for_path
+    from nnstudio.core.data import DataError, config_for_path
 
     try:
         if args.data:
@@ -125,7 +125,7 @@ def _data_config(project: Any, args: argparse.Namespace) -> Any:
             return config_for_path(args.data, **options)
         if project.data is None:
             raise CliError(f"{Path(args.project).name} has no data source: pass --data PATH")
-        return DataConfig.from_json(project.data)
+        return project.data
     except DataError as exc:
         raise CliError(f"data: {exc}") from None
 
@@ -223,6 +223,8 @@ def _train(
             saved.save()
         except ProjectError as exc:
             raise CliError(str(exc)) from None
+        for note in saved.save_notes:
+            print(note)
         where = Path(record["dir"])
     print(result.message)
     if evaluation is not None:

@@ -1,28 +1,78 @@
 """The project file: one versioned JSON document holding the graph, data and training setup.
 
+Reading is three steps, as orange-canvas-core's readwrite: *parse* (:func:`read_json_file`:
+size cap, UTF-8, no NaN, bounded nesting), *migrate* (:func:`nnstudio.core.project_format.
+migrate`: older formats step by step; a file that needs a newer reader is refused) and
+*build* (:meth:`Project.from_json`: the graph, a :class:`DataConfig`, a
+:class:`TrainingConfig` and the run records, each checked once, here).  Every problem is a
+:class:`ProjectError` naming the file and the JSON path.
+
 Format rules: ``format_version`` (what wrote it), ``min_reader_version`` (the oldest reader
-that may open it) and ``app_version``.  Older files migrate step by step; files that need a
-newer reader are refused with a clear message; unknown keys survive a round trip (top level
-and per node).  Saves are atomic.  Nothing is ever pickled.
+that may open it) and ``app_version``.  Unknown keys survive a round trip everywhere (top
+level, nodes, edges, outputs, data, training, runs).  A file newer than this app that it may
+still read opens with a warning (:attr:`Project.warnings`) and is saved back with its own
+version.  The first save of a migrated file over itself keeps the original as
+``<name>.bak`` and says so (:attr:`Project.save_notes`).  Data paths beside or below the
+project's folder (or in a sibling folder such as ``../samples``) are stored relative, with
+``/``; in memory they are absolute.  Saves are atomic.  Nothing is ever pickled.
+
+A project emits ``data_changed``, ``training_changed`` and ``runs_changed`` events (like the
+graph's); edits that should be undoable go through :mod:`nnstudio.core.project_commands`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nnstudio import __version__
-from nnstudio.core.atomic import atomic_write_text
+from nnstudio.core.atomic import atomic_path, atomic_write_text
+from nnstudio.core.data.config import DataConfig
+from nnstudio.core.data.errors import DataError
 from nnstudio.core.graph import FormatError, Graph, graph_from_json
+from nnstudio.core.graph.validation import Issue
+from nnstudio.core.project_format import (
+    FORMAT_VERSION,
+    MIGRATIONS,
+    MIN_READER_VERSION,
+    ProjectError,
+    migrate,
+)
+from nnstudio.core.project_paths import (
+    PATH_KEYS,
+    absolute_paths,
+    display_path,
+    relative_paths,
+)
+from nnstudio.core.training.config import ConfigError, TrainingConfig
 
-FORMAT_VERSION = 2
-MIN_READER_VERSION = 2
+__all__ = [
+    "DATA_CHANGED",
+    "FORMAT_VERSION",
+    "MAX_FILE_BYTES",
+    "MIGRATIONS",
+    "MIN_READER_VERSION",
+    "RUNS_CHANGED",
+    "SUFFIX",
+    "TRAINING_CHANGED",
+    "Project",
+    "ProjectError",
+    "migrate",
+    "parse_json",
+    "project_issues",
+    "read_json_file",
+]
+
 SUFFIX = ".nnstudio"
 MAX_FILE_BYTES = 64 * 1024 * 1024
+DATA_CHANGED = "data_changed"  # DataConfig | None
+TRAINING_CHANGED = "training_changed"  # TrainingConfig
+RUNS_CHANGED = "runs_changed"  # list of run records
 _KNOWN = {
     "format_version",
     "min_reader_version",
@@ -35,122 +85,348 @@ _KNOWN = {
     "runs",
 }
 
-
-class ProjectError(ValueError):
-    """A project file that cannot be read or written; the message names the file and place."""
+Listener = Callable[[str, Any], None]
 
 
-@dataclass
 class Project:
-    """A graph plus the data source, the training configuration and the recorded runs."""
+    """A graph plus the data source, the training configuration and the recorded runs.
 
-    graph: Graph = field(default_factory=Graph)
-    name: str = "Untitled"
-    description: str = ""
-    data: dict[str, Any] | None = None
-    training: dict[str, Any] = field(default_factory=dict)
-    runs: list[dict[str, Any]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    path: Path | None = None
+    ``data`` and ``training`` accept a config object or its JSON dict (converted and checked
+    on assignment); ``warnings`` lists what the user should hear about when the file opens.
+    """
+
+    def __init__(
+        self,
+        graph: Graph | None = None,
+        name: str = "Untitled",
+        description: str = "",
+        data: DataConfig | dict[str, Any] | None = None,
+        training: TrainingConfig | dict[str, Any] | None = None,
+        runs: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
+        path: Path | None = None,
+    ) -> None:
+        self._listeners: list[Listener] = []
+        self.graph = graph if graph is not None else Graph()
+        self.name = name
+        self.description = description
+        self._data = _as_data(data)
+        self._training = _as_training(training)
+        self._runs: list[dict[str, Any]] = list(runs or [])
+        self.extra: dict[str, Any] = dict(extra or {})
+        self.path = path
+        self.format_version = FORMAT_VERSION
+        self.min_reader_version = MIN_READER_VERSION
+        self.migrated_from: int | None = None  # the file's format before migration
+        self.warnings: list[str] = []
+        self.save_notes: list[str] = []
+        self.backup_path: Path | None = None
+        self._unparsed: dict[str, Any] = {}  # sections that did not parse, written back as read
+
+    # -- events -----------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(event, payload)`` after every change of data, training or runs."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener``."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _emit(self, event: str, payload: Any) -> None:
+        for listener in list(self._listeners):
+            listener(event, payload)
+
+    # -- typed state ------------------------------------------------------------------
+    @property
+    def data(self) -> DataConfig | None:
+        """The data source (``None``: none chosen yet)."""
+        return self._data
+
+    @data.setter
+    def data(self, value: DataConfig | dict[str, Any] | None) -> None:
+        new = _as_data(value)
+        self._unparsed.pop("data", None)
+        if new != self._data:
+            self._data = new
+            self._emit(DATA_CHANGED, new)
+
+    @property
+    def training(self) -> TrainingConfig:
+        """The training settings."""
+        return self._training
+
+    @training.setter
+    def training(self, value: TrainingConfig | dict[str, Any] | None) -> None:
+        new = _as_training(value)
+        self._unparsed.pop("training", None)
+        if new != self._training:
+            self._training = new
+            self._emit(TRAINING_CHANGED, new)
+
+    @property
+    def runs(self) -> list[dict[str, Any]]:
+        """The run records, oldest first (see :mod:`nnstudio.core.training.runs`)."""
+        return self._runs
+
+    @runs.setter
+    def runs(self, value: list[dict[str, Any]]) -> None:
+        self._runs = _checked_runs(value, "runs")
+        self._emit(RUNS_CHANGED, self._runs)
+
+    def _runs_changed(self) -> None:
+        self._emit(RUNS_CHANGED, self._runs)
 
     # -- JSON -------------------------------------------------------------------------
-    def to_json(self) -> dict[str, Any]:
-        """The whole project as JSON data (unknown keys from the file included)."""
+    def to_json(self, base: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """The whole project as JSON data (unknown keys from the file included).
+
+        Data paths are written relative to ``base`` (default: the project file's folder)
+        where they lie beside, below or in a sibling of it.
+        """
+        if base is None and self.path is not None:
+            base = self.path.parent
+        if "data" in self._unparsed:
+            data = self._unparsed["data"]
+        elif self._data is None:
+            data = None
+        else:
+            data = relative_paths(self._data.to_json(), base)
+        training = self._unparsed.get("training", self._training.to_json())
         return {
             **self.extra,
-            "format_version": FORMAT_VERSION,
-            "min_reader_version": MIN_READER_VERSION,
+            "format_version": max(self.format_version, FORMAT_VERSION),
+            "min_reader_version": self.min_reader_version,
             "app_version": __version__,
             "name": self.name,
             "description": self.description,
             "graph": self.graph.to_json(),
-            "data": self.data,
-            "training": self.training,
-            "runs": self.runs,
+            "data": data,
+            "training": training,
+            "runs": self._runs,
         }
 
-    def dumps(self) -> str:
+    def dumps(self, base: str | os.PathLike[str] | None = None) -> str:
         """The file's text: indented, key order stable, no NaN."""
-        return json.dumps(self.to_json(), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        return json.dumps(self.to_json(base), indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
     @classmethod
-    def from_json(cls, data: Any, source: str = "project") -> Project:
-        """Build a project from parsed JSON (migrating older formats)."""
+    def from_json(
+        cls, data: Any, source: str = "project", base: str | os.PathLike[str] | None = None
+    ) -> Project:
+        """Build a project from parsed JSON (migrating older formats); relative data paths
+        resolve against ``base`` (the project file's folder)."""
         if not isinstance(data, dict):
             raise ProjectError(f"{source}: not an NN Studio project (expected a JSON object)")
+        original = data.get("format_version")
         data = migrate(data, source)
         try:
             graph = graph_from_json(data.get("graph", {}))
         except FormatError as exc:
-            raise ProjectError(f"{source}: {exc}") from None
-        name = data.get("name", "Untitled")
-        if not isinstance(name, str):
-            raise ProjectError(f"{source}: name: expected text")
-        description = data.get("description", "")
-        if not isinstance(description, str):
-            raise ProjectError(f"{source}: description: expected text")
-        data_cfg = data.get("data")
-        if data_cfg is not None and not isinstance(data_cfg, dict):
-            raise ProjectError(f"{source}: data: expected an object or null")
-        training = data.get("training") or {}
-        if not isinstance(training, dict):
-            raise ProjectError(f"{source}: training: expected an object")
-        runs = data.get("runs") or []
-        if not isinstance(runs, list) or not all(isinstance(r, dict) for r in runs):
-            raise ProjectError(f"{source}: runs: expected a list of objects")
-        extra = {k: v for k, v in data.items() if k not in _KNOWN}
-        return cls(graph, name, description, data_cfg, training, runs, extra)
+            raise ProjectError(f"{source}: {exc}", source, exc.where) from None
+        project = cls(graph, extra={k: v for k, v in data.items() if k not in _KNOWN})
+        project.name = _text(data, "name", "Untitled", source)
+        project.description = _text(data, "description", "", source)
+        project._build_sections(data, source, base)
+        project._runs = _checked_runs(data.get("runs") or [], source)
+        project._read_versions(data, original, source)
+        return project
+
+    def _build_sections(
+        self, data: dict[str, Any], source: str, base: str | os.PathLike[str] | None
+    ) -> None:
+        raw_data = data.get("data")
+        if raw_data is not None and not isinstance(raw_data, dict):
+            raise ProjectError(f"{source}: data: expected an object or null", source, "data")
+        raw_training = data.get("training") or {}
+        if not isinstance(raw_training, dict):
+            raise ProjectError(f"{source}: training: expected an object", source, "training")
+        if raw_data is not None:
+            try:
+                self._data = DataConfig.from_json(absolute_paths(raw_data, base))
+            except (DataError, TypeError, ValueError) as exc:
+                self._keep_unparsed("data", raw_data, source, exc, "no data source is used")
+        try:
+            self._training = TrainingConfig.from_json(raw_training)
+        except (ConfigError, TypeError, ValueError) as exc:
+            self._keep_unparsed("training", raw_training, source, exc, "the defaults are used")
+
+    def _keep_unparsed(
+        self, key: str, raw: dict[str, Any], source: str, exc: Exception, instead: str
+    ) -> None:
+        where = str(exc) if str(exc).startswith(key) else f"{key}: {exc}"
+        self._unparsed[key] = raw
+        self.warnings.append(
+            f"{source}: {where} — {instead}; the file's {key} section is kept as it is "
+            "until you change it"
+        )
+
+    def _read_versions(self, data: dict[str, Any], original: Any, source: str) -> None:
+        version = data["format_version"]
+        if isinstance(original, int) and original < FORMAT_VERSION:
+            self.migrated_from = original
+            self.warnings.append(
+                f"{source} uses file format {original}; saving it converts it to format "
+                f"{FORMAT_VERSION} and keeps the original as {source}.bak"
+            )
+        if version > FORMAT_VERSION:
+            self.format_version = version
+            self.min_reader_version = data.get("min_reader_version", version)
+            written_by = data.get("app_version", "a newer version")
+            self.warnings.append(
+                f"{source} was saved by NN Studio {written_by} in file format {version} "
+                f"(this version writes {FORMAT_VERSION}): what this version does not know is "
+                "kept as it is but not used; saving keeps the file's format"
+            )
 
     # -- files ------------------------------------------------------------------------
     @classmethod
     def load(cls, path: str | Path) -> Project:
         """Read a project file; :class:`ProjectError` with a clear message on any problem."""
         p = Path(path)
-        project = cls.from_json(read_json_file(p), p.name)
+        try:
+            project = cls.from_json(read_json_file(p), p.name, p.parent.absolute())
+        except RecursionError:
+            raise ProjectError(f"{p.name}: the JSON is nested too deeply", p.name) from None
         project.path = p
         return project
 
     def save(self, path: str | Path | None = None) -> Path:
-        """Save atomically to ``path`` (default: where it was loaded from)."""
+        """Save atomically to ``path`` (default: where it was loaded from).
+
+        ``save_notes`` tells what else happened (a backup of a migrated original).
+        """
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ProjectError("the project has no file yet: choose where to save it")
-        text = self.dumps()
+        self.save_notes = []
+        text = self.dumps(target.parent.absolute())
         try:
+            if self.migrated_from is not None and self._is_own_file(target):
+                self._back_up(target)
             atomic_write_text(target, text)
         except OSError as exc:
             raise ProjectError(f"could not save {target}: {exc.strerror or exc}") from None
         self.path = target
+        self.migrated_from = None
         return target
 
+    def _is_own_file(self, target: Path) -> bool:
+        if self.path is None or not target.exists():
+            return False
+        try:
+            return os.path.samefile(self.path, target)
+        except OSError:
+            return False
 
-def read_json_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
-    """Parse a JSON file defensively: size cap, UTF-8, no NaN/Infinity, bounded nesting."""
+    def _back_up(self, target: Path) -> None:
+        backup = target.with_name(target.name + ".bak")
+        n = 1
+        while backup.exists():
+            backup = target.with_name(f"{target.name}.{n}.bak")
+            n += 1
+        with atomic_path(backup) as tmp:
+            shutil.copyfile(target, tmp)
+        self.backup_path = backup
+        self.save_notes.append(
+            f"Saved in file format {FORMAT_VERSION}; the original (format "
+            f"{self.migrated_from}) was kept as {backup.name}"
+        )
+
+
+def project_issues(project: Project) -> list[Issue]:
+    """Problems of the project outside its graph: a data file or folder that is missing.
+
+    Each is an error with code ``data-missing`` and a hint to re-locate the data.
+    """
+    issues: list[Issue] = []
+    data = project.data
+    if data is None:
+        return issues
+    base = project.path.parent if project.path is not None else None
+    for key in PATH_KEYS:
+        value = getattr(data, key, None)
+        if not value or os.path.exists(value):
+            continue
+        what = "folder" if key == "path" and data.kind == "images" else "file"
+        issues.append(
+            Issue(
+                "error",
+                None,
+                f"data {what} '{display_path(value, base)}' not found",
+                hint="Re-locate it: choose where the data is now in the Data panel.",
+                code="data-missing",
+            )
+        )
+    return issues
+
+
+def _as_data(value: DataConfig | dict[str, Any] | None) -> DataConfig | None:
+    if value is None or isinstance(value, DataConfig):
+        return value
+    return DataConfig.from_json(value)
+
+
+def _as_training(value: TrainingConfig | dict[str, Any] | None) -> TrainingConfig:
+    if isinstance(value, TrainingConfig):
+        return value
+    return TrainingConfig.from_json(value or {})
+
+
+def _text(data: dict[str, Any], key: str, default: str, source: str) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise ProjectError(f"{source}: {key}: expected text", source, key)
+    return value
+
+
+def _checked_runs(runs: Any, source: str) -> list[dict[str, Any]]:
+    if not isinstance(runs, list):
+        raise ProjectError(f"{source}: runs: expected a list of objects", source, "runs")
+    for i, run in enumerate(runs):
+        if not isinstance(run, dict):
+            raise ProjectError(f"{source}: runs[{i}]: expected an object", source, f"runs[{i}]")
+    return runs
+
+
+def read_json_file(path: Path, max_bytes: int | None = None) -> Any:
+    """Parse a JSON file defensively: size cap (``max_bytes``, default
+    :data:`MAX_FILE_BYTES` read at call time), UTF-8, no NaN/Infinity, bounded nesting."""
+    limit = MAX_FILE_BYTES if max_bytes is None else max_bytes
     name = path.name
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise ProjectError(f"{path}: no such file") from None
+        raise ProjectError(f"{path}: no such file", name) from None
     except OSError as exc:
-        raise ProjectError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise ProjectError(f"{path}: cannot read it ({exc.strerror or exc})", name) from None
     if path.is_dir():
-        raise ProjectError(f"{path}: is a folder, not a project file")
-    if size > max_bytes:
+        raise ProjectError(f"{path}: is a folder, not a project file", name)
+    if size > limit:
         raise ProjectError(
-            f"{name}: {size / 2**20:.0f} MiB is too large for a project file "
-            f"(limit {max_bytes // 2**20} MiB)"
+            f"{name}: {_size(size)} is too large for a project file (limit {_size(limit)})", name
         )
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ProjectError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+        raise ProjectError(f"{path}: cannot read it ({exc.strerror or exc})", name) from None
     if not raw.strip():
-        raise ProjectError(f"{name}: the file is empty")
+        raise ProjectError(f"{name}: the file is empty", name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ProjectError(f"{name}: not a text file (byte {exc.start} is not UTF-8)") from None
+        raise ProjectError(
+            f"{name}: not a text file (byte {exc.start} is not UTF-8)", name
+        ) from None
     return parse_json(text, name)
+
+
+def _size(n: int) -> str:
+    if n >= 2**20:
+        return f"{n / 2**20:.0f} MiB"
+    if n >= 2**10:
+        return f"{n / 2**10:.0f} KiB"
+    return f"{n} bytes"
 
 
 def _refuse_constant(token: str) -> Any:
@@ -164,12 +440,13 @@ def parse_json(text: str, name: str = "project") -> Any:
     except json.JSONDecodeError as exc:
         raise ProjectError(
             f"{name}: line {exc.lineno}, column {exc.colno}: {exc.msg} "
-            "(the file is damaged or not JSON)"
+            "(the file is damaged or not JSON)",
+            name,
         ) from None
     except RecursionError:
-        raise ProjectError(f"{name}: the JSON is nested too deeply to be a project") from None
+        raise ProjectError(f"{name}: the JSON is nested too deeply to be a project", name) from None
     except ValueError as exc:
-        raise ProjectError(f"{name}: {exc}") from None
+        raise ProjectError(f"{name}: {exc}", name) from None
 
 
 def _finite_float(token: str) -> float:
@@ -177,70 +454,3 @@ def _finite_float(token: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"number {token} is out of range")
     return value
-
-
-# -- migrations -----------------------------------------------------------------------
-
-
-def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
-    """Format 1 (pre-release): flat ``layers``/``connections``; positions as ``x``/``y``."""
-    out = {k: v for k, v in d.items() if k not in ("layers", "connections", "outputs")}
-    layers = d.get("layers", [])
-    if not isinstance(layers, list):
-        raise FormatError("layers", "expected a list")
-    nodes = []
-    for i, layer in enumerate(layers):
-        if not isinstance(layer, dict):
-            raise FormatError(f"layers[{i}]", "expected an object")
-        node = {k: v for k, v in layer.items() if k not in ("class", "config", "x", "y")}
-        node["type"] = layer.get("class")
-        node["params"] = layer.get("config", {})
-        node["pos"] = [layer.get("x", 0), layer.get("y", 0)]
-        nodes.append(node)
-    conns = d.get("connections", [])
-    if not isinstance(conns, list):
-        raise FormatError("connections", "expected a list")
-    outputs = d.get("outputs", [])
-    if not isinstance(outputs, list):
-        raise FormatError("outputs", "expected a list")
-    out["graph"] = {
-        "nodes": nodes,
-        "edges": conns,
-        "outputs": [{**o, "node": o.get("layer")} if isinstance(o, dict) else o for o in outputs],
-    }
-    for o in out["graph"]["outputs"]:
-        if isinstance(o, dict):
-            o.pop("layer", None)
-    out["format_version"] = 2
-    out["min_reader_version"] = 2
-    return out
-
-
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
-
-
-def migrate(data: dict[str, Any], source: str = "project") -> dict[str, Any]:
-    """Bring ``data`` to :data:`FORMAT_VERSION` one step at a time, or refuse it clearly."""
-    version = data.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ProjectError(f"{source}: not an NN Studio project (no valid format_version)")
-    min_reader = data.get("min_reader_version", version)
-    if not isinstance(min_reader, int) or isinstance(min_reader, bool):
-        raise ProjectError(f"{source}: min_reader_version: expected a whole number")
-    if min_reader > FORMAT_VERSION:
-        written_by = data.get("app_version", "a newer version")
-        raise ProjectError(
-            f"{source}: this project was saved by NN Studio {written_by} and needs a newer "
-            f"NN Studio to open it (file format {version}, this version reads up to "
-            f"{FORMAT_VERSION}). Update NN Studio."
-        )
-    while version < FORMAT_VERSION:
-        step = MIGRATIONS.get(version)
-        if step is None:  # pragma: no cover - every old version has a step
-            raise ProjectError(f"{source}: format {version} can no longer be read")
-        try:
-            data = step(data)
-        except FormatError as exc:
-            raise ProjectError(f"{source}: {exc}") from None
-        version = data["format_version"]
-    return data

@@ -480,9 +480,8 @@ class MainWindow(QMainWindow):
             self.engine_ready.emit()  # plug-ins installed after the engine got ready hear it too
 
     def _data_source_changed(self, config: Any) -> None:
-        data = config.to_json() if config is not None else None
-        if data != self.project.data:
-            self.project.data = data
+        if config != self.project.data:
+            self.project.data = config
             self.mark_modified()
 
     def _fit_to_data(self, report: Any) -> None:
@@ -519,9 +518,7 @@ class MainWindow(QMainWindow):
         config = None
         if self.project.data is not None:
             try:
-                from nnstudio.core.data.config import DataConfig
-
-                config = DataConfig.from_json(self.project.data)
+                config = self.project.data.replace()
             except (ImportError, ValueError) as exc:
                 self.show_message(f"The project's data source cannot be read: {exc}")
         setter(config)
@@ -617,7 +614,7 @@ class MainWindow(QMainWindow):
         self.autosaver.clear()
         self._set_project(project, modified=False)
         self._add_recent(Path(path))
-        self.show_message(f"Opened {project.path}")
+        self.show_message("; ".join([f"Opened {project.path}", *project.warnings]), 15000)
         return True
 
     def import_dialog(self) -> bool:
@@ -681,7 +678,7 @@ class MainWindow(QMainWindow):
         self.autosaver.clear()
         self._add_recent(path)
         self._update_title()
-        self.show_message(f"Saved {path}")
+        self.show_message("; ".join([f"Saved {path}", *self.project.save_notes]))
         return True
 
     def maybe_save(self) -> bool:

@@ -129,4 +129,4 @@ def test_the_example_can_be_reopened_from_the_file_menu(window):
     window.example_action.trigger()  # nothing unsaved: no prompt
     names = {n.name for n in window.graph.nodes.values()}
     assert {"image", "conv_1", "digit"} <= names
-    assert window.project.data is not None and window.project.data["kind"] == "images"
+    assert window.project.data is not None and window.project.data.kind == "images"

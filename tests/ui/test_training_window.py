@@ -89,7 +89,7 @@ def test_a_run_feeds_plots_activations_indicators_and_is_recorded(studio, qtbot,
 def test_pause_resume_and_stop_mid_epoch(studio, qtbot) -> None:
     window, ctl = studio
     ctl.panel.epochs.setValue(500)
-    assert window.project.training["epochs"] == 500  # the setting is kept in the project
+    assert window.project.training.epochs == 500  # the setting is kept in the project
     events: list[dict] = []
     ctl.worker.events.connect(events.extend)
     assert ctl.start(data=blob_data(2048))
@@ -199,7 +199,7 @@ def test_closing_the_window_stops_the_run_and_records_it(
 def test_opening_another_project_stops_the_run_of_the_old_one(studio, qtbot) -> None:
     window, ctl = studio
     old = window.project
-    old.training["epochs"] = 1000
+    old.training = old.training.replace(epochs=1000)
     ctl.panel.set_config(ctl.panel.config().replace(epochs=1000))
     events: list[dict] = []
     ctl.worker.events.connect(events.extend)

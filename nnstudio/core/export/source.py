@@ -157,8 +157,8 @@ def source_from_model(
     )
     if project is not None:
         src.project_path = Path(project.path) if project.path else None
-        src.data_config = project.data
-        src.data_hash = (project.data or {}).get("content_hash")
+        src.data_config = project.data.to_json() if project.data is not None else None
+        src.data_hash = project.data.content_hash if project.data is not None else None
         src.losses = {
             graph.nodes[o.node].name: o.loss for o in graph.outputs if o.node in graph.nodes
         }

@@ -166,7 +166,7 @@ class TrainingController(QObject):
         self._graph = self.window.graph
         self._graph.subscribe(self._on_graph_event)
         try:
-            config = TrainingConfig.from_json(self.window.project.training)
+            config = self.window.project.training.replace()
         except ConfigError as exc:
             self.panel.log(f"The project's training settings were reset: {exc}", "warning")
             config = TrainingConfig()
@@ -206,9 +206,8 @@ class TrainingController(QObject):
 
     # -- settings -----------------------------------------------------------------------
     def _config_changed(self, config: TrainingConfig) -> None:
-        data = config.to_json()
-        if data != self.window.project.training:
-            self.window.project.training = data
+        if config != self.window.project.training:
+            self.window.project.training = config
             self.window.mark_modified()
 
     def _refresh_outputs(self) -> None:
@@ -258,7 +257,7 @@ class TrainingController(QObject):
             config=config,
             project=w.project,
             data=data,
-            data_config=dict(w.project.data) if data is None else None,
+            data_config=w.project.data.to_json() if data is None else None,
         )
         self._run_project = w.project
         w.set_graph_locked(LOCK_REASON)

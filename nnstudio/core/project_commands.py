@@ -1,0 +1,159 @@
+"""Undoable edits of the project outside its graph: the data source, the training settings
+and the run list.
+
+They are :class:`~nnstudio.core.graph.commands.Command` objects like the graph's edits, so the
+plain :class:`~nnstudio.core.graph.commands.History` and the UI's ``QUndoCommand`` wrapper take
+them as they are.  Each constructor checks the edit (raising an ``EditRefused``) and changes
+nothing; ``redo``/``undo`` assign the project's typed state, which emits the project's events.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from nnstudio.core.data.config import DataConfig
+from nnstudio.core.data.errors import DataError
+from nnstudio.core.graph.commands import Command
+from nnstudio.core.graph.model import EditRefused
+from nnstudio.core.training.config import ConfigError, TrainingConfig
+
+if TYPE_CHECKING:
+    from nnstudio.core.project import Project
+
+__all__ = ["AddRun", "ProjectCommand", "RemoveRun", "RenameRun", "SetDataSource", "SetTraining"]
+
+
+class ProjectCommand(Command):
+    """A command on a :class:`Project` (its ``graph`` is the project's graph)."""
+
+    def __init__(self, project: Project) -> None:
+        super().__init__(project.graph)
+        self.project = project
+
+
+class SetDataSource(ProjectCommand):
+    """Choose, change or clear (``None``) the data source."""
+
+    def __init__(self, project: Project, config: DataConfig | dict[str, Any] | None) -> None:
+        super().__init__(project)
+        try:
+            new = DataConfig.from_json(config) if isinstance(config, dict) else config
+        except DataError as exc:
+            raise EditRefused(str(exc)) from None
+        self.old, self.new = project.data, new
+        self.text = "Clear data source" if new is None else "Set data source"
+
+    def redo(self) -> None:
+        self.project.data = self.new
+
+    def undo(self) -> None:
+        self.project.data = self.old
+
+
+class SetTraining(ProjectCommand):
+    """Change training settings: a whole config, or ``changes`` to the current one.
+
+    Successive edits of the same single setting merge into one undo step.
+    """
+
+    merge_id = 11
+
+    def __init__(
+        self, project: Project, config: TrainingConfig | None = None, **changes: Any
+    ) -> None:
+        super().__init__(project)
+        try:
+            new = (config or project.training).replace(**changes)
+        except (ConfigError, TypeError) as exc:
+            raise EditRefused(str(exc)) from None
+        self.old, self.new = project.training, new
+        self._field = next(iter(changes)) if config is None and len(changes) == 1 else None
+        self.text = f"Set {self._field}" if self._field else "Change training settings"
+
+    def redo(self) -> None:
+        self.project.training = self.new
+
+    def undo(self) -> None:
+        self.project.training = self.old
+
+    def merge(self, other: Command) -> bool:
+        if (
+            isinstance(other, SetTraining)
+            and other.project is self.project
+            and self._field is not None
+            and other._field == self._field
+        ):
+            self.new = other.new
+            return True
+        return False
+
+
+class AddRun(ProjectCommand):
+    """Append a run record (its id must be new)."""
+
+    def __init__(self, project: Project, record: dict[str, Any]) -> None:
+        super().__init__(project)
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise EditRefused("a run record needs an id")
+        if _index(project, record["id"]) is not None:
+            raise EditRefused(f"a run with id {record['id']!r} already exists")
+        self.record = copy.deepcopy(record)
+        self.text = f"Add run {record.get('name') or record['id']}"
+
+    def redo(self) -> None:
+        self.project.runs = [*self.project.runs, copy.deepcopy(self.record)]
+
+    def undo(self) -> None:
+        self.project.runs = [r for r in self.project.runs if r.get("id") != self.record["id"]]
+
+
+class RemoveRun(ProjectCommand):
+    """Remove a run record from the list (its folder on disk is left alone)."""
+
+    def __init__(self, project: Project, run_id: str) -> None:
+        super().__init__(project)
+        index = _index(project, run_id)
+        if index is None:
+            raise EditRefused(f"no run with id {run_id!r}")
+        self.index, self.record = index, copy.deepcopy(project.runs[index])
+        self.text = f"Remove run {self.record.get('name') or run_id}"
+
+    def redo(self) -> None:
+        runs = list(self.project.runs)
+        del runs[self.index]
+        self.project.runs = runs
+
+    def undo(self) -> None:
+        runs = list(self.project.runs)
+        runs.insert(self.index, copy.deepcopy(self.record))
+        self.project.runs = runs
+
+
+class RenameRun(ProjectCommand):
+    """Give a run a new display name."""
+
+    def __init__(self, project: Project, run_id: str, name: str) -> None:
+        super().__init__(project)
+        index = _index(project, run_id)
+        if index is None:
+            raise EditRefused(f"no run with id {run_id!r}")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise EditRefused("a run name is 1 to 200 characters")
+        self.run_id, self.old, self.new = run_id, project.runs[index].get("name"), name.strip()
+        self.text = f"Rename run to {self.new}"
+
+    def _set(self, name: Any) -> None:
+        runs = [dict(r) for r in self.project.runs]
+        runs[_index(self.project, self.run_id) or 0]["name"] = name
+        self.project.runs = runs
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+
+def _index(project: Project, run_id: str) -> int | None:
+    return next((i for i, r in enumerate(project.runs) if r.get("id") == run_id), None)
