@@ -86,6 +86,16 @@ _KNOWN = {
 }
 
 Listener = Callable[[str, Any], None]
+# What reading a data or training section may raise on hostile values.
+_SECTION_ERRORS = (
+    DataError,
+    ConfigError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    KeyError,
+    AttributeError,
+)
 
 
 class Project:
@@ -244,11 +254,11 @@ class Project:
         if raw_data is not None:
             try:
                 self._data = DataConfig.from_json(absolute_paths(raw_data, base))
-            except (DataError, TypeError, ValueError) as exc:
+            except _SECTION_ERRORS as exc:
                 self._keep_unparsed("data", raw_data, source, exc, "no data source is used")
         try:
             self._training = TrainingConfig.from_json(raw_training)
-        except (ConfigError, TypeError, ValueError) as exc:
+        except _SECTION_ERRORS as exc:
             self._keep_unparsed("training", raw_training, source, exc, "the defaults are used")
 
     def _keep_unparsed(

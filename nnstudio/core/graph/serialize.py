@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,6 +47,16 @@ def _describe(value: Any) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def _finite(value: Any) -> bool:
+    """A JSON number that is not true/false and fits a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
 def _param_value(value: Any, where: str, depth: int = 0) -> Any:
     """Keep JSON scalars and lists of them; lists become tuples."""
     if isinstance(value, list):
@@ -55,6 +66,8 @@ def _param_value(value: Any, where: str, depth: int = 0) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         if isinstance(value, str) and len(value) > 1000:
             raise FormatError(where, "text parameter longer than 1000 characters")
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > 2**63:
+            raise FormatError(where, "number too large for a parameter")
         return value
     raise FormatError(
         where, f"expected a number, text, true/false or a list, found {_describe(value)}"
@@ -68,7 +81,7 @@ def normalise_params(key: str, params: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in params.items():
         try:
             out[name] = spec.param(name).validate(value)
-        except (KeyError, ParamError):
+        except (KeyError, ParamError, TypeError, ValueError, ArithmeticError):
             out[name] = value
     return out
 
@@ -98,9 +111,7 @@ def graph_from_json(data: Any, where: str = "graph") -> Graph:
         params_raw = _expect(raw.get("params", {}), dict, f"{at}.params", "an object")
         params = {k: _param_value(v, f"{at}.params.{k}") for k, v in params_raw.items()}
         pos_raw = _expect(raw.get("pos", [0, 0]), list, f"{at}.pos", "a list [x, y]")
-        if len(pos_raw) != 2 or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos_raw
-        ):
+        if len(pos_raw) != 2 or not all(_finite(v) for v in pos_raw):
             raise FormatError(f"{at}.pos", "expected two numbers [x, y]")
         extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
         node = Node(
@@ -137,6 +148,8 @@ def graph_from_json(data: Any, where: str = "graph") -> Graph:
             raise FormatError(f"{at}.node", f"no node with id {nid!r}")
         loss = _expect(raw.get("loss", "mse"), str, f"{at}.loss", "a loss name")
         weight = _expect(raw.get("loss_weight", 1.0), (int, float), f"{at}.loss_weight", "a number")
+        if not _finite(weight):
+            raise FormatError(f"{at}.loss_weight", "expected a number of ordinary size")
         metrics = _expect(raw.get("metrics", []), list, f"{at}.metrics", "a list")
         for j, m in enumerate(metrics):
             _expect(m, str, f"{at}.metrics[{j}]", "a metric name")
