@@ -21,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QLockFile, QObject, QTimer
 
-from nnstudio.core.atomic import atomic_write_text
+from nnstudio.core.atomic import atomic_write_text, clean_stale_temporaries
 from nnstudio.core.project import Project, ProjectError, parse_json
 
 SUFFIX = ".nnstudio-recovery"
@@ -42,8 +42,10 @@ class Recovery:
     def load(self) -> Project:
         """The saved project (its ``path`` is the file it had been opened from, if any)."""
         data = _read(self.path)
-        project = Project.from_json(data.get("project"), self.path.name)
-        project.path = Path(self.original_path) if self.original_path else None
+        original = Path(self.original_path) if self.original_path else None
+        base = original.parent if original is not None else None  # relative data paths
+        project = Project.from_json(data.get("project"), self.path.name, base)
+        project.path = original
         return project
 
     def discard(self) -> None:
@@ -75,6 +77,7 @@ def find_recoveries(folder: Path) -> list[Recovery]:
     """
     if not folder.is_dir():
         return []
+    clean_stale_temporaries(folder)  # hidden temporaries of autosaves killed mid-write
     found = []
     for path in folder.glob(f"*{SUFFIX}"):
         lock = QLockFile(str(_lock_path(path)))

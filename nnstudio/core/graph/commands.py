@@ -3,19 +3,21 @@
 A command is built against a graph (its constructor checks that the edit is allowed and
 raises :class:`EditRefused` with the reason: :class:`GraphError`, :class:`InvalidParameter`
 (a ``ParamError``) or :class:`UnknownParameter` (a ``KeyError``)), then ``redo()`` applies it
-and ``undo()`` restores the graph exactly.  Constructors never change the graph.  The UI wraps each in a ``QUndoCommand``;
-:class:`History` is a plain undo stack for the CLI and tests.
+and ``undo()`` restores the graph exactly.  Constructors never change the graph.  The UI
+wraps each in a ``QUndoCommand``; :class:`History` is a plain undo stack for the CLI and tests.
+The protocol lives in :mod:`.command`, copy and paste in :mod:`.clipboard` (both re-exported).
 """
 
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from nnstudio.core import catalog
 from nnstudio.core.catalog.spec import ParamError
+from nnstudio.core.graph.clipboard import Paste, copy_fragment
+from nnstudio.core.graph.command import Command, History, Macro
 from nnstudio.core.graph.model import (
     NAME_RE,
     NODE_H,
@@ -28,7 +30,7 @@ from nnstudio.core.graph.model import (
     OutputDecl,
     UnknownParameter,
 )
-from nnstudio.core.graph.serialize import graph_from_json, normalise_params
+from nnstudio.core.graph.serialize import normalise_params
 
 ROOM_GAP = 40.0  # free space kept between an inserted node and its neighbours
 
@@ -50,28 +52,6 @@ __all__ = [
     "UndeclareOutput",
     "copy_fragment",
 ]
-
-
-class Command(ABC):
-    """Base class: ``text`` names the edit for menus and the history view."""
-
-    text = "Edit"
-    merge_id: int = -1  # commands with the same non-negative id may merge (e.g. drags)
-
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
-
-    @abstractmethod
-    def redo(self) -> None:
-        """Apply the edit."""
-
-    @abstractmethod
-    def undo(self) -> None:
-        """Revert the edit."""
-
-    def merge(self, other: Command) -> bool:
-        """Absorb ``other`` (already applied) into this command; ``True`` if merged."""
-        return False
 
 
 class AddNode(Command):
@@ -345,46 +325,6 @@ class UndeclareOutput(Command):
         self.graph._set_outputs(self.old)
 
 
-class Macro(Command):
-    """Several commands applied as one undo step.
-
-    ``steps`` are callables ``graph -> Command`` evaluated in order on the first ``redo``, so
-    each step sees the graph as the previous one left it; later redos replay the same commands.
-    """
-
-    def __init__(self, graph: Graph, text: str, steps: Sequence[Any]) -> None:
-        super().__init__(graph)
-        self.text = text
-        self._steps = list(steps)
-        self._done: list[Command] | None = None
-
-    def redo(self) -> None:
-        if self._done is None:
-            done: list[Command] = []
-            try:
-                for step in self._steps:
-                    cmd = step if isinstance(step, Command) else step(self.graph)
-                    cmd.redo()
-                    done.append(cmd)
-            except Exception:
-                for cmd in reversed(done):
-                    cmd.undo()
-                raise
-            self._done = done
-        else:
-            for cmd in self._done:
-                cmd.redo()
-
-    def undo(self) -> None:
-        for cmd in reversed(self._done or []):
-            cmd.undo()
-
-    @property
-    def commands(self) -> list[Command]:
-        """The commands applied (after the first ``redo``)."""
-        return list(self._done or [])
-
-
 class InsertOnEdge(Macro):
     """Insert a new layer of type ``key`` into ``edge``: src → new → dst, one undo step.
 
@@ -453,124 +393,6 @@ def _downstream(graph: Graph, start: str) -> list[str]:
                 seen.add(nxt)
                 stack.append(nxt)
     return [nid for nid in graph.nodes if nid in seen]
-
-
-def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
-    """The selected nodes and the edges among them, as JSON data for the clipboard."""
-    ids = [nid for nid in graph.nodes if nid in set(node_ids)]
-    chosen = set(ids)
-    full = graph.to_json()
-    return {
-        "nnstudio_fragment": 1,
-        "nodes": [n for n in full["nodes"] if n["id"] in chosen],
-        "edges": [e for e in full["edges"] if e["from"] in chosen and e["to"] in chosen],
-    }
-
-
-class Paste(Command):
-    """Add a copied fragment with fresh ids and unique names, shifted by ``offset``.
-
-    Ids are taken from the graph on the first ``redo`` (the constructor only reads it);
-    later redos reuse them.
-    """
-
-    def __init__(
-        self, graph: Graph, fragment: Mapping[str, Any], offset: tuple[float, float] = (40.0, 40.0)
-    ) -> None:
-        super().__init__(graph)
-        frag = graph_from_json(
-            {"nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])}, "clipboard"
-        )
-        taken: list[str] = []
-        self._source = [n.id for n in frag.nodes.values()]
-        self.nodes: list[Node] = []
-        for node in frag.nodes.values():
-            name = graph.unique_name(node.name, taken)
-            taken.append(name)
-            self.nodes.append(
-                Node(
-                    node.id,
-                    node.key,
-                    name,
-                    dict(node.params),
-                    (node.pos[0] + offset[0], node.pos[1] + offset[1]),
-                    dict(node.extra),
-                )
-            )
-        self._frag_edges = list(frag.edges)
-        self.edges: list[Edge] = []
-        self._ids_taken = False
-        self.text = f"Paste {len(self.nodes)} layer" + ("s" if len(self.nodes) != 1 else "")
-
-    @property
-    def node_ids(self) -> list[str]:
-        """Ids of the pasted nodes (final once the command has been applied)."""
-        return [n.id for n in self.nodes]
-
-    def _take_ids(self) -> None:
-        id_map: dict[str, str] = {}
-        for old, node in zip(self._source, self.nodes, strict=True):
-            node.id = id_map[old] = self.graph.new_id()
-        self.edges = [Edge(id_map[e.src], id_map[e.dst], e.port) for e in self._frag_edges]
-        self._ids_taken = True
-
-    def redo(self) -> None:
-        if not self._ids_taken:
-            self._take_ids()
-        for node in self.nodes:
-            self.graph._insert_node(node.copy())
-        for e in self.edges:
-            self.graph._insert_edge(e)
-
-    def undo(self) -> None:
-        for e in reversed(self.edges):
-            self.graph._delete_edge(e)
-        for node in reversed(self.nodes):
-            self.graph._delete_node(node.id)
-
-
-class History:
-    """A plain undo stack (the UI uses ``QUndoStack`` instead)."""
-
-    def __init__(self) -> None:
-        self._done: list[Command] = []
-        self._undone: list[Command] = []
-
-    def push(self, cmd: Command) -> Command:
-        """Apply ``cmd`` and record it (merging with the previous command when it can)."""
-        cmd.redo()
-        self._undone.clear()
-        prev = self._done[-1] if self._done else None
-        if (
-            prev is not None
-            and prev.merge_id >= 0
-            and prev.merge_id == cmd.merge_id
-            and prev.merge(cmd)
-        ):
-            return prev
-        self._done.append(cmd)
-        return cmd
-
-    def undo(self) -> bool:
-        """Undo the last command; ``False`` if there is none."""
-        if not self._done:
-            return False
-        cmd = self._done.pop()
-        cmd.undo()
-        self._undone.append(cmd)
-        return True
-
-    def redo(self) -> bool:
-        """Redo the last undone command; ``False`` if there is none."""
-        if not self._undone:
-            return False
-        cmd = self._undone.pop()
-        cmd.redo()
-        self._done.append(cmd)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._done)
 
 
 def _default_name(key: str) -> str:
