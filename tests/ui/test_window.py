@@ -83,14 +83,12 @@ def test_hooks_panels_menus_indicators_and_signals(window, qtbot, wait_checked):
 
 
 def test_data_source_hook_marks_the_project_modified(window):
-    class Config:
-        def to_json(self):
-            return {"kind": "csv", "path": "/data/iris.csv"}
+    from nnstudio.core.data.config import DataConfig
 
     show(window, chain_project())
     assert not window.isWindowModified()
-    window._data_source_changed(Config())
-    assert window.project.data == {"kind": "csv", "path": "/data/iris.csv"}
+    window._data_source_changed(DataConfig(kind="csv", path="/data/iris.csv"))
+    assert window.project.data == DataConfig(kind="csv", path="/data/iris.csv")
     assert window.isWindowModified()
 
 
