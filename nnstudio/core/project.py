@@ -28,12 +28,10 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnstudio import __version__
 from nnstudio.core.atomic import atomic_path, atomic_write_text
-from nnstudio.core.data.config import DataConfig
-from nnstudio.core.data.errors import DataError
 from nnstudio.core.graph import FormatError, Graph, graph_from_json
 from nnstudio.core.graph.validation import Issue
 from nnstudio.core.project_format import (
@@ -50,6 +48,9 @@ from nnstudio.core.project_paths import (
     relative_paths,
 )
 from nnstudio.core.training.config import ConfigError, TrainingConfig
+
+if TYPE_CHECKING:  # the data layer loads when a project has a data section (start-up time)
+    from nnstudio.core.data.config import DataConfig
 
 __all__ = [
     "DATA_CHANGED",
@@ -86,9 +87,9 @@ _KNOWN = {
 }
 
 Listener = Callable[[str, Any], None]
-# What reading a data or training section may raise on hostile values.
+# What reading a data or training section may raise on hostile values (DataError is a
+# ValueError-free Exception subclass: it is added where the data layer is loaded).
 _SECTION_ERRORS = (
-    DataError,
     ConfigError,
     TypeError,
     ValueError,
@@ -252,9 +253,12 @@ class Project:
         if not isinstance(raw_training, dict):
             raise ProjectError(f"{source}: training: expected an object", source, "training")
         if raw_data is not None:
+            from nnstudio.core.data.config import DataConfig
+            from nnstudio.core.data.errors import DataError
+
             try:
                 self._data = DataConfig.from_json(absolute_paths(raw_data, base))
-            except _SECTION_ERRORS as exc:
+            except (DataError, *_SECTION_ERRORS) as exc:
                 self._keep_unparsed("data", raw_data, source, exc, "no data source is used")
         try:
             self._training = TrainingConfig.from_json(raw_training)
@@ -372,7 +376,11 @@ def project_issues(project: Project) -> list[Issue]:
 
 
 def _as_data(value: DataConfig | dict[str, Any] | None) -> DataConfig | None:
-    if value is None or isinstance(value, DataConfig):
+    if value is None:
+        return None
+    from nnstudio.core.data.config import DataConfig
+
+    if isinstance(value, DataConfig):
         return value
     return DataConfig.from_json(value)
 
