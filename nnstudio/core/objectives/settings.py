@@ -75,8 +75,7 @@ def _registry_params(registry: Registry[Entry], group: str) -> list[Setting]:
     return list(seen.values())
 
 
-def _build() -> tuple[Setting, ...]:
-    opt, run, early = GROUPS
+def _optimizer_settings(opt: str) -> list[Setting]:
     out: list[Setting] = [
         Setting(
             _choice("optimizer", OPTIMIZERS, "adam", "How the weights follow the gradient."),
@@ -104,7 +103,11 @@ def _build() -> tuple[Setting, ...]:
         )
     )
     out += _registry_params(SCHEDULES, opt)
-    out += [
+    return out
+
+
+def _run_settings(run: str) -> list[Setting]:
+    return [
         Setting(
             Param("batch_size", "int", 32, "Samples per optimizer step.", 1, 65536),
             "Batch size",
@@ -175,6 +178,11 @@ def _build() -> tuple[Setting, ...]:
             run,
             widget="percent",
         ),
+    ]
+
+
+def _early_settings(early: str) -> list[Setting]:
+    return [
         Setting(
             Param("early_stopping", "bool", False, "Stop when the watched value stops improving."),
             "Early stopping",
@@ -223,7 +231,11 @@ def _build() -> tuple[Setting, ...]:
             early,
         ),
     ]
-    return tuple(out)
+
+
+def _build() -> tuple[Setting, ...]:
+    opt, run, early = GROUPS
+    return (*_optimizer_settings(opt), *_run_settings(run), *_early_settings(early))
 
 
 SETTINGS: tuple[Setting, ...] = _build()
