@@ -155,3 +155,17 @@ def test_settings_cover_every_config_field_and_follow_the_chosen_entries() -> No
     assert {"weight_decay", "plateau_patience", "min_learning_rate"} <= shown
     assert "momentum" not in shown
     assert BY_NAME["optimizer"].param.choices == OPTIMIZERS.names()
+
+
+def test_importing_the_registries_does_not_import_keras() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nnstudio.core.objectives, nnstudio.core.objectives.settings, "
+        "nnstudio.core.export.formats; print('keras' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="."
+    )
+    assert out.stdout.strip() == "False False"
