@@ -40,20 +40,10 @@ from nnstudio.core.graph.commands import (
 )
 from nnstudio.core.graph.model import Graph, GraphError
 from nnstudio.core.graph.shapes import format_shape
-from nnstudio.ui.param_editors import ParamEditor, parse_scalar
+from nnstudio.core.objectives import LOSSES, default_loss_and_metrics, output_task
+from nnstudio.ui.param_editors import ParamEditor, WheelSafeComboBox, parse_scalar
 from nnstudio.ui.resources import category_icon
 from nnstudio.ui.theme import canvas_colors, format_bytes, format_count
-
-LOSSES = (
-    "sparse_categorical_crossentropy",
-    "categorical_crossentropy",
-    "binary_crossentropy",
-    "mse",
-    "mae",
-    "huber",
-    "mean_squared_logarithmic_error",
-    "kl_divergence",
-)
 
 Push = Callable[[Command], bool]
 
@@ -230,13 +220,17 @@ class Inspector(QScrollArea):
         )
         self.output_box.clicked.connect(self._output_toggled)
         form.addRow(self.output_box)
-        self.loss_combo = QComboBox()
+        self.loss_combo = WheelSafeComboBox()
         self.loss_combo.setEditable(True)
         self.loss_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.loss_combo.setMinimumContentsLength(12)
-        self.loss_combo.addItems(LOSSES)
+        for entry in LOSSES:
+            self.loss_combo.addItem(entry.name)
+            self.loss_combo.setItemData(
+                self.loss_combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole
+            )
         self.loss_combo.setToolTip("The loss this output is trained with (a Keras loss name).")
         self.loss_combo.activated.connect(lambda _: self._output_changed())
         self.loss_combo.lineEdit().editingFinished.connect(self._output_changed)
@@ -484,11 +478,7 @@ class Inspector(QScrollArea):
 
 
 def _default_output(graph: Graph, node_id: str) -> tuple[str, list[str]]:
-    """A sensible loss for a new output: cross-entropy after softmax, else mse."""
+    """A sensible loss for a new output, by the core's one default rule: cross-entropy
+    after softmax (binary after sigmoid), else mse."""
     node = graph.nodes[node_id]
-    activation = node.params.get("activation")
-    if activation == "softmax" or node.key == "Softmax":
-        return "sparse_categorical_crossentropy", ["accuracy"]
-    if activation == "sigmoid":
-        return "binary_crossentropy", ["accuracy"]
-    return "mse", ["mae"]
+    return default_loss_and_metrics(output_task(node.key, node.params))

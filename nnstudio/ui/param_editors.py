@@ -3,6 +3,10 @@
 Each editor shows the value, parses what the user types and emits ``committed(value)``; it
 does not judge the value: the inspector asks the core (``Param.validate`` through the
 ``SetParam`` command) and shows the refusal's reason in place with :meth:`show_error`.
+
+The combo and spin boxes here (:class:`WheelSafeComboBox`, :class:`WheelSafeSpinBox`,
+:class:`WheelSafeDoubleSpinBox`) change on the mouse wheel only when they have the focus;
+otherwise the wheel scrolls the form they sit in.  Every generated form uses them.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QPalette
+from PySide6.QtGui import QKeyEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -79,6 +85,89 @@ def display_text(param: Param, value: Any) -> str:
     return str(value)
 
 
+class WheelSafeComboBox(QComboBox):
+    """A combo box that takes the wheel only while focused (no focus from the wheel)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()  # the scroll area behind scrolls instead
+
+
+class WheelSafeSpinBox(QSpinBox):
+    """A spin box that takes the wheel only while focused (no focus from the wheel)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+class WheelSafeDoubleSpinBox(QDoubleSpinBox):
+    """A double spin box that takes the wheel only while focused (no focus from the wheel)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if self.hasFocus():
+            super().wheelEvent(event)
+        else:
+            event.ignore()
+
+
+def int_box(param: Param, step: float | None = None) -> WheelSafeSpinBox:
+    """A wheel-safe spin box over ``param``'s range, its help as tooltip."""
+    box = WheelSafeSpinBox()
+    box.setRange(
+        int(param.min if param.min is not None else -(2**31)),
+        int(param.max if param.max is not None else 2**31 - 1),
+    )
+    box.setSingleStep(int(step or 1))
+    box.setAccelerated(True)
+    box.setValue(int(param.default or 0))
+    box.setToolTip(param.help)
+    return box
+
+
+def float_box(
+    param: Param, step: float | None = None, decimals: int | None = None
+) -> WheelSafeDoubleSpinBox:
+    """A wheel-safe double spin box over ``param``'s range, its help as tooltip."""
+    box = WheelSafeDoubleSpinBox()
+    box.setDecimals(decimals if decimals is not None else 4)
+    box.setRange(
+        param.min if param.min is not None else -1e12, param.max if param.max is not None else 1e12
+    )
+    box.setSingleStep(step or 0.1)
+    box.setValue(float(param.default or 0.0))
+    box.setToolTip(param.help)
+    return box
+
+
+def choice_box(param: Param, labels: tuple[str, ...] = ()) -> WheelSafeComboBox:
+    """A wheel-safe combo box of ``param``'s choices (``labels`` shown where given; the
+    choice itself is each item's data), its help as tooltip."""
+    combo = WheelSafeComboBox()
+    choices = param.choices or ()
+    for i, choice in enumerate(choices):
+        combo.addItem(labels[i] if i < len(labels) else str(choice), choice)
+    combo.setCurrentIndex(max(combo.findData(param.default), 0))
+    combo.setToolTip(param.help)
+    return combo
+
+
 class ParamEditor(QWidget):
     """The field for one parameter plus its in-place error message."""
 
@@ -121,7 +210,7 @@ class ParamEditor(QWidget):
             box.clicked.connect(lambda checked: self._commit(bool(checked)))
             return box
         if kind == "choice":
-            combo = QComboBox(self)
+            combo = WheelSafeComboBox(self)
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )

@@ -1,4 +1,5 @@
-"""The export formats and their writers.
+"""The export formats: one :class:`Format` record each (writer, verifier, file naming, what
+it needs, label) in :data:`FORMATS`, and the writers.
 
 Each writer fills a temporary path that the pipeline later moves into place (a file, or a
 folder for SavedModel and Python code).  SavedModel, TFLite and ONNX are written from a
@@ -9,53 +10,55 @@ model's own input and output names.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.export import verify as vf
 from nnstudio.core.export.report import ExportError
+from nnstudio.core.export.verify import PYTHON_CODE_FILE, PYTHON_WEIGHTS_FILE
 
-PYTHON_CODE_FILE = "model.py"
-PYTHON_WEIGHTS_FILE = "model.weights.h5"
+Writer = Callable[["ExportJob", Path], None]
+Verifier = Callable[[Path, Mapping[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class Format:
-    """One export format: its key (CLI ``--format``), file naming and runtime."""
+    """One export format: its key (CLI ``--format``), label, file naming, the writer that
+    fills a temporary path, the verifier that reloads it with its own runtime and predicts,
+    and the Python modules it needs.
+
+    ``suffix`` ends the default file (or folder) name; ``direct_suffix`` is what a path
+    given for this format alone must end with to be the export itself.
+    """
 
     key: str
     title: str
     suffix: str  # file suffix, or the folder-name suffix for folder formats
     is_dir: bool
     runtime: str
+    writer: Writer = field(compare=False, repr=False)
+    verifier: Verifier = field(compare=False, repr=False)
+    needs: tuple[str, ...] = ()
     quantized: bool = False
+    direct_suffix: str = ""
 
     def default_name(self, base: str) -> str:
         """The file or folder name for a model called ``base``."""
         return f"{base}{self.suffix}"
 
+    @property
+    def target_suffix(self) -> str:
+        """What a path given for this format alone ends with."""
+        return self.direct_suffix or self.suffix
 
-FORMATS: dict[str, Format] = {
-    f.key: f
-    for f in (
-        Format("keras", "Keras (.keras)", ".keras", False, "keras.saving.load_model"),
-        Format("savedmodel", "TensorFlow SavedModel", "_savedmodel", True, "tf.saved_model.load"),
-        Format("tflite", "TensorFlow Lite (float)", ".tflite", False, "TFLite interpreter"),
-        Format(
-            "tflite-int8",
-            "TensorFlow Lite (dynamic-range quantized)",
-            "_int8.tflite",
-            False,
-            "TFLite interpreter",
-            quantized=True,
-        ),
-        Format("onnx", "ONNX", ".onnx", False, "onnxruntime"),
-        Format("python", "Python code + weights", "_python", True, "Python subprocess"),
-    )
-}
+    def missing(self) -> list[str]:
+        """The modules it needs that are not installed."""
+        return [m for m in self.needs if importlib.util.find_spec(m) is None]
 
 
 @dataclass
@@ -255,11 +258,70 @@ def graph_of_model(model: Any, outputs: dict[str, tuple[str, float, list[str]]])
     return graph
 
 
-WRITERS = {
-    "keras": write_keras,
-    "savedmodel": write_savedmodel,
-    "tflite": write_tflite,
-    "tflite-int8": write_tflite_int8,
-    "onnx": write_onnx,
-    "python": write_python,
+FORMATS: dict[str, Format] = {
+    f.key: f
+    for f in (
+        Format(
+            "keras",
+            "Keras (.keras)",
+            ".keras",
+            False,
+            "keras.saving.load_model",
+            write_keras,
+            vf.predict_keras,
+            ("keras",),
+        ),
+        Format(
+            "savedmodel",
+            "TensorFlow SavedModel",
+            "_savedmodel",
+            True,
+            "tf.saved_model.load",
+            write_savedmodel,
+            vf.predict_savedmodel,
+            ("tensorflow",),
+        ),
+        Format(
+            "tflite",
+            "TensorFlow Lite (float)",
+            ".tflite",
+            False,
+            "TFLite interpreter",
+            write_tflite,
+            vf.predict_tflite,
+            ("tensorflow",),
+        ),
+        Format(
+            "tflite-int8",
+            "TensorFlow Lite (dynamic-range quantized)",
+            "_int8.tflite",
+            False,
+            "TFLite interpreter",
+            write_tflite_int8,
+            vf.predict_tflite,
+            ("tensorflow",),
+            quantized=True,
+            direct_suffix=".tflite",
+        ),
+        Format(
+            "onnx",
+            "ONNX",
+            ".onnx",
+            False,
+            "onnxruntime",
+            write_onnx,
+            vf.predict_onnx,
+            ("tf2onnx", "onnxruntime"),
+        ),
+        Format(
+            "python",
+            "Python code + weights",
+            "_python",
+            True,
+            "Python subprocess",
+            write_python,
+            vf.predict_python,
+            ("keras",),
+        ),
+    )
 }

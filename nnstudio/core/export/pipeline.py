@@ -14,6 +14,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from nnstudio.core.atomic import atomic_dir, atomic_path
 from nnstudio.core.export import samples as sm
-from nnstudio.core.export.formats import FORMATS, WRITERS, ExportJob, Format
+from nnstudio.core.export.formats import FORMATS, ExportJob, Format
 from nnstudio.core.export.model_card import build_card, card_json, card_path_for, output_info
 from nnstudio.core.export.preprocessing import (
     InputPreprocessing,
@@ -32,18 +33,38 @@ from nnstudio.core.export.preprocessing import (
 )
 from nnstudio.core.export.report import ExportError, ExportReport, FormatResult, Verification
 from nnstudio.core.export.source import ExportSource, run_outputs
-from nnstudio.core.export.verify import RUNNERS, compare, predict_in_process, predict_tflite
+from nnstudio.core.export.verify import compare, predict_in_process, predict_tflite
 
 FLOAT_TOLERANCE = 1e-4
 Progress = Callable[[float, str], None]
-_DIRECT_SUFFIX = {
-    "keras": ".keras",
-    "savedmodel": "_savedmodel",
-    "tflite": ".tflite",
-    "tflite-int8": ".tflite",
-    "onnx": ".onnx",
-    "python": "_python",
-}
+
+
+@dataclass
+class ExportRun:
+    """Everything one export carries from format to format.
+
+    ``model`` is the source model, ``exported`` what is written (``model`` with baked
+    preprocessing when ``baked``), ``feed`` the sample batch ``exported`` takes,
+    ``reference`` the source model's predictions on it, ``preps`` the recorded
+    preprocessing that fits, ``validation`` model-ready ``(x, y)`` for scoring quantized
+    formats, ``job`` what the writers share.
+    """
+
+    source: ExportSource
+    model: Any
+    exported: Any
+    job: ExportJob
+    feed: Mapping[str, np.ndarray]
+    reference: Mapping[str, np.ndarray]
+    tolerance: float
+    preps: dict[str, InputPreprocessing] = field(default_factory=dict)
+    baked: bool = False
+    validation: tuple[Any, Any] | None = None
+
+    @property
+    def baked_preps(self) -> Mapping[str, InputPreprocessing]:
+        """The preprocessing in front of the exported model (none when not baked)."""
+        return self.preps if self.baked else {}
 
 
 def parse_formats(formats: Iterable[str]) -> list[str]:
@@ -69,7 +90,7 @@ def plan_targets(
     (``x.keras``, ``x.tflite``, ``x.onnx``, ``x_savedmodel``, ``x_python``) is the export."""
     keys = parse_formats(formats)
     dest = Path(destination)
-    if len(keys) == 1 and dest.name.endswith(_DIRECT_SUFFIX[keys[0]]):
+    if len(keys) == 1 and dest.name.endswith(FORMATS[keys[0]].target_suffix):
         if dest.is_dir() != FORMATS[keys[0]].is_dir and dest.exists():
             kind = "folder" if dest.is_dir() else "file"
             raise ExportError(f"{dest}: a {kind} is already there")
@@ -146,31 +167,16 @@ def export_model(
     steps = len(targets)
     with tempfile.TemporaryDirectory(prefix="nnstudio-export-") as scratch:
         job = ExportJob(exported, declared_outputs(source), Path(scratch), dict(feed))
+        run = ExportRun(
+            source, model, exported, job, feed, reference, tolerance, preps, bake, validation
+        )
         for i, (key, target) in enumerate(targets.items()):
             if cancelled is not None and cancelled():
                 report.cancelled = True
                 break
             fmt = FORMATS[key]
             report_progress(i / steps, f"Exporting {fmt.title}")
-
-            def card(result: FormatResult, fmt: Format = fmt) -> dict[str, Any]:
-                return _card(result, fmt, source, exported, preps, bake, job)
-
-            report.results.append(
-                _export_one(
-                    fmt,
-                    target,
-                    job,
-                    feed,
-                    reference,
-                    tolerance,
-                    validation,
-                    preps if bake else {},
-                    model,
-                    exported,
-                    card,
-                )
-            )
+            report.results.append(_export_one(run, fmt, target))
     report_progress(1.0, "Done" if not report.cancelled else "Cancelled")
     return report
 
@@ -266,19 +272,7 @@ def _raw_sample(
     return {name: invert_steps(preps[name], x) if name in preps else x for name, x in ready.items()}
 
 
-def _export_one(
-    fmt: Format,
-    target: Path,
-    job: ExportJob,
-    feed: Mapping[str, np.ndarray],
-    reference: Mapping[str, np.ndarray],
-    tolerance: float,
-    validation: tuple[Any, Any] | None,
-    preps: Mapping[str, InputPreprocessing],
-    model: Any,
-    exported: Any,
-    card: Callable[[FormatResult], dict[str, Any]],
-) -> FormatResult:
+def _export_one(run: ExportRun, fmt: Format, target: Path) -> FormatResult:
     """Write, verify and move one format into place, its card beside it.
 
     The card's temporary file is the outer context, the artefact's the inner one: a failure
@@ -288,13 +282,17 @@ def _export_one(
     result = FormatResult(fmt.key, target)
     started = time.perf_counter()
     card_path = card_path_for(target)
+    job, feed, tolerance = run.job, run.feed, run.tolerance
     try:
+        missing = fmt.missing()
+        if missing:
+            raise ExportError(f"{fmt.title} needs {', '.join(missing)}, which is not installed")
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(card_path) as card_tmp, _atomic_target(target, fmt.is_dir) as tmp:
-            WRITERS[fmt.key](job, tmp)
+            fmt.writer(job, tmp)
             t0 = time.perf_counter()
-            got = RUNNERS[fmt.key](tmp, feed)
-            diffs = compare(reference, got)
+            got = fmt.verifier(tmp, feed)
+            diffs = compare(run.reference, got)
             verification = Verification(
                 runtime=fmt.runtime,
                 samples=sm.batch_size(feed),
@@ -303,8 +301,8 @@ def _export_one(
                 tolerance=None if fmt.quantized else tolerance,
                 note="; ".join(job.notes.get(fmt.key, [])),
             )
-            if fmt.quantized and validation is not None:
-                _score_quantized(verification, tmp, validation, preps, model, exported)
+            if fmt.quantized and run.validation is not None:
+                _score_quantized(run, verification, tmp, run.validation)
             elif fmt.quantized:
                 verification.note = "; ".join(
                     filter(None, [verification.note, "no validation data: accuracy not measured"])
@@ -317,7 +315,7 @@ def _export_one(
                     f"by {verification.max_abs_diff:.3g} (tolerance "
                     f"{tolerance:.0e})"
                 )
-            card_tmp.write_text(card_json(card(result)), encoding="utf-8")
+            card_tmp.write_text(card_json(_card(run, result, fmt)), encoding="utf-8")
         result.card_path = card_path
     except ExportError as exc:
         result.error = str(exc)
@@ -331,13 +329,9 @@ def _export_one(
 
 
 def _score_quantized(
-    verification: Verification,
-    path: Path,
-    validation: tuple[Any, Any],
-    preps: Mapping[str, InputPreprocessing],
-    model: Any,
-    exported: Any,
+    run: ExportRun, verification: Verification, path: Path, validation: tuple[Any, Any]
 ) -> None:
+    model, preps = run.model, run.baked_preps
     names = [t.name for t in model.inputs]
     x_ready = sm.as_input_dict(validation[0], names)
     y = validation[1]
@@ -378,15 +372,14 @@ def _score_quantized(
     verification.reference_mae = float(np.mean(np.abs(reference - target)))
 
 
-def _card(
-    result: FormatResult,
-    fmt: Format,
-    source: ExportSource,
-    exported: Any,
-    preps: Mapping[str, InputPreprocessing],
-    baked: bool,
-    job: ExportJob,
-) -> dict[str, Any]:
+def _card(run: ExportRun, result: FormatResult, fmt: Format) -> dict[str, Any]:
+    source, exported, preps, baked, job = (
+        run.source,
+        run.exported,
+        run.preps,
+        run.baked,
+        run.job,
+    )
     inputs = []
     for t in exported.inputs:
         prep = preps.get(t.name)

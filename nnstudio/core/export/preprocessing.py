@@ -169,7 +169,8 @@ def _read_one(name: str, rec: Mapping[str, Any]) -> InputPreprocessing:
         steps.append(Step("resize", {"height": size[0], "width": size[1]}))
     scale = rec.get("scale", rec.get("rescale"))
     if isinstance(scale, Mapping):
-        scale, offset = scale.get("scale"), scale.get("offset", 0.0)
+        offset = scale.get("offset", 0.0)
+        scale = scale.get("scale")
     else:
         offset = rec.get("offset", 0.0)
     if scale is not None:

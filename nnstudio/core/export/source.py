@@ -155,7 +155,7 @@ def source_from_model(
         trained=trained,
         run=dict(run) if run else None,
     )
-    if project is not None:
+    if project is not None and graph is not None:
         src.project_path = Path(project.path) if project.path else None
         src.data_config = project.data.to_json() if project.data is not None else None
         src.data_hash = project.data.content_hash if project.data is not None else None

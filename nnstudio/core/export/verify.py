@@ -15,18 +15,19 @@ import sys
 import tempfile
 import textwrap
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnstudio.core.export.formats import PYTHON_CODE_FILE
 from nnstudio.core.export.report import ExportError
 
 Batch = Mapping[str, np.ndarray]
 Predictions = dict[str, np.ndarray]
 
+PYTHON_CODE_FILE = "model.py"
+PYTHON_WEIGHTS_FILE = "model.weights.h5"
 PYTHON_TIMEOUT_S = 300
 _MARKER = "NNSTUDIO_PREDICTIONS "
 
@@ -186,16 +187,6 @@ def _as_dtype(sample: Batch, name: str, dtype: Any) -> np.ndarray:
             f"(model inputs: {sorted(sample)})"
         )
     return np.asarray(sample[name]).astype(dtype, copy=False)
-
-
-RUNNERS: dict[str, Callable[[Path, Batch], Predictions]] = {
-    "keras": predict_keras,
-    "savedmodel": predict_savedmodel,
-    "tflite": predict_tflite,
-    "tflite-int8": predict_tflite,
-    "onnx": predict_onnx,
-    "python": predict_python,
-}
 
 
 def compare(reference: Mapping[str, np.ndarray], got: Mapping[str, np.ndarray]) -> dict[str, float]:

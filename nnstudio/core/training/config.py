@@ -3,7 +3,8 @@
 Losses and metrics are not here: they belong to each declared output of the graph
 (:class:`nnstudio.core.graph.model.OutputDecl`), edited by ``SetOutput`` commands, so the
 model and its file have one source of truth.  :func:`suggest_loss_and_metrics` gives the
-defaults that fit a data set.
+defaults that fit a data set (the rule lives in :mod:`nnstudio.core.objectives`, which also
+names the optimizers and schedules checked here).
 """
 
 from __future__ import annotations
@@ -13,23 +14,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-OPTIMIZERS: dict[str, str] = {
-    "sgd": "SGD",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-    "nadam": "Nadam",
-}
-SCHEDULES: dict[str, str] = {
-    "constant": "Constant",
-    "step": "Step decay",
-    "cosine": "Cosine decay",
-    "plateau": "Reduce on plateau",
-}
+from nnstudio.core.objectives import OPTIMIZERS as OPTIMIZER_REGISTRY
+from nnstudio.core.objectives import SCHEDULES as SCHEDULE_REGISTRY
+from nnstudio.core.objectives import default_loss_and_metrics
+from nnstudio.core.objectives import metric_mode as metric_mode
+from nnstudio.core.objectives.schedules import MAX_EPOCHS
+from nnstudio.core.objectives.settings import MAX_BATCH
+
+OPTIMIZERS: dict[str, str] = OPTIMIZER_REGISTRY.labels()
+SCHEDULES: dict[str, str] = SCHEDULE_REGISTRY.labels()
 CLASS_WEIGHTS = ("none", "balanced")
-MAX_EPOCHS = 100_000
-MAX_BATCH = 1 << 20
 
 
 class ConfigError(ValueError):
@@ -162,27 +156,10 @@ def suggest_loss_and_metrics(
     task: str, num_outputs: int = 1, one_hot: bool = False
 ) -> tuple[str, list[str]]:
     """The loss and metrics that suit a data set: accuracy for classification, MAE for
-    regression.  ``num_outputs`` is the number of output units: 1 for a binary (sigmoid)
-    classifier, the number of classes otherwise."""
-    if task == "classification":
-        if num_outputs == 1:
-            return "binary_crossentropy", ["accuracy"]
-        if one_hot:
-            return "categorical_crossentropy", ["accuracy"]
-        return "sparse_categorical_crossentropy", ["accuracy"]
-    return "mse", ["mae"]
-
-
-_MAX_WORDS = ("acc", "auc", "precision", "recall", "f1", "iou", "r2")
-
-
-def metric_mode(name: str) -> str:
-    """Whether larger (``"max"``) or smaller (``"min"``) values of a logged metric are better."""
-    base = name[4:] if name.startswith("val_") else name
-    base = base.lower()
-    if "loss" in base or "error" in base:
-        return "min"
-    return "max" if any(w in base for w in _MAX_WORDS) else "min"
+    regression and reconstruction.  ``num_outputs`` is the number of output units: 1 for a
+    binary (sigmoid) classifier, the number of classes otherwise (see
+    :func:`nnstudio.core.objectives.default_loss_and_metrics`)."""
+    return default_loss_and_metrics(task, num_outputs, one_hot)
 
 
 def _device_ok(device: str) -> bool:

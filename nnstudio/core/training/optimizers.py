@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnstudio.core.objectives import OPTIMIZERS, SCHEDULES
 from nnstudio.core.training.config import TrainingConfig
 
 
@@ -12,43 +13,24 @@ def make_learning_rate(config: TrainingConfig, steps_per_epoch: int | None) -> A
 
     Step decay multiplies the rate by ``decay_factor`` every ``step_epochs`` epochs; cosine
     decay falls to ``min_learning_rate`` over the whole run.  Both count optimizer steps, so
-    they need ``steps_per_epoch`` (an unknown length falls back to a constant rate).
+    they need ``steps_per_epoch`` (an unknown length falls back to a constant rate).  The
+    schedule is built by its entry in :data:`nnstudio.core.objectives.SCHEDULES`.
     """
-    import keras
-
-    lr = float(config.learning_rate)
-    if config.schedule in ("constant", "plateau") or not steps_per_epoch:
-        return lr
-    schedules = keras.optimizers.schedules
-    if config.schedule == "step":
-        return schedules.ExponentialDecay(
-            lr,
-            decay_steps=config.step_epochs * steps_per_epoch,
-            decay_rate=config.decay_factor,
-            staircase=True,
-        )
-    alpha = min(1.0, config.min_learning_rate / lr)
-    return schedules.CosineDecay(lr, decay_steps=config.epochs * steps_per_epoch, alpha=alpha)
+    entry = SCHEDULES.get(config.schedule)
+    return entry.make(
+        config.learning_rate, steps_per_epoch, config.epochs, checked=False, **_values(config)
+    )
 
 
 def make_optimizer(config: TrainingConfig, steps_per_epoch: int | None = None) -> Any:
-    """The Keras optimizer the config names, with its learning rate or schedule."""
-    import keras
-
+    """The Keras optimizer the config names (its entry in
+    :data:`nnstudio.core.objectives.OPTIMIZERS`), with its learning rate or schedule."""
     lr = make_learning_rate(config, steps_per_epoch)
-    opt = keras.optimizers
-    name = config.optimizer
-    if name == "sgd":
-        return opt.SGD(learning_rate=lr, momentum=config.momentum, nesterov=config.nesterov)
-    if name == "adam":
-        return opt.Adam(learning_rate=lr)
-    if name == "adamw":
-        return opt.AdamW(learning_rate=lr, weight_decay=config.weight_decay)
-    if name == "rmsprop":
-        return opt.RMSprop(learning_rate=lr)
-    if name == "adagrad":
-        return opt.Adagrad(learning_rate=lr)
-    return opt.Nadam(learning_rate=lr)
+    return OPTIMIZERS.get(config.optimizer).make(lr, checked=False, **_values(config))
+
+
+def _values(config: TrainingConfig) -> dict[str, Any]:
+    return {k: v for k, v in config.to_json().items() if k != "extra"}
 
 
 def plateau_callback(config: TrainingConfig, has_validation: bool) -> Any | None:

@@ -19,6 +19,7 @@ from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Edge, Graph, Node
 from nnstudio.core.layout import NODE_H, NODE_W
+from nnstudio.core.objectives import short_loss
 from nnstudio.ui.canvas.items import EdgeItem, NodeItem, NodeStatus
 from nnstudio.ui.theme import CanvasColors, canvas_colors
 
@@ -137,7 +138,7 @@ class GraphScene(QGraphicsScene):
         declared = {o.node: o for o in self.graph.outputs}
         for nid, item in self.node_items.items():
             decl = declared.get(nid)
-            item.set_output(decl is not None, _short_loss(decl.loss) if decl else "")
+            item.set_output(decl is not None, short_loss(decl.loss) if decl else "")
 
     def _sync_merge_order(self) -> None:
         counts: dict[tuple[str, str], int] = {}
@@ -342,13 +343,3 @@ class GraphScene(QGraphicsScene):
         pen = QPen(self.colors.grid, 1.6 / max(scale, 0.01))
         painter.setPen(pen)
         painter.drawPoints(points)
-
-
-def _short_loss(loss: str) -> str:
-    return {
-        "sparse_categorical_crossentropy": "sparse CE",
-        "categorical_crossentropy": "categorical CE",
-        "binary_crossentropy": "binary CE",
-        "mean_squared_error": "mse",
-        "mean_absolute_error": "mae",
-    }.get(loss, loss)

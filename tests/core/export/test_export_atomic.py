@@ -4,6 +4,7 @@ Refusals (non-finite weights) write nothing; an untrained model exports with a w
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import shutil
@@ -72,7 +73,9 @@ def test_full_disk_mid_write_keeps_the_earlier_export(
     first_export, tmp_path, monkeypatch, fmt
 ) -> None:
     source, before = first_export
-    monkeypatch.setitem(fmt_mod.WRITERS, fmt, _real_then_fail(fmt_mod.WRITERS[fmt]))
+    record = fmt_mod.FORMATS[fmt]
+    failing = dataclasses.replace(record, writer=_real_then_fail(record.writer))
+    monkeypatch.setitem(fmt_mod.FORMATS, fmt, failing)
     report = export_model(source, [fmt], tmp_path)
     result = report.results[0]
     assert not report.ok and not result.ok
@@ -144,12 +147,13 @@ def test_converter_error_keeps_the_earlier_file_and_other_formats_still_export(
 
 def test_failed_verification_keeps_the_earlier_file(first_export, tmp_path, monkeypatch) -> None:
     source, before = first_export
-    real = pipeline_mod.RUNNERS["onnx"]
+    record = fmt_mod.FORMATS["onnx"]
+    real = record.verifier
 
     def off_by_a_bit(path, sample):
         return {k: v + 1e-3 for k, v in real(path, sample).items()}
 
-    monkeypatch.setitem(pipeline_mod.RUNNERS, "onnx", off_by_a_bit)
+    monkeypatch.setitem(fmt_mod.FORMATS, "onnx", dataclasses.replace(record, verifier=off_by_a_bit))
     report = export_model(source, ["onnx"], tmp_path)
     result = report.results[0]
     assert not result.ok and result.error.startswith("verification failed: onnxruntime")
