@@ -139,11 +139,13 @@ def seed() -> Param:
 def normalise_keras_value(p: Param, value: Any) -> Any:
     """Map a raw Keras config value onto what ``p`` accepts (activations, initializers)."""
     if p.kind == "choice" and p.choices == ACTIVATIONS:
-        return ACTIVATION_ALIASES.get(value, value)
+        if value is None or isinstance(value, str):
+            return ACTIVATION_ALIASES.get(value, value)
+        return value  # not a name: the parameter's validation refuses it by name
     if p.kind == "choice" and p.choices == INITIALIZERS:
         if isinstance(value, Mapping):
             return _INIT_BY_CLASS.get(str(value.get("class_name")), p.default)
-        return value if value in INITIALIZERS else p.default
+        return value if isinstance(value, str) and value in INITIALIZERS else p.default
     return value
 
 

@@ -420,6 +420,8 @@ class _Flattener:
             return (-1, ref.layer)
         if ref.node_index != 0:
             raise _Malformed(f"{ref.layer!r} has no call #{ref.node_index}")
+        if ref.tensor_index < 0:
+            raise _Malformed(f"{ref.layer!r} has no output #{ref.tensor_index}")
         if ref.tensor_index >= len(outs):
             if outs:
                 self.problems.append(
