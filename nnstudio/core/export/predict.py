@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import tokenize
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +33,19 @@ MAX_ARRAY_BYTES = 2 * 1024**3
 _NPZ_KEYS = ("x", "X", "features", "inputs", "data")
 _PIL_MODES = {"grayscale": "L", "rgb": "RGB", "rgba": "RGBA"}
 _MODE_FOR_CHANNELS = {1: "grayscale", 3: "rgb", 4: "rgba"}
+# What NumPy and zipfile raise for a damaged .npy/.npz (a header that is not a literal,
+# a corrupt deflate stream, a truncated member).
+_NUMPY_ERRORS = (
+    ValueError,
+    SyntaxError,
+    tokenize.TokenError,
+    EOFError,
+    zlib.error,
+    zipfile.BadZipFile,
+    OSError,
+    TypeError,
+    OverflowError,
+)
 
 
 class PredictError(ExportError):
@@ -101,8 +118,15 @@ def load_model_and_card(model_path: str | Path) -> tuple[Any, dict[str, Any]]:
         )
     card = read_card(card_path_for(path))
     from nnstudio.core.export.source import load_model_file
+    from nnstudio.core.interop.archive import check_keras_archive
+    from nnstudio.core.interop.errors import ModelImportError
 
-    model = load_model_file(path)
+    with reading(path):
+        try:
+            check_keras_archive(path)  # caps, ratios, a damaged zip: before Keras opens it
+        except ModelImportError as exc:
+            raise PredictError(str(exc).splitlines()[0].rstrip(":")) from None
+        model = load_model_file(path)
     names = [t.name for t in model.inputs]
     if names != [i["name"] for i in card["inputs"]]:
         raise PredictError(
@@ -125,7 +149,13 @@ def predict_with(model: Any, card: Mapping[str, Any], input_path: str | Path) ->
     result = Predictions(card=dict(card))
     preps = card_preprocessing(card)
     included = bool(card.get("preprocessing", {}).get("included"))
-    for labels, batch in read_inputs(card, preps, input_path):
+    batches = read_inputs(card, preps, input_path)
+    while True:
+        with reading(Path(input_path)):
+            item = next(batches, None)
+        if item is None:
+            break
+        labels, batch = item
         if not included:
             batch = {k: apply_steps(preps[k], v) if k in preps else v for k, v in batch.items()}
         for name, value in predict_in_process(model, batch).items():
@@ -134,6 +164,21 @@ def predict_with(model: Any, card: Mapping[str, Any], input_path: str | Path) ->
     if not result.labels:
         raise PredictError(f"{input_path}: no samples found")
     return result
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Any failure to read the untrusted ``path`` becomes a :class:`PredictError` naming it:
+    the last line of defence behind the readers' own checks."""
+    try:
+        yield
+    except ExportError:
+        raise
+    except RecursionError:
+        raise PredictError(f"{path}: cannot read it (nested too deeply)") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged file must never be a traceback
+        text = " ".join(str(exc).split())[:200]
+        raise PredictError(f"{path}: cannot read it ({type(exc).__name__}: {text})") from None
 
 
 def card_preprocessing(card: Mapping[str, Any]) -> dict[str, InputPreprocessing]:
@@ -243,10 +288,10 @@ def _cast(arr: np.ndarray, entry: Mapping[str, Any], path: Path) -> np.ndarray:
 def _load_npy(path: Path) -> np.ndarray:
     try:
         mapped = np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as exc:
-        raise PredictError(f"{path.name}: not a plain NumPy array ({exc})") from None
-    except OSError as exc:
-        raise PredictError(f"{path.name}: cannot read it ({exc})") from None
+    except _NUMPY_ERRORS as exc:
+        raise PredictError(f"{path.name}: not a plain NumPy array ({_one_line(exc)})") from None
+    if not isinstance(mapped, np.ndarray):
+        raise PredictError(f"{path.name}: not a plain NumPy array")
     if mapped.nbytes > MAX_ARRAY_BYTES:
         raise PredictError(
             f"{path.name}: the array is {mapped.nbytes / 2**30:.1f} GiB, too "
@@ -278,8 +323,14 @@ def _load_npz(inputs: Sequence[Mapping[str, Any]], path: Path) -> dict[str, np.n
                     f"{path.name}: no arrays for the inputs {missing}; it holds {sorted(members)}"
                 )
             return {n: _read_member(zf, members[n], path) for n in names}
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
         raise PredictError(f"{path.name}: not a NumPy .npz archive") from None
+    except OSError as exc:
+        raise PredictError(f"{path.name}: cannot read it ({_one_line(exc)})") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
 
 
 def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> np.ndarray:
@@ -292,20 +343,20 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> np
                 else np.lib.format.read_array_header_2_0
             )
             shape, _, dtype = read_header(fh)
-        except ValueError as exc:
+        except _NUMPY_ERRORS as exc:
             raise PredictError(
-                f"{path.name}: {member.filename}: not a NumPy array ({exc})"
+                f"{path.name}: {member.filename}: not a NumPy array ({_one_line(exc)})"
             ) from None
-    declared = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if declared > MAX_ARRAY_BYTES or declared > 64 * member.file_size + 2**20:
+    declared = math.prod(int(d) for d in shape) * dtype.itemsize
+    if any(int(d) < 0 for d in shape) or declared > MAX_ARRAY_BYTES or declared > 64 * member.file_size + 2**20:
         raise PredictError(
             f"{path.name}: {member.filename} declares {declared} bytes, more than the file can hold"
         )
     with zf.open(member) as fh:
         try:
             return np.lib.format.read_array(fh, allow_pickle=False)
-        except ValueError as exc:
-            raise PredictError(f"{path.name}: {member.filename}: {exc}") from None
+        except _NUMPY_ERRORS as exc:
+            raise PredictError(f"{path.name}: {member.filename}: {_one_line(exc)}") from None
 
 
 def _csv(

@@ -39,6 +39,7 @@ __all__ = [
     "ModelFile",
     "check_file",
     "check_hdf5",
+    "check_keras_archive",
     "extract_keras_weights",
     "json_depth",
     "parse_config_json",
@@ -89,11 +90,22 @@ def read_keras_archive(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> Mod
         return result
 
 
+def check_keras_archive(path: Path, limits: ImportLimits = DEFAULT_LIMITS) -> ModelFile:
+    """:func:`read_keras_archive`, and every member's declared sizes checked against the caps
+    (for callers such as ``predict`` that then let Keras inflate the archive itself)."""
+    result = read_keras_archive(path, limits)
+    with _open_zip(path, limits) as zf:
+        for info in zf.infolist():
+            _check_member(info, path.name, limits.max_weights_bytes, limits)
+    return result
+
+
 def extract_keras_weights(
     path: Path,
     workdir: Path,
     limits: ImportLimits = DEFAULT_LIMITS,
     max_bytes: int | None = None,
+    why: str = "",
 ) -> Path | None:
     """Copy ``model.weights.h5`` out of the archive (streamed, capped) and check it with
     :func:`check_hdf5`; ``None`` when the archive holds no weights.
@@ -101,6 +113,7 @@ def extract_keras_weights(
     ``max_bytes`` (for instance proportional to the parameters the config declares) lowers
     the cap of ``limits.max_weights_bytes``; both the declared size and the bytes inflated
     are held to it, and nothing is written for a member refused by its declared sizes.
+    ``why`` explains that cap in the refusal.
     """
     cap = (
         limits.max_weights_bytes if max_bytes is None else min(max_bytes, limits.max_weights_bytes)
@@ -109,7 +122,13 @@ def extract_keras_weights(
         members = _index_members(zf, path.name, limits)
         if WEIGHTS_MEMBER in members:
             target = workdir / WEIGHTS_MEMBER
-            _copy_member(zf, members[WEIGHTS_MEMBER], path.name, target, cap, limits)
+            info = members[WEIGHTS_MEMBER]
+            if why and info.file_size > cap:
+                raise UnsafeModelError(
+                    f"{path.name}/{WEIGHTS_MEMBER}: declares {size_text(info.file_size)}, "
+                    f"more than {size_text(cap)} ({why})"
+                )
+            _copy_member(zf, info, path.name, target, cap, limits)
             check_hdf5(target, f"{path.name}/{WEIGHTS_MEMBER}", limits)
             return target
         if NPZ_WEIGHTS_MEMBER in members:

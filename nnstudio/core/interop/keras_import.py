@@ -121,25 +121,25 @@ def _import_file(
     with tempfile.TemporaryDirectory(prefix="nnstudio-import-") as tmp:
         workdir = Path(tmp)
         if kind == "keras":
-            bound = declared_weights_bound(result.graph)
-            mfile.weights_path = extract_keras_weights(path, workdir, limits, bound)
+            params = declared_params(result.graph)
+            bound = None if params is None else weights_bound(params, len(result.graph.nodes))
+            why = f"the most that the {params:,} parameters the config declares need"
+            mfile.weights_path = extract_keras_weights(path, workdir, limits, bound, why)
         if mfile.weights_path is not None:
             original = _load_checked(mfile, top, workdir)
             result.weights = collect_weights(original, result.origin)
     return result
 
 
-def declared_weights_bound(graph: Graph) -> int | None:
-    """The most bytes the weights of ``graph`` may take in a file (see
-    :func:`~.limits.weights_bound`), from the parameters shape inference counts; ``None``
-    when a layer's shape cannot be inferred (the global cap then applies)."""
+def declared_params(graph: Graph) -> int | None:
+    """How many parameters the layers of ``graph`` hold, counted by shape inference (the
+    catalog's layers, never the file's); ``None`` when a layer's shape cannot be inferred."""
     from nnstudio.core.graph.shapes import ShapeInference
 
     shapes = ShapeInference().infer(graph)
     if len(shapes.nodes) != len(graph.nodes) or any(s.error for s in shapes.nodes.values()):
         return None
-    params = sum(s.params for s in shapes.nodes.values())
-    return weights_bound(params, len(graph.nodes))
+    return sum(s.params for s in shapes.nodes.values())
 
 
 def import_keras_model(
