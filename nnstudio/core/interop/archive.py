@@ -105,7 +105,7 @@ def extract_keras_weights(
     workdir: Path,
     limits: ImportLimits = DEFAULT_LIMITS,
     max_bytes: int | None = None,
-    why: str = "",
+    why: str | None = None,
 ) -> Path | None:
     """Copy ``model.weights.h5`` out of the archive (streamed, capped) and check it with
     :func:`check_hdf5`; ``None`` when the archive holds no weights.

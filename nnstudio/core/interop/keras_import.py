@@ -122,8 +122,10 @@ def _import_file(
         workdir = Path(tmp)
         if kind == "keras":
             params = declared_params(result.graph)
-            bound = None if params is None else weights_bound(params, len(result.graph.nodes))
-            why = f"the most that the {params:,} parameters the config declares need"
+            bound = why = None
+            if params is not None:
+                bound = weights_bound(params, len(result.graph.nodes))
+                why = f"the most that the {params:,} parameters the config declares need"
             mfile.weights_path = extract_keras_weights(path, workdir, limits, bound, why)
         if mfile.weights_path is not None:
             original = _load_checked(mfile, top, workdir)
