@@ -348,7 +348,11 @@ def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> np
                 f"{path.name}: {member.filename}: not a NumPy array ({_one_line(exc)})"
             ) from None
     declared = math.prod(int(d) for d in shape) * dtype.itemsize
-    if any(int(d) < 0 for d in shape) or declared > MAX_ARRAY_BYTES or declared > 64 * member.file_size + 2**20:
+    if (
+        any(int(d) < 0 for d in shape)
+        or declared > MAX_ARRAY_BYTES
+        or declared > 64 * member.file_size + 2**20
+    ):
         raise PredictError(
             f"{path.name}: {member.filename} declares {declared} bytes, more than the file can hold"
         )

@@ -6,6 +6,7 @@ name is kept when Keras knows it as a built-in loss or metric.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -42,13 +43,22 @@ def output_declarations(
             {
                 "node": nodes[idx]["id"],
                 "loss": loss,
-                "loss_weight": float(weight)
-                if isinstance(weight, (int, float)) and not isinstance(weight, bool)
-                else 1.0,
+                "loss_weight": _loss_weight(weight),
                 "metrics": _metric_names(metrics[k], warnings, out_names[k]),
             }
         )
     return decls
+
+
+def _loss_weight(value: Any) -> float:
+    """A finite number from the compile config; 1.0 for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 1.0
+    try:
+        weight = float(value)
+    except OverflowError:
+        return 1.0
+    return weight if math.isfinite(weight) else 1.0
 
 
 def _per_output(value: Any, count: int, keys: Sequence[str], nested: bool = False) -> list[Any]:

@@ -8,6 +8,7 @@ the tensors they were called on and their outputs to their inner output layers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -376,7 +377,13 @@ class _Flattener:
         if len(refs) != 1 or len(nums) != 1:
             self.problems.append(f"{label}: needs a tensor and a number, or two tensors")
             return []
-        c = float(nums[0])
+        try:
+            c = float(nums[0])
+        except OverflowError:
+            c = math.inf
+        if not math.isfinite(c):
+            self.problems.append(f"{label}: the constant {str(nums[0])[:20]} is not finite")
+            return []
         if cls == "Add":
             scale, offset = 1.0, c
         elif cls == "Multiply":
