@@ -302,20 +302,7 @@ def _plan(
     limits: ImportLimits,
 ) -> ImportResult:
     """Check, flatten and map a serialized model; build the laid-out project."""
-    report = check_config(strip_compile_configs(top))
-    if report.unsafe:
-        raise UnsafeModelError(
-            f"{source} was refused before anything in it was loaded: it holds code or classes "
-            "that are not part of Keras:",
-            report.unsafe + report.unsupported,
-        )
-    if report.unsupported:
-        classes = ", ".join(sorted(report.unsupported_classes))
-        raise UnsupportedModelError(
-            f"{source} uses Keras classes NN Studio does not support ({classes}); nothing was "
-            "imported:",
-            report.unsupported,
-        )
+    _check_safety(top, source)
     flat = flatten(top, max_layers=limits.max_layers, max_nested=limits.max_nested_models)
     names = _node_names(flat)
     nodes: list[dict[str, Any]] = []
@@ -375,6 +362,24 @@ def _plan(
     }
     project = Project(graph=graph, name=flat.name)
     return ImportResult(project, {}, warnings, origin, source)
+
+
+def _check_safety(top: dict[str, Any], source: str) -> None:
+    """The allowlist walk of :mod:`.safety`: refuse code, foreign and unknown classes."""
+    report = check_config(strip_compile_configs(top))
+    if report.unsafe:
+        raise UnsafeModelError(
+            f"{source} was refused before anything in it was loaded: it holds code or classes "
+            "that are not part of Keras:",
+            report.unsafe + report.unsupported,
+        )
+    if report.unsupported:
+        classes = ", ".join(sorted(report.unsupported_classes))
+        raise UnsupportedModelError(
+            f"{source} uses Keras classes NN Studio does not support ({classes}); nothing was "
+            "imported:",
+            report.unsupported,
+        )
 
 
 def _load_checked(mfile: ModelFile, top: dict[str, Any], workdir: Path) -> Any:
