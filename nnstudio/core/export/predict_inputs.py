@@ -352,8 +352,8 @@ def _read_image(path: Path, size: tuple[int, int], mode: str) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
-            img = img.convert(_PIL_MODES[mode])
+        with Image.open(path) as opened:
+            img = opened.convert(_PIL_MODES[mode])
             if img.size != (size[1], size[0]):
                 img = img.resize((size[1], size[0]), Image.Resampling.BILINEAR)
             arr = np.asarray(img, dtype=np.float32)

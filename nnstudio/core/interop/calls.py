@@ -118,12 +118,12 @@ def parse_node(node: Any, name: str) -> tuple[list[Any], dict[str, Any]]:
         refs = [as_ref(t) for t in node]
         if any(r is None for r in refs):
             raise Malformed(f"{name}: malformed inbound tensor")
-        kwargs: dict[str, Any] = {}
+        legacy_kwargs: dict[str, Any] = {}
         if len(node[0]) == 4 and isinstance(node[0][3], dict):
             for k, v in node[0][3].items():
-                kwargs[k] = as_ref(v) if as_ref(v) is not None else v
-        args: list[Any] = [refs[0]] if len(refs) == 1 else [list(refs)]
-        return args, kwargs
+                legacy_kwargs[k] = as_ref(v) if as_ref(v) is not None else v
+        legacy_args: list[Any] = [refs[0]] if len(refs) == 1 else [list(refs)]
+        return legacy_args, legacy_kwargs
     raise Malformed(f"{name}: malformed inbound node")
 
 

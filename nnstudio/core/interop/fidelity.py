@@ -49,7 +49,7 @@ def check_layer(layer: FlatLayer, spec: LayerSpec, label: str) -> tuple[list[Dro
     """``(dropped settings, problems)`` for one imported layer."""
     dropped: list[Dropped] = []
     problems: list[str] = []
-    config = layer.config
+    config: Mapping[str, Any] = layer.config
     if spec.is_input:
         for key in ("sparse", "ragged", "optional"):
             if config.get(key):

@@ -169,12 +169,12 @@ def check_config(config: Any) -> SafetyReport:
                 report.unsafe.append(f"{context}: {why} ({key})")
         if "class_name" in value:
             if compiling:
-                ok = _check_compile_object(value, context, report)
-                context = context if ok else None
+                checked = context if _check_compile_object(value, context, report) else None
             else:
-                context = _check_object(value, context, slot, report)
-            if context is None:
+                checked = _check_object(value, context, slot, report)
+            if checked is None:
                 continue  # refused: do not descend into it
+            context = checked
         for key, child in value.items():
             if isinstance(child, (dict, list)):
                 stack.append((child, context, str(key), compiling or key == "compile_config"))

@@ -98,7 +98,8 @@ def flatten(
             f"not a functional or Sequential Keras model (class {cls!r}); "
             "subclassed models carry no layer graph and cannot be imported"
         )
-    name = cfg.get("name") if isinstance(cfg.get("name"), str) else "model"
+    raw_name = cfg.get("name")
+    name = raw_name if isinstance(raw_name, str) else "model"
     flat = _Flattener(max_layers, max_nested)
     result = FlatModel(name)
     try:
@@ -281,9 +282,10 @@ class _Flattener:
             idx = self._add(FlatLayer((*prefix, "input_layer"), "InputLayer", config, depth=depth))
             current = [(idx, "input_layer")]
         for entry in items:
-            name = entry_name(entry)
-            if name is None:
+            found = entry_name(entry)
+            if found is None:
                 raise Malformed("a Sequential layer has no name")
+            name = found
             if entry.get("class_name") == "InputLayer":
                 continue
             if not current:
