@@ -16,6 +16,7 @@ compiled graph (the CLI puts it beside the project as ``<stem>.weights.h5``), wh
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tempfile
@@ -36,7 +37,7 @@ from nnstudio.core.interop.errors import (
     reading_untrusted,
 )
 from nnstudio.core.interop.fidelity import check_layer
-from nnstudio.core.interop.hdf5 import read_h5_model, write_clean_h5
+from nnstudio.core.interop.hdf5 import check_hdf5, read_h5_model, write_clean_h5
 from nnstudio.core.interop.limits import DEFAULT_LIMITS, ImportLimits, ModelFile, weights_bound
 from nnstudio.core.interop.outputs import output_declarations
 from nnstudio.core.interop.safety import check_config, strip_compile_configs
@@ -120,13 +121,18 @@ def _import_file(
         return result
     with tempfile.TemporaryDirectory(prefix="nnstudio-import-") as tmp:
         workdir = Path(tmp)
+        params = declared_params(result.graph)
+        bound = why = None
+        if params is not None:
+            bound = weights_bound(params, len(result.graph.nodes))
+            why = f"the most that the {params:,} parameters the config declares need"
         if kind == "keras":
-            params = declared_params(result.graph)
-            bound = why = None
-            if params is not None:
-                bound = weights_bound(params, len(result.graph.nodes))
-                why = f"the most that the {params:,} parameters the config declares need"
             mfile.weights_path = extract_keras_weights(path, workdir, limits, bound, why)
+        elif mfile.weights_path is not None and bound is not None:
+            capped = dataclasses.replace(
+                limits, max_weights_bytes=min(bound, limits.max_weights_bytes)
+            )
+            check_hdf5(path, f"{path.name} ({why})", capped)
         if mfile.weights_path is not None:
             original = _load_checked(mfile, top, workdir)
             result.weights = collect_weights(original, result.origin)

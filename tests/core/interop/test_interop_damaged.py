@@ -308,3 +308,19 @@ def test_a_member_that_lies_about_its_compressed_size_stops_while_inflating(
         archive.extract_keras_weights(path, tmp_path, limits)
     assert "decompression bomb" in str(e.value) or "damaged" in str(e.value)
     assert not (tmp_path / "model.weights.h5").exists()
+
+
+def test_h5_datasets_far_larger_than_the_declared_parameters_are_refused(
+    cnn_files, tmp_path
+) -> None:
+    import h5py
+
+    path = tmp_path / "padded.h5"
+    path.write_bytes(cnn_files["h5"].read_bytes())
+    with h5py.File(path, "r+") as f:
+        f.create_dataset("extra/noise", data=np.random.default_rng(0).random(300_000))
+    with pytest.raises(UnsafeModelError) as e:
+        import_model_file(path)
+    assert "the most that the 275 parameters the config declares need" in str(e.value)
+    assert "in all, more than the limit of 1.1 MiB" in str(e.value)
+    assert len(import_model_file(path, weights=False).graph.nodes) == 7
