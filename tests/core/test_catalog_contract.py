@@ -152,13 +152,53 @@ def test_params_survive_keras_config_round_trip(spec) -> None:
     assert spec.read_keras(clone.get_config()) == values
 
 
+def _non_default(p):
+    """A valid value of ``p`` other than its default, for every kind of parameter."""
+    default = p.default
+    if p.kind == "bool":
+        candidates = [not default]
+    elif p.kind == "choice":
+        candidates = [c for c in p.choices if c != default]
+    elif p.kind == "str":
+        candidates = [f"{default or ''}x"]
+    elif p.kind in ("int", "float"):
+        base = default if default is not None else (p.min if p.min is not None else 0)
+        step = 1 if p.kind == "int" else 0.25
+        candidates = [base + step, base - step, base + 2 * step, base]
+    else:  # ints, floats
+        length = p.length or max(len(default or ()), p.min_length, 1)
+        first = p.min if p.min is not None and p.min > 0 else 1
+        item = int(first) + 2 if p.kind == "ints" else float(first) + 0.5
+        candidates = [(item,) * length, (item + 1,) * length]
+    for value in candidates:
+        try:
+            if p.validate(value) != default:
+                return p.validate(value)
+        except catalog.ParamError:
+            continue
+    raise AssertionError(f"no non-default value found for {p.name}")
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.key)
 def test_params_survive_project_save_and_load(spec, tmp_path) -> None:
-    graph, node = _single_layer_graph(spec) if not spec.is_input else (GraphBuilder().graph, None)
+    """Every parameter set to a value other than its default survives the project file (a
+    serializer that dropped or defaulted any parameter fails here)."""
+    values = {p.name: _non_default(p) for p in spec.params}
+    b = GraphBuilder()
     if spec.is_input:
-        b = GraphBuilder(graph)
-        node = b.add("Input", shape=(7, None), dtype="int32")
+        node = b.add("Input", **values)
+    else:
+        sources = [
+            b.add("Input", shape=shape, dtype=spec.example_dtype) for shape in spec.example_input
+        ]
+        if spec.variadic:
+            node = b.add(spec.key, sources, **values)
+        else:
+            node = b.add(spec.key, ports=dict(zip(spec.inputs, sources, strict=False)), **values)
+    graph = b.graph
     before = dict(graph.nodes[node].params)
+    assert before == values
+    assert all(before[p.name] != p.default for p in spec.params)
     path = tmp_path / "p.nnstudio"
     Project(graph=graph).save(path)
     after = Project.load(path).graph.nodes[node].params
@@ -192,3 +232,79 @@ def test_bidirectional_reads_back_from_keras_class() -> None:
     params = spec.read_keras(cfg["config"])
     assert params["bidirectional"] is True and params["merge_mode"] == "sum"
     assert params["units"] == 5 and params["return_sequences"] is True
+
+
+def _shape_of(build):
+    """The inferred result of the last node ``build(builder)`` adds."""
+    from nnstudio.core.graph.shapes import ShapeInference
+
+    b = GraphBuilder()
+    node = build(b)
+    return ShapeInference().infer(b.graph).nodes[node]
+
+
+@pytest.mark.parametrize(
+    "build, kind, hint",
+    [
+        (
+            lambda b: b.add("Dense", b.add("Input", shape=(4, 4, 3)), units=2),
+            "warning",
+            "Insert Flatten or a global pooling layer if you meant one vector per sample.",
+        ),
+        (
+            lambda b: b.add("Reshape", b.add("Input", shape=(6,)), target_shape=(4,)),
+            "error",
+            "The target shape must hold the same number of values as the input.",
+        ),
+        (
+            lambda b: b.add("GroupNormalization", b.add("Input", shape=(5,)), groups=2),
+            "error",
+            "The number of channels must be divisible by groups.",
+        ),
+        (
+            lambda b: b.add("LSTM", b.add("Input", shape=(4, 4, 3)), units=2),
+            "error",
+            "Insert a Reshape to (timesteps, features) before it.",
+        ),
+        (
+            lambda b: b.add(
+                "Concatenate", [b.add("Input", shape=(4, 2)), b.add("Input", shape=(3, 2))]
+            ),
+            "error",
+            "All axes except the concatenation axis must match; check the branches' shapes.",
+        ),
+        (
+            lambda b: b.add("Add", [b.add("Input", shape=(4,)), b.add("Input", shape=(3,))]),
+            "error",
+            "Make the branches agree",
+        ),
+    ],
+)
+def test_shape_hints_come_from_the_layer_specs(build, kind, hint) -> None:
+    result = _shape_of(build)
+    message = result.warning if kind == "warning" else result.error
+    assert message and result.hint.startswith(hint), (message, result.hint)
+
+
+def test_shape_inference_names_no_layer_type() -> None:
+    """Layer-specific knowledge lives in the specs: shapes.py is generic."""
+    import ast
+    import inspect
+
+    from nnstudio.core.graph import shapes
+
+    tree = ast.parse(inspect.getsource(shapes))
+    literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}
+    keys = {s.key for s in SPECS} | set(catalog.CATEGORIES)
+    assert not literals & keys
+
+
+def test_a_spec_hook_changes_what_shape_inference_reports(monkeypatch) -> None:
+    import dataclasses
+
+    dense = catalog.get("Dense")
+    custom = dataclasses.replace(dense, input_warning=lambda shape: ("custom.", "Custom hint."))
+    monkeypatch.setitem(catalog._SPECS, "Dense", custom)
+    result = _shape_of(lambda b: b.add("Dense", b.add("Input", shape=(3,)), units=2))
+    assert result.warning == 'Dense "dense" receives (batch, 3): custom.'
+    assert result.hint == "Custom hint."

@@ -5,60 +5,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from nnstudio.core.catalog.spec import LayerSpec, Param, read_params
-
-ACTIVATIONS: tuple[str, ...] = (
-    "linear",
-    "relu",
-    "relu6",
-    "leaky_relu",
-    "elu",
-    "selu",
-    "gelu",
-    "silu",
-    "sigmoid",
-    "hard_sigmoid",
-    "hard_silu",
-    "tanh",
-    "softmax",
-    "log_softmax",
-    "softplus",
-    "softsign",
-    "mish",
-    "exponential",
+from nnstudio.core.catalog.keras_values import (
+    ACTIVATION_ALIASES,
+    ACTIVATIONS,
+    INITIALIZERS,
+    normalise_keras_value,
 )
-ACTIVATION_ALIASES = {"swish": "silu", "hard_swish": "hard_silu", None: "linear"}
+from nnstudio.core.catalog.spec import LayerSpec, Param, read_normalised
 
-INITIALIZERS: tuple[str, ...] = (
-    "glorot_uniform",
-    "glorot_normal",
-    "he_uniform",
-    "he_normal",
-    "lecun_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "truncated_normal",
-    "random_normal",
-    "random_uniform",
-    "variance_scaling",
-    "zeros",
-    "ones",
-)
-_INIT_BY_CLASS = {
-    "GlorotUniform": "glorot_uniform",
-    "GlorotNormal": "glorot_normal",
-    "HeUniform": "he_uniform",
-    "HeNormal": "he_normal",
-    "LecunUniform": "lecun_uniform",
-    "LecunNormal": "lecun_normal",
-    "Orthogonal": "orthogonal",
-    "TruncatedNormal": "truncated_normal",
-    "RandomNormal": "random_normal",
-    "RandomUniform": "random_uniform",
-    "VarianceScaling": "variance_scaling",
-    "Zeros": "zeros",
-    "Ones": "ones",
-}
+__all__ = [
+    "ACTIVATIONS",
+    "ACTIVATION_ALIASES",
+    "AXES",
+    "FILL_MODES",
+    "INITIALIZERS",
+    "INTERPOLATIONS",
+    "activation",
+    "call_merge",
+    "initializer",
+    "ints",
+    "normalise_keras_value",
+    "padding",
+    "rate",
+    "read_normalised",
+    "seed",
+    "use_bias",
+]
+
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area")
 
@@ -134,27 +107,6 @@ def seed() -> Param:
     return Param(
         "seed", "int", None, "Random seed (empty: a new one each run).", min=0, nullable=True
     )
-
-
-def normalise_keras_value(p: Param, value: Any) -> Any:
-    """Map a raw Keras config value onto what ``p`` accepts (activations, initializers)."""
-    if p.kind == "choice" and p.choices == ACTIVATIONS:
-        return ACTIVATION_ALIASES.get(value, value)
-    if p.kind == "choice" and p.choices == INITIALIZERS:
-        if isinstance(value, Mapping):
-            return _INIT_BY_CLASS.get(str(value.get("class_name")), p.default)
-        return value if value in INITIALIZERS else p.default
-    return value
-
-
-def read_normalised(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
-    """Reader that maps activation/initializer values before the default reader."""
-    fixed = dict(config)
-    for p in spec.params:
-        kname = p.keras_name
-        if kname and kname in fixed:
-            fixed[kname] = normalise_keras_value(p, fixed[kname])
-    return read_params(spec, fixed)
 
 
 def call_merge(spec: LayerSpec, layer: Any, inputs: Mapping[str, Any]) -> Any:

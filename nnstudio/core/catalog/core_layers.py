@@ -5,6 +5,17 @@ from __future__ import annotations
 from nnstudio.core.catalog import common as c
 from nnstudio.core.catalog.spec import LayerSpec, Param
 
+
+def _dense_on_many_axes(shape: tuple[int | None, ...]) -> tuple[str, str] | None:
+    """Dense on an image or a volume acts per position, rarely what was meant."""
+    if len(shape) <= 3:
+        return None
+    return (
+        "it acts on the last axis only.",
+        "Insert Flatten or a global pooling layer if you meant one vector per sample.",
+    )
+
+
 SPECS = [
     LayerSpec(
         key="Dense",
@@ -22,6 +33,7 @@ SPECS = [
             c.initializer(),
         ),
         key_params=("units", "activation"),
+        input_warning=_dense_on_many_axes,
     ),
     LayerSpec(
         key="Activation",

@@ -13,6 +13,7 @@ def _merge(
     *,
     params: tuple[Param, ...] = (),
     max_inputs: int | None = None,
+    elementwise: bool = True,
 ) -> LayerSpec:
     return LayerSpec(
         key=key,
@@ -25,6 +26,10 @@ def _merge(
         call_fn=c.call_merge,
         example_input=((8,), (8,)),
         key_params=tuple(p.name for p in params),
+        same_shape_inputs=elementwise,
+        shape_hint=""
+        if elementwise
+        else "All axes except the concatenation axis must match; check the branches' shapes.",
     )
 
 
@@ -55,5 +60,6 @@ SPECS = [
         "Joins its inputs along an axis (by default the last, the channels); the other axes "
         "must match.",
         params=(Param("axis", "int", -1, "Axis to join along."),),
+        elementwise=False,
     ),
 ]

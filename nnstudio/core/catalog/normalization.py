@@ -55,6 +55,7 @@ SPECS = [
             _SCALE,
         ),
         key_params=("groups",),
+        shape_hint="The number of channels must be divisible by groups.",
         example_input=((8, 8, 64),),
     ),
 ]

@@ -73,6 +73,7 @@ def _recurrent(key: str, display: str, help: str, gated: bool) -> LayerSpec:
         key_params=("units", "return_sequences", "bidirectional"),
         input_rank=3,
         axes=("batch", "timesteps", "features"),
+        rank_hint="Insert a Reshape to (timesteps, features) before it.",
         build_fn=_build_recurrent,
         read_fn=_read_recurrent,
         example_input=((10, 8),),

@@ -85,6 +85,7 @@ SPECS = [
             ),
         ),
         key_params=("target_shape",),
+        shape_hint="The target shape must hold the same number of values as the input.",
         example_input=((4, 4, 3),),
     ),
     LayerSpec(

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nnstudio.core.catalog.keras_values import normalise_keras_value
+
 ParamKind = Literal["int", "float", "bool", "choice", "ints", "floats", "str"]
 
 
@@ -124,7 +126,10 @@ class Param:
 
 
 def _fmt(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+    if isinstance(v, int):
+        text = str(v)
+        return text if len(text) <= 20 else f"{text[:8]}... ({len(text)} digits)"
+    return str(int(v)) if v.is_integer() else f"{v:g}"
 
 
 def _as_int(name: str, value: Any) -> int:
@@ -140,7 +145,10 @@ def _as_int(name: str, value: Any) -> int:
 def _as_float(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ParamError(f"{name} must be a number, not {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ParamError(f"{name} is too large a number ({_fmt(value)})") from None
     if not math.isfinite(value):
         raise ParamError(f"{name} must be a finite number, not {value!r}")
     return value
@@ -155,6 +163,8 @@ def _jsonable(v: Any) -> Any:
 Builder = Callable[["LayerSpec", Mapping[str, Any], str], Any]
 Caller = Callable[["LayerSpec", Any, Mapping[str, Any]], Any]
 Reader = Callable[["LayerSpec", Mapping[str, Any]], dict[str, Any]]
+# ``(message, hint)`` about an input shape the layer takes but probably should not.
+InputWarning = Callable[[tuple[int | None, ...]], tuple[str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -166,6 +176,11 @@ class LayerSpec:
     ``input_rank`` is the tensor rank (batch included) the layer expects, with ``axes``
     naming those axes for messages.  ``keras_classes`` are the Keras class names this spec
     reads back on import (the first is the one it builds).
+
+    Shape checks read these too: ``shape_hint`` is the hint shown when Keras refuses the
+    inputs, ``rank_hint`` the one for an input of too many axes, ``same_shape_inputs`` marks
+    an element-wise merge (its inputs must agree, up to broadcasting), and
+    ``input_warning`` warns about an input shape the layer takes but rarely should.
     """
 
     key: str
@@ -184,6 +199,10 @@ class LayerSpec:
     max_inputs: int | None = None
     example_input: tuple[tuple[int | None, ...], ...] = ((16,),)
     example_dtype: str = "float32"
+    shape_hint: str = ""
+    rank_hint: str = ""
+    same_shape_inputs: bool = False
+    input_warning: InputWarning | None = field(default=None, compare=False)
     build_fn: Builder | None = field(default=None, compare=False)
     call_fn: Caller | None = field(default=None, compare=False)
     read_fn: Reader | None = field(default=None, compare=False)
@@ -270,8 +289,6 @@ class LayerSpec:
         """Parameters from a Keras layer ``config`` (the ``config`` dict of a layer entry)."""
         if self.read_fn is not None:
             return self.read_fn(self, config)
-        from nnstudio.core.catalog.common import read_normalised
-
         return read_normalised(self, config)
 
     def to_json(self) -> dict[str, Any]:
@@ -308,3 +325,13 @@ def read_params(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
         except ParamError as exc:
             raise ParamError(f"{spec.display}: {exc}") from None
     return out
+
+
+def read_normalised(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
+    """Reader that maps activation/initializer values before the default reader."""
+    fixed = dict(config)
+    for p in spec.params:
+        kname = p.keras_name
+        if kname and kname in fixed:
+            fixed[kname] = normalise_keras_value(p, fixed[kname])
+    return read_params(spec, fixed)

@@ -182,7 +182,7 @@ class ShapeInference:
                 trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
         except Exception as exc:  # Keras raises ValueError, TypeError, IndexError...
             return NodeShape(
-                None, None, error=_plain_keras_error(label, exc, ports, graph), hint=_hint_for(spec)
+                None, None, error=_plain_keras_error(label, exc, ports, graph), hint=spec.shape_hint
             )
         if isinstance(out, (list, tuple)):
             out = out[0]
@@ -197,12 +197,12 @@ class ShapeInference:
             )
         warning = None
         hint = ""
-        if spec.key == "Dense" and ports and len(_first(ports).shape or ()) > 3:
-            warning = (
-                f"{label} receives {format_shape(_first(ports).shape)}: it acts on the "
-                "last axis only."
-            )
-            hint = "Insert Flatten or a global pooling layer if you meant one vector per sample."
+        found = (
+            spec.input_warning(_first(ports).shape or ()) if spec.input_warning and ports else None
+        )
+        if found:
+            warning = f"{label} receives {format_shape(_first(ports).shape)}: {found[0]}"
+            hint = found[1]
         return NodeShape(
             shape, str(out.dtype), int(params), int(trainable), warning=warning, hint=hint
         )
@@ -241,8 +241,8 @@ def _rank_problem(
         hint = f"Insert a Reshape before it to give each sample the axes ({sample_axes})."
     elif want == 2:
         hint = "Insert Flatten or a global pooling layer before it."
-    elif spec.category == "Recurrent":
-        hint = "Insert a Reshape to (timesteps, features) before it."
+    elif spec.rank_hint:
+        hint = spec.rank_hint
     else:
         hint = "Insert a Reshape (or a pooling layer) before it to drop the extra axes."
     return msg, hint
@@ -251,7 +251,7 @@ def _rank_problem(
 def _merge_problem(
     spec: LayerSpec, label: str, ports: Mapping[str, list[tuple[str, NodeShape]]], graph: Graph
 ) -> tuple[str, str] | None:
-    if not spec.variadic or spec.key == "Concatenate":
+    if not spec.same_shape_inputs:
         return None
     shapes = {s.shape[1:] for _, s in ports.get("in", []) if s.shape is not None}
     if len(shapes) <= 1:
@@ -282,13 +282,3 @@ def _plain_keras_error(label: str, exc: Exception, ports: Mapping[str, Any], gra
         text = text[:297] + "..."
     src = _from(ports, graph) if ports else "no input"
     return f"{label} cannot take {src}: {text}"
-
-
-def _hint_for(spec: LayerSpec) -> str:
-    if spec.key == "Concatenate":
-        return "All axes except the concatenation axis must match; check the branches' shapes."
-    if spec.key == "Reshape":
-        return "The target shape must hold the same number of values as the input."
-    if spec.key == "GroupNormalization":
-        return "The number of channels must be divisible by groups."
-    return ""

@@ -49,7 +49,7 @@ def check_layer(layer: FlatLayer, spec: LayerSpec, label: str) -> tuple[list[Dro
     """``(dropped settings, problems)`` for one imported layer."""
     dropped: list[Dropped] = []
     problems: list[str] = []
-    config = layer.config
+    config: Mapping[str, Any] = layer.config
     if spec.is_input:
         for key in ("sparse", "ragged", "optional"):
             if config.get(key):
@@ -90,8 +90,11 @@ def _check_wrapper(
     if not (isinstance(forward, Mapping) and isinstance(backward, Mapping)):
         problems.append(f"{label}: malformed backward layer")
         return
-    fwd = dict(forward.get("config") or {})
-    bwd = dict(backward.get("config") or {})
+    fwd_cfg, bwd_cfg = forward.get("config") or {}, backward.get("config") or {}
+    if not (isinstance(fwd_cfg, Mapping) and isinstance(bwd_cfg, Mapping)):
+        problems.append(f"{label}: malformed backward layer")
+        return
+    fwd, bwd = dict(fwd_cfg), dict(bwd_cfg)
     fwd["go_backwards"] = not fwd.get("go_backwards", False)
     for cfg in (fwd, bwd):
         cfg.pop("name", None)
@@ -158,8 +161,15 @@ def _consequence(key: str) -> str:
 def _check_dtype(value: Any, label: str, dropped: list[Dropped], problems: list[str]) -> None:
     name = value
     if isinstance(value, Mapping):
-        name = (value.get("config") or {}).get("name")
+        inner = value.get("config")
+        name = inner.get("name") if isinstance(inner, Mapping) else None
+        if not isinstance(inner, Mapping):
+            problems.append(f"{label}: malformed dtype policy {_text(value)}")
+            return
     if name is None or name == "float32":
+        return
+    if not isinstance(name, str):
+        problems.append(f"{label}: malformed dtype {_text(name)}")
         return
     if name in _FLOAT_POLICIES:
         dropped.append(Dropped("dtype", str(name), "computes in float32 instead"))
@@ -200,7 +210,9 @@ def _equivalent(spec: LayerSpec, key: str, value: Any, layer: FlatLayer) -> bool
         shape = shapes[0]
         if shape is None:
             return False
-        return value is None or list(value) == list(range(1, len(shape) - 1))
+        if value is None:
+            return True
+        return isinstance(value, list) and value == list(range(1, len(shape) - 1))
     return False
 
 

@@ -16,6 +16,7 @@ compiled graph (the CLI puts it beside the project as ``<stem>.weights.h5``), wh
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tempfile
@@ -28,21 +29,17 @@ from nnstudio.core import catalog
 from nnstudio.core.catalog.spec import ParamError
 from nnstudio.core.graph import FormatError, Graph, graph_from_json
 from nnstudio.core.graph.model import NAME_RE
-from nnstudio.core.interop.archive import (
-    DEFAULT_LIMITS,
-    ImportLimits,
-    ModelFile,
-    extract_keras_weights,
-    read_h5_model,
-    read_keras_archive,
-    write_clean_h5,
-)
+from nnstudio.core.interop.archive import extract_keras_weights, read_keras_archive
 from nnstudio.core.interop.errors import (
     ModelImportError,
     UnsafeModelError,
     UnsupportedModelError,
+    reading_untrusted,
 )
 from nnstudio.core.interop.fidelity import check_layer
+from nnstudio.core.interop.hdf5 import check_hdf5, read_h5_model, write_clean_h5
+from nnstudio.core.interop.limits import DEFAULT_LIMITS, ImportLimits, ModelFile, weights_bound
+from nnstudio.core.interop.outputs import output_declarations
 from nnstudio.core.interop.safety import check_config, strip_compile_configs
 from nnstudio.core.interop.topology import FlatModel, flatten
 from nnstudio.core.layout import apply_positions, layered_layout
@@ -50,7 +47,6 @@ from nnstudio.core.project import Project
 
 Direction = Literal["LR", "TB"]
 Weights = dict[str, list[Any]]
-_COMPILE_METRIC_NAMES = {"accuracy", "acc", "crossentropy", "ce"}  # resolved by compile()
 
 
 @dataclass
@@ -105,6 +101,13 @@ def import_model_file(
     :class:`ModelImportError` (damaged or unreadable files), always before Keras sees it.
     """
     path = Path(path)
+    with reading_untrusted(path.name):
+        return _import_file(path, weights, direction, limits)
+
+
+def _import_file(
+    path: Path, weights: bool, direction: Direction, limits: ImportLimits
+) -> ImportResult:
     kind = _file_kind(path)
     mfile = read_keras_archive(path, limits) if kind == "keras" else read_h5_model(path, limits)
     top = _top_level(mfile.config)
@@ -112,18 +115,39 @@ def import_model_file(
     result.warnings[:0] = mfile.notes
     version = mfile.metadata.get("keras_version")
     result.project.description = f"Imported from {path.name}" + (
-        f" (saved by Keras {version})." if version else "."
+        f" (saved by Keras {version})." if isinstance(version, str) and version else "."
     )
     if not weights:
         return result
     with tempfile.TemporaryDirectory(prefix="nnstudio-import-") as tmp:
         workdir = Path(tmp)
+        params = declared_params(result.graph)
+        bound = why = None
+        if params is not None:
+            bound = weights_bound(params, len(result.graph.nodes))
+            why = f"the most that the {params:,} parameters the config declares need"
         if kind == "keras":
-            mfile.weights_path = extract_keras_weights(path, workdir, limits)
+            mfile.weights_path = extract_keras_weights(path, workdir, limits, bound, why)
+        elif mfile.weights_path is not None and bound is not None:
+            capped = dataclasses.replace(
+                limits, max_weights_bytes=min(bound, limits.max_weights_bytes)
+            )
+            check_hdf5(path, f"{path.name} ({why})", capped)
         if mfile.weights_path is not None:
             original = _load_checked(mfile, top, workdir)
             result.weights = collect_weights(original, result.origin)
     return result
+
+
+def declared_params(graph: Graph) -> int | None:
+    """How many parameters the layers of ``graph`` hold, counted by shape inference (the
+    catalog's layers, never the file's); ``None`` when a layer's shape cannot be inferred."""
+    from nnstudio.core.graph.shapes import ShapeInference
+
+    shapes = ShapeInference().infer(graph)
+    if len(shapes.nodes) != len(graph.nodes) or any(s.error for s in shapes.nodes.values()):
+        return None
+    return sum(s.params for s in shapes.nodes.values())
 
 
 def import_keras_model(
@@ -168,9 +192,13 @@ def import_config(
 
     Architecture only: the result has no weights.
     """
-    top = _top_level(dict(config))
-    training = top.get("compile_config") if isinstance(top.get("compile_config"), dict) else None
-    return _plan(top, source, training, direction, limits)
+    with reading_untrusted(source):
+        if not isinstance(config, Mapping):
+            raise ModelImportError(f"{source}: not a Keras model config (not a JSON object)")
+        top = _top_level(dict(config))
+        compile_config = top.get("compile_config")
+        training = compile_config if isinstance(compile_config, dict) else None
+        return _plan(top, source, training, direction, limits)
 
 
 def apply_weights(model: Any, weights: Mapping[str, Sequence[Any]]) -> int:
@@ -280,20 +308,7 @@ def _plan(
     limits: ImportLimits,
 ) -> ImportResult:
     """Check, flatten and map a serialized model; build the laid-out project."""
-    report = check_config(strip_compile_configs(top))
-    if report.unsafe:
-        raise UnsafeModelError(
-            f"{source} was refused before anything in it was loaded: it holds code or classes "
-            "that are not part of Keras:",
-            report.unsafe + report.unsupported,
-        )
-    if report.unsupported:
-        classes = ", ".join(sorted(report.unsupported_classes))
-        raise UnsupportedModelError(
-            f"{source} uses Keras classes NN Studio does not support ({classes}); nothing was "
-            "imported:",
-            report.unsupported,
-        )
+    _check_safety(top, source)
     flat = flatten(top, max_layers=limits.max_layers, max_nested=limits.max_nested_models)
     names = _node_names(flat)
     nodes: list[dict[str, Any]] = []
@@ -334,7 +349,7 @@ def _plan(
     if len(set(flat.outputs)) != len(flat.outputs):
         raise UnsupportedModelError(f"{source} returns the same tensor twice as outputs")
     warnings = list(flat.notes)
-    outputs = _outputs(flat, names, nodes, training, warnings)
+    outputs = output_declarations(flat, names, nodes, training, warnings)
     data = {"nodes": nodes, "edges": edges, "outputs": outputs}
     try:
         graph = graph_from_json(data, "model")
@@ -353,6 +368,24 @@ def _plan(
     }
     project = Project(graph=graph, name=flat.name)
     return ImportResult(project, {}, warnings, origin, source)
+
+
+def _check_safety(top: dict[str, Any], source: str) -> None:
+    """The allowlist walk of :mod:`.safety`: refuse code, foreign and unknown classes."""
+    report = check_config(strip_compile_configs(top))
+    if report.unsafe:
+        raise UnsafeModelError(
+            f"{source} was refused before anything in it was loaded: it holds code or classes "
+            "that are not part of Keras:",
+            report.unsafe + report.unsupported,
+        )
+    if report.unsupported:
+        classes = ", ".join(sorted(report.unsupported_classes))
+        raise UnsupportedModelError(
+            f"{source} uses Keras classes NN Studio does not support ({classes}); nothing was "
+            "imported:",
+            report.unsupported,
+        )
 
 
 def _load_checked(mfile: ModelFile, top: dict[str, Any], workdir: Path) -> Any:
@@ -417,119 +450,3 @@ def _located(message: str, names: Sequence[str]) -> str:
 def _dropped_text(key: str, value: str, why: str, layers: list[str]) -> str:
     shown = ", ".join(layers[:3]) + (f" and {len(layers) - 3} more" if len(layers) > 3 else "")
     return f"{key}={value} on {len(layers)} layer(s) ({shown}) is not kept: {why}"
-
-
-# -- outputs, losses and metrics ---------------------------------------------------------
-
-
-def _outputs(
-    flat: FlatModel,
-    names: Sequence[str],
-    nodes: Sequence[Mapping[str, Any]],
-    training: Mapping[str, Any] | None,
-    warnings: list[str],
-) -> list[dict[str, Any]]:
-    count = len(flat.outputs)
-    out_names = [names[i] for i in flat.outputs]
-    keys = list(flat.output_names)
-    losses = _per_output((training or {}).get("loss"), count, keys)
-    weights = _per_output((training or {}).get("loss_weights"), count, keys)
-    metrics = _per_output((training or {}).get("metrics"), count, keys, nested=True)
-    decls = []
-    for k, idx in enumerate(flat.outputs):
-        loss = _loss_name(losses[k], warnings, out_names[k])
-        if loss is None:
-            loss = _guess_loss(nodes[idx])
-            warnings.append(
-                f"output {out_names[k]!r}: no usable loss is configured; {loss} "
-                "was chosen from its activation (change it in the output settings)"
-            )
-        weight = weights[k]
-        decls.append(
-            {
-                "node": _node_id(idx),
-                "loss": loss,
-                "loss_weight": float(weight)
-                if isinstance(weight, (int, float)) and not isinstance(weight, bool)
-                else 1.0,
-                "metrics": _metric_names(metrics[k], warnings, out_names[k]),
-            }
-        )
-    return decls
-
-
-def _per_output(value: Any, count: int, keys: Sequence[str], nested: bool = False) -> list[Any]:
-    """Spread a compile argument (one value, a list, or a dict by output name) per output."""
-    if isinstance(value, Mapping) and "class_name" not in value:
-        return [value.get(k) for k in keys]
-    if isinstance(value, list) and (
-        not nested or count > 1 or (value and isinstance(value[0], list))
-    ):
-        if len(value) == count:
-            return list(value)
-        if nested and count == 1:
-            return [value]
-        return [None] * count
-    return [value] * count
-
-
-def _loss_name(value: Any, warnings: list[str], output: str) -> str | None:
-    name = _object_name(value)
-    if name is None:
-        return None
-    import keras
-
-    try:
-        keras.losses.get(name)
-    except (ValueError, TypeError):
-        warnings.append(f"output {output!r}: loss {name!r} is not a built-in Keras loss")
-        return None
-    if isinstance(value, Mapping) and (value.get("config") or {}).get("from_logits"):
-        warnings.append(
-            f"output {output!r}: loss {name} had from_logits=True, which is not "
-            "kept; add a softmax/sigmoid to the output or change the loss"
-        )
-    return name
-
-
-def _metric_names(value: Any, warnings: list[str], output: str) -> list[str]:
-    items = value if isinstance(value, list) else ([] if value is None else [value])
-    out: list[str] = []
-    import keras
-
-    for item in items:
-        name = _object_name(item)
-        if name is not None and name not in _COMPILE_METRIC_NAMES:
-            try:
-                keras.metrics.get(name)
-            except (ValueError, TypeError):
-                name = None
-        if name is None:
-            warnings.append(f"output {output!r}: a metric ({str(item)[:60]}) was not kept")
-        elif name not in out:
-            out.append(name)
-    return out
-
-
-def _object_name(value: Any) -> str | None:
-    """A plain name from a string or a serialized built-in object (never deserialized)."""
-    if isinstance(value, str):
-        return value if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", value) else None
-    if isinstance(value, Mapping):
-        module = value.get("module")
-        cls = value.get("class_name")
-        if isinstance(cls, str) and (
-            module is None or (isinstance(module, str) and module.startswith("keras"))
-        ):
-            snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls).lower()
-            return snake if re.fullmatch(r"[a-z_][a-z0-9_]{0,63}", snake) else None
-    return None
-
-
-def _guess_loss(node: Mapping[str, Any]) -> str:
-    activation = node.get("params", {}).get("activation")
-    if activation == "softmax":
-        return "categorical_crossentropy"
-    if activation == "sigmoid":
-        return "binary_crossentropy"
-    return "mse"

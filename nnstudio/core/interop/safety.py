@@ -169,12 +169,12 @@ def check_config(config: Any) -> SafetyReport:
                 report.unsafe.append(f"{context}: {why} ({key})")
         if "class_name" in value:
             if compiling:
-                ok = _check_compile_object(value, context, report)
-                context = context if ok else None
+                checked = context if _check_compile_object(value, context, report) else None
             else:
-                context = _check_object(value, context, slot, report)
-            if context is None:
+                checked = _check_object(value, context, slot, report)
+            if checked is None:
                 continue  # refused: do not descend into it
+            context = checked
         for key, child in value.items():
             if isinstance(child, (dict, list)):
                 stack.append((child, context, str(key), compiling or key == "compile_config"))
@@ -229,6 +229,34 @@ def _check_compile_object(obj: dict[str, Any], context: str, report: SafetyRepor
     return False
 
 
+def _is_slot(slot: str) -> bool:
+    """True for a key that takes an initializer, regularizer, constraint or dtype policy."""
+    return slot == "dtype" or any(
+        slot.endswith(suffix) or slot == suffix[1:] for suffix in _SLOT_CLASSES
+    )
+
+
+def _slot_object_ok(cls: str, module: Any, context: str, slot: str, report: SafetyReport) -> bool:
+    """Whether the object in a slot (``*_initializer``, ``dtype``...) is a built-in of its
+    kind; a refusal is added to ``report``."""
+    for suffix, (kind, allowed, modules) in _SLOT_CLASSES.items():
+        if slot.endswith(suffix) or slot == suffix[1:]:
+            if cls in allowed and _module_ok(module, modules):
+                return True
+            report.unsafe.append(f"{context}: {slot} is {cls!r}, not a built-in Keras {kind}")
+            return False
+    if cls in DTYPE_POLICIES and _module_ok(module, _POLICY_MODULES):
+        return True
+    if cls in QUANTIZED_POLICIES:
+        report.unsupported.append(
+            f"{context}: quantized dtype policy {cls} (NN Studio builds float layers)"
+        )
+        report.unsupported_classes.add(cls)
+    else:
+        report.unsafe.append(f"{context}: dtype is {cls!r}, not a Keras dtype policy")
+    return False
+
+
 def _check_object(obj: dict[str, Any], context: str, slot: str, report: SafetyReport) -> str | None:
     """Check one serialized object; the context for its children, or None if refused."""
     cls = obj.get("class_name")
@@ -256,23 +284,8 @@ def _check_object(obj: dict[str, Any], context: str, slot: str, report: SafetyRe
         return None
     if cls in VALUE_HOLDERS:
         return context
-    for suffix, (kind, allowed, modules) in _SLOT_CLASSES.items():
-        if slot.endswith(suffix) or slot == suffix[1:]:
-            if cls in allowed and _module_ok(module, modules):
-                return context
-            report.unsafe.append(f"{context}: {slot} is {cls!r}, not a built-in Keras {kind}")
-            return None
-    if slot == "dtype":
-        if cls in DTYPE_POLICIES and _module_ok(module, _POLICY_MODULES):
-            return context
-        if cls in QUANTIZED_POLICIES:
-            report.unsupported.append(
-                f"{context}: quantized dtype policy {cls} (NN Studio builds float layers)"
-            )
-            report.unsupported_classes.add(cls)
-        else:
-            report.unsafe.append(f"{context}: dtype is {cls!r}, not a Keras dtype policy")
-        return None
+    if _is_slot(slot):
+        return context if _slot_object_ok(cls, module, context, slot, report) else None
     if is_op_entry(obj):
         return label
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):

@@ -8,15 +8,34 @@ the tensors they were called on and their outputs to their inner output layers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core import catalog
+from nnstudio.core.interop.calls import (
+    OP_MODULES,
+    OPS,
+    Malformed,
+    PendingCall,
+    Ref,
+    Shape,
+    as_dict,
+    call_order,
+    entry_name,
+    history_list,
+    index_entries,
+    is_op_entry,
+    map_ports,
+    parse_node,
+    refs_in,
+)
 from nnstudio.core.interop.errors import ModelImportError, UnsupportedModelError
 
+__all__ = ["CONTAINERS", "OPS", "OP_MODULES", "FlatLayer", "FlatModel", "flatten", "is_op_entry"]
+
 CONTAINERS = ("Functional", "Model", "Sequential")
-Shape = tuple[int | None, ...] | None
 
 # Call arguments that may appear with their neutral value (``None``/``False``).
 _NEUTRAL_CALL_ARGS = {
@@ -63,17 +82,6 @@ class FlatModel:
     nested_models: int = 0
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """A reference to a tensor: ``keras_history`` plus the shape the config records."""
-
-    layer: str
-    node_index: int
-    tensor_index: int
-    shape: Shape = None
-    dtype: str | None = None
-
-
 def flatten(
     model: Mapping[str, Any], *, max_layers: int = 20_000, max_nested: int = 32
 ) -> FlatModel:
@@ -90,12 +98,13 @@ def flatten(
             f"not a functional or Sequential Keras model (class {cls!r}); "
             "subclassed models carry no layer graph and cannot be imported"
         )
-    name = cfg.get("name") if isinstance(cfg.get("name"), str) else "model"
+    raw_name = cfg.get("name")
+    name = raw_name if isinstance(raw_name, str) else "model"
     flat = _Flattener(max_layers, max_nested)
     result = FlatModel(name)
     try:
         outs = flat.expand(str(cls), cfg, None, (), 0)
-    except _Malformed as exc:
+    except Malformed as exc:
         raise ModelImportError(f"the model config is malformed: {exc}") from None
     if flat.problems:
         raise UnsupportedModelError(
@@ -107,10 +116,6 @@ def flatten(
     result.notes = flat.notes
     result.nested_models = flat.nested
     return result
-
-
-class _Malformed(Exception):
-    pass
 
 
 class _Flattener:
@@ -134,19 +139,19 @@ class _Flattener:
     ) -> list[tuple[int, str]]:
         """Add the layers of a container; returns its outputs as (layer index, name)."""
         if depth > self.max_nested:
-            raise _Malformed(f"models nested more than {self.max_nested} deep")
+            raise Malformed(f"models nested more than {self.max_nested} deep")
         if depth:
             self.nested += 1
         layers = cfg.get("layers")
         if not isinstance(layers, list):
-            raise _Malformed(f"{'/'.join(prefix) or 'the model'}: 'layers' is not a list")
+            raise Malformed(f"{'/'.join(prefix) or 'the model'}: 'layers' is not a list")
         if cls == "Sequential" or "input_layers" not in cfg:
             return self._sequential(cfg, layers, bound, prefix, depth)
         return self._functional(cfg, layers, bound, prefix, depth)
 
     def _add(self, layer: FlatLayer) -> int:
         if len(self.layers) >= self.max_layers:
-            raise _Malformed(f"more than {self.max_layers} layers")
+            raise Malformed(f"more than {self.max_layers} layers")
         self.layers.append(layer)
         return len(self.layers) - 1
 
@@ -158,79 +163,82 @@ class _Flattener:
         prefix: tuple[str, ...],
         depth: int,
     ) -> list[tuple[int, str]]:
-        by_name: dict[str, dict[str, Any]] = {}
-        order: list[str] = []
-        for i, entry in enumerate(entries):
-            if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
-                raise _Malformed(f"layer #{i} is not a layer entry")
-            name = _entry_name(entry)
-            if name is None:
-                raise _Malformed(f"layer #{i} has no name")
-            if name in by_name:
-                raise _Malformed(f"two layers are called {name!r}")
-            by_name[name] = entry
-            order.append(name)
-        inputs = _history_list(cfg.get("input_layers"), "input_layers")
-        outputs = _history_list(cfg.get("output_layers"), "output_layers")
+        by_name, order = index_entries(entries)
+        inputs = history_list(cfg.get("input_layers"), "input_layers")
+        outputs = history_list(cfg.get("output_layers"), "output_layers")
+        produced = self._bind_inputs(inputs, by_name, bound, prefix, depth)
+        calls = self._pending_calls(by_name, order, produced, prefix)
+        for name in call_order(calls, order, produced):
+            entry, args, kwargs, _ = calls[name]
+            produced[name] = self._call(entry, name, args, kwargs, produced, prefix, depth)
+        return [self._resolve(ref, produced, prefix) for ref in outputs]
+
+    def _bind_inputs(
+        self,
+        inputs: list[Ref],
+        by_name: Mapping[str, dict[str, Any]],
+        bound: list[tuple[int, str]] | None,
+        prefix: tuple[str, ...],
+        depth: int,
+    ) -> dict[str, list[tuple[int, str]]]:
+        """The model's inputs: new input layers (top level) or the tensors it is called on."""
         produced: dict[str, list[tuple[int, str]]] = {}
         if bound is None:
             for ref in inputs:
                 entry = by_name.get(ref.layer)
                 if entry is None or entry["class_name"] != "InputLayer":
-                    raise _Malformed(f"model input {ref.layer!r} is not an InputLayer")
-                idx = self._add(
-                    FlatLayer(
-                        (*prefix, ref.layer), "InputLayer", _dict(entry.get("config")), depth=depth
-                    )
-                )
+                    raise Malformed(f"model input {ref.layer!r} is not an InputLayer")
+                config = as_dict(entry.get("config"))
+                idx = self._add(FlatLayer((*prefix, ref.layer), "InputLayer", config, depth=depth))
                 produced[ref.layer] = [(idx, ref.layer)]
-        else:
-            if len(bound) != len(inputs):
-                raise _Malformed(
-                    f"{'/'.join(prefix)} takes {len(inputs)} inputs but is called on {len(bound)}"
-                )
-            for ref, src in zip(inputs, bound, strict=True):
-                produced[ref.layer] = [src]
-        pending = [n for n in order if n not in produced]
-        while pending:
-            progressed = False
-            still: list[str] = []
-            for name in pending:
-                entry = by_name[name]
-                nodes = entry.get("inbound_nodes") or []
-                if not isinstance(nodes, list):
-                    raise _Malformed(f"{name}: inbound_nodes is not a list")
-                if entry["class_name"] == "InputLayer" or not nodes:
-                    if entry["class_name"] != "InputLayer":
-                        self.notes.append(
-                            f"layer {name!r} is not connected to anything and was left out"
-                        )
-                    produced[name] = []
-                    progressed = True
-                    continue
-                if len(nodes) > 1:
-                    self.problems.append(
-                        f"layer {'/'.join((*prefix, name))!r} ({entry['class_name']}) is called "
-                        f"{len(nodes)} times (shared weights); a graph node is one call"
+            return produced
+        if len(bound) != len(inputs):
+            raise Malformed(
+                f"{'/'.join(prefix)} takes {len(inputs)} inputs but is called on {len(bound)}"
+            )
+        for ref, src in zip(inputs, bound, strict=True):
+            produced[ref.layer] = [src]
+        return produced
+
+    def _pending_calls(
+        self,
+        by_name: Mapping[str, dict[str, Any]],
+        order: list[str],
+        produced: dict[str, list[tuple[int, str]]],
+        prefix: tuple[str, ...],
+    ) -> dict[str, PendingCall]:
+        """The one call of each remaining layer; unconnected and shared layers are settled
+        here (left out with a note, refused with a problem)."""
+        calls: dict[str, PendingCall] = {}
+        for name in order:
+            if name in produced:
+                continue
+            entry = by_name[name]
+            nodes = entry.get("inbound_nodes") or []
+            if not isinstance(nodes, list):
+                raise Malformed(f"{name}: inbound_nodes is not a list")
+            if entry["class_name"] == "InputLayer" or not nodes:
+                if entry["class_name"] != "InputLayer":
+                    self.notes.append(
+                        f"layer {name!r} is not connected to anything and was left out"
                     )
-                    self.refused.add("/".join((*prefix, name)))
-                    produced[name] = []
-                    progressed = True
-                    continue
-                args, kwargs = _parse_node(nodes[0], name)
-                refs = _refs_in(args) + _refs_in(kwargs)
-                if any(r.layer not in produced for r in refs):
-                    if any(r.layer not in by_name for r in refs):
-                        missing = next(r.layer for r in refs if r.layer not in by_name)
-                        raise _Malformed(f"{name} takes a tensor from unknown layer {missing!r}")
-                    still.append(name)
-                    continue
-                progressed = True
-                produced[name] = self._call(entry, name, args, kwargs, produced, prefix, depth)
-            if not progressed:
-                raise _Malformed(f"layers {', '.join(still[:5])} depend on each other in a cycle")
-            pending = still
-        return [self._resolve(ref, produced, prefix) for ref in outputs]
+                produced[name] = []
+                continue
+            if len(nodes) > 1:
+                self.problems.append(
+                    f"layer {'/'.join((*prefix, name))!r} ({entry['class_name']}) is called "
+                    f"{len(nodes)} times (shared weights); a graph node is one call"
+                )
+                self.refused.add("/".join((*prefix, name)))
+                produced[name] = []
+                continue
+            args, kwargs = parse_node(nodes[0], name)
+            deps = {r.layer for r in refs_in(args) + refs_in(kwargs)}
+            missing = sorted(d for d in deps if d not in by_name)
+            if missing:
+                raise Malformed(f"{name} takes a tensor from unknown layer {missing[0]!r}")
+            calls[name] = (entry, args, kwargs, deps)
+        return calls
 
     def _sequential(
         self,
@@ -242,15 +250,15 @@ class _Flattener:
     ) -> list[tuple[int, str]]:
         items = [e for e in entries if isinstance(e, dict)]
         if len(items) != len(entries):
-            raise _Malformed(f"{'/'.join(prefix) or 'the model'}: a layer entry is not an object")
+            raise Malformed(f"{'/'.join(prefix) or 'the model'}: a layer entry is not an object")
         current: list[tuple[int, str]]
         if items and items[0].get("class_name") == "InputLayer":
             first, items = items[0], items[1:]
-            name = _entry_name(first) or "input_layer"
+            name = entry_name(first) or "input_layer"
             if bound is None:
                 idx = self._add(
                     FlatLayer(
-                        (*prefix, name), "InputLayer", _dict(first.get("config")), depth=depth
+                        (*prefix, name), "InputLayer", as_dict(first.get("config")), depth=depth
                     )
                 )
                 current = [(idx, name)]
@@ -265,7 +273,7 @@ class _Flattener:
                     "The Sequential model has no input shape: build it (or give it a "
                     "keras.Input) before saving, so that its layers have known shapes."
                 )
-            dtype = _dict(items[0].get("config")).get("dtype") if items else None
+            dtype = as_dict(items[0].get("config")).get("dtype") if items else None
             config = {
                 "batch_shape": list(shape),
                 "name": "input_layer",
@@ -274,9 +282,10 @@ class _Flattener:
             idx = self._add(FlatLayer((*prefix, "input_layer"), "InputLayer", config, depth=depth))
             current = [(idx, "input_layer")]
         for entry in items:
-            name = _entry_name(entry)
-            if name is None:
-                raise _Malformed("a Sequential layer has no name")
+            found = entry_name(entry)
+            if found is None:
+                raise Malformed("a Sequential layer has no name")
+            name = found
             if entry.get("class_name") == "InputLayer":
                 continue
             if not current:
@@ -289,7 +298,7 @@ class _Flattener:
                 return []
             src = current[0]
             current = self._call(
-                entry, name, [_Ref(src[1], 0, 0)], {}, {src[1]: [src]}, prefix, depth
+                entry, name, [Ref(src[1], 0, 0)], {}, {src[1]: [src]}, prefix, depth
             )
         return current
 
@@ -311,19 +320,19 @@ class _Flattener:
         if cls in CONTAINERS:
             tensors = args[0] if args else []
             refs = tensors if isinstance(tensors, list) else [tensors]
-            if not refs or not all(isinstance(r, _Ref) for r in refs) or len(args) > 1:
+            if not refs or not all(isinstance(r, Ref) for r in refs) or len(args) > 1:
                 self.problems.append(f"{label}: called on something other than tensors")
                 return []
             bound = [self._resolve(r, produced, prefix) for r in refs]
-            return self.expand(cls, _dict(entry.get("config")), bound, path, depth + 1)
+            return self.expand(cls, as_dict(entry.get("config")), bound, path, depth + 1)
         if is_op_entry(entry):
             return self._op(entry, name, args, kwargs, produced, prefix, depth)
-        config = _dict(entry.get("config"))
+        config = as_dict(entry.get("config"))
         spec = catalog.spec_for_keras_class(cls, config)
         if spec is None:
             self.problems.append(f"{label}: not in NN Studio's catalog")
             return []
-        ports = _map_ports(spec, args, kwargs, label, self.problems)
+        ports = map_ports(spec, args, kwargs, label, self.problems)
         if ports is None:
             return []
         layer = FlatLayer(path, cls, config, depth=depth)
@@ -354,7 +363,7 @@ class _Flattener:
             self.problems.append(f"{label}: called with arguments NN Studio cannot represent")
             return []
         a, b = args
-        refs = [x for x in (a, b) if isinstance(x, _Ref)]
+        refs = [x for x in (a, b) if isinstance(x, Ref)]
         nums = [x for x in (a, b) if isinstance(x, (int, float)) and not isinstance(x, bool)]
         if any(r.dtype not in (None, "float32") for r in refs):
             self.problems.append(
@@ -376,13 +385,19 @@ class _Flattener:
         if len(refs) != 1 or len(nums) != 1:
             self.problems.append(f"{label}: needs a tensor and a number, or two tensors")
             return []
-        c = float(nums[0])
+        try:
+            c = float(nums[0])
+        except OverflowError:
+            c = math.inf
+        if not math.isfinite(c):
+            self.problems.append(f"{label}: the constant {str(nums[0])[:20]} is not finite")
+            return []
         if cls == "Add":
             scale, offset = 1.0, c
         elif cls == "Multiply":
             scale, offset = c, 0.0
         else:  # Subtract: x - c, or c - x
-            scale, offset = (1.0, -c) if isinstance(a, _Ref) else (-1.0, c)
+            scale, offset = (1.0, -c) if isinstance(a, Ref) else (-1.0, c)
         layer = FlatLayer(
             path,
             "Rescaling",
@@ -396,8 +411,8 @@ class _Flattener:
 
     def _check_call_kwargs(self, label: str, kwargs: Mapping[str, Any]) -> None:
         for key, value in kwargs.items():
-            if isinstance(value, _Ref) or (
-                isinstance(value, list) and value and all(isinstance(v, _Ref) for v in value)
+            if isinstance(value, Ref) or (
+                isinstance(value, list) and value and all(isinstance(v, Ref) for v in value)
             ):
                 continue
             if key == "training" and isinstance(value, bool):
@@ -411,15 +426,17 @@ class _Flattener:
             )
 
     def _resolve(
-        self, ref: _Ref, produced: Mapping[str, list[tuple[int, str]]], prefix: tuple[str, ...]
+        self, ref: Ref, produced: Mapping[str, list[tuple[int, str]]], prefix: tuple[str, ...]
     ) -> tuple[int, str]:
         outs = produced.get(ref.layer)
         if outs is None:
-            raise _Malformed(f"unknown layer {ref.layer!r}")
+            raise Malformed(f"unknown layer {ref.layer!r}")
         if "/".join((*prefix, ref.layer)) in self.refused:
             return (-1, ref.layer)
         if ref.node_index != 0:
-            raise _Malformed(f"{ref.layer!r} has no call #{ref.node_index}")
+            raise Malformed(f"{ref.layer!r} has no call #{ref.node_index}")
+        if ref.tensor_index < 0:
+            raise Malformed(f"{ref.layer!r} has no output #{ref.tensor_index}")
         if ref.tensor_index >= len(outs):
             if outs:
                 self.problems.append(
@@ -432,165 +449,6 @@ class _Flattener:
 
 # -- helpers ----------------------------------------------------------------------------------
 
-OP_MODULES = ("keras.src.ops.numpy", "keras.ops")
-OPS = frozenset({"Add", "Subtract", "Multiply"})
-
-
-def is_op_entry(entry: Mapping[str, Any]) -> bool:
-    """True for a Keras operation (not a layer) recorded in a functional model."""
-    return entry.get("module") in OP_MODULES and entry.get("class_name") in OPS
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _entry_name(entry: Mapping[str, Any]) -> str | None:
-    name = entry.get("name")
-    if not isinstance(name, str):
-        name = _dict(entry.get("config")).get("name")
-    return name if isinstance(name, str) and name else None
-
-
-def _as_ref(value: Any) -> _Ref | None:
-    """A tensor reference from the Keras 3 dict form or the Keras 2 list form."""
-    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
-        cfg = _dict(value.get("config"))
-        hist = cfg.get("keras_history")
-        ref = _as_ref(hist)
-        if ref is None:
-            raise _Malformed(f"a tensor has a malformed keras_history {hist!r}")
-        shape = cfg.get("shape")
-        shape_t = tuple(shape) if isinstance(shape, list) else None
-        dtype = cfg.get("dtype") if isinstance(cfg.get("dtype"), str) else None
-        return _Ref(ref.layer, ref.node_index, ref.tensor_index, shape_t, dtype)
-    if (
-        isinstance(value, list)
-        and len(value) in (3, 4)
-        and isinstance(value[0], str)
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value[1:3])
-    ):
-        return _Ref(value[0], value[1], value[2])
-    return None
-
-
-def _history_list(value: Any, what: str) -> list[_Ref]:
-    if isinstance(value, dict):
-        raise _Malformed(
-            f"{what} is a dict; models with named (dict) inputs or outputs are not supported"
-        )
-    single = _as_ref(value)
-    if single is not None:
-        return [single]
-    if not isinstance(value, list):
-        raise _Malformed(f"{what} is missing")
-    refs = [_as_ref(v) for v in value]
-    if any(r is None for r in refs):
-        raise _Malformed(f"{what} holds something other than layer references")
-    return [r for r in refs if r is not None]
-
-
-def _convert(value: Any) -> Any:
-    """Replace tensor references in a call structure by :class:`_Ref`."""
-    ref = _as_ref(value) if isinstance(value, dict) else None
-    if ref is not None:
-        return ref
-    if isinstance(value, dict) and value.get("class_name") == "__tuple__":
-        return _convert(_dict(value.get("config")).get("value", []))
-    if isinstance(value, list):
-        return [_convert(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _convert(v) for k, v in value.items()}
-    return value
-
-
-def _parse_node(node: Any, name: str) -> tuple[list[Any], dict[str, Any]]:
-    """``(args, kwargs)`` of one call, with tensors as :class:`_Ref`."""
-    if isinstance(node, dict):
-        args = node.get("args", [])
-        kwargs = node.get("kwargs", {})
-        if not isinstance(args, list) or not isinstance(kwargs, dict):
-            raise _Malformed(f"{name}: malformed call")
-        return _convert(args), _convert(kwargs)
-    if isinstance(node, list) and node and all(isinstance(t, list) for t in node):
-        refs = [_as_ref(t) for t in node]
-        if any(r is None for r in refs):
-            raise _Malformed(f"{name}: malformed inbound tensor")
-        kwargs: dict[str, Any] = {}
-        if len(node[0]) == 4 and isinstance(node[0][3], dict):
-            for k, v in node[0][3].items():
-                kwargs[k] = _as_ref(v) if _as_ref(v) is not None else v
-        args: list[Any] = [refs[0]] if len(refs) == 1 else [list(refs)]
-        return args, kwargs
-    raise _Malformed(f"{name}: malformed inbound node")
-
-
-def _refs_in(value: Any) -> list[_Ref]:
-    out: list[_Ref] = []
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, _Ref):
-            out.append(v)
-        elif isinstance(v, list):
-            stack.extend(v)
-        elif isinstance(v, dict):
-            stack.extend(v.values())
-    return out
-
-
-def _map_ports(
-    spec: catalog.LayerSpec,
-    args: list[Any],
-    kwargs: Mapping[str, Any],
-    label: str,
-    problems: list[str],
-) -> dict[str, list[_Ref]] | None:
-    """Assign the call's tensors to the spec's input ports."""
-    tensor_kwargs = {k: v for k, v in kwargs.items() if isinstance(v, _Ref)}
-    first = args[0] if args else None
-    if spec.variadic:
-        if (
-            isinstance(first, list)
-            and first
-            and all(isinstance(r, _Ref) for r in first)
-            and len(args) == 1
-            and not tensor_kwargs
-        ):
-            return {"in": list(first)}
-        problems.append(f"{label}: a merge must be called on a list of tensors")
-        return None
-    if len(spec.inputs) > 1:
-        if isinstance(first, list):
-            items, rest = first, args[1:]
-        else:
-            items, rest = args, []
-        if rest or not all(isinstance(r, _Ref) for r in items) or len(items) > len(spec.inputs):
-            problems.append(f"{label}: called with arguments NN Studio cannot map to its ports")
-            return None
-        ports = {p: [r] for p, r in zip(spec.inputs, items, strict=False)}
-        for key, ref in tensor_kwargs.items():
-            if key not in spec.inputs or key in ports:
-                problems.append(f"{label}: tensor argument {key!r} has no port")
-                return None
-            ports[key] = [ref]
-        missing = [p for p in spec.required_inputs if p not in ports]
-        if missing:
-            problems.append(f"{label}: no tensor for {', '.join(missing)}")
-            return None
-        return ports
-    if isinstance(first, list) and len(first) == 1:
-        first = first[0]
-    if isinstance(first, _Ref) and len(args) == 1 and not tensor_kwargs:
-        return {spec.inputs[0]: [first]}
-    if tensor_kwargs and not args and len(tensor_kwargs) == 1:
-        return {spec.inputs[0]: list(tensor_kwargs.values())}
-    problems.append(
-        f"{label}: called on {len(_refs_in(args)) + len(tensor_kwargs)} tensors; "
-        "NN Studio layers of this type take one"
-    )
-    return None
-
 
 def _sequential_input_shape(
     cfg: Mapping[str, Any], items: Sequence[Mapping[str, Any]]
@@ -598,13 +456,13 @@ def _sequential_input_shape(
     candidates = [cfg.get("build_input_shape")]
     if items:
         first = items[0]
-        fcfg = _dict(first.get("config"))
+        fcfg = as_dict(first.get("config"))
         candidates += [
             fcfg.get("batch_input_shape"),
             fcfg.get("batch_shape"),
-            _dict(first.get("build_config")).get("input_shape"),
+            as_dict(first.get("build_config")).get("input_shape"),
         ]
-    candidates.append(_dict(cfg.get("build_config")).get("input_shape"))
+    candidates.append(as_dict(cfg.get("build_config")).get("input_shape"))
     for shape in candidates:
         if (
             isinstance(shape, list)

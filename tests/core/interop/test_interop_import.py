@@ -12,6 +12,7 @@ from interop_helpers import max_diff, small_cnn, tiny_functional, tiny_inputs
 from nnstudio.cli import main
 from nnstudio.core.compiler import build_model
 from nnstudio.core.interop import (
+    ModelImportError,
     UnsupportedModelError,
     apply_weights,
     import_config,
@@ -116,8 +117,15 @@ def test_subclassed_models_are_refused_with_the_reason() -> None:
         def call(self, x):
             return x
 
-    with pytest.raises(Exception, match="subclassed model"):
+    with pytest.raises(ModelImportError) as info:
         import_keras_model(Custom())
+    assert type(info.value) is ModelImportError
+    assert str(info.value) == (
+        "Custom is a subclassed model: it has no layer graph to import "
+        "(only functional and Sequential models do)"
+    )
+    with pytest.raises(ModelImportError, match=r"^not a Keras model: dict$"):
+        import_keras_model({"layers": []})
 
 
 def test_keras_operations_become_equivalent_layers() -> None:
