@@ -15,14 +15,9 @@ import sys
 from collections.abc import Sequence
 
 from nnstudio import __version__
+from nnstudio.cli_commands._common import CliError
 
-
-class CliError(Exception):
-    """A user error: printed as one line, exit code ``code`` (2 by default)."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
+__all__ = ["CliError", "build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):

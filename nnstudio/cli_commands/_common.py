@@ -7,7 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nnstudio.cli import CliError
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code ``code`` (2 by default)."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def load_project(path: str) -> Any:

@@ -23,8 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from nnstudio.cli import CliError
-from nnstudio.cli_commands._common import load_project
+from nnstudio.cli_commands._common import CliError, load_project
 
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 EXIT_FAILED = 1
