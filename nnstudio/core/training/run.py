@@ -21,11 +21,17 @@ from nnstudio.core.training.config import TrainingConfig
 from nnstudio.core.training.data import TrainingData, balanced_class_weight
 from nnstudio.core.training.devices import Device, device_scope, resolve_device
 from nnstudio.core.training.history import History
+from nnstudio.core.training.runs import RunStatus
 from nnstudio.core.training.state import RunState
 
 log = logging.getLogger("nnstudio.training")
 
-COMPLETED, STOPPED, FAILED, DIVERGED = "completed", "stopped", "failed", "diverged"
+COMPLETED, STOPPED, FAILED, DIVERGED = (
+    RunStatus.COMPLETED,
+    RunStatus.STOPPED,
+    RunStatus.FAILED,
+    RunStatus.DIVERGED,
+)
 
 
 @dataclass
@@ -68,7 +74,7 @@ class RunResult:
     def metrics_json(self) -> dict[str, Any]:
         """``metrics.json``: final and best values under Keras' names, epochs completed."""
         return {
-            "status": self.status,
+            "status": str(self.status),
             "epochs_completed": self.epochs_completed,
             "final": self.final(),
             "best": self.best(),
@@ -144,10 +150,10 @@ def run_training(
             device=device.id if device else config.device,
             **kw,
         )
-        state.report(
+        state.emit(
             {
                 "type": "end",
-                "status": status,
+                "status": str(status),
                 "message": message,
                 "epochs_completed": result.epochs_completed,
                 "elapsed": result.elapsed,
@@ -177,7 +183,7 @@ def run_training(
     if config.mixed_precision and not device.mixed_precision:
         notes.append(f"mixed precision needs a recent GPU; {device.name} trains in float32")
     for note in notes:
-        state.report({"type": "log", "level": "info", "text": note})
+        state.emit({"type": "log", "level": "info", "text": note})
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
 
