@@ -148,9 +148,12 @@ def _train(project: Any, config: Any, data_config: Any, args: argparse.Namespace
         if outcome.stage == "data" and message.startswith("The data cannot be used: "):
             message = "data: " + message.removeprefix("The data cannot be used: ")
         code = EXIT_FAILED if outcome.stage in ("compile", "job") else 2
-        raise CliError(message, code=code)
+        raise CliError(message, code=code, details=outcome.traceback)
     if outcome.write_error:
         raise CliError(outcome.write_error, code=EXIT_FAILED)
+    trace = outcome.result.traceback
+    if trace and getattr(args, "verbose", False):
+        print(trace.rstrip(), file=sys.stderr)
     if outcome.record is not None:
         _save_record(args.project, outcome.record)
     result, evaluation = outcome.result, outcome.evaluation

@@ -161,9 +161,14 @@ class _Refused(Exception):
 
 def execute(job: TrainingJob, state: TaskState | None = None) -> RunOutcome:
     """Run ``job`` to the end on the calling thread; never raises."""
+    import numpy as np
+
     state = state or TaskState(keep_events=False)
     try:
-        return _execute(job, state)
+        # A diverging run overflows in numpy (statistics, probes); the run reports it as
+        # diverged, so the warnings would only be noise (errstate is per thread).
+        with np.errstate(all="ignore"):
+            return _execute(job, state)
     except _Refused as exc:
         return RunOutcome(error=str(exc), stage=exc.stage)
     except Exception as exc:  # noqa: BLE001 - a job always hands back an outcome
