@@ -10,6 +10,9 @@ In the spirit of napari's ``create_worker`` and Orange's ``ConcurrentMixin``::
     task.finished.connect(...)   # always last
     task.start()
 
+Connect bound methods, not lambdas that capture ``self``: PySide6 can crash when a lambda
+slot outlives a deleted sender (seen with ``deleteLater`` of a finished task).
+
 The function receives a :class:`~nnstudio.core.tasks.TaskState` as its first argument (it
 reports progress, emits events and asks for cancel and pause through it); every signal is
 delivered on the GUI thread (queued), and the events are drained by a GUI timer so a fast
@@ -41,7 +44,7 @@ def live_tasks() -> list[Task]:
 
 
 class _Thread(QThread):
-    done = Signal(bool, object)
+    done = Signal()  # the outcome stays on the thread object: nothing crosses in the signal
 
     def __init__(self, call: Callable[[], Any], name: str, parent: QObject) -> None:
         super().__init__(parent)
@@ -55,7 +58,7 @@ class _Thread(QThread):
         except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread as ``error``
             outcome = (False, exc)
         self.outcome = outcome
-        self.done.emit(*outcome)
+        self.done.emit()
 
 
 class Task(QObject):
@@ -156,14 +159,17 @@ class Task(QObject):
             self._last_progress = progress
             self.progress.emit(*progress)
 
-    def _on_done(self, ok: bool, value: Any) -> None:
-        self._finish(ok, value)
+    def _on_done(self) -> None:
+        thread = self._thread
+        if thread is not None and thread.outcome is not None:
+            self._finish(*thread.outcome)
 
     def _finish(self, ok: bool, value: Any) -> None:
         # ``done`` is queued: it may arrive after wait() already delivered the outcome.
         if self._done or self._thread is None:
             return
         self._thread.wait()
+        self._thread.outcome = None
         self._done = True
         self._timer.stop()
         self._drain()
@@ -173,6 +179,8 @@ class Task(QObject):
         else:
             self.traceback = "".join(traceback.format_exception(value))
             log.error("%s failed:\n%s", self._name, self.traceback)
+            # the frames hold the thread's wrapper: keep the text, let the frames go
+            value = value.with_traceback(None)
             self.error.emit(value)
         self.finished.emit()
 

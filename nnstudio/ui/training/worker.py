@@ -10,6 +10,7 @@ timer, ~30 Hz) and its outcome as signals.  Qt objects are touched on the GUI th
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -70,8 +71,9 @@ class TrainingWorker(QObject):
             interval_ms=self._interval,
         )
         task.events.connect(self.events)
-        task.result.connect(lambda outcome, t=task: self._finish(t, outcome))
-        task.error.connect(lambda exc, t=task: self._finish(t, _crashed(exc, t)))
+        # bound methods, not lambdas: a lambda slot on a deleted sender crashes PySide6
+        task.result.connect(self._on_result)
+        task.error.connect(self._on_error)
         self._task = task
         task.start()
         self.started.emit()
@@ -101,7 +103,14 @@ class TrainingWorker(QObject):
             return True
         return task.shutdown(timeout_ms)
 
-    def _finish(self, task: Task, outcome: RunOutcome) -> None:
+    def _on_result(self, outcome: RunOutcome) -> None:
+        self._finish(self.sender(), outcome)
+
+    def _on_error(self, exc: BaseException) -> None:
+        task = self.sender()
+        self._finish(task, _crashed(exc, task))
+
+    def _finish(self, task: Any, outcome: RunOutcome) -> None:
         # Only the current task's outcome counts (a late one from an old task is dropped).
         if task is not self._task:
             return
@@ -110,10 +119,10 @@ class TrainingWorker(QObject):
         self.finished.emit(outcome)
 
 
-def _crashed(exc: BaseException, task: Task) -> RunOutcome:
+def _crashed(exc: BaseException, task: Any) -> RunOutcome:
     """``execute`` never raises; this covers what it cannot catch (e.g. SystemExit)."""
     return RunOutcome(
         error=f"Training could not run: {type(exc).__name__}: {exc}",
         stage="job",
-        traceback=task.traceback,
+        traceback=getattr(task, "traceback", None),
     )
