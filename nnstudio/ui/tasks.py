@@ -30,7 +30,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from nnstudio.core.tasks import TaskState
+from nnstudio.core.tasks import Cancelled, TaskState
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ class Task(QObject):
     """``fn(state, *args, **kwargs)`` on its own thread, its outcome as queued signals.
 
     Signals: ``started()``, ``progress(float, float, str)``, ``events(list)``,
-    ``result(object)``, ``error(object)`` (the exception), ``finished()``.
+    ``result(object)``, ``error(object)`` (the exception), ``finished()``.  Exceptions of
+    the ``expected`` types (a cancel) are delivered as ``error`` but not logged.
     """
 
     started = Signal()
@@ -83,9 +84,11 @@ class Task(QObject):
         state: TaskState | None = None,
         name: str = "nnstudio-task",
         interval_ms: int = DRAIN_INTERVAL_MS,
+        expected: tuple[type[BaseException], ...] = (Cancelled,),
         **kwargs: Any,
     ) -> None:
         super().__init__(parent)
+        self._expected = expected
         self.state = state if state is not None else TaskState()
         self.traceback: str | None = None
         self._call = lambda: fn(self.state, *args, **kwargs)
@@ -178,7 +181,8 @@ class Task(QObject):
             self.result.emit(value)
         else:
             self.traceback = "".join(traceback.format_exception(value))
-            log.error("%s failed:\n%s", self._name, self.traceback)
+            if not isinstance(value, self._expected):  # a cancel is no failure to log
+                log.error("%s failed:\n%s", self._name, self.traceback)
             # the frames hold the thread's wrapper: keep the text, let the frames go
             value = value.with_traceback(None)
             self.error.emit(value)
