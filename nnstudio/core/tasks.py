@@ -108,8 +108,9 @@ class TaskState:
         if self.stop_requested:
             raise self.cancelled_error()
 
-    def wait_while_paused(self) -> float:
-        """Block while paused (returns at once when not); wakes on resume or stop.
+    def wait_while_paused(self, timeout: float | None = None) -> float:
+        """Block while paused (returns at once when not); wakes on resume, stop or after
+        ``timeout`` seconds.
 
         Returns the seconds spent waiting, so the task can leave them out of its timings.
         """
@@ -118,7 +119,10 @@ class TaskState:
         start = time.monotonic()
         with self._cond:
             while self._pause and not self.stop_requested:
-                self._cond.wait(timeout=0.5)
+                left = 0.5 if timeout is None else min(0.5, start + timeout - time.monotonic())
+                if left <= 0:
+                    break
+                self._cond.wait(timeout=left)
         return time.monotonic() - start
 
     # -- the watcher's side (any thread) ------------------------------------------------
