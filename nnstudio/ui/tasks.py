@@ -146,6 +146,11 @@ class Task(QObject):
             self._finish(*thread.outcome)
         return True
 
+    def join(self, timeout_ms: int = 60_000) -> bool:
+        """Block until the thread ends, delivering nothing (the outcome stays queued)."""
+        thread = self._thread
+        return thread is None or self._done or thread.wait(timeout_ms)
+
     def shutdown(self, timeout_ms: int = 60_000) -> bool:
         """Cancel, then :meth:`wait`."""
         if self.is_running():

@@ -77,7 +77,7 @@ class TrainingJob:
         version = data.get("job_format", JOB_FORMAT)
         if not isinstance(version, int) or version > JOB_FORMAT:
             raise JobError(f"job_format {version!r} is newer than this app reads")
-        kinds = {
+        kinds: dict[str, type | tuple[type, ...]] = {
             "project": dict,
             "config": dict,
             "data_config": (dict, type(None)),
