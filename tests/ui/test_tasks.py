@@ -12,6 +12,7 @@ from nnstudio.core.tasks import Cancelled, TaskState
 from nnstudio.ui.tasks import Task, live_tasks
 
 TIMEOUT = 10_000
+pytest_plugins = ("pytester",)
 
 
 def test_result_progress_and_events_arrive_on_the_gui_thread(qtbot) -> None:
@@ -108,3 +109,35 @@ def test_the_leak_fixture_sees_a_running_task_and_pool_work(request) -> None:
     release.set()
     assert task.wait(TIMEOUT) and pool.waitForDone(TIMEOUT)
     assert task not in live_tasks() and pool.activeThreadCount() == 0
+
+
+def test_the_guard_fails_a_test_that_leaves_a_task_or_pool_work_running(
+    pytester, monkeypatch
+) -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("PYTHONPATH", str(root))  # this checkout's nnstudio in the subprocess
+    pytester.makeconftest((Path(__file__).parent / "conftest.py").read_text())
+    pytester.makepyfile(
+        """
+        import threading
+        from PySide6.QtCore import QThreadPool
+        from nnstudio.ui.tasks import Task
+
+        STOP = threading.Event()
+
+        def test_leaks_a_task(qapp):
+            Task(lambda state: STOP.wait(10), name="leaky").start()
+
+        def test_leaks_pool_work(qapp):
+            QThreadPool.globalInstance().start(lambda: STOP.wait(10))
+
+        def test_after():
+            STOP.set()
+        """
+    )
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*the test left QThreads running:*task leaky*"])
+    result.stdout.fnmatch_lines(["*the test left QThreads running:*QThreadPool runnable*"])
+    result.assert_outcomes(passed=3, errors=2)
