@@ -12,17 +12,13 @@ import importlib
 import os
 import pkgutil
 import sys
+import traceback
 from collections.abc import Sequence
 
 from nnstudio import __version__
+from nnstudio.cli_commands._common import CliError
 
-
-class CliError(Exception):
-    """A user error: printed as one line, exit code ``code`` (2 by default)."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
+__all__ = ["CliError", "build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the desktop app.",
     )
     parser.add_argument("--version", action="version", version=f"nnstudio {__version__}")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="on an error, also print the details (the traceback); allowed anywhere",
+    )
     subs = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
@@ -57,26 +58,48 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Every failure ends in one line on stderr (``nnstudio: error: ...``), never a traceback;
+    ``--verbose`` (anywhere on the line) adds the details.
+    """
     args_list = list(sys.argv[1:] if argv is None else argv)
+    verbose = "--verbose" in args_list
+    args_list = [a for a in args_list if a != "--verbose"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         parser = build_parser()
         if not args_list or _is_project_path(args_list[0], _command_names(parser)):
             return _run_gui(args_list)
         args = parser.parse_args(args_list)
+        args.verbose = verbose
         if getattr(args, "func", None) is None:
             parser.print_help()
             return 2
         return int(args.func(args) or 0)
     except CliError as exc:
         print(f"nnstudio: error: {exc}", file=sys.stderr)
+        if verbose and exc.details:
+            print(exc.details.rstrip(), file=sys.stderr)
         return exc.code
     except BrokenPipeError:  # output piped into `head`
         return 0
     except KeyboardInterrupt:
         print("nnstudio: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (unless --verbose)
+        hint = "" if verbose else " (run with --verbose for the details)"
+        print(f"nnstudio: error: {_describe(exc)}{hint}", file=sys.stderr)
+        if verbose:
+            traceback.print_exception(exc, file=sys.stderr)
+        return 1
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _is_project_path(arg: str, commands: set[str]) -> bool:

@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nnstudio.cli import CliError
+
+class CliError(Exception):
+    """A user error: printed as one line, exit code ``code`` (2 by default); ``details``
+    (e.g. a traceback) are printed under it with ``--verbose`` only."""
+
+    def __init__(self, message: str, code: int = 2, details: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
 
 
 def load_project(path: str) -> Any:

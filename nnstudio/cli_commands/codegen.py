@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from nnstudio.cli import CliError
-from nnstudio.cli_commands._common import load_project
+from nnstudio.cli_commands._common import CliError, load_project
 
 
 def register(subs: argparse._SubParsersAction) -> None:

@@ -14,8 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nnstudio.cli import CliError
-from nnstudio.cli_commands._common import print_json
+from nnstudio.cli_commands._common import CliError, print_json
 
 FORMAT_KEYS = ("keras", "savedmodel", "tflite", "tflite-int8", "onnx", "python")
 

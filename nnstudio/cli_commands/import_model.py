@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nnstudio.cli import CliError
+from nnstudio.cli_commands._common import CliError
 
 
 def register(subs: argparse._SubParsersAction) -> None:

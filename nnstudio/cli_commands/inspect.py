@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-from nnstudio.cli import CliError
+from nnstudio.cli_commands._common import CliError
 
 _MISSING = ("stop", "drop", "fill")
 _TASKS = ("auto", "classification", "regression")

@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from nnstudio.cli import CliError
-from nnstudio.cli_commands._common import print_json
+from nnstudio.cli_commands._common import CliError, print_json
 
 
 def register(subs: argparse._SubParsersAction) -> None:

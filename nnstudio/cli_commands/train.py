@@ -23,8 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from nnstudio.cli import CliError
-from nnstudio.cli_commands._common import load_project
+from nnstudio.cli_commands._common import CliError, load_project
 
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 EXIT_FAILED = 1
@@ -108,10 +107,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise CliError(str(exc)) from None
     data_config = _data_config(project, args)
-    prepared = _prepare_data(data_config, config)
-    if args.data:
-        _fit_graph(project.graph, prepared)
-    return _train(project, config, data_config, prepared, args)
+    return _train(project, config, data_config, args)
 
 
 def _data_config(project: Any, args: argparse.Namespace) -> Any:
@@ -130,110 +126,61 @@ def _data_config(project: Any, args: argparse.Namespace) -> Any:
         raise CliError(f"data: {exc}") from None
 
 
-def _prepare_data(data_config: Any, config: Any) -> Any:
-    from nnstudio.core.data import DataError, prepare
+def _train(project: Any, config: Any, data_config: Any, args: argparse.Namespace) -> int:
+    from nnstudio.core.tasks import TaskState
+    from nnstudio.core.training.job import TrainingJob, execute
+    from nnstudio.core.training.runs import RunStatus
 
-    try:
-        return prepare(data_config, batch_size=config.batch_size, seed=config.seed)
-    except DataError as exc:
-        raise CliError(f"data: {exc}") from None
-
-
-def _fit_graph(graph: Any, prepared: Any) -> None:
-    """The data panel's one-click fit (Input shape, output head, loss and metrics)."""
-    from nnstudio.core.catalog.spec import ParamError
-    from nnstudio.core.data import DataError
-    from nnstudio.core.data.fit import fit_commands
-    from nnstudio.core.graph.model import GraphError
-
-    before = {nid: dict(n.params) for nid, n in graph.nodes.items()}
-    outputs = [(o.node, o.loss, list(o.metrics)) for o in graph.outputs]
-    try:
-        fit_commands(graph, prepared).redo()
-    except (DataError, GraphError, ParamError) as exc:
-        raise CliError(f"cannot fit the model to the data: {exc}") from None
-    for nid, node in graph.nodes.items():
-        old = before.get(nid)
-        changed = {k: v for k, v in node.params.items() if old is None or old.get(k) != v}
-        if old is None:
-            print(f"fitted to the data: added {node.key} {node.name}", file=sys.stderr)
-        elif changed:
-            shown = ", ".join(f"{k}={v}" for k, v in changed.items())
-            print(f"fitted to the data: {node.name}: {shown}", file=sys.stderr)
-    for o in graph.outputs:
-        if (o.node, o.loss, list(o.metrics)) not in outputs:
-            print(
-                f"fitted to the data: {graph.nodes[o.node].name}: loss {o.loss}, metrics "
-                f"{', '.join(o.metrics)}",
-                file=sys.stderr,
-            )
-
-
-def _train(
-    project: Any, config: Any, data_config: Any, prepared: Any, args: argparse.Namespace
-) -> int:
-    from nnstudio.core.compiler import CompileError
-    from nnstudio.core.training.data import TrainingData
-    from nnstudio.core.training.devices import resolve_device
-    from nnstudio.core.training.evaluation import evaluate
-    from nnstudio.core.training.run import COMPLETED, STOPPED, prepare_model, run_training
-    from nnstudio.core.training.runs import record_run, write_data_info, write_run_files
-    from nnstudio.core.training.state import RunState
-
-    data = TrainingData.from_prepared(prepared)
-    try:
-        device = resolve_device(config.device)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    try:
-        model = prepare_model(project.graph, config, data, device)
-    except CompileError as exc:
-        raise CliError(str(exc), code=EXIT_FAILED) from None
+    job = TrainingJob.for_project(
+        project,
+        config=config.to_json(),
+        data_config=data_config.to_json(),
+        run_dir=args.out,
+        fit_to_data=bool(args.data),
+        backend=args.backend,
+    )
     progress = TerminalProgress(sys.stderr, enabled=not args.quiet)
-    state = RunState(progress, keep_events=False)
+    state = TaskState(progress, keep_events=False)
     with _stop_on_ctrl_c(state):
-        result = run_training(model, data, config, state, device=device)
-    evaluation = None
-    if result.epochs_completed:
-        evaluation = evaluate(model, data, batch_size=config.batch_size)
-    if args.out:
-        metrics = result.metrics_json()
-        if evaluation is not None:
-            metrics[evaluation.split] = evaluation.metrics
-        write_run_files(
-            args.out, model if result.epochs_completed else None, result.history, metrics
-        )
-        write_data_info(args.out, data, data_config.to_json())
-        where = Path(args.out)
-    else:
-        from nnstudio.core.project import ProjectError
-
-        # Record into the file as it is on disk: --data fits the graph for this run only.
-        saved = load_project(args.project)
-        record = record_run(
-            saved,
-            result,
-            config,
-            data=data,
-            graph_outputs=project.graph.outputs,
-            evaluation=evaluation,
-            data_config=data_config.to_json(),
-        )
-        try:
-            saved.save()
-        except ProjectError as exc:
-            raise CliError(str(exc)) from None
-        for note in saved.save_notes:
-            print(note)
-        where = Path(record["dir"])
+        outcome = execute(job, state)
+    if outcome.result is None:  # it could not start
+        message = outcome.message
+        if outcome.stage == "data" and message.startswith("The data cannot be used: "):
+            message = "data: " + message.removeprefix("The data cannot be used: ")
+        code = EXIT_FAILED if outcome.stage in ("compile", "job") else 2
+        raise CliError(message, code=code, details=outcome.traceback)
+    if outcome.write_error:
+        raise CliError(outcome.write_error, code=EXIT_FAILED)
+    trace = outcome.result.traceback
+    if trace and getattr(args, "verbose", False):
+        print(trace.rstrip(), file=sys.stderr)
+    if outcome.record is not None:
+        _save_record(args.project, outcome.record)
+    result, evaluation = outcome.result, outcome.evaluation
     print(result.message)
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
     if evaluation is not None:
         shown = ", ".join(f"{k} {v:.4g}" for k, v in evaluation.metrics.items())
         print(f"{evaluation.split}: {shown}")
-    print(f"run written to {where}")
-    if result.status == COMPLETED:
+    print(f"run written to {Path(outcome.where or '.')}")
+    if result.status == RunStatus.COMPLETED:
         return 0
-    return EXIT_INTERRUPTED if result.status == STOPPED else EXIT_FAILED
+    return EXIT_INTERRUPTED if result.status == RunStatus.STOPPED else EXIT_FAILED
+
+
+def _save_record(project_path: str, record: dict[str, Any]) -> None:
+    """Record into the file as it is on disk: --data fits the graph for this run only."""
+    from nnstudio.core.project import ProjectError
+
+    saved = load_project(project_path)
+    saved.runs.append(record)
+    try:
+        saved.save()
+    except ProjectError as exc:
+        raise CliError(str(exc)) from None
+    for note in saved.save_notes:
+        print(note)
 
 
 class _stop_on_ctrl_c:  # noqa: N801 - used as a context manager
@@ -294,7 +241,7 @@ class TerminalProgress:
             self._end_line()
 
     def _batch_line(self, event: dict[str, Any]) -> str:
-        from nnstudio.core.training.state import eta_seconds, format_duration
+        from nnstudio.core.tasks import eta_seconds, format_duration
 
         steps = event.get("steps")
         done = event["batch"] + 1

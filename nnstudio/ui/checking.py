@@ -1,4 +1,5 @@
-"""Continuous validation: debounced re-checks of the graph on a worker thread.
+"""Continuous validation: debounced re-checks of the graph off the GUI thread (each on a
+:class:`~nnstudio.ui.tasks.Task`).
 
 Before the engine is ready only the structural checks run (NetworkX; shapes are shown as
 pending); once it is ready the full :class:`GraphChecker` runs, which is incremental (it
@@ -16,11 +17,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnstudio.core.graph.check import CheckResult, GraphChecker
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import check_structure
+from nnstudio.core.tasks import TaskState
+from nnstudio.ui.tasks import Task
 
 DEBOUNCE_MS = 50
 
@@ -52,30 +55,26 @@ def structural_result(graph: Graph) -> CheckResult:
     return CheckResult(issues, {})
 
 
-class _CheckWorker(QObject):
-    done = Signal(object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._checker: GraphChecker | None = None
-
-    @Slot(int, object, bool)
-    def run(self, generation: int, graph: Graph, full: bool) -> None:
-        start = time.perf_counter()
-        if full:
-            if self._checker is None:
-                self._checker = GraphChecker()
-            result = self._checker.check(graph)
-        else:
-            result = structural_result(graph)
-        self.done.emit(CheckReport(result, full, generation, time.perf_counter() - start))
+def _check(
+    state: TaskState, box: dict[str, GraphChecker], generation: int, graph: Graph, full: bool
+) -> CheckReport:
+    """One check, run on a :class:`~nnstudio.ui.tasks.Task`.  ``box`` keeps the one
+    memoising checker across checks (made off the GUI thread on first use; used by one
+    check at a time: the runner starts the next only after this one has ended)."""
+    start = time.perf_counter()
+    if full:
+        if "checker" not in box:
+            box["checker"] = GraphChecker()
+        result = box["checker"].check(graph)
+    else:
+        result = structural_result(graph)
+    return CheckReport(result, full, generation, time.perf_counter() - start)
 
 
 class CheckRunner(QObject):
     """Re-checks ``graph`` when asked, off the GUI thread; emits ``checked(CheckReport)``."""
 
     checked = Signal(object)
-    _request = Signal(int, object, bool)
 
     def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -86,17 +85,12 @@ class CheckRunner(QObject):
         self._busy = False
         self._pending = False
         self._last_start = 0.0
-        self._thread = QThread()
-        self._thread.setObjectName("nnstudio-graph-check")
-        self._worker = _CheckWorker()
-        self._worker.moveToThread(self._thread)
-        self._request.connect(self._worker.run)
-        self._worker.done.connect(self._on_done)
-        self._thread.finished.connect(self._worker.deleteLater)
+        self._checker: dict[str, GraphChecker] = {}
+        self._task: Task | None = None
+        self._closed = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._launch)
-        self._thread.start()
 
     def set_graph(self, graph: Graph) -> None:
         """Check another graph from now on (a new project); re-checks at once."""
@@ -133,22 +127,50 @@ class CheckRunner(QObject):
         return not (self._busy or self._pending or self._timer.isActive())
 
     def shutdown(self) -> None:
-        """Stop the worker thread (waits for a running check to finish)."""
+        """Stop checking (waits for a running check to finish)."""
         self._timer.stop()
-        if self._thread.isRunning():
-            self._thread.quit()
-            self._thread.wait()
+        self._closed = True
+        if self._task is not None:
+            self._task.join()
 
     def _launch(self) -> None:
-        if not self._thread.isRunning() or self._held:
+        if self._closed or self._held:
             return
         self._busy = True
         self._pending = False
         self._last_start = time.perf_counter()
-        self._request.emit(self._generation, snapshot(self.graph), self.full)
+        task = Task(
+            _check,
+            self._checker,
+            self._generation,
+            snapshot(self.graph),
+            self.full,
+            parent=self,
+            name="nnstudio-graph-check",
+        )
+        task.result.connect(self._on_done)
+        task.error.connect(self._on_error)
+        task.finished.connect(self._on_task_finished)
+        self._task = task
+        task.start()
+
+    def _on_task_finished(self) -> None:
+        task = self.sender()
+        if task is self._task:
+            self._task = None
+        if isinstance(task, Task):
+            task.deleteLater()
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._busy = False  # a bug in a check (logged by the task)
+        if self._pending and not self._closed:
+            self._pending = False
+            self.request_now()
 
     def _on_done(self, report: CheckReport) -> None:
         self._busy = False
+        if self._closed:
+            return
         if self._pending or report.generation != self._generation:
             self._pending = False
             self.request_now()

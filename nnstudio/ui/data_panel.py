@@ -1,7 +1,7 @@
 """The Data panel: choose a source, set its options, see a preview, the class
 counts, the summary and every problem the inspection found.
 
-Inspections run on a thread pool (never the GUI thread) with a progress bar and
+Inspections run on a :class:`~nnstudio.ui.tasks.Task` (never the GUI thread) with a progress bar and
 a Cancel button. TensorFlow is never imported here: inspecting needs only the
 data layer's readers.
 
@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QImage
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -61,6 +60,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.data.config import DataConfig, config_for_path, detect_kind
 from nnstudio.core.data.errors import Cancelled, DataError
 from nnstudio.core.data.report import Report
+from nnstudio.core.tasks import TaskState
 from nnstudio.ui.data_preview import (
     ClassChart,
     PreviewView,
@@ -68,6 +68,7 @@ from nnstudio.ui.data_preview import (
     load_thumbnail,
     problem_counts,
 )
+from nnstudio.ui.tasks import Task
 
 log = logging.getLogger(__name__)
 
@@ -92,67 +93,41 @@ class InspectionResult:
     arrays: list[str] = field(default_factory=list)
 
 
-class _TaskSignals(QObject):
-    progress = Signal(int, int, int)  # task id, done, total
-    finished = Signal(int, object)  # task id, InspectionResult
-    failed = Signal(int, str)
-    cancelled = Signal(int)
+def inspect_with_preview(state: TaskState, config: DataConfig, user: bool) -> InspectionResult:
+    """Inspect a source and build its preview, off the GUI thread (run on a
+    :class:`~nnstudio.ui.tasks.Task`); raises ``Cancelled`` when asked to stop."""
+    from nnstudio.core.data import inspect_source
+
+    report = inspect_source(
+        config,
+        progress=lambda done, total: state.set_progress(done, total),
+        cancelled=lambda: state.stop_requested,
+    )
+    result = InspectionResult(config, report, user)
+    _preview(result, state)
+    if state.stop_requested:
+        raise Cancelled()
+    return result
 
 
-class InspectionTask(QRunnable):
-    """Inspect a source and build its preview, off the GUI thread."""
+def _preview(result: InspectionResult, state: TaskState) -> None:
+    from nnstudio.core.data import preview
 
-    _ids = 0
-
-    def __init__(self, config: DataConfig, user: bool) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
-        InspectionTask._ids += 1
-        self.id = InspectionTask._ids
-        self.config = config
-        self.user = user
-        self.signals = _TaskSignals()
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        from nnstudio.core.data import inspect_source
+    report, config = result.report, result.config
+    if config.kind == "csv":
+        result.table = preview.table_preview(report, delimiter=config.delimiter)
+    elif config.kind == "images":
+        for name, path in preview.image_examples(report):
+            if state.stop_requested:
+                return
+            result.images.append((name, load_thumbnail(path)))
+    elif config.kind == "numpy" and config.path.lower().endswith(".npz"):
+        from nnstudio.core.data.numpy_source import npz_infos
 
         try:
-            report = inspect_source(
-                self.config,
-                progress=lambda done, total: self.signals.progress.emit(self.id, done, total),
-                cancelled=self.stop.is_set,
-            )
-            result = InspectionResult(self.config, report, self.user)
-            self._preview(result)
-            if self.stop.is_set():
-                raise Cancelled()
-        except Cancelled:
-            self.signals.cancelled.emit(self.id)
-        except Exception as exc:  # a bug, not a data problem: log it, keep the app alive
-            log.exception("inspecting %s failed", self.config.path)
-            self.signals.failed.emit(self.id, f"{type(exc).__name__}: {exc}")
-        else:
-            self.signals.finished.emit(self.id, result)
-
-    def _preview(self, result: InspectionResult) -> None:
-        from nnstudio.core.data import preview
-
-        report = result.report
-        if self.config.kind == "csv":
-            result.table = preview.table_preview(report, delimiter=self.config.delimiter)
-        elif self.config.kind == "images":
-            for name, path in preview.image_examples(report):
-                if self.stop.is_set():
-                    return
-                result.images.append((name, load_thumbnail(path)))
-        elif self.config.kind == "numpy" and self.config.path.lower().endswith(".npz"):
-            from nnstudio.core.data.numpy_source import npz_infos
-
-            try:
-                result.arrays = list(npz_infos(self.config.path))
-            except DataError:
-                result.arrays = []
+            result.arrays = list(npz_infos(config.path))
+        except DataError:
+            result.arrays = []
 
 
 # -- the panel ----------------------------------------------------------------------
@@ -183,14 +158,12 @@ class DataPanel(QWidget):
         self.setAcceptDrops(True)
         self._config: DataConfig | None = None
         self._report: Report | None = None
-        self._task: InspectionTask | None = None
-        self._tasks: list[InspectionTask] = []
+        self._task: Task | None = None
+        self._tasks: list[Task] = []
         self._loading = False
         self._dirty = False
         self._validation_path: str | None = None
         self._targets_path: str | None = None
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
         self._build()
         self._show_config(None)
         app = QApplication.instance()
@@ -513,24 +486,29 @@ class DataPanel(QWidget):
     def cancel(self) -> None:
         """Ask the running inspection to stop (it stops within one file or step)."""
         if self._task is not None:
-            self._task.stop.set()
+            self._task.cancel()
             self._set_status("Cancelling…")
 
     def shutdown(self, timeout_ms: int = 10_000) -> bool:
         """Cancel every inspection and wait for the threads; True when all stopped."""
-        for task in self._tasks:
-            task.stop.set()
-        return self.pool.waitForDone(timeout_ms)
+        return all([task.shutdown(timeout_ms) for task in list(self._tasks)])
 
     # -- running inspections --------------------------------------------------------
     def _start(self, config: DataConfig, user: bool) -> None:
         if self._task is not None:
-            self._task.stop.set()  # its late results are ignored (another id)
-        task = InspectionTask(config, user)
-        task.signals.progress.connect(self._on_progress)
-        task.signals.finished.connect(self._on_finished)
-        task.signals.failed.connect(self._on_failed)
-        task.signals.cancelled.connect(self._on_cancelled)
+            self._task.cancel()  # its late results are ignored (not the current task)
+        task = Task(
+            inspect_with_preview,
+            config,
+            user,
+            parent=self,
+            name="data-inspection",
+            expected=(Cancelled,),
+        )
+        task.progress.connect(self._on_progress)
+        task.result.connect(self._on_finished)
+        task.error.connect(self._on_error)
+        task.finished.connect(self._on_task_finished)
         self._task = task
         self._tasks.append(task)  # alive until its thread is done
         self.progress.setRange(0, 0)
@@ -538,15 +516,15 @@ class DataPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.apply_button.setEnabled(False)
         self._set_status(f"Inspecting {os.path.basename(os.path.normpath(config.path))}…")
-        self.pool.start(task)
+        task.start()
 
-    def _finish_task(self, task_id: int) -> bool:
-        """Forget task ``task_id``; True when it is the current one."""
-        self._tasks = [t for t in self._tasks if t.id != task_id]
-        if self._task is None or self._task.id != task_id:
-            return False
-        self._end_task()
-        return True
+    def _on_task_finished(self) -> None:
+        task = self.sender()
+        self._tasks = [t for t in self._tasks if t is not task]
+        if task is self._task:
+            self._end_task()
+        if isinstance(task, Task):
+            task.deleteLater()
 
     def _end_task(self) -> None:
         self._task = None
@@ -554,14 +532,14 @@ class DataPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.apply_button.setEnabled(self._config is not None)
 
-    def _on_progress(self, task_id: int, done: int, total: int) -> None:
-        if self._task is not None and self._task.id == task_id and total > 1:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-            self.progress.setFormat(f"{done:,} / {total:,}")
+    def _on_progress(self, done: float, total: float, text: str) -> None:
+        if self.sender() is self._task and total > 1:
+            self.progress.setRange(0, int(total))
+            self.progress.setValue(int(done))
+            self.progress.setFormat(f"{int(done):,} / {int(total):,}")
 
-    def _on_finished(self, task_id: int, result: InspectionResult) -> None:
-        if not self._finish_task(task_id):
+    def _on_finished(self, result: InspectionResult) -> None:
+        if self.sender() is not self._task:
             return
         report = result.report
         config = result.config
@@ -580,15 +558,15 @@ class DataPanel(QWidget):
         if result.user:
             self.source_changed.emit(config)
 
-    def _on_failed(self, task_id: int, message: str) -> None:
-        if not self._finish_task(task_id):
+    def _on_error(self, exc: BaseException) -> None:
+        if self.sender() is not self._task:
             return
+        if isinstance(exc, Cancelled):
+            self._set_status("Inspection cancelled.")
+            return
+        # a bug, not a data problem (the task logged it): keep the app alive
+        message = f"{type(exc).__name__}: {exc}"
         self._set_status(f"The inspection failed unexpectedly ({message}); see the log.", True)
-
-    def _on_cancelled(self, task_id: int) -> None:
-        if not self._finish_task(task_id):
-            return
-        self._set_status("Inspection cancelled.")
 
     # -- showing --------------------------------------------------------------------
     def _set_status(self, text: str, error: bool = False) -> None:
@@ -877,4 +855,4 @@ class DataPanel(QWidget):
             self.set_path(path)
 
 
-__all__ = ["DataPanel", "InspectionResult", "InspectionTask", "detect_kind"]
+__all__ = ["DataPanel", "InspectionResult", "inspect_with_preview", "detect_kind"]

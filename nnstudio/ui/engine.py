@@ -20,17 +20,20 @@ import importlib.util
 import logging
 import os
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
+
+from nnstudio.core.tasks import TaskState
+from nnstudio.ui.tasks import Task
 
 log = logging.getLogger(__name__)
 
 ENGINE_MODULES: tuple[str, ...] = ("numpy", "tensorflow", "keras")
 PAUSE_LIMIT_S = 10.0
+PRELUDE_POLL_MS = 5  # how soon ``prelude_loaded`` follows the prelude's import
 _TF_LIBRARIES = ("libtensorflow_framework.so.2", "libtensorflow_cc.so.2")
 
 
@@ -112,38 +115,14 @@ def import_prelude(modules: Sequence[str]) -> None:
             gc.enable()
 
 
-class _LoaderThread(QThread):
-    prelude_loaded = Signal()
-    loaded = Signal(float)
-    failed = Signal(str)
-
-    def __init__(
-        self,
-        modules: Sequence[str],
-        prelude: Sequence[str],
-        pause: bool,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("nnstudio-engine-loader")
-        self._modules = tuple(modules)
-        self._prelude = tuple(prelude)
-        self.proceed = threading.Event()
-        if not pause:
-            self.proceed.set()
-
-    def run(self) -> None:
-        import_prelude(self._prelude)
-        self.prelude_loaded.emit()
-        # Let the GUI build the panels it just got before competing with it for the GIL.
-        self.proceed.wait(PAUSE_LIMIT_S)
-        try:
-            seconds = load_modules(self._modules)
-        except Exception as exc:  # an import can fail in many ways; the UI reports it
-            log.exception("loading the engine failed")
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-            return
-        self.loaded.emit(seconds)
+def _load(state: TaskState, modules: Sequence[str], prelude: Sequence[str]) -> float:
+    """The loader, run on a :class:`~nnstudio.ui.tasks.Task`: the prelude, a ``prelude``
+    event, a pause while one is requested (at most ``PAUSE_LIMIT_S``), then the engine."""
+    import_prelude(prelude)
+    state.emit({"type": "prelude"})
+    # Let the GUI build the panels it just got before competing with it for the GIL.
+    state.wait_while_paused(timeout=PAUSE_LIMIT_S)
+    return load_modules(modules)
 
 
 class Engine(QObject):
@@ -163,7 +142,7 @@ class Engine(QObject):
     ) -> None:
         super().__init__(parent)
         self.modules = tuple(modules)
-        self._thread: _LoaderThread | None = None
+        self._thread: Task | None = None
         self._ready = False
         self.error: str | None = None
         self.load_seconds: float | None = None
@@ -174,7 +153,7 @@ class Engine(QObject):
 
     def is_loading(self) -> bool:
         """True while the loader thread runs."""
-        return self._thread is not None and self._thread.isRunning()
+        return self._thread is not None and self._thread.is_running()
 
     def start(self, prelude: Sequence[str] = (), pause_after_prelude: bool = False) -> None:
         """Begin loading (in a thread) unless it is loaded or loading.
@@ -193,24 +172,43 @@ class Engine(QObject):
             self._on_loaded(0.0)  # already imported (e.g. by a test): ready at once
             return
         self.error = None
-        thread = _LoaderThread(self.modules, prelude, pause_after_prelude, self)
-        thread.prelude_loaded.connect(self.prelude_loaded)
-        thread.loaded.connect(self._on_loaded)
-        thread.failed.connect(self._on_failed)
-        self._thread = thread
-        thread.start()
+        task = Task(
+            _load,
+            self.modules,
+            tuple(prelude),
+            parent=self,
+            name="nnstudio-engine-loader",
+            interval_ms=PRELUDE_POLL_MS,
+        )
+        if pause_after_prelude:
+            task.pause()
+        task.events.connect(self._on_events)
+        task.result.connect(self._on_loaded)
+        task.error.connect(self._on_error)
+        self._thread = task
+        task.start()
 
     def resume(self) -> None:
         """Let a loader paused after its prelude go on with the engine."""
         if self._thread is not None:
-            self._thread.proceed.set()
+            self._thread.resume()
 
     def wait(self, timeout_ms: int = 30_000) -> bool:
-        """Block until the loader thread has finished (for shutdown); True if it has."""
+        """Block until the loader thread has finished (for shutdown); True if it has.
+
+        Nothing is delivered from here: ``ready`` or ``failed`` still arrive queued."""
         if self._thread is None:
             return True
         self.resume()
-        return self._thread.wait(timeout_ms)
+        return self._thread.join(timeout_ms)
+
+    def _on_events(self, events: list[dict]) -> None:
+        if any(e.get("type") == "prelude" for e in events):
+            self.prelude_loaded.emit()
+
+    def _on_error(self, exc: BaseException) -> None:
+        # an import can fail in many ways; the task logged the traceback, the UI reports it
+        self._on_failed(f"{type(exc).__name__}: {exc}")
 
     def _on_loaded(self, seconds: float) -> None:
         if self._ready:
@@ -227,7 +225,7 @@ class Engine(QObject):
 
     def _finish_thread(self) -> None:
         if self._thread is not None:
-            self._thread.wait()
+            self._thread.join()
             self._thread.deleteLater()
             self._thread = None
 

@@ -2,9 +2,9 @@
 table (one row per format: where it went, the runtime that reloaded it, the max abs
 difference from the in-app model) and an "Open folder" button.
 
-The export runs in a ``QThread`` through :func:`nnstudio.core.export.export_model`; its
-progress arrives as queued signals, so the window stays responsive.  Nothing here imports
-TensorFlow or Keras at module level.
+The export runs on a :class:`~nnstudio.ui.tasks.Task` through
+:func:`nnstudio.core.export.export_model`; its progress arrives as queued signals, so the
+window stays responsive.  Nothing here imports TensorFlow or Keras at module level.
 
 ``model_provider`` is a callable run on the worker thread that returns the
 :class:`~nnstudio.core.export.ExportSource` to export (or a bare Keras model, exported with
@@ -15,12 +15,11 @@ the dialog for a main window.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -43,6 +42,8 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.export import FORMATS, ExportError, ExportReport
 from nnstudio.core.export.preprocessing import read_preprocessing
+from nnstudio.core.tasks import TaskState
+from nnstudio.ui.tasks import Task
 
 ModelProvider = Callable[[], Any]
 COLUMNS = ("Format", "File", "Verified with", "Max abs diff", "Result", "Time")
@@ -61,66 +62,40 @@ def run_provider(project: Any, run_id: str | None = None) -> ModelProvider:
     return provide
 
 
-class _ExportThread(QThread):
-    """Runs one export; reports through queued signals (GUI objects are never touched)."""
+def _export(
+    state: TaskState,
+    provider: ModelProvider,
+    project: Any,
+    formats: list[str],
+    folder: Path,
+    base_name: str,
+    bake: bool,
+) -> ExportReport:
+    """The export, run on a :class:`~nnstudio.ui.tasks.Task` thread (no GUI objects)."""
+    from nnstudio.core.export import (
+        ExportSource,
+        export_model,
+        source_from_model,
+        validation_arrays,
+    )
 
-    progressed = Signal(float, str)
-    succeeded = Signal(object)
-    failed = Signal(str)
-
-    def __init__(
-        self,
-        provider: ModelProvider,
-        project: Any,
-        formats: list[str],
-        folder: Path,
-        base_name: str,
-        bake: bool,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setObjectName("export")
-        self.provider = provider
-        self.project = project
-        self.formats = formats
-        self.folder = folder
-        self.base_name = base_name
-        self.bake = bake
-        self.cancel_event = threading.Event()
-
-    def run(self) -> None:
-        from nnstudio.core.export import (
-            ExportSource,
-            export_model,
-            source_from_model,
-            validation_arrays,
-        )
-
-        try:
-            self.progressed.emit(0.0, "Loading the model")
-            source = self.provider()
-            if not isinstance(source, ExportSource):
-                source = source_from_model(source, self.project, None)
-            validation = None
-            if "tflite-int8" in self.formats:
-                self.progressed.emit(0.0, "Reading the validation data")
-                validation = validation_arrays(source)
-            report = export_model(
-                source,
-                self.formats,
-                self.folder,
-                bake=self.bake,
-                base_name=self.base_name,
-                validation=validation,
-                progress=self.progressed.emit,
-                cancelled=self.cancel_event.is_set,
-            )
-        except ExportError as exc:
-            self.failed.emit(str(exc))
-        except Exception as exc:  # shown in the dialog, not as a traceback box
-            self.failed.emit(f"{type(exc).__name__}: {exc}")
-        else:
-            self.succeeded.emit(report)
+    state.set_progress(0.0, 1.0, "Loading the model", force=True)
+    source = provider()
+    if not isinstance(source, ExportSource):
+        source = source_from_model(source, project, None)
+    validation = None
+    if "tflite-int8" in formats:
+        state.set_progress(0.0, 1.0, "Reading the validation data", force=True)
+        validation = validation_arrays(source)
+    return export_model(
+        source,
+        formats,
+        folder,
+        bake=bake,
+        base_name=base_name,
+        validation=validation,
+        state=state,
+    )
 
 
 class ExportDialog(QDialog):
@@ -142,7 +117,7 @@ class ExportDialog(QDialog):
         self.project = project
         self.run = run
         self.report: ExportReport | None = None
-        self._thread: _ExportThread | None = None
+        self._thread: Task | None = None
 
         layout = QVBoxLayout(self)
         self.heading = QLabel(self._heading_text())
@@ -297,28 +272,33 @@ class ExportDialog(QDialog):
         self.open_folder.setEnabled(False)
         self.progress.setValue(0)
         self.status.setText("Starting…")
-        thread = _ExportThread(
+        task = Task(
+            _export,
             self.provider,
             self.project,
             formats,
             Path(self.folder.text().strip()).expanduser(),
             self.base_name.text().strip(),
             self.bake.isChecked(),
-            self,
+            parent=self,
+            name="export",
         )
-        thread.progressed.connect(self._on_progress)
-        thread.succeeded.connect(self._on_succeeded)
-        thread.failed.connect(self._on_failed)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread = thread
-        thread.start()
+        task.progress.connect(self._on_task_progress)
+        task.result.connect(self._on_succeeded)
+        task.error.connect(self._on_error)
+        task.finished.connect(self._on_thread_finished)
+        self._thread = task
+        task.start()
         self._update_buttons()
 
     def cancel_export(self) -> None:
         """Ask the export to stop after the format in progress."""
         if self._thread is not None:
-            self._thread.cancel_event.set()
+            self._thread.cancel()
             self.status.setText("Cancelling after the current format…")
+
+    def _on_task_progress(self, done: float, total: float, text: str) -> None:
+        self._on_progress(done / total if total else 0.0, text)
 
     def _on_progress(self, fraction: float, text: str) -> None:
         self.progress.setValue(int(fraction * 1000))
@@ -342,6 +322,12 @@ class ExportDialog(QDialog):
         self.status.setText("\n".join(lines))
         self.open_folder.setEnabled(any(r.ok for r in report.results))
         self.export_finished.emit(report)
+
+    def _on_error(self, exc: BaseException) -> None:
+        # an export error is the user's to read; anything else shown, not as a traceback box
+        self._on_failed(
+            str(exc) if isinstance(exc, ExportError) else f"{type(exc).__name__}: {exc}"
+        )
 
     def _on_failed(self, message: str) -> None:
         self.report = None
@@ -387,10 +373,9 @@ class ExportDialog(QDialog):
     # -- closing --------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 120_000) -> None:
         """Cancel a running export and wait for its thread (the format in progress ends)."""
-        thread = self._thread
-        if thread is not None:
-            thread.cancel_event.set()
-            thread.wait(timeout_ms)
+        task = self._thread
+        if task is not None:
+            task.shutdown(timeout_ms)
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt override
         """Close only when no export is running (Escape and Close wait for it)."""

@@ -3,7 +3,8 @@
 - Qt runs offscreen (set here, before any QApplication exists).
 - Every test gets its own QSettings folder and data folder (recovery files), so no test
   touches the user's settings.
-- A test fails if it leaves a QThread running, or if Qt logs a warning during it.
+- A test fails if it leaves a QThread, QThreadPool work or a ``ui.tasks`` task running, or
+  if Qt logs a warning during it.
 - ``keras_engine`` loads Keras once per session; ``make_window`` / ``window`` build main
   windows that are closed (without prompts) after the test.
 """
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings, QThread  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, QThread, QThreadPool  # noqa: E402
 
 UI_DIR = Path(__file__).parent
 BENIGN_QT_MESSAGES = (
@@ -39,7 +40,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def no_qthread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Fail a test that starts a QThread and leaves it running."""
+    """Fail a test that starts a QThread, QThreadPool work or a background task and leaves
+    it running."""
+    try:
+        from nnstudio.ui.tasks import live_tasks
+    except ImportError:  # an installed copy of nnstudio older than ui.tasks (a subprocess)
+
+        def live_tasks() -> list:
+            return []
+
     started: list[QThread] = []
     original = QThread.start
 
@@ -56,7 +65,14 @@ def no_qthread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
                 running.append(thread.objectName() or type(thread).__name__)
         except RuntimeError:  # the C++ object is gone: it is not running
             continue
+    running += [f"task {t.name}" for t in live_tasks()]
+    pool = QThreadPool.globalInstance()
+    if pool.activeThreadCount():
+        running.append(f"{pool.activeThreadCount()} QThreadPool runnable(s)")
     if running:
+        for task in live_tasks():
+            task.shutdown(5000)
+        pool.waitForDone(5000)
         for thread in started:
             try:
                 thread.quit()

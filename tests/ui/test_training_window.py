@@ -60,11 +60,8 @@ def test_a_run_feeds_plots_activations_indicators_and_is_recorded(studio, qtbot,
         window.canvas.horizontalScrollBar().setValue(
             window.canvas.horizontalScrollBar().value() + 30
         )  # panning works
-        ctl.runs.compare_selected()  # a dialog opens while training
-        assert ctl.runs.compare_dialog is None or ctl.runs.compare_dialog.isVisible() in (
-            True,
-            False,
-        )
+        ctl.runs.compare_selected()  # no run recorded yet: nothing to compare, no dialog
+        assert ctl.runs.compare_dialog is None
     outcome = done.args[0]
     assert outcome.status == "completed", outcome.message
     assert window.graph_locked_reason() is None
@@ -78,6 +75,9 @@ def test_a_run_feeds_plots_activations_indicators_and_is_recorded(studio, qtbot,
     assert hidden in scene._indicators and scene._indicators[hidden][0].startswith("dead")
     (run,) = window.project.runs
     assert run["status"] == "completed" and run["epochs_completed"] == 3
+    ctl.runs.compare_selected()  # the recorded run opens the comparison
+    assert ctl.runs.compare_dialog is not None and ctl.runs.compare_dialog.isVisible()
+    assert ctl.runs.compare_dialog.table.columnCount() == 1  # one column per run
     assert (tmp_path / run["dir"] / "model.keras").is_file()
     assert window.is_modified()
     assert ctl.runs.run_ids() == [run["id"]]

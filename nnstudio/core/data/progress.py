@@ -1,50 +1,27 @@
-"""Progress reporting and cooperative cancellation for long data tasks."""
+"""Progress and cancellation for data tasks: :mod:`nnstudio.core.tasks`, raising the data
+package's :class:`~nnstudio.core.data.errors.Cancelled`."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from typing import Any
 
+from nnstudio.core import tasks
 from nnstudio.core.data.errors import Cancelled
+from nnstudio.core.tasks import CancelledFn, ProgressFn
 
-ProgressFn = Callable[[int, int], None]
-CancelledFn = Callable[[], bool]
+__all__ = ["CancelledFn", "ProgressFn", "TaskState", "as_state"]
 
 
-class TaskState:
-    """Wraps the optional ``progress(done, total)`` and ``cancelled()`` callbacks.
+class TaskState(tasks.TaskState):
+    """A :class:`nnstudio.core.tasks.TaskState` whose :meth:`check` raises data's
+    ``Cancelled`` and which queues no events by default."""
 
-    Progress calls are throttled to at most one every ``interval`` seconds
-    (the first and the last always go through).
-    """
+    cancelled_error = Cancelled
 
-    def __init__(
-        self,
-        progress: ProgressFn | None = None,
-        cancelled: CancelledFn | None = None,
-        interval: float = 0.05,
-    ):
-        self._progress = progress
-        self._cancelled = cancelled
-        self._interval = interval
-        self._last = 0.0
-
-    def check(self) -> None:
-        """Raise :class:`Cancelled` if the caller asked to stop."""
-        if self._cancelled is not None and self._cancelled():
-            raise Cancelled()
-
-    def report(self, done: int, total: int, force: bool = False) -> None:
-        """Report progress (throttled) and check for cancellation."""
-        self.check()
-        if self._progress is None:
-            return
-        now = time.monotonic()
-        if force or done <= 0 or done >= total or now - self._last >= self._interval:
-            self._last = now
-            self._progress(int(done), int(total))
+    def __init__(self, listener: Any = None, *, keep_events: bool = False, **kw: Any) -> None:
+        super().__init__(listener, keep_events=keep_events, **kw)
 
 
 def as_state(progress: ProgressFn | None = None, cancelled: CancelledFn | None = None) -> TaskState:
     """Build a :class:`TaskState` from the public callback arguments."""
-    return TaskState(progress, cancelled)
+    return TaskState(progress=progress, cancelled=cancelled)

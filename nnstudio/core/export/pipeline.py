@@ -34,6 +34,7 @@ from nnstudio.core.export.preprocessing import (
 from nnstudio.core.export.report import ExportError, ExportReport, FormatResult, Verification
 from nnstudio.core.export.source import ExportSource, run_outputs
 from nnstudio.core.export.verify import compare, predict_in_process, predict_tflite
+from nnstudio.core.tasks import TaskState, text_progress
 
 FLOAT_TOLERANCE = 1e-4
 Progress = Callable[[float, str], None]
@@ -134,6 +135,7 @@ def export_model(
     sample_size: int = sm.DEFAULT_SAMPLES,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    state: TaskState | None = None,
 ) -> ExportReport:
     """Export ``source`` in each of ``formats`` to ``destination`` (see :func:`plan_targets`).
 
@@ -142,9 +144,12 @@ def export_model(
     ``bake`` puts the recorded preprocessing into the exported model so it takes raw inputs.
     A format that fails is reported in its :class:`FormatResult`; the others still run.
     Raises :class:`ExportError` before writing anything for a model that cannot be exported
-    (non-finite weights, unknown format, unusable destination).
+    (non-finite weights, unknown format, unusable destination).  Progress and cancellation
+    go through ``state`` (a :class:`~nnstudio.core.tasks.TaskState`), or the older
+    ``progress(fraction, text)`` and ``cancelled()`` callbacks.
     """
-    report_progress = progress or (lambda fraction, text: None)
+    state = state or TaskState(keep_events=False, cancelled=cancelled)
+    report_progress = progress or text_progress(state)
     targets = plan_targets(formats, destination, base_name)
     model = source.model
     check_weights_finite(model)
@@ -171,7 +176,7 @@ def export_model(
             source, model, exported, job, feed, reference, tolerance, preps, bake, validation
         )
         for i, (key, target) in enumerate(targets.items()):
-            if cancelled is not None and cancelled():
+            if state.stop_requested:
                 report.cancelled = True
                 break
             fmt = FORMATS[key]

@@ -105,7 +105,7 @@ class RunCallback(keras.callbacks.Callback):
         if self.monitor.startswith("val_") and not self.has_validation:
             self.monitor = self.monitor[4:]
             if self.config.early_stopping:
-                self.state.report(
+                self.state.emit(
                     {
                         "type": "log",
                         "level": "warning",
@@ -114,7 +114,7 @@ class RunCallback(keras.callbacks.Callback):
                         f"'{self.config.monitor}'",
                     }
                 )
-        self.state.report(
+        self.state.emit(
             {
                 "type": "start",
                 "epochs": self.params.get("epochs"),
@@ -156,7 +156,7 @@ class RunCallback(keras.callbacks.Callback):
                 self._rate = self._rate_n / max(self._rate_time, 1e-9)
                 self._rate_time, self._rate_n = 0.0, 0
         elapsed = now - self._t0 - self._paused
-        self.state.report(
+        self.state.emit(
             {
                 "type": "batch",
                 "epoch": self.epoch,
@@ -173,13 +173,13 @@ class RunCallback(keras.callbacks.Callback):
             self._probe(self.probe.maybe_run)
         self._check_stop()
         if self.state.pause_requested:
-            self.state.report({"type": "paused", "epoch": self.epoch, "batch": batch})
+            self.state.emit({"type": "paused", "epoch": self.epoch, "batch": batch})
             waited = self.state.wait_while_paused()
             self._paused += waited
             if self.probe is not None:
                 self.probe.cadence.postpone(waited)
             self._check_stop()
-            self.state.report({"type": "resumed", "epoch": self.epoch, "batch": batch})
+            self.state.emit({"type": "resumed", "epoch": self.epoch, "batch": batch})
 
     def on_test_begin(self, logs: Mapping[str, Any] | None = None) -> None:
         """Validation of the epoch begins."""
@@ -204,7 +204,7 @@ class RunCallback(keras.callbacks.Callback):
         self.last_weights = snapshot_weights(self.model)
         improved = self._track_best(epoch, logs)
         elapsed = self.elapsed()
-        self.state.report(
+        self.state.emit(
             {
                 "type": "epoch",
                 "epoch": epoch,
@@ -220,7 +220,7 @@ class RunCallback(keras.callbacks.Callback):
         if self.config.early_stopping and not improved and self._wait >= self.config.patience:
             self.early_stopped_epoch = epoch
             self.model.stop_training = True
-            self.state.report(
+            self.state.emit(
                 {
                     "type": "log",
                     "level": "info",
@@ -248,7 +248,7 @@ class RunCallback(keras.callbacks.Callback):
         value = logs.get(self.monitor)
         if value is None:
             if epoch == 0 and self.config.early_stopping:
-                self.state.report(
+                self.state.emit(
                     {
                         "type": "log",
                         "level": "warning",
@@ -281,7 +281,7 @@ class RunCallback(keras.callbacks.Callback):
             self._probe_failed(exc)
             return
         if layers is not None:
-            self.state.report(
+            self.state.emit(
                 {
                     "type": "probe",
                     "epoch": self.epoch,
@@ -300,12 +300,12 @@ class RunCallback(keras.callbacks.Callback):
         except Exception as exc:  # noqa: BLE001
             self._probe_failed(exc)
             return
-        self.state.report({"type": "weights", "epoch": epoch, "layers": layers})
+        self.state.emit({"type": "weights", "epoch": epoch, "layers": layers})
 
     def _probe_failed(self, exc: Exception) -> None:
         log.warning("live activations are off for this run: %s: %s", type(exc).__name__, exc)
         self.probe = None
-        self.state.report(
+        self.state.emit(
             {
                 "type": "log",
                 "level": "warning",

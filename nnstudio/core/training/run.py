@@ -9,23 +9,36 @@ epoch (or the best one, with early stopping and ``restore_best``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core.training.config import TrainingConfig
 from nnstudio.core.training.data import TrainingData, balanced_class_weight
 from nnstudio.core.training.devices import Device, device_scope, resolve_device
+from nnstudio.core.training.failures import (
+    clean,
+    layer_from_traceback,
+    locate_layer,
+    plain_cause,
+)
 from nnstudio.core.training.history import History
+from nnstudio.core.training.runs import RunStatus
 from nnstudio.core.training.state import RunState
 
 log = logging.getLogger("nnstudio.training")
 
-COMPLETED, STOPPED, FAILED, DIVERGED = "completed", "stopped", "failed", "diverged"
+COMPLETED, STOPPED, FAILED, DIVERGED = (
+    RunStatus.COMPLETED,
+    RunStatus.STOPPED,
+    RunStatus.FAILED,
+    RunStatus.DIVERGED,
+)
 
 
 @dataclass
@@ -68,7 +81,7 @@ class RunResult:
     def metrics_json(self) -> dict[str, Any]:
         """``metrics.json``: final and best values under Keras' names, epochs completed."""
         return {
-            "status": self.status,
+            "status": str(self.status),
             "epochs_completed": self.epochs_completed,
             "final": self.final(),
             "best": self.best(),
@@ -144,10 +157,10 @@ def run_training(
             device=device.id if device else config.device,
             **kw,
         )
-        state.report(
+        state.emit(
             {
                 "type": "end",
-                "status": status,
+                "status": str(status),
                 "message": message,
                 "epochs_completed": result.epochs_completed,
                 "elapsed": result.elapsed,
@@ -177,7 +190,7 @@ def run_training(
     if config.mixed_precision and not device.mixed_precision:
         notes.append(f"mixed precision needs a recent GPU; {device.name} trains in float32")
     for note in notes:
-        state.report({"type": "log", "level": "info", "text": note})
+        state.emit({"type": "log", "level": "info", "text": note})
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
 
@@ -202,7 +215,7 @@ def run_training(
 
     outcome: tuple[str, str, dict[str, Any]]
     try:
-        with device_scope(device):
+        with device_scope(device), _unfiltered_tracebacks():
             model.fit(
                 epochs=config.epochs,
                 callbacks=[cb, *extra, *callbacks],
@@ -306,20 +319,26 @@ def _failure(
             f"Try a smaller batch size (e.g. {smaller}) or a smaller model."
         )
         return FAILED, message, {"location": where, "error": text, "traceback": tb}
-    layer = locate_layer(text, model)
+    layer = layer_from_traceback(exc, model) or locate_layer(text, model)
     at = f"{where}, in layer '{layer}'" if layer else where
-    first = text.splitlines()[0] if text else type(exc).__name__
-    message = f"Training failed {at}: {type(exc).__name__}: {first}"
-    return FAILED, message, {"location": at, "error": text, "traceback": tb}
+    cause = plain_cause(exc, text)
+    message = f"Training failed {at}: {cause}"
+    return FAILED, message, {"location": at, "error": clean(text), "traceback": tb}
 
 
-def locate_layer(text: str, model: Any) -> str | None:
-    """The name of the model layer an error message mentions (longest match), if any."""
-    names = sorted((layer.name for layer in getattr(model, "layers", [])), key=len, reverse=True)
-    for name in names:
-        if re.search(rf"(?<![\w.\-]){re.escape(name)}(?![\w\-])", text):
-            return name
-    return None
+@contextlib.contextmanager
+def _unfiltered_tracebacks() -> Iterator[None]:
+    """Keras keeps its own frames out of tracebacks; the run needs them to tell which layer
+    failed (the setting is per thread)."""
+    from keras.src.utils import traceback_utils
+
+    was = traceback_utils.is_traceback_filtering_enabled()
+    traceback_utils.disable_traceback_filtering()
+    try:
+        yield
+    finally:
+        if was:
+            traceback_utils.enable_traceback_filtering()
 
 
 def _forget_cached_validation(model: Any) -> None:

@@ -26,6 +26,7 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,18 @@ MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 DATA_INFO_FILE = "data.json"
-STATUSES = ("completed", "stopped", "failed", "diverged")
+
+
+class RunStatus(StrEnum):
+    """How a run ended (a ``str``: records and ``metrics.json`` hold the plain value)."""
+
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    DIVERGED = "diverged"
+
+
+STATUSES = tuple(s.value for s in RunStatus)
 
 
 class RunError(ValueError):
@@ -188,7 +200,7 @@ def record_run(
         "id": run_id,
         "name": name or _default_name(project, config),
         "created": now.isoformat(timespec="seconds"),
-        "status": result.status,
+        "status": str(result.status),
         "message": result.message,
         "config": config.to_json(),
         "data_hash": getattr(data, "data_hash", None),

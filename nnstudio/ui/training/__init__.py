@@ -252,13 +252,7 @@ class TrainingController(QObject):
             return self._refuse("Declare an output (its loss and metrics) before training.")
         if data is None and w.project.data is None:
             return self._refuse("No data to train on: choose a data source in the Data panel.")
-        job = TrainingJob(
-            graph=w.graph.copy(),
-            config=config,
-            project=w.project,
-            data=data,
-            data_config=w.project.data.to_json() if data is None else None,
-        )
+        job = TrainingJob.for_project(w.project, config=config.to_json(), data=data)
         self._run_project = w.project
         w.set_graph_locked(LOCK_REASON)
         self._clear_indicators()

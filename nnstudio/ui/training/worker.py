@@ -1,159 +1,35 @@
-"""The bridge between the GUI and a training run on a ``QThread``.
+"""The training window's side of a run: a :class:`~nnstudio.ui.tasks.Task` running
+:func:`nnstudio.core.training.job.execute`.
 
-The thread runs :func:`execute_job` — prepare the data, build and compile the model, call the
-core's ``run_training``, evaluate, write the run folder — and hands back a
-:class:`RunOutcome` through a queued signal.  The run reports into a thread-safe
-:class:`~nnstudio.core.training.state.RunState`; a GUI timer (~30 Hz) drains it and emits the
-events in batches, so a fast model cannot flood the event loop.  Qt objects are touched on
-the GUI thread only.
+The job (:class:`~nnstudio.core.training.job.TrainingJob`) and its outcome
+(:class:`~nnstudio.core.training.job.RunOutcome`) live in the core, shared with
+``nnstudio train``; this module only relays the run's events (batched by the task's GUI
+timer, ~30 Hz) and its outcome as signals.  Qt objects are touched on the GUI thread only.
 """
 
 from __future__ import annotations
 
 import logging
-import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, Signal
 
-from nnstudio.core.graph.model import Graph
-from nnstudio.core.training.config import TrainingConfig
-from nnstudio.core.training.state import RunState
+from nnstudio.core.tasks import TaskState
+from nnstudio.core.training.job import RunOutcome, TrainingJob, execute
+from nnstudio.ui.tasks import DRAIN_INTERVAL_MS, Task
 
 log = logging.getLogger(__name__)
 
-DRAIN_INTERVAL_MS = 33
+__all__ = ["DRAIN_INTERVAL_MS", "RunOutcome", "TrainingJob", "TrainingWorker", "execute_job"]
 
 
-@dataclass
-class TrainingJob:
-    """What a run needs: a private copy of the graph, the settings, and the data — ready
-    (``data``, a ``TrainingData``) or as the project's data source (``data_config`` JSON),
-    prepared on the worker thread.  ``project`` gives the run folder's place."""
-
-    graph: Graph
-    config: TrainingConfig
-    project: Any
-    data: Any = None
-    data_config: dict[str, Any] | None = None
-    record: bool = True
+def execute_job(job: TrainingJob, state: TaskState) -> RunOutcome:
+    """Run ``job`` to the end on the calling thread; never raises (the core's ``execute``)."""
+    return execute(job, state)
 
 
-@dataclass
-class RunOutcome:
-    """How a job ended: the run's result (``None`` if it never started), its evaluation, the
-    run record to append to the project, or the reason it could not start."""
-
-    result: Any = None
-    evaluation: Any = None
-    record: dict[str, Any] | None = None
-    error: str | None = None
-    traceback: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        """The run's status, or ``failed`` when it could not start."""
-        return self.result.status if self.result is not None else "failed"
-
-    @property
-    def message(self) -> str:
-        """One line for the user."""
-        if self.error:
-            return self.error
-        return self.result.message if self.result is not None else ""
-
-
-def execute_job(job: TrainingJob, state: RunState) -> RunOutcome:
-    """Run ``job`` to the end on the calling thread; never raises."""
-    try:
-        return _execute(job, state)
-    except Exception as exc:  # noqa: BLE001 - the thread must always hand back an outcome
-        tb = "".join(traceback.format_exception(exc))
-        log.error("training job failed:\n%s", tb)
-        return RunOutcome(
-            error=f"Training could not run: {type(exc).__name__}: {exc}", traceback=tb
-        )
-
-
-def _execute(job: TrainingJob, state: RunState) -> RunOutcome:
-    from nnstudio.core.compiler import CompileError
-    from nnstudio.core.training.evaluation import evaluate
-    from nnstudio.core.training.run import prepare_model, run_training
-    from nnstudio.core.training.runs import record_run
-
-    config = job.config
-    data = job.data
-    if data is None:
-        data, error = _prepare_data(job, state)
-        if error is not None:
-            return RunOutcome(error=error)
-    try:
-        model = prepare_model(job.graph, config, data)
-    except CompileError as exc:
-        return RunOutcome(error=f"The model cannot be built: {exc}")
-    except ValueError as exc:  # e.g. a device that is not there
-        return RunOutcome(error=str(exc))
-    result = run_training(model, data, config, state)
-    outcome = RunOutcome(result=result)
-    if result.epochs_completed:
-        try:
-            state.report({"type": "log", "level": "info", "text": "Evaluating…"})
-            outcome.evaluation = evaluate(model, data, batch_size=config.batch_size)
-        except Exception as exc:  # noqa: BLE001 - a failed evaluation keeps the run
-            log.exception("evaluation failed")
-            outcome.notes.append(f"The evaluation failed: {type(exc).__name__}: {exc}")
-    if job.record:
-        try:
-            outcome.record = record_run(
-                job.project,
-                result,
-                config,
-                data=data,
-                graph_outputs=job.graph.outputs,
-                evaluation=outcome.evaluation,
-                append=False,
-            )
-        except OSError as exc:
-            outcome.notes.append(f"The run could not be written to disk: {exc}")
-    return outcome
-
-
-def _prepare_data(job: TrainingJob, state: RunState) -> tuple[Any, str | None]:
-    from nnstudio.core.data import Cancelled, DataConfig, DataError, prepare
-    from nnstudio.core.training.data import TrainingData
-
-    if job.data_config is None:
-        return None, "No data to train on: choose a data source in the Data panel."
-    state.report({"type": "log", "level": "info", "text": "Preparing the data…"})
-    try:
-        prepared = prepare(
-            DataConfig.from_json(job.data_config),
-            batch_size=job.config.batch_size,
-            seed=job.config.seed,
-            cancelled=lambda: state.stop_requested,
-        )
-    except Cancelled:
-        return None, "Stopped while the data was being prepared."
-    except DataError as exc:
-        return None, f"The data cannot be used: {exc}"
-    return TrainingData.from_prepared(prepared), None
-
-
-class _JobThread(QThread):
-    done = Signal(object)
-
-    def __init__(self, job: TrainingJob, state: RunState, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("nnstudio-training")
-        self.job = job
-        self.state = state
-        self.outcome: RunOutcome | None = None
-
-    def run(self) -> None:
-        self.outcome = execute_job(self.job, self.state)
-        self.done.emit(self.outcome)
+def _run(state: TaskState, job: TrainingJob) -> RunOutcome:
+    return execute(job, state)
 
 
 class TrainingWorker(QObject):
@@ -169,15 +45,13 @@ class TrainingWorker(QObject):
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = DRAIN_INTERVAL_MS) -> None:
         super().__init__(parent)
-        self.state: RunState | None = None
-        self._thread: _JobThread | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self._drain)
+        self.state: TaskState | None = None
+        self._interval = interval_ms
+        self._task: Task | None = None
 
     def is_running(self) -> bool:
         """True from :meth:`start` until ``finished`` is emitted."""
-        return self._thread is not None
+        return self._task is not None
 
     def is_paused(self) -> bool:
         """True while a pause is requested."""
@@ -185,13 +59,23 @@ class TrainingWorker(QObject):
 
     def start(self, job: TrainingJob) -> None:
         """Run ``job`` in the background (``RuntimeError`` if a run is active)."""
-        if self._thread is not None:
+        if self._task is not None:
             raise RuntimeError("a training run is already active")
-        self.state = RunState()
-        self._thread = _JobThread(job, self.state, self)
-        self._thread.done.connect(self._on_thread_done)
-        self._timer.start()
-        self._thread.start()
+        self.state = TaskState()
+        task = Task(
+            _run,
+            job,
+            parent=self,
+            state=self.state,
+            name="nnstudio-training",
+            interval_ms=self._interval,
+        )
+        task.events.connect(self.events)
+        # bound methods, not lambdas: a lambda slot on a deleted sender crashes PySide6
+        task.result.connect(self._on_result)
+        task.error.connect(self._on_error)
+        self._task = task
+        task.start()
         self.started.emit()
 
     def pause(self) -> None:
@@ -214,33 +98,31 @@ class TrainingWorker(QObject):
 
         Returns False if the thread did not end in time.
         """
-        thread = self._thread
-        if thread is None:
+        task = self._task
+        if task is None:
             return True
-        self.stop()
-        if not thread.wait(timeout_ms):
-            log.error("the training thread did not stop within %d ms", timeout_ms)
-            return False
-        if thread.outcome is not None:
-            self._finish(thread, thread.outcome)
-        return True
+        return task.shutdown(timeout_ms)
 
-    def _drain(self) -> None:
-        if self.state is not None:
-            batch = self.state.drain()
-            if batch:
-                self.events.emit(batch)
-
-    def _on_thread_done(self, outcome: RunOutcome) -> None:
+    def _on_result(self, outcome: RunOutcome) -> None:
         self._finish(self.sender(), outcome)
 
-    def _finish(self, thread: Any, outcome: RunOutcome) -> None:
-        # A queued ``done`` can arrive after shutdown() delivered it, or late from an old
-        # thread while a new run is active: only the current thread's outcome counts.
-        if thread is None or thread is not self._thread:
+    def _on_error(self, exc: BaseException) -> None:
+        task = self.sender()
+        self._finish(task, _crashed(exc, task))
+
+    def _finish(self, task: Any, outcome: RunOutcome) -> None:
+        # Only the current task's outcome counts (a late one from an old task is dropped).
+        if task is not self._task:
             return
-        thread.wait()
-        self._timer.stop()
-        self._drain()
-        self._thread = None  # the finished QThread stays parented to the worker
+        self._task = None
+        task.deleteLater()
         self.finished.emit(outcome)
+
+
+def _crashed(exc: BaseException, task: Any) -> RunOutcome:
+    """``execute`` never raises; this covers what it cannot catch (e.g. SystemExit)."""
+    return RunOutcome(
+        error=f"Training could not run: {type(exc).__name__}: {exc}",
+        stage="job",
+        traceback=getattr(task, "traceback", None),
+    )
