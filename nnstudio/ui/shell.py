@@ -209,6 +209,8 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         page = self.workspaces.pages[name]
         page.build()
         self.stack.setCurrentWidget(page)
+        if self.isVisible():
+            page.apply_sizes()
         self.workspace_actions[name].setChecked(True)
         editing = name == DESIGN
         for action in self.editing_actions:
@@ -263,7 +265,8 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         self._locked_reason = reason
         self.inspector.set_locked(reason)
         self.history_view.setEnabled(reason is None)
-        self.lock_label.setText(f"🔒 {reason}" if reason else "")
+        self.lock_label.setText("Model locked" if reason else "")
+        self.lock_label.setToolTip(f"Editing is locked: {reason}" if reason else "")
         self.lock_label.setVisible(reason is not None)
         self._update_undo_actions()
 
@@ -560,6 +563,12 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
                 stop()
         if self._graph_listener_graph is not None:
             self._graph_listener_graph.unsubscribe(self._on_graph_event)
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        page = self.stack.currentWidget()
+        if isinstance(page, WorkspacePage):
+            page.apply_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._force_close and not self.maybe_save():

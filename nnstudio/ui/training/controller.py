@@ -34,6 +34,7 @@ from nnstudio.ui.workspaces.train import GraphOverview
 log = logging.getLogger(__name__)
 
 SETTINGS, CHARTS, RUNS = "trainingSettings", "trainingCharts", "runs"
+TRAIN_MAP = "trainMap"
 ACTIVATIONS, EVALUATION = "activations", "evaluation"
 LOCK_REASON = "a training run is active: stop it to change the model"
 DEAD_OK, DEAD_WARN = 0.1, 0.5
@@ -148,6 +149,9 @@ class TrainingController(QObject):
         view.export_requested.connect(self.export_run)
         return view
 
+    def _make_map(self) -> GraphOverview:
+        return GraphOverview(self.window)
+
     def _add_panels(self) -> None:
         add = self.window.add_panel_spec
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
@@ -159,14 +163,13 @@ class TrainingController(QObject):
                 TRAIN,
                 self._make_panel,
                 left,
-                360,
-                scroll=True,
+                400,
                 ready=self._sync_panel,
             )
         )
         add(PanelSpec(CHARTS, "Training charts", TRAIN, MetricsPlots, area=None))
-        add(PanelSpec("trainMap", "Model", TRAIN, lambda: GraphOverview(self.window), right, 300))
-        add(PanelSpec(RUNS, "Runs", TRAIN, self._make_runs, bottom, 150, ready=self._refresh_runs))
+        add(PanelSpec(RUNS, "Runs", TRAIN, self._make_runs, bottom, 140, ready=self._refresh_runs))
+        add(PanelSpec(TRAIN_MAP, "Model", TRAIN, self._make_map, bottom, beside=RUNS))
         add(
             PanelSpec(
                 ACTIVATIONS,
@@ -178,9 +181,7 @@ class TrainingController(QObject):
             )
         )
         add(PanelSpec(EVALUATION, "Evaluation", INSIGHT, EvaluationView, right, 560))
-        add(
-            PanelSpec("insightMap", "Model", INSIGHT, lambda: GraphOverview(self.window), left, 240)
-        )
+        add(PanelSpec("insightMap", "Model", INSIGHT, self._make_map, bottom, 120))
 
     def _add_menu(self) -> None:
         menu = self.window.add_menu("&Training")

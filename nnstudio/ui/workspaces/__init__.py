@@ -37,7 +37,7 @@ class PanelSpec:
 
     ``area`` None makes it the workspace's central widget.  ``size`` is the default width
     (left/right) or height (top/bottom) in pixels; ``tab_with`` the key of a panel it is
-    tabbed with by default; ``scroll`` wraps the widget in a scroll area (forms whose
+    tabbed with by default, ``beside`` one it sits next to (split); ``scroll`` wraps the widget in a scroll area (forms whose
     natural height would otherwise become the window's minimum); ``ready`` runs right after
     the widget is built (to fill it from the open project).
     """
@@ -49,6 +49,7 @@ class PanelSpec:
     area: Area | None = Area.RightDockWidgetArea
     size: int | None = None
     tab_with: str | None = None
+    beside: str | None = None  # the key of a panel in the same area to sit beside
     hidden: bool = False
     scroll: bool = False
     ready: Callable[[], None] | None = None  # called once the widget is built and registered
@@ -82,10 +83,14 @@ class WorkspacePage(QMainWindow):
         self.setDockOptions(
             QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
         )
+        # Side panels run the full height; bottom panels sit between them.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
         self.name = name
         self.host = host
         self.docks: dict[str, QDockWidget] = {}
         self.built = False
+        self.sized = False
         self.default_state: bytes | None = None
         self.restored = False
 
@@ -100,6 +105,22 @@ class WorkspacePage(QMainWindow):
         saved = QSettings().value(settings_key(self.name))
         if saved is not None:
             self.restored = bool(self.restoreState(saved, STATE_VERSION))
+
+    def apply_sizes(self) -> None:
+        """The panels' default widths and heights (once the page is on screen: Qt sizes
+        docks only then); the default layout is what this gives."""
+        if self.sized or not self.built:
+            return
+        self.sized = True
+        if not self.restored:
+            for key, dock in self.docks.items():
+                spec = self.host.spec(key)
+                if not spec.size or spec.area is None:
+                    continue
+                horizontal = spec.area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea)
+                orientation = Qt.Orientation.Horizontal if horizontal else Qt.Orientation.Vertical
+                self.resizeDocks([dock], [spec.size], orientation)
+        self.default_state = bytes(self.saveState(STATE_VERSION).data())
 
     def add(self, spec: PanelSpec) -> None:
         """A panel registered after the page was built."""
@@ -131,10 +152,9 @@ class WorkspacePage(QMainWindow):
         if other is not None:
             self.tabifyDockWidget(other, dock)
             other.raise_()
-        if spec.size:
-            horizontal = spec.area in (Area.LeftDockWidgetArea, Area.RightDockWidgetArea)
-            orientation = Qt.Orientation.Horizontal if horizontal else Qt.Orientation.Vertical
-            self.resizeDocks([dock], [spec.size], orientation)
+        neighbour = self.docks.get(spec.beside or "")
+        if neighbour is not None:
+            self.splitDockWidget(neighbour, dock, Qt.Orientation.Horizontal)
         if spec.hidden:
             dock.hide()
         self.docks[spec.key] = dock
@@ -167,6 +187,9 @@ class WorkspacePage(QMainWindow):
         """Back to the layout this page was built with."""
         if self.default_state is not None:
             self.restoreState(self.default_state, STATE_VERSION)
+            if not self.sized or self.restored:
+                self.sized, self.restored = False, False
+                self.apply_sizes()
             for key, dock in self.docks.items():
                 spec = self.host.spec(key)
                 dock.setVisible(not spec.hidden)

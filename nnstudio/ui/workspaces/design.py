@@ -31,7 +31,7 @@ def install(window: MainWindow) -> None:
     )
     add(
         PanelSpec(
-            "issues", "Issues", DESIGN, lambda: window.issues_panel, Area.BottomDockWidgetArea, 150
+            "issues", "Issues", DESIGN, lambda: window.issues_panel, Area.BottomDockWidgetArea, 120
         )
     )
     add(
