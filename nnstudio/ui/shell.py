@@ -76,7 +76,7 @@ from nnstudio.ui.inspector import Inspector
 from nnstudio.ui.issues_panel import IssuesPanel
 from nnstudio.ui.palette import PaletteWidget
 from nnstudio.ui.shell_actions import ShellActions
-from nnstudio.ui.theme import APPEARANCES, apply_appearance, canvas_colors
+from nnstudio.ui.theme import APPEARANCES, apply_appearance
 from nnstudio.ui.undo import CoreCommand
 from nnstudio.ui.workspaces import DESIGN, PanelSpec, WorkspaceHost, WorkspacePage, design
 
@@ -415,24 +415,6 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         self._set_engine_status("failed", message)
         self.show_message(f"The Keras engine could not be loaded: {message}", 15000)
 
-    def _set_engine_status(self, state: str, detail: str = "") -> None:
-        colors = canvas_colors()
-        color, text = {
-            "loading": (colors.warning, "Engine loading…"),
-            "ready": (colors.ok, "Engine ready"),
-            "failed": (colors.error, "Engine failed"),
-        }[state]
-        self.engine_label.setText(f"<span style='color:{color.name()}'>●</span> {text}")
-        self.engine_label.setToolTip(
-            detail
-            or {
-                "loading": "Keras/TensorFlow is loading in the background; shapes appear when "
-                "it is ready. You can edit meanwhile.",
-                "ready": "Keras is loaded: shapes and parameter counts are checked as you edit.",
-            }.get(state, "")
-        )
-        self.engine_label.setProperty("state", state)
-
     def _on_stack_index(self, _index: int) -> None:
         self.autosaver.note_edit()
         self._update_title()
@@ -471,27 +453,6 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         name = self.project.path.name if self.project.path else self.project.name
         self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
         self.setWindowModified(self.is_modified())
-
-    def _toggle_minimap(self, on: bool) -> None:
-        self.canvas.minimap.set_enabled(on)
-        QSettings().setValue("view/minimap", on)
-
-    def set_appearance(self, appearance: str) -> None:
-        """Follow the system's colours, or force light or dark."""
-        apply_appearance(appearance)
-        QSettings().setValue("view/appearance", appearance)
-        if appearance in self.appearance_actions:
-            self.appearance_actions[appearance].setChecked(True)
-        self._apply_colors()
-
-    def _apply_colors(self) -> None:
-        scene = self.canvas.graph_scene()
-        if scene is not None:
-            scene.set_colors(canvas_colors())
-        self._set_engine_status("ready" if self._engine_ready else "loading")
-        if self.last_check is not None:
-            self.issues_panel.show_result(self.graph, self.last_check, not self._engine_ready)
-        self.canvas.minimap.update()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

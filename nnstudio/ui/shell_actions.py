@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox, QToolBar
 
 from nnstudio import __version__
-from nnstudio.ui.theme import APPEARANCES
+from nnstudio.ui.theme import APPEARANCES, apply_appearance, canvas_colors
 from nnstudio.ui.workspaces import WORKSPACES
 
 SHORTCUTS = [
@@ -29,7 +30,8 @@ SHORTCUTS = [
 
 
 class ShellActions:
-    """Builds the window's actions, menus and the workspace mode bar."""
+    """Builds the window's actions, menus and the workspace mode bar; appearance and the
+    engine's status-bar label."""
 
     def _action(
         self, text: str, slot: Any, shortcut: Any = None, tip: str = "", checkable: bool = False
@@ -213,3 +215,42 @@ class ShellActions:
             bar.addAction(act)
         self.addToolBar(bar)
         self.mode_bar = bar
+
+    def _set_engine_status(self, state: str, detail: str = "") -> None:
+        colors = canvas_colors()
+        color, text = {
+            "loading": (colors.warning, "Engine loading…"),
+            "ready": (colors.ok, "Engine ready"),
+            "failed": (colors.error, "Engine failed"),
+        }[state]
+        self.engine_label.setText(f"<span style='color:{color.name()}'>●</span> {text}")
+        self.engine_label.setToolTip(
+            detail
+            or {
+                "loading": "Keras/TensorFlow is loading in the background; shapes appear when "
+                "it is ready. You can edit meanwhile.",
+                "ready": "Keras is loaded: shapes and parameter counts are checked as you edit.",
+            }.get(state, "")
+        )
+        self.engine_label.setProperty("state", state)
+
+    def _toggle_minimap(self, on: bool) -> None:
+        self.canvas.minimap.set_enabled(on)
+        QSettings().setValue("view/minimap", on)
+
+    def set_appearance(self, appearance: str) -> None:
+        """Follow the system's colours, or force light or dark."""
+        apply_appearance(appearance)
+        QSettings().setValue("view/appearance", appearance)
+        if appearance in self.appearance_actions:
+            self.appearance_actions[appearance].setChecked(True)
+        self._apply_colors()
+
+    def _apply_colors(self) -> None:
+        scene = self.canvas.graph_scene()
+        if scene is not None:
+            scene.set_colors(canvas_colors())
+        self._set_engine_status("ready" if self._engine_ready else "loading")
+        if self.last_check is not None:
+            self.issues_panel.show_result(self.graph, self.last_check, not self._engine_ready)
+        self.canvas.minimap.update()

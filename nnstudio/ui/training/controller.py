@@ -16,16 +16,15 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMessageBox
 
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.commands import SetOutput
-from nnstudio.core.training import runs as run_records
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
 from nnstudio.ui.training.panel import IDLE, PAUSED, RUNNING, TrainingPanel
 from nnstudio.ui.training.plots import MetricsPlots, metric_family
+from nnstudio.ui.training.run_list import RunListActions
 from nnstudio.ui.training.runs_view import RunsView
 from nnstudio.ui.training.worker import RunOutcome, TrainingJob, TrainingWorker
 from nnstudio.ui.workspaces import INSIGHT, TRAIN, PanelSpec
@@ -65,7 +64,7 @@ def expected_metrics(graph: gm.Graph) -> list[str]:
     return names
 
 
-class TrainingController(QObject):
+class TrainingController(RunListActions, QObject):
     """Owns the training widgets and the worker; talks to the main window through its
     hooks only."""
 
@@ -483,60 +482,3 @@ class TrainingController(QObject):
             self.evaluation.show_evaluation(outcome.evaluation)
         elif outcome.result is not None:
             self.evaluation.clear()
-
-    # -- runs ---------------------------------------------------------------------------
-    def _refresh_runs(self) -> None:
-        if not self._built(RUNS):
-            return
-        project_runs = self.window.project.runs
-        ids = {str(r.get("id")) for r in project_runs}
-        for run_id in list(self.plots.overlays()):
-            if run_id not in ids:
-                self.plots.remove_overlay(run_id)
-        self.runs.set_runs(project_runs, self.plots.overlays())
-
-    def _overlay_toggled(self, run_id: str, shown: bool) -> None:
-        if run_id in self.plots.overlays():
-            self.plots.show_overlay(run_id, shown)
-            return
-        if shown:
-            run = run_records.find_run(self.window.project, run_id)
-            self.plots.set_overlay(
-                run_id, str(run.get("name", run_id)), run.get("history", {}), True
-            )
-
-    def _rename_run(self, run_id: str, name: str) -> None:
-        try:
-            run_records.rename_run(self.window.project, run_id, name)
-        except run_records.RunError as exc:
-            self.window.show_message(str(exc))
-            self._refresh_runs()
-            return
-        self.window.mark_modified()
-
-    def export_run(self, run_id: str) -> None:
-        """Open the Export dialog on one run."""
-        from nnstudio.ui.export_dialog import open_export_dialog
-
-        open_export_dialog(self.window, run_id)
-
-    def delete_runs(self, run_ids: list[str]) -> None:
-        """Delete runs and their folders (after a confirmation unless turned off)."""
-        if not run_ids:
-            return
-        if self.confirm_delete:
-            answer = QMessageBox.question(
-                self.window,
-                "Delete runs",
-                f"Delete {len(run_ids)} run(s) and their saved models? This cannot be undone.",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        for run_id in run_ids:
-            try:
-                run_records.delete_run(self.window.project, run_id)
-            except run_records.RunError as exc:
-                self.window.show_message(str(exc))
-            self.plots.remove_overlay(run_id)
-        self.window.mark_modified()
-        self._refresh_runs()
