@@ -199,7 +199,7 @@ def main() -> None:
         f"  editor alone (no data/training plug-ins):    {med(alone_gaps):6.0f} ms "
         f"({min(alone_gaps):.0f}-{max(alone_gaps):.0f})"
     )
-    print("  (with the plug-ins, the longest gap is the GUI thread building their panels)")
+    print("  (the plug-ins' panels are built when their workspace is first shown, not here)")
 
 
 if __name__ == "__main__":

@@ -78,6 +78,7 @@ def test_export_is_reachable_from_the_file_menu_and_the_run_list(
         export_dialog, "open_export_dialog", lambda window, run_id=None: opened.append(run_id)
     )
     w.export_action.trigger()
+    w.show_workspace("train")  # its panels are built when it is first shown
     view = w.findChild(RunsView)
     view.set_runs([{"id": "run-a", "name": "first"}, {"id": "run-b", "name": "second"}], {})
     view.export_button.click()  # nothing selected: nothing opens
@@ -111,6 +112,8 @@ def test_panels_added_after_the_window_shows_are_visible_and_remember_closing(
 
     first = make_window(engine=keras_engine)  # shown first, plug-ins after: as `nnstudio` does
     first.install_plugins()
+    for name in ("data", "train"):  # panels are built when their workspace is first shown
+        first.show_workspace(name)
     shown = docks(first)
     assert not shown["Data"].isHidden() and not shown["Training"].isHidden()
     assert not shown["Runs"].isHidden()
@@ -118,6 +121,8 @@ def test_panels_added_after_the_window_shows_are_visible_and_remember_closing(
     first.save_settings()
     second = make_window(engine=keras_engine)
     second.install_plugins()
+    for name in ("data", "train"):
+        second.show_workspace(name)
     again = docks(second)
     assert again["Runs"].isHidden()
     assert not again["Training"].isHidden() and not again["Data"].isHidden()
