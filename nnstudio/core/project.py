@@ -108,6 +108,7 @@ class Project:
         p = Path(path)
         project = cls.from_json(read_json_file(p), p.name)
         project.path = p
+        project.data = resolve_data_paths(project.data, p.parent)
         return project
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -122,6 +123,22 @@ class Project:
             raise ProjectError(f"could not save {target}: {exc.strerror or exc}") from None
         self.path = target
         return target
+
+
+DATA_PATH_KEYS = ("path", "targets_path", "validation_path", "validation_targets_path")
+
+
+def resolve_data_paths(data: dict[str, Any] | None, folder: Path) -> dict[str, Any] | None:
+    """``data`` with its relative file paths made absolute against ``folder`` (the project
+    file's folder), so that a project and its data can move together."""
+    if data is None:
+        return None
+    out = dict(data)
+    for key in DATA_PATH_KEYS:
+        value = out.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            out[key] = str((folder / value).resolve())
+    return out
 
 
 def read_json_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> Any:
