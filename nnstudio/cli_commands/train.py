@@ -111,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     prepared = _prepare_data(data_config, config)
     if args.data:
         _fit_graph(project.graph, prepared)
+    _refuse_misfit(project.graph, prepared, data_config)
     return _train(project, config, data_config, prepared, args)
 
 
@@ -137,6 +138,17 @@ def _prepare_data(data_config: Any, config: Any) -> Any:
         return prepare(data_config, batch_size=config.batch_size, seed=config.seed)
     except DataError as exc:
         raise CliError(f"data: {exc}") from None
+
+
+def _refuse_misfit(graph: Any, prepared: Any, data_config: Any) -> None:
+    """The pre-flight check: refuse (exit 2) data that does not fit the model."""
+    from nnstudio.core.graph import check_graph
+    from nnstudio.core.preflight import cli_message, preflight
+
+    targets = getattr(data_config, "targets", None)
+    issues = preflight(graph, prepared, check_graph(graph).shapes, targets)
+    if issues:
+        raise CliError(cli_message(graph, issues))
 
 
 def _fit_graph(graph: Any, prepared: Any) -> None:
