@@ -3,7 +3,7 @@
 
 from pathlib import Path
 
-from nnstudio.core.templates import TEMPLATES, build_example, build_template
+from nnstudio.core.templates import SAMPLES, TEMPLATES, build_example, build_template
 
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 OUT = RESOURCES / "templates"
@@ -12,6 +12,6 @@ EXAMPLE = RESOURCES / "examples" / "digits_cnn.nnstudio"
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     for key in TEMPLATES:
-        path = build_template(key).save(OUT / f"{key}.nnstudio")
+        path = build_template(key, SAMPLES).save(OUT / f"{key}.nnstudio")
         print(path)
     print(build_example().save(EXAMPLE))

@@ -143,7 +143,9 @@ def _check_inputs(graph: Graph, data: Any, feature_shape: tuple[int, ...]) -> li
         issues.append(Issue("error", inp.id, message, FIT_HINT, code="data-shape"))
     dtype = data_dtype(data)
     tokens = [
-        graph.nodes[e.dst] for e in graph.out_edges(inp.id) if graph.nodes[e.dst].key in TOKEN_LAYERS
+        graph.nodes[e.dst]
+        for e in graph.out_edges(inp.id)
+        if graph.nodes[e.dst].key in TOKEN_LAYERS
     ]
     if tokens and dtype is not None and not _is_integer_dtype(dtype):
         issues.append(

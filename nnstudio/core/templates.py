@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from nnstudio.core.graph.builder import GraphBuilder
@@ -161,20 +162,16 @@ TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
 }
 
 
-def _digits() -> dict[str, Any]:
-    return {"kind": "images", "path": f"{SAMPLES}/digits"}
-
-
-# The shipped sample of each template (``resources/samples``) and the training settings that
-# make it learn there.
+# The shipped sample of each template (a file or folder in ``resources/samples``, with the
+# data options it needs) and the training settings that make the template learn on it.
 SAMPLE_DATA: dict[str, dict[str, Any]] = {
-    "mlp": {"kind": "csv", "path": f"{SAMPLES}/species.csv", "target_columns": ["species"]},
-    "small_cnn": _digits(),
-    "lstm": {"kind": "numpy", "path": f"{SAMPLES}/waveforms.npz"},
-    "residual_cnn": _digits(),
-    "two_input": {"kind": "numpy", "path": f"{SAMPLES}/two_inputs.npz", "targets_key": "target"},
-    "transformer": {"kind": "numpy", "path": f"{SAMPLES}/tokens.npz"},
-    "autoencoder": {**_digits(), "targets": "inputs"},
+    "mlp": {"kind": "csv", "path": "species.csv", "target_columns": ["species"]},
+    "small_cnn": {"kind": "images", "path": "digits"},
+    "lstm": {"kind": "numpy", "path": "waveforms.npz"},
+    "residual_cnn": {"kind": "images", "path": "digits"},
+    "two_input": {"kind": "numpy", "path": "two_inputs.npz", "targets_key": "target"},
+    "transformer": {"kind": "numpy", "path": "tokens.npz"},
+    "autoencoder": {"kind": "images", "path": "digits", "targets": "inputs"},
 }
 TRAINING: dict[str, dict[str, Any]] = {
     "mlp": {"epochs": 30, "batch_size": 16},
@@ -186,6 +183,14 @@ TRAINING: dict[str, dict[str, Any]] = {
     "autoencoder": {"epochs": 10},
 }
 
+
+def sample_data(key: str, samples: str | Path) -> dict[str, Any]:
+    """The data source of template ``key``: its sample inside the folder ``samples``."""
+    data = copy.deepcopy(SAMPLE_DATA[key])
+    data["path"] = f"{str(samples).rstrip('/')}/{data['path']}"
+    return data
+
+
 EXAMPLE_NAME = "Example: handwritten digits"
 EXAMPLE_DESCRIPTION = (
     "A small convolutional network that classifies 28x28 grayscale digits into 10 classes. "
@@ -193,23 +198,26 @@ EXAMPLE_DESCRIPTION = (
 )
 
 
-def build_template(key: str) -> Project:
-    """The template project ``key``, laid out left to right, with its sample as data."""
+def build_template(key: str, samples: str | Path | None = None) -> Project:
+    """The template project ``key``, laid out left to right.
+
+    With ``samples`` (the samples folder: ``"../samples"`` in the shipped files, an absolute
+    folder for an untitled project) it carries its sample as the data source and the
+    training settings that suit it, so that it trains as it is.
+    """
     title, description, make = TEMPLATES[key]
     graph = make().graph
     apply_positions(graph, layered_layout(graph))
-    return Project(
-        graph=graph,
-        name=title,
-        description=description,
-        data=copy.deepcopy(SAMPLE_DATA[key]),
-        training=dict(TRAINING[key]),
-    )
+    project = Project(graph=graph, name=title, description=description)
+    if samples is not None:
+        project.data = sample_data(key, samples)
+        project.training = dict(TRAINING[key])
+    return project
 
 
-def build_example() -> Project:
+def build_example(samples: str | Path = SAMPLES) -> Project:
     """The bundled example (``resources/examples/digits_cnn.nnstudio``): the small CNN."""
-    project = build_template("small_cnn")
+    project = build_template("small_cnn", samples)
     wrap = {  # two rows, so that the example fits the canvas at 100 %
         nid: (node.pos[0] - 1170.0, 200.0)
         for nid, node in project.graph.nodes.items()
