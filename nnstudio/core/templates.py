@@ -176,7 +176,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
 TRAINING: dict[str, dict[str, Any]] = {
     "mlp": {"epochs": 30, "batch_size": 16},
     "small_cnn": {"epochs": 10},
-    "lstm": {"epochs": 15, "learning_rate": 0.005},
+    "lstm": {"epochs": 15, "batch_size": 16, "learning_rate": 0.005},
     "residual_cnn": {"epochs": 10},
     "two_input": {"epochs": 30},
     "transformer": {"epochs": 10},
