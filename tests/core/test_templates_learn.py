@@ -1,8 +1,9 @@
 """Every template learns on its own shipped sample, trained as a user would: a bare
 ``nnstudio train resources/templates/<key>.nnstudio`` (no ``--data``), for a few epochs.
 
-Asserted: the training loss falls; a classifier's validation accuracy is at least twice
-chance; the autoencoder's validation reconstruction error falls.
+Asserted: the training loss falls; a classifier's validation accuracy is at least halfway
+from chance to 1 (0.55 for ten classes, 0.67 for three, 0.75 for two); the autoencoder's
+validation reconstruction error falls.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def test_template_learns_on_its_own_sample(key: str, tmp_path: Path, capsys) -> 
     assert rows[-1]["loss"] < rows[0]["loss"]
     final = json.loads((run / "metrics.json").read_text())["final"]
     if classes is not None:
-        assert final["val_accuracy"] >= 2.0 / classes, rows
+        chance = 1.0 / classes
+        assert final["val_accuracy"] >= chance + (1.0 - chance) / 2, rows
     else:
         assert rows[-1]["val_loss"] < rows[0]["val_loss"], rows
