@@ -175,7 +175,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
 }
 TRAINING: dict[str, dict[str, Any]] = {
     "mlp": {"epochs": 30, "batch_size": 16},
-    "small_cnn": {"epochs": 10},
+    "small_cnn": {"epochs": 10, "batch_size": 16, "learning_rate": 0.002},
     "lstm": {"epochs": 15, "batch_size": 16, "learning_rate": 0.005},
     "residual_cnn": {"epochs": 10},
     "two_input": {"epochs": 30},
