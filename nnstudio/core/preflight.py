@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import Issue
 
@@ -374,3 +375,15 @@ def cli_message(graph: Graph, issues: Sequence[Issue]) -> str:
         + "; ".join(parts)
         + " (or train with --data PATH to fit the model to the data for this run)"
     )
+
+
+def with_preflight(
+    result: CheckResult, graph: Graph, data: Any, targets: str | None = None
+) -> CheckResult:
+    """``result`` (a graph check) with the pre-flight issues added, errors first: what the UI's
+    checking shows on the nodes and in the Issues panel once data is attached (Train is
+    disabled while ``result.ok`` is False)."""
+    issues = list(result.issues) + preflight(graph, data, result.shapes, targets)
+    order = {nid: i for i, nid in enumerate(graph.nodes)}
+    issues.sort(key=lambda i: (i.severity != "error", order.get(i.node or "", -1)))
+    return CheckResult(issues, result.shapes)

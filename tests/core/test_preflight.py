@@ -172,3 +172,15 @@ def test_train_with_data_that_fits_the_model_runs(misfit_project: Path, capsys, 
     err = capsys.readouterr().err
     assert code == 0, err
     assert (tmp_path / "run" / "metrics.json").is_file()
+
+
+def test_with_preflight_adds_the_issues_to_a_graph_check() -> None:
+    from nnstudio.core.preflight import with_preflight
+
+    graph = build_template("mlp").graph
+    checked = check_graph(graph)
+    assert checked.ok
+    combined = with_preflight(checked, graph, _regression(1, (8,)))
+    assert not combined.ok and combined.shapes is checked.shapes
+    assert [i.code for i in combined.for_node(graph.node_by_name("features").id)] == ["data-shape"]
+    assert with_preflight(checked, graph, _classes(3)).ok
