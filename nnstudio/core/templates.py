@@ -20,7 +20,7 @@ from nnstudio.core.project import Project
 
 CE = "sparse_categorical_crossentropy"
 SAMPLES = "../samples"  # the samples folder, relative to resources/templates and /examples
-BN_MOMENTUM = 0.9  # 0.99 needs hundreds of batches: the sample gives ~16 per epoch
+BN_MOMENTUM = 0.8  # 0.99 needs hundreds of batches: the sample gives ~16 per epoch
 
 
 def mlp() -> GraphBuilder:
