@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from nnstudio.core.graph.check import CheckResult, GraphChecker
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import check_structure
+from nnstudio.core.preflight import with_preflight
 
 DEBOUNCE_MS = 50
 
@@ -59,13 +61,16 @@ class _CheckWorker(QObject):
         super().__init__()
         self._checker: GraphChecker | None = None
 
-    @Slot(int, object, bool)
-    def run(self, generation: int, graph: Graph, full: bool) -> None:
+    @Slot(int, object, bool, object)
+    def run(self, generation: int, graph: Graph, full: bool, data: Any) -> None:
         start = time.perf_counter()
         if full:
             if self._checker is None:
                 self._checker = GraphChecker()
             result = self._checker.check(graph)
+            if data is not None:  # (report, targets): the pre-flight check of data vs model
+                report, targets = data
+                result = with_preflight(result, graph, report, targets)
         else:
             result = structural_result(graph)
         self.done.emit(CheckReport(result, full, generation, time.perf_counter() - start))
@@ -75,12 +80,13 @@ class CheckRunner(QObject):
     """Re-checks ``graph`` when asked, off the GUI thread; emits ``checked(CheckReport)``."""
 
     checked = Signal(object)
-    _request = Signal(int, object, bool)
+    _request = Signal(int, object, bool, object)
 
     def __init__(self, graph: Graph, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.graph = graph
         self.full = False
+        self.data: tuple[object, str | None] | None = None
         self._generation = 0
         self._held = False
         self._busy = False
@@ -101,6 +107,12 @@ class CheckRunner(QObject):
     def set_graph(self, graph: Graph) -> None:
         """Check another graph from now on (a new project); re-checks at once."""
         self.graph = graph
+        self.request()
+
+    def set_data(self, report: object | None, targets: str | None = None) -> None:
+        """Check the graph against this data too (a data-layer Report; ``None``: no data);
+        the pre-flight issues then appear on the Input/output nodes."""
+        self.data = None if report is None else (report, targets)
         self.request()
 
     def set_full(self, full: bool) -> None:
@@ -145,7 +157,7 @@ class CheckRunner(QObject):
         self._busy = True
         self._pending = False
         self._last_start = time.perf_counter()
-        self._request.emit(self._generation, snapshot(self.graph), self.full)
+        self._request.emit(self._generation, snapshot(self.graph), self.full, self.data)
 
     def _on_done(self, report: CheckReport) -> None:
         self._busy = False
