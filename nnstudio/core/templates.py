@@ -135,7 +135,8 @@ def autoencoder() -> GraphBuilder:
     h = b.add("Conv2D", h, name="dec_2", filters=16, padding="same", activation="relu")
     h = b.add("UpSampling2D", h, name="up_2")
     y = b.add("Conv2D", h, name="reconstruction", filters=1, padding="same", activation="sigmoid")
-    b.output(y, "mse", ["mae"])
+    # binary cross-entropy: with MSE the sigmoid output settles on black (the mean image)
+    b.output(y, "binary_crossentropy", ["mae"])
     return b
 
 

@@ -184,3 +184,15 @@ def test_with_preflight_adds_the_issues_to_a_graph_check() -> None:
     assert not combined.ok and combined.shapes is checked.shapes
     assert [i.code for i in combined.for_node(graph.node_by_name("features").id)] == ["data-shape"]
     assert with_preflight(checked, graph, _classes(3)).ok
+
+
+def test_autoencoder_fits_its_reconstruction_sample() -> None:
+    project = Project.load(ROOT / "resources" / "templates" / "autoencoder.nnstudio")
+    config = DataConfig.from_json(project.data)
+    assert config.targets == "inputs"
+    report = inspect_source(config)
+    assert report.task == "reconstruction"
+    shapes = check_graph(project.graph).shapes
+    assert preflight(project.graph, report, shapes, config.targets) == []
+    labels = inspect_source(config.replace(targets="labels"))  # the digits' classes instead
+    assert "data-classes" in _codes(preflight(project.graph, labels, shapes))
