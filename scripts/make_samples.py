@@ -12,6 +12,13 @@ Everything is generated here, nothing is downloaded; the output is CC0 (see
   ``district`` text column and the target ``price_100k``.
 - ``waveforms.npz``: 600 noisy windows of 64 steps (sine, square, sawtooth),
   arrays ``x`` (600, 64, 1) float32, ``y`` (600,) int64 and ``class_names``.
+- ``tokens.npz``: 800 token-id sequences of 32 steps from a made-up 200-word
+  vocabulary; the class (``negative``/``positive``) is whether "positive" words
+  outnumber "negative" ones: ``x`` (800, 32) int32, ``y`` (800,) int64,
+  ``class_names``.
+- ``two_inputs.npz``: 600 samples for a two-input model: ``measurements``
+  (600, 8) float32 and ``context`` (600, 4) float32 (one-hot of four contexts)
+  and a regression target ``target`` (600,) float32 that needs both.
 
 Run: ``python scripts/make_samples.py [--out resources/samples]``.
 """
@@ -204,6 +211,52 @@ def make_waveforms(out: Path, rng: np.random.Generator) -> None:
     _write_npz(out / "waveforms.npz", {"x": x, "y": y, "class_names": names})
 
 
+TOKEN_VOCAB = 200
+TOKEN_STEPS = 32
+POSITIVE_WORDS = range(2, 12)  # token ids 2..11; 0 is padding
+NEGATIVE_WORDS = range(12, 22)
+
+
+def make_tokens(out: Path, rng: np.random.Generator) -> None:
+    """Token-id sequences; the class is whether positive words outnumber negative ones."""
+    n = 800
+    xs, ys = [], []
+    for i in range(n):
+        label = i % 2
+        length = int(rng.integers(16, TOKEN_STEPS + 1))
+        seq = rng.integers(22, TOKEN_VOCAB, size=length)  # neutral words
+        strong, weak = int(rng.integers(3, 7)), int(rng.integers(0, 3))
+        pos, neg = (strong, weak) if label else (weak, strong)
+        slots = rng.choice(length, size=pos + neg, replace=False)
+        seq[slots[:pos]] = rng.choice(POSITIVE_WORDS, size=pos)
+        seq[slots[pos:]] = rng.choice(NEGATIVE_WORDS, size=neg)
+        row = np.zeros(TOKEN_STEPS, np.int32)
+        row[:length] = seq
+        xs.append(row)
+        ys.append(label)
+    order = rng.permutation(n)
+    x = np.asarray(xs, np.int32)[order]
+    y = np.asarray(ys, np.int64)[order]
+    names = np.array(["negative", "positive"])
+    _write_npz(out / "tokens.npz", {"x": x, "y": y, "class_names": names})
+
+
+def make_two_inputs(out: Path, rng: np.random.Generator) -> None:
+    """Two inputs, one regression target: a context-dependent weighting of the measurements."""
+    n = 600
+    measurements = rng.normal(0.0, 1.0, size=(n, 8)).astype(np.float32)
+    which = rng.integers(0, 4, size=n)
+    context = np.eye(4, dtype=np.float32)[which]
+    weights = rng.normal(0.0, 1.0, size=(4, 8))  # one weighting of the measurements per context
+    bias = np.array([0.0, 1.0, -1.0, 0.5])
+    target = (measurements * weights[which]).sum(axis=1) / 2 + bias[which]
+    target = (target + rng.normal(0.0, 0.1, size=n)).astype(np.float32)
+    _write_npz(
+        out / "two_inputs.npz",
+        {"measurements": measurements, "context": context, "target": target},
+    )
+
+
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Like ``numpy.savez_compressed`` but byte-for-byte reproducible (fixed zip dates)."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -229,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     make_species(out, np.random.default_rng(SEED + 1))
     make_housing(out, np.random.default_rng(SEED + 2))
     make_waveforms(out, np.random.default_rng(SEED + 3))
+    make_tokens(out, np.random.default_rng(SEED + 4))
+    make_two_inputs(out, np.random.default_rng(SEED + 5))
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(f"wrote samples to {out} ({total / 1024:.0f} KiB)")
     return 0

@@ -1,13 +1,17 @@
-"""Write the template projects to resources/templates (run after changing templates.py)."""
+"""Write the template projects to resources/templates and the example to resources/examples
+(run after changing nnstudio/core/templates.py; the output is deterministic)."""
 
 from pathlib import Path
 
-from nnstudio.core.templates import TEMPLATES, build_template
+from nnstudio.core.templates import SAMPLES, TEMPLATES, build_example, build_template
 
-OUT = Path(__file__).resolve().parent.parent / "resources" / "templates"
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+OUT = RESOURCES / "templates"
+EXAMPLE = RESOURCES / "examples" / "digits_cnn.nnstudio"
 
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     for key in TEMPLATES:
-        path = build_template(key).save(OUT / f"{key}.nnstudio")
+        path = build_template(key, SAMPLES).save(OUT / f"{key}.nnstudio")
         print(path)
+    print(build_example().save(EXAMPLE))

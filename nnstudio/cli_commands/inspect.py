@@ -58,6 +58,11 @@ def register(subs: argparse._SubParsersAction) -> None:
         "--na-values", metavar="TEXTS", help="comma-separated cell texts that mean 'missing'"
     )
     p.add_argument("--task", choices=_TASKS, help="classification or regression (default: auto)")
+    p.add_argument(
+        "--reconstruct",
+        action="store_true",
+        help="the targets are the inputs (autoencoders, denoising): no labels are read",
+    )
     p.add_argument("--image-size", metavar="HxW", help="image size, e.g. 28x28 or 64")
     p.add_argument("--color-mode", choices=_COLOR_MODES, help="image colour mode")
     p.add_argument("--validation", metavar="PATH", help="a separate validation file or folder")
@@ -111,6 +116,8 @@ def _options(args: argparse.Namespace, kind: str) -> dict[str, Any]:
         opts["na_values"] = _split(args.na_values)
     if args.task:
         opts["task"] = args.task
+    if args.reconstruct:
+        opts["targets"] = "inputs"
     if args.image_size:
         opts["image_size"] = _image_size(args.image_size)
     if args.color_mode:

@@ -1,18 +1,26 @@
 """The template projects shipped in ``resources/templates``, built in code.
 
-``scripts/make_templates.py`` writes them to disk; tests check that each validates clean and
-compiles, and that the files on disk equal what this module builds.
+``scripts/make_templates.py`` writes them (and the example in ``resources/examples``) to disk;
+tests check that each validates clean and compiles, that the files on disk equal what this
+module builds, and that each learns on its shipped sample.  Every project carries its sample
+as a data source whose path is relative to the project file (``../samples/...``), so that
+``nnstudio train resources/templates/<key>.nnstudio`` trains without ``--data``.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from nnstudio.core.graph.builder import GraphBuilder
 from nnstudio.core.layout import apply_positions, layered_layout
 from nnstudio.core.project import Project
 
 CE = "sparse_categorical_crossentropy"
+SAMPLES = "../samples"  # the samples folder, relative to resources/templates and /examples
+BN_MOMENTUM = 0.8  # 0.99 needs hundreds of batches: the sample gives ~16 per epoch
 
 
 def mlp() -> GraphBuilder:
@@ -62,10 +70,10 @@ def residual_cnn() -> GraphBuilder:
     h = b.add("Conv2D", x, name="stem", filters=32, padding="same", activation="relu")
     for i in (1, 2):
         r = b.add("Conv2D", h, name=f"block{i}_conv_a", filters=32, padding="same", use_bias=False)
-        r = b.add("BatchNormalization", r, name=f"block{i}_bn_a")
+        r = b.add("BatchNormalization", r, name=f"block{i}_bn_a", momentum=BN_MOMENTUM)
         r = b.add("Activation", r, name=f"block{i}_relu_a", activation="relu")
         r = b.add("Conv2D", r, name=f"block{i}_conv_b", filters=32, padding="same", use_bias=False)
-        r = b.add("BatchNormalization", r, name=f"block{i}_bn_b")
+        r = b.add("BatchNormalization", r, name=f"block{i}_bn_b", momentum=BN_MOMENTUM)
         h = b.add("Add", [h, r], name=f"block{i}_add")
         h = b.add("Activation", h, name=f"block{i}_out", activation="relu")
         if i == 1:
@@ -127,7 +135,8 @@ def autoencoder() -> GraphBuilder:
     h = b.add("Conv2D", h, name="dec_2", filters=16, padding="same", activation="relu")
     h = b.add("UpSampling2D", h, name="up_2")
     y = b.add("Conv2D", h, name="reconstruction", filters=1, padding="same", activation="sigmoid")
-    b.output(y, "mse", ["mae"])
+    # binary cross-entropy: with MSE the sigmoid output settles on black (the mean image)
+    b.output(y, "binary_crossentropy", ["mae"])
     return b
 
 
@@ -154,9 +163,68 @@ TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
 }
 
 
-def build_template(key: str) -> Project:
-    """The template project ``key``, laid out left to right."""
+# The shipped sample of each template (a file or folder in ``resources/samples``, with the
+# data options it needs) and the training settings that make the template learn on it.
+SAMPLE_DATA: dict[str, dict[str, Any]] = {
+    "mlp": {"kind": "csv", "path": "species.csv", "target_columns": ["species"]},
+    "small_cnn": {"kind": "images", "path": "digits"},
+    "lstm": {"kind": "numpy", "path": "waveforms.npz"},
+    "residual_cnn": {"kind": "images", "path": "digits"},
+    "two_input": {"kind": "numpy", "path": "two_inputs.npz", "targets_key": "target"},
+    "transformer": {"kind": "numpy", "path": "tokens.npz"},
+    "autoencoder": {"kind": "images", "path": "digits", "targets": "inputs"},
+}
+TRAINING: dict[str, dict[str, Any]] = {
+    "mlp": {"epochs": 30, "batch_size": 16},
+    "small_cnn": {"epochs": 10, "batch_size": 16, "learning_rate": 0.002},
+    "lstm": {"epochs": 15, "batch_size": 16, "learning_rate": 0.005},
+    "residual_cnn": {"epochs": 10},
+    "two_input": {"epochs": 30},
+    "transformer": {"epochs": 10},
+    "autoencoder": {"epochs": 10},
+}
+
+
+def sample_data(key: str, samples: str | Path) -> dict[str, Any]:
+    """The data source of template ``key``: its sample inside the folder ``samples``."""
+    data = copy.deepcopy(SAMPLE_DATA[key])
+    data["path"] = f"{str(samples).rstrip('/')}/{data['path']}"
+    return data
+
+
+EXAMPLE_NAME = "Example: handwritten digits"
+EXAMPLE_DESCRIPTION = (
+    "A small convolutional network that classifies 28x28 grayscale digits into 10 classes. "
+    "Select a layer to see its settings; drag layers from the palette to change the model."
+)
+
+
+def build_template(key: str, samples: str | Path | None = None) -> Project:
+    """The template project ``key``, laid out left to right.
+
+    With ``samples`` (the samples folder: ``"../samples"`` in the shipped files, an absolute
+    folder for an untitled project) it carries its sample as the data source and the
+    training settings that suit it, so that it trains as it is.
+    """
     title, description, make = TEMPLATES[key]
     graph = make().graph
     apply_positions(graph, layered_layout(graph))
-    return Project(graph=graph, name=title, description=description)
+    project = Project(graph=graph, name=title, description=description)
+    if samples is not None:
+        project.data = sample_data(key, samples)
+        project.training = dict(TRAINING[key])
+    return project
+
+
+def build_example(samples: str | Path = SAMPLES) -> Project:
+    """The bundled example (``resources/examples/digits_cnn.nnstudio``): the small CNN."""
+    project = build_template("small_cnn", samples)
+    wrap = {  # two rows, so that the example fits the canvas at 100 %
+        nid: (node.pos[0] - 1170.0, 200.0)
+        for nid, node in project.graph.nodes.items()
+        if node.pos[0] >= 1300.0
+    }
+    apply_positions(project.graph, wrap)
+    project.name = EXAMPLE_NAME
+    project.description = EXAMPLE_DESCRIPTION
+    return project

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnstudio.core.graph.check import CheckResult, GraphChecker
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import check_structure
+from nnstudio.core.preflight import with_preflight
 from nnstudio.core.tasks import TaskState
 from nnstudio.ui.tasks import Task
 
@@ -56,7 +58,12 @@ def structural_result(graph: Graph) -> CheckResult:
 
 
 def _check(
-    state: TaskState, box: dict[str, GraphChecker], generation: int, graph: Graph, full: bool
+    state: TaskState,
+    box: dict[str, GraphChecker],
+    generation: int,
+    graph: Graph,
+    full: bool,
+    data: Any = None,
 ) -> CheckReport:
     """One check, run on a :class:`~nnstudio.ui.tasks.Task`.  ``box`` keeps the one
     memoising checker across checks (made off the GUI thread on first use; used by one
@@ -66,6 +73,9 @@ def _check(
         if "checker" not in box:
             box["checker"] = GraphChecker()
         result = box["checker"].check(graph)
+        if data is not None:  # (report, targets): the pre-flight check of data vs model
+            report, targets = data
+            result = with_preflight(result, graph, report, targets)
     else:
         result = structural_result(graph)
     return CheckReport(result, full, generation, time.perf_counter() - start)
@@ -80,6 +90,7 @@ class CheckRunner(QObject):
         super().__init__(parent)
         self.graph = graph
         self.full = False
+        self.data: tuple[object, str | None] | None = None
         self._generation = 0
         self._held = False
         self._busy = False
@@ -95,6 +106,12 @@ class CheckRunner(QObject):
     def set_graph(self, graph: Graph) -> None:
         """Check another graph from now on (a new project); re-checks at once."""
         self.graph = graph
+        self.request()
+
+    def set_data(self, report: object | None, targets: str | None = None) -> None:
+        """Check the graph against this data too (a data-layer Report; ``None``: no data);
+        the pre-flight issues then appear on the Input/output nodes."""
+        self.data = None if report is None else (report, targets)
         self.request()
 
     def set_full(self, full: bool) -> None:
@@ -145,6 +162,7 @@ class CheckRunner(QObject):
             self._generation,
             snapshot(self.graph),
             self.full,
+            self.data,
             parent=self,
             name="nnstudio-graph-check",
         )

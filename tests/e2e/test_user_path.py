@@ -1,6 +1,7 @@
 """The user's path end to end on the shipped samples, through the command line:
-validate the template, train it on the sample digits, export it, reload the export outside
-NN Studio (plain Keras and onnxruntime in a fresh interpreter) and compare predictions."""
+validate the example, train it on the sample digits it carries (no --data: the project
+file names its sample), export it, reload the export outside NN Studio (plain Keras and
+onnxruntime in a fresh interpreter) and compare predictions."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "resources" / "examples" / "digits_cnn.nnstudio"
 DIGITS = ROOT / "resources" / "samples" / "digits"
+EPOCHS = 6  # measured: validation accuracy 0.85 after 6 epochs (0.81 after 4)
 
 RELOAD = """
 import json, sys
@@ -41,18 +43,11 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def trained_run(tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("e2e") / "run"
-    proc = _cli(
-        "train",
-        str(EXAMPLE),
-        "--data",
-        str(DIGITS),
-        "--epochs",
-        "4",
-        "--out",
-        str(run_dir),
-        "--quiet",
-    )
+    before = EXAMPLE.read_bytes()
+    proc = _cli("train", str(EXAMPLE), "--epochs", str(EPOCHS), "--out", str(run_dir), "--quiet")
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "fitted to the data" not in proc.stderr  # the example fits its sample as shipped
+    assert EXAMPLE.read_bytes() == before
     return run_dir
 
 
@@ -63,11 +58,13 @@ def test_template_is_valid() -> None:
 
 def test_train_learns_the_sample_digits(trained_run: Path) -> None:
     metrics = json.loads((trained_run / "metrics.json").read_text())
-    assert metrics["epochs_completed"] == 4
-    # Ten classes: chance is 0.1.
-    assert metrics["final"]["val_accuracy"] > 0.3
+    assert metrics["epochs_completed"] == EPOCHS
+    # Ten classes: chance is 0.1; the example reaches about 0.85 in 6 epochs.
+    assert metrics["final"]["val_accuracy"] >= 0.7
     rows = (trained_run / "history.csv").read_text().strip().splitlines()
-    assert len(rows) == 1 + 4
+    assert len(rows) == 1 + EPOCHS
+    data_info = json.loads((trained_run / "data.json").read_text())
+    assert Path(data_info["data"]["path"]) == DIGITS.resolve()
 
 
 def test_export_reloads_outside_the_app_with_the_same_predictions(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core.data.errors import DataError
+from nnstudio.core.data.targets import TARGET_SOURCES
 
 KINDS = ("csv", "images", "numpy")
 CATEGORICAL_ENCODINGS = ("onehot", "integer")
@@ -49,6 +50,9 @@ class DataConfig:
     ``validation_targets_path`` that of the validation pair);
     ``normalization`` is ``"none"`` or ``"standardize"``.
 
+    Every kind: ``targets`` is ``"labels"`` (read from the source) or
+    ``"inputs"`` (each sample is its own target: autoencoders, denoising).
+
     Unknown keys found in a project file are kept in ``extra`` and written back.
     """
 
@@ -65,6 +69,8 @@ class DataConfig:
     na_values: list[str] = field(default_factory=list)
     column_types: dict[str, str] = field(default_factory=dict)
     task: str = "auto"
+    # what the model learns to produce: the source's labels or its own inputs
+    targets: str = "labels"
     # images
     image_size: tuple[int, int] | None = None
     color_mode: str | None = None
@@ -113,6 +119,7 @@ class DataConfig:
         _choice("categorical_encoding", self.categorical_encoding, CATEGORICAL_ENCODINGS)
         _choice("missing", self.missing, MISSING_POLICIES)
         _choice("task", self.task, TASKS)
+        _choice("targets", self.targets, TARGET_SOURCES)
         if not isinstance(self.column_types, dict):
             raise DataError("column_types must map column names to a type", "data.column_types")
         for name, kind in self.column_types.items():
@@ -210,6 +217,8 @@ class DataConfig:
         for key in ("target_columns", "na_values"):
             if key in kwargs and kwargs[key] is None:
                 kwargs[key] = []
+        if kwargs.get("targets") is None:
+            kwargs["targets"] = "labels"
         if "column_types" in kwargs and kwargs["column_types"] is None:
             kwargs["column_types"] = {}
         return cls(**kwargs, extra=extra)

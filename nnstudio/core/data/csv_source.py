@@ -29,6 +29,7 @@ from nnstudio.core.data.csv_sniff import (
 from nnstudio.core.data.csv_structure import check_structure
 from nnstudio.core.data.progress import TaskState
 from nnstudio.core.data.report import ProblemLog
+from nnstudio.core.data.targets import RECONSTRUCTION, placeholder_targets, reconstructs
 
 NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -74,7 +75,8 @@ class CsvTable:
 
     @property
     def n_rows(self) -> int:
-        return len(self.targets[0].values) if self.targets else 0
+        cols = self.targets or self.features
+        return len(cols[0].values) if cols else 0
 
     @property
     def lines(self) -> np.ndarray | None:
@@ -117,6 +119,8 @@ class Targets:
 
     @property
     def num_outputs(self) -> int:
+        if self.task == RECONSTRUCTION:
+            return 0  # the width of the encoded inputs: PreparedData.num_outputs
         return len(self.class_names) if self.class_names is not None else self.y.shape[1]
 
 
@@ -289,7 +293,9 @@ def _choose_columns(
             return None, None
         return [c.name for c in like.targets], [c.name for c in like.features]
     targets = list(config.target_columns)
-    if not targets:
+    if reconstructs(config):
+        targets = []  # every chosen column is an input and its own target
+    elif not targets:
         targets = [names[-1]]
         log.info(loc, f'no target column chosen: using the last column, "{names[-1]}"')
     bad = [t for t in targets if t not in names]
@@ -577,6 +583,8 @@ def interpret_targets(
     table: CsvTable, config: DataConfig, log: ProblemLog, like: Targets | None = None
 ) -> Targets | None:
     """Class indices (with class names) or regression values for the kept rows."""
+    if reconstructs(config):
+        return Targets(RECONSTRUCTION, placeholder_targets(table.n_rows), [])
     cols = table.targets
     names = [c.name for c in cols]
     if like is not None:

@@ -4,6 +4,11 @@ The Input's shape becomes the data's feature shape; the output head becomes the
 layer the targets need (:func:`suggest_head`): the declared output's Dense is
 set, or a Dense is appended after a head of another kind; the declared output
 gets the matching loss and metrics.
+
+When the targets are the inputs (reconstruction) no head is added: the output
+layer keeps its kind and gets the input's size (a Dense's units for flat
+samples, a convolution's filters for the channels of images) and a fitting
+activation; the loss is MSE or binary cross-entropy (:func:`suggest_head`).
 """
 
 from __future__ import annotations
@@ -68,6 +73,8 @@ def fit_commands(graph: Any, data: Any, output: str | None = None) -> Any:
     node = _head_node(graph, output)
     decl = graph.output_decl(node.id)
     loss_weight = decl.loss_weight if decl is not None else 1.0
+    if "shape" in head:
+        return _fit_reconstruction(graph, inp, node, shape, head, loss_weight)
     head_params = {"units": head["units"], "activation": head["activation"]}
 
     # built now so that bad values fail here, before anything changes
@@ -92,6 +99,33 @@ def fit_commands(graph: Any, data: Any, output: str | None = None) -> Any:
     steps.append(
         lambda g: SetOutput(
             g, head_id, loss=head["loss"], loss_weight=loss_weight, metrics=head["metrics"]
+        )
+    )
+    return Macro(graph, "Fit model to data", steps)
+
+
+def _fit_reconstruction(
+    graph: Any, inp: Any, node: Any, shape: tuple[int, ...], head: dict[str, Any], weight: float
+) -> Any:
+    """Fit for targets = inputs: the output reconstructs the input's shape."""
+    from nnstudio.core.graph.commands import Macro, SetOutput, SetParams
+
+    params: dict[str, Any] = {}
+    names = set(node.params)
+    if len(shape) == 1 and "units" in names:
+        params["units"] = int(shape[0])
+    elif len(shape) >= 2 and "filters" in names:
+        params["filters"] = int(shape[-1])
+    if "activation" in names:
+        params["activation"] = head["activation"]
+    SetParams(graph, inp.id, {"shape": shape})
+    steps: list[Any] = [lambda g: SetParams(g, inp.id, {"shape": shape})]
+    if params:
+        SetParams(graph, node.id, params)
+        steps.append(lambda g: SetParams(g, node.id, params))
+    steps.append(
+        lambda g: SetOutput(
+            g, node.id, loss=head["loss"], loss_weight=weight, metrics=head["metrics"]
         )
     )
     return Macro(graph, "Fit model to data", steps)

@@ -13,6 +13,7 @@ from nnstudio.core.data.hashing import file_sha256, path_hash
 from nnstudio.core.data.memory import default_cache_budget
 from nnstudio.core.data.progress import CancelledFn, ProgressFn, TaskState, as_state
 from nnstudio.core.data.report import ProblemLog, Report
+from nnstudio.core.data.targets import RECONSTRUCTION, reconstructs, value_range
 
 
 @dataclass
@@ -119,12 +120,26 @@ def _load_csv(loaded: LoadedSource, log: ProblemLog, state: TaskState, hashes: d
             val_targets = csv_source.interpret_targets(val, config, log, like=targets)
             loaded.val_table, loaded.val_targets = val, val_targets
             report.details["validation_samples"] = val.n_rows
-    raw = np.stack([c.values for c in table.targets], axis=1)
-    _fill_targets(report, targets.task, targets.y, targets.class_names, targets.num_outputs, raw)
+    if targets.task == RECONSTRUCTION:
+        _fill_reconstruction(report, None)  # the inputs are standardized: unbounded
+    else:
+        raw = np.stack([c.values for c in table.targets], axis=1)
+        _fill_targets(
+            report, targets.task, targets.y, targets.class_names, targets.num_outputs, raw
+        )
     csv_source.check_targets(targets, log)
     for t in (table, loaded.val_table):
         if t is not None:
             t.release()
+
+
+def _fill_reconstruction(report: Report, value_range: tuple[float, float] | None) -> None:
+    """The inputs are the targets: the range is that of the inputs as trained on."""
+    report.task = RECONSTRUCTION
+    report.num_outputs = int(np.prod(report.feature_shape or (1,), dtype=np.int64))
+    report.classes = []
+    report.target_range = value_range
+    report.details["targets"] = "inputs"
 
 
 def _fill_targets(
@@ -172,7 +187,10 @@ def _load_images(loaded: LoadedSource, log: ProblemLog, state: TaskState, hashes
     report.task = "classification"
     report.num_outputs = len(scan.class_names)
     report.classes = list(zip(scan.class_names, scan.counts, strict=True))
-    report.details = {
+    if reconstructs(config):
+        report.details = {}
+        _fill_reconstruction(report, (0.0, 1.0))  # pixels are scaled by 1/255
+    report.details |= {
         "image_size": list(size),
         "color_mode": mode,
         "skipped": len(scan.skipped),
@@ -223,5 +241,9 @@ def _load_numpy(loaded: LoadedSource, log: ProblemLog, state: TaskState, budget:
             loaded.val_arrays = val
             report.details["validation_samples"] = val.n
     assert arrays.y is not None
+    if arrays.task == RECONSTRUCTION:
+        plain = config.normalization == "none"
+        _fill_reconstruction(report, value_range(arrays.x) if plain else None)
+        return
     raw = arrays.y_raw if arrays.rows is None else arrays.y_raw[arrays.rows]
     _fill_targets(report, arrays.task, arrays.y, arrays.class_names, arrays.num_outputs, raw)

@@ -23,6 +23,7 @@ from nnstudio.core.data.errors import DataError
 from nnstudio.core.data.memory import available_memory, format_bytes
 from nnstudio.core.data.progress import TaskState
 from nnstudio.core.data.report import ProblemLog
+from nnstudio.core.data.targets import RECONSTRUCTION, placeholder_targets, reconstructs
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -203,6 +204,8 @@ class NumpyArrays:
 
     @property
     def num_outputs(self) -> int:
+        if self.task == RECONSTRUCTION:
+            return int(np.prod(self.feature_shape, dtype=np.int64))
         if self.class_names is not None:
             return len(self.class_names)
         assert self.y is not None
@@ -251,16 +254,39 @@ def _safe_kind(path: str) -> str | None:
         return None
 
 
-def load_numpy(
-    config: DataConfig,
-    log: ProblemLog,
-    state: TaskState,
-    budget: int,
-    like: NumpyArrays | None = None,
-) -> NumpyArrays | None:
-    """Check headers, load (or memory-map) the arrays and interpret the targets.
-    ``like`` is the training data when loading a separate validation source."""
-    files = _resolve_files(config, log, validation=like is not None)
+_Opened = tuple[np.ndarray, "ArrayInfo", np.ndarray, str, bool, dict[str, Any], np.ndarray | None]
+
+
+def _must_map(x_info: ArrayInfo, in_npz: bool, budget: int) -> bool:
+    """Whether the features are memory-mapped (larger than the budget); raises
+    :class:`DataError` when they can be neither loaded nor mapped."""
+    if x_info.nbytes <= budget:
+        return False
+    if in_npz:
+        avail = available_memory()
+        if avail is not None and x_info.nbytes > avail // 2:
+            raise DataError(
+                f"the array needs {format_bytes(x_info.nbytes)} of memory but only "
+                f"{format_bytes(avail)} is available; arrays inside an .npz cannot be "
+                "memory-mapped: save the features as an .npy file",
+                x_info.label,
+            )
+        return False
+    if x_info.fortran_order:
+        raise DataError(
+            "the array is too large for memory and is stored in Fortran order, which "
+            "cannot be streamed by samples: save it with numpy.save from a C-ordered "
+            "array",
+            x_info.label,
+        )
+    return True
+
+
+def _open_pair(
+    config: DataConfig, log: ProblemLog, budget: int, validation: bool
+) -> _Opened | None:
+    """Features and targets (an ``.npy`` pair or two arrays of an ``.npz``)."""
+    files = _resolve_files(config, log, validation=validation)
     if files is None:
         return None
     x_path, y_path, x_key, y_key = files
@@ -330,44 +356,45 @@ def load_numpy(
                 y_info.label,
             )
         avail = available_memory()
-        mapped = False
-        if x_info.nbytes > budget:
-            if y_path is None:
-                if avail is not None and x_info.nbytes > avail // 2:
-                    raise DataError(
-                        f"the array needs {format_bytes(x_info.nbytes)} of memory but only "
-                        f"{format_bytes(avail)} is available; arrays inside an .npz cannot be "
-                        "memory-mapped: save the features as an .npy file",
-                        x_info.label,
-                    )
-            elif x_info.fortran_order:
-                raise DataError(
-                    "the array is too large for memory and is stored in Fortran order, which "
-                    "cannot be streamed by samples: save it with numpy.save from a C-ordered "
-                    "array",
-                    x_info.label,
-                )
-            else:
-                mapped = True
+        mapped = _must_map(x_info, y_path is None, budget)
         if avail is not None and y_info.nbytes > avail // 2:
             raise DataError(
                 f"the targets need {format_bytes(y_info.nbytes)} of memory but only "
                 f"{format_bytes(avail)} is available",
                 y_info.label,
             )
-        state.report(0, 3, force=True)
         x, y_raw, class_names_arr = _load_arrays(
             x_path, y_path, fx, fy, mapped, names_info is not None
         )
     except DataError as exc:
         log.error(exc.location or os.path.basename(x_path), exc.message)
         return None
+    return x, x_info, y_raw, y_info.label, mapped, listing, class_names_arr
+
+
+def load_numpy(
+    config: DataConfig,
+    log: ProblemLog,
+    state: TaskState,
+    budget: int,
+    like: NumpyArrays | None = None,
+) -> NumpyArrays | None:
+    """Check headers, load (or memory-map) the arrays and interpret the targets.
+    ``like`` is the training data when loading a separate validation source."""
+    state.report(0, 3, force=True)
+    if reconstructs(config):
+        opened = _open_inputs(config, log, budget, like is not None)
+    else:
+        opened = _open_pair(config, log, budget, like is not None)
+    if opened is None:
+        return None
+    x, x_info, y_raw, y_label, mapped, listing, class_names_arr = opened
     if x.ndim == 1:
         x = x.reshape(-1, 1)
     arrays = NumpyArrays(x=x, x_info=x_info, y_raw=y_raw, mapped=mapped)
     arrays.details = {
         "features": x_info.label,
-        "targets": y_info.label,
+        "targets": y_label,
         "features_dtype": str(x_info.dtype),
         "memory_mapped": mapped,
         "arrays": listing,
@@ -379,18 +406,98 @@ def load_numpy(
         return arrays
     state.report(2, 3, force=True)
     if like is not None:
-        _targets_like(arrays, like, log)
+        if reconstructs(config):
+            _reconstruction_targets(arrays)
+        else:
+            _targets_like(arrays, like, log)
         if arrays.x.shape[1:] != like.x.shape[1:]:
             log.error(
                 x_info.label,
                 f"validation samples have shape {arrays.x.shape[1:]}, the training samples "
                 f"{like.x.shape[1:]}",
             )
+    elif reconstructs(config):
+        _reconstruction_targets(arrays)
+        _constant_features(arrays, log)
     else:
         _interpret_targets(arrays, config, log, class_names_arr)
         _constant_features(arrays, log)
     state.report(3, 3, force=True)
     return None if log.has_errors else arrays
+
+
+def _open_inputs(
+    config: DataConfig, log: ProblemLog, budget: int, validation: bool
+) -> _Opened | None:
+    """The features alone, for a source whose targets are its inputs."""
+    path = config.validation_path if validation else config.path
+    assert path is not None
+    label = os.path.basename(path)
+    listing: dict[str, Any] = {}
+    try:
+        if path.lower().endswith(".npz") or _safe_kind(path) == "npz":
+            infos = npz_infos(path)
+            listing = {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in infos.items()}
+            keys = list(infos)
+            fx = _pick(keys, config.features_key, FEATURE_KEYS)
+            data_keys = [k for k in keys if k not in CLASS_NAME_KEYS]
+            if fx is None and config.features_key is None and len(data_keys) == 1:
+                fx = data_keys[0]
+            if fx is None:
+                asked = config.features_key
+                head = (
+                    f'there is no array named "{asked}"'
+                    if asked
+                    else "choose which array holds the features"
+                )
+                log.error(label, f"{head}; the arrays are: {_describe(infos)}")
+                return None
+            x_info = infos[fx]
+            _check_info(x_info)
+            in_npz = True
+        else:
+            x_info = npy_info(path)
+            fx = None
+            in_npz = False
+        if x_info.dtype.kind not in "biuf":
+            raise DataError(
+                f"features must be numbers; dtype {x_info.dtype} cannot be trained on",
+                x_info.label,
+            )
+        if len(x_info.shape) == 0:
+            raise DataError("an array of one number cannot hold samples", x_info.label)
+        if x_info.shape[0] == 0:
+            raise DataError("the arrays hold no samples", x_info.label)
+        mapped = _must_map(x_info, in_npz, budget)
+        x = _load_one(path, fx, mapped)
+    except DataError as exc:
+        log.error(exc.location or label, exc.message)
+        return None
+    y_raw = placeholder_targets(x_info.shape[0])
+    return x, x_info, y_raw, "the inputs (reconstruction)", mapped, listing, None
+
+
+def _load_one(path: str, key: str | None, mapped: bool) -> np.ndarray:
+    """One array: an ``.npz`` member ``key`` or an ``.npy`` (memory-mapped or not)."""
+    try:
+        if key is not None:
+            with np.load(path, allow_pickle=False) as npz:
+                return npz[key]
+        return np.load(path, allow_pickle=False, mmap_mode="r" if mapped else None)
+    except ValueError as exc:
+        raise DataError(f"cannot load the arrays: {exc}", os.path.basename(path)) from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataError(
+            f"cannot read the arrays (truncated or damaged file?): {exc}",
+            os.path.basename(path),
+        ) from None
+
+
+def _reconstruction_targets(arrays: NumpyArrays) -> None:
+    """The inputs are the targets: no classes; the pipeline substitutes ``x``."""
+    arrays.task = RECONSTRUCTION
+    arrays.class_names = arrays.class_values = None
+    arrays.y = placeholder_targets(arrays.n)
 
 
 def _check_dtypes(x_info: ArrayInfo, y_info: ArrayInfo) -> None:

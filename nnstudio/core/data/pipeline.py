@@ -22,6 +22,7 @@ from nnstudio.core.data.memory import default_cache_budget
 from nnstudio.core.data.progress import CancelledFn, ProgressFn, TaskState, as_state
 from nnstudio.core.data.report import Problem, Report
 from nnstudio.core.data.splits import split_indices
+from nnstudio.core.data.targets import RECONSTRUCTION, reconstructs
 
 SHUFFLE_BUFFER = 10_000
 
@@ -94,15 +95,15 @@ class PreparedData:
         """The first ``n`` validation samples (training samples when there is no
         validation data), always the same: a fixed probe batch."""
         split = "val" if self.val_size else "train"
-        return self._source.arrays(split, n)
+        return self._source.pairs(split, n)
 
     def val_arrays(self, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """Validation inputs and targets as numpy (at most ``limit`` samples)."""
-        return self._source.arrays("val", limit) if self.val_size else None
+        return self._source.pairs("val", limit) if self.val_size else None
 
     def test_arrays(self, limit: int | None = None) -> tuple[np.ndarray, np.ndarray] | None:
         """Test inputs and targets as numpy (at most ``limit`` samples)."""
-        return self._source.arrays("test", limit) if self.test_size else None
+        return self._source.pairs("test", limit) if self.test_size else None
 
 
 def prepare(
@@ -156,6 +157,19 @@ class _Source(ABC):
     def __init__(self, loaded: LoadedSource):
         self.loaded = loaded
         self.config = loaded.config
+        self.reconstruct = reconstructs(loaded.config)
+
+    def pairs(self, name: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`arrays` with the targets the model learns: the inputs
+        themselves for a reconstruction source."""
+        x, y = self.arrays(name, limit)
+        return (x, x.copy()) if self.reconstruct else (x, y)
+
+    def _pipeline(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
+        ds = self.dataset(name, batch_size, shuffle, seed)
+        if self.reconstruct:
+            ds = ds.map(lambda x, y: (x, x), num_parallel_calls=_autotune())
+        return ds
 
     def _split(self, x: Any, y: np.ndarray, task: str, val: tuple[Any, np.ndarray] | None) -> None:
         n = len(y)
@@ -199,10 +213,21 @@ class _Source(ABC):
         """The prepared data of this source."""
 
     def _prepared(self, batch_size: int, seed: int, **fields: Any) -> PreparedData:
-        train = self.dataset("train", batch_size, True, seed)
-        val = self.dataset("val", batch_size, False, seed) if len(self.splits["val"]) else None
-        test = self.dataset("test", batch_size, False, seed) if len(self.splits["test"]) else None
+        train = self._pipeline("train", batch_size, True, seed)
+        val = self._pipeline("val", batch_size, False, seed) if len(self.splits["val"]) else None
+        test = self._pipeline("test", batch_size, False, seed) if len(self.splits["test"]) else None
         report = self.loaded.report
+        if self.reconstruct:
+            shape = fields["feature_shape"]
+            fields["task"] = RECONSTRUCTION
+            fields["class_names"] = None
+            fields["num_outputs"] = int(np.prod(shape, dtype=np.int64))
+            fields["preprocessing"] = {
+                **fields["preprocessing"],
+                "task": RECONSTRUCTION,
+                "targets": "inputs",
+                "class_names": None,
+            }
         return PreparedData(
             train=train,
             val=val,

@@ -163,6 +163,11 @@ class Report:
             if self.target_range is not None:
                 lo, hi = self.target_range
                 lines.append(f"target range: {lo:.6g} to {hi:.6g}")
+        elif self.task == "reconstruction":
+            lines.append("task: reconstruction (the targets are the inputs)")
+            if self.target_range is not None:
+                lo, hi = self.target_range
+                lines.append(f"input range: {lo:.6g} to {hi:.6g}")
         if self.kind != "images":
             lines.append(f"NaN values: {self.nan_count}, infinite values: {self.inf_count}")
         if self.constant_columns:

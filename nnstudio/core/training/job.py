@@ -192,6 +192,7 @@ def _execute(job: TrainingJob, state: TaskState) -> RunOutcome:
     data = job.data if job.data is not None else _prepare_data(data_json, config, state)
     if job.fit_to_data:
         _fit(project.graph, data, state)
+    _preflight(project.graph, data, data_json)
     device = _device(job, config)
     model = _model(project.graph, config, data, device)
     result = run_training(model, data, config, state, device=device)
@@ -235,6 +236,20 @@ def _config(job: TrainingJob) -> Any:
     except ConfigError as exc:
         raise _Refused("config", str(exc)) from None
     return config
+
+
+def _preflight(graph: Any, data: Any, data_json: dict[str, Any] | None) -> None:
+    """Refuse data that does not fit the model, with the pre-flight check's message."""
+    prepared = getattr(data, "source", None)
+    if prepared is None:
+        return
+    from nnstudio.core.graph import check_graph
+    from nnstudio.core.preflight import cli_message, preflight
+
+    targets = (data_json or {}).get("targets")
+    issues = preflight(graph, prepared, check_graph(graph).shapes, targets)
+    if issues:
+        raise _Refused("preflight", cli_message(graph, issues))
 
 
 def _prepare_data(data_json: dict[str, Any] | None, config: Any, state: TaskState) -> Any:

@@ -1,0 +1,83 @@
+"""Every template learns on its own shipped sample, trained as a user would: a bare
+``nnstudio train resources/templates/<key>.nnstudio`` (no ``--data``), for a few epochs.
+
+Asserted: the training loss falls; a classifier's validation accuracy is at least halfway
+from chance to 1 (0.55 for ten classes, 0.67 for three, 0.75 for two); the autoencoder's
+validation reconstruction error falls and beats the all-black image.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from nnstudio.cli import main
+from nnstudio.core.data import DataConfig
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "resources" / "templates"
+RECONSTRUCTION_READY = "targets" in DataConfig.__dataclass_fields__
+
+# key: (epochs, number of classes or None for a regression/reconstruction)
+CASES = {
+    "mlp": (8, 3),
+    "small_cnn": (4, 10),
+    "lstm": (8, 3),
+    "residual_cnn": (8, 10),
+    "transformer": (3, 2),
+    "two_input": (10, None),
+    "autoencoder": (6, None),
+}
+MARKS = {
+    "two_input": pytest.mark.xfail(
+        strict=True,
+        reason="the data layer feeds one input array; two named arrays need multi-input data",
+    ),
+    "autoencoder": pytest.mark.xfail(
+        not RECONSTRUCTION_READY,
+        strict=True,
+        reason="needs the data option targets = inputs (branch data)",
+    ),
+}
+
+
+def _history(run: Path) -> list[dict[str, float]]:
+    with open(run / "history.csv", newline="") as fh:
+        return [{k: float(v) for k, v in row.items() if v} for row in csv.DictReader(fh)]
+
+
+@pytest.mark.parametrize(
+    "key", [pytest.param(k, marks=MARKS[k]) if k in MARKS else k for k in CASES]
+)
+def test_template_learns_on_its_own_sample(key: str, tmp_path: Path, capsys) -> None:
+    epochs, classes = CASES[key]
+    path = TEMPLATE_DIR / f"{key}.nnstudio"
+    before = path.read_bytes()
+    run = tmp_path / "run"
+    code = main(["train", str(path), "--epochs", str(epochs), "--out", str(run), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 0, err[-2000:]
+    assert path.read_bytes() == before  # --out leaves the template alone
+    rows = _history(run)
+    assert len(rows) == epochs
+    assert rows[-1]["loss"] < rows[0]["loss"]
+    final = json.loads((run / "metrics.json").read_text())["final"]
+    if classes is not None:
+        chance = 1.0 / classes
+        assert final["val_accuracy"] >= chance + (1.0 - chance) / 2, rows
+    else:
+        assert rows[-1]["val_loss"] < rows[0]["val_loss"], rows
+    if key == "autoencoder":
+        # better than the trivial reconstruction (an all-black image: error = mean pixel)
+        assert final["val_mae"] < 0.9 * _mean_digit_pixel(), rows
+
+
+def _mean_digit_pixel() -> float:
+    import numpy as np
+    from PIL import Image
+
+    digits = TEMPLATE_DIR.parent / "samples" / "digits"
+    pixels = [np.asarray(Image.open(p), np.float32).mean() for p in digits.rglob("*.png")]
+    return float(np.mean(pixels)) / 255.0
