@@ -189,12 +189,19 @@ def read_csv_table(
                 f"most rows have {structure.n_fields} values but the first lines have {len(names)}",
             )
             return None
-        if df is None:
+        if structure.ragged is not None and len(structure.ragged):
+            used = features + targets
+            kept = _without_ragged(tf, dialect, names, forced, used, config, df, structure)
+            if kept is None:
+                return None
+            df, lines = kept
+        elif df is None:
             _merge(frame_log, log)
             return None
-        lines = structure.lines
-        if len(df) != len(lines):  # pandas and the line count disagree: use row numbers
-            lines = None
+        else:
+            lines = structure.lines
+            if len(df) != len(lines):  # pandas and the line count disagree: use row numbers
+                lines = None
     assert df is not None
     if len(df) == 0:
         log.error(
@@ -223,8 +230,6 @@ def read_csv_table(
             continue
         cols[name] = col
     del df
-    if log.has_errors:
-        return None
     table.features = [cols[n] for n in features]
     table.targets = [cols[n] for n in targets]
     table.summaries = _summaries(names, cols, features, targets)
@@ -255,6 +260,29 @@ def _line_finder(tf: Any, dialect: Dialect, where: str) -> Callable[[], np.ndarr
         return None if structure is None else structure.lines
 
     return find
+
+
+def _without_ragged(
+    tf: Any,
+    dialect: Dialect,
+    names: list[str],
+    forced: dict[str, str],
+    used: list[str],
+    config: DataConfig,
+    df: Any,
+    structure: Any,
+) -> tuple[Any, np.ndarray] | None:
+    """The rows of the right length (the ragged ones are reported already), so
+    that the problems of their cells are reported too; with their lines."""
+    counts, n = structure.counts, structure.n_fields
+    long, short = counts > n, counts < n
+    if df is None or long.any():
+        df = _read_frame(tf, dialect, names, forced, used, config, ProblemLog(), "", skip=True)
+    if df is None or len(df) != int((~long).sum()):
+        return None
+    drop = np.flatnonzero(short[~long])
+    df = df.drop(index=df.index[drop]).reset_index(drop=True)
+    return df, structure.lines[~(long | short)]
 
 
 def _merge(source: ProblemLog, log: ProblemLog) -> None:
@@ -332,7 +360,9 @@ def _read_frame(
     config: DataConfig,
     log: ProblemLog,
     where: str,
+    skip: bool = False,
 ) -> Any:
+    """The file as a DataFrame (``skip``: leave out rows with too many values)."""
     import pandas as pd
 
     dtype = {n: str for n, kind in forced.items() if kind == "categorical" and n in used}
@@ -351,6 +381,7 @@ def _read_frame(
                 skip_blank_lines=True,
                 dtype=dtype or None,
                 engine="c",
+                on_bad_lines="skip" if skip else "error",
             )
     except (ValueError, UnicodeError, MemoryError, OSError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -423,7 +454,7 @@ def _parse_column(
             "them to the missing-value markers; if the column is not numeric, set its type to "
             "categorical",
         )
-        return None
+        numbers[bad] = 0.0  # reported (and blocking); the other cells are still checked
     values = numbers
     values[nan_word] = np.nan
     return Column(name, "numeric", values, np.isnan(values), np.isinf(values))

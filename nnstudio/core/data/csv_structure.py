@@ -20,10 +20,14 @@ from nnstudio.core.data.report import ProblemLog
 
 @dataclass
 class Structure:
-    """``lines[i]`` is the 1-based file line where data row ``i`` starts."""
+    """``lines[i]`` is the 1-based file line where data row ``i`` starts;
+    ``counts[i]`` its number of values. ``ragged`` holds the indices of the
+    rows whose count differs from ``n_fields`` (already reported)."""
 
     lines: np.ndarray
     n_fields: int
+    counts: np.ndarray | None = None
+    ragged: np.ndarray | None = None
 
 
 def _loc(where: str, line: int) -> str:
@@ -56,12 +60,15 @@ def _counts_fast(data: bytes, delimiter: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _counts_csv(
     text: str, delimiter: str, log: ProblemLog, where: str
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Like :func:`_counts_fast` but with the csv module, which understands quotes."""
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Like :func:`_counts_fast` but with the csv module, which understands
+    quotes; the flag says a line could not be split (reported; the rows before
+    it are still counted, so their problems are reported too)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     counts: list[int] = []
     lines: list[int] = []
     prev = 0
+    broken = False
     while True:
         try:
             row = next(reader)
@@ -84,30 +91,34 @@ def _counts_csv(
                 )
             else:
                 log.error(_loc(where, reader.line_num), f"cannot split this line: {msg}")
-            return None
+            broken = True
+            break
         start = prev + 1
         prev = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         counts.append(len(row))
         lines.append(start)
-    return np.asarray(counts, dtype=np.int64), np.asarray(lines, dtype=np.int64)
+    return np.asarray(counts, dtype=np.int64), np.asarray(lines, dtype=np.int64), broken
 
 
 def check_structure(
     tf: TextFile, dialect: Dialect, log: ProblemLog, where: str = ""
 ) -> Structure | None:
-    """Find ragged rows and unterminated quotes; map data rows to file lines."""
+    """Find ragged rows and unterminated quotes; map data rows to file lines.
+
+    Every ragged row is reported (a cap per kind); ``None`` when the rows
+    cannot be told apart (an unterminated quote, no rows, a wrong header)."""
     data = tf.data
     quoted = b'"' in data if tf.ascii_compatible else '"' in tf.text()
+    broken = False
     if tf.ascii_compatible and not quoted and b"\n" in data:
         counts, lines = _counts_fast(data, dialect.delimiter)
     else:
-        result = _counts_csv(tf.text(), dialect.delimiter, log, where)
-        if result is None:
-            return None
-        counts, lines = result
+        counts, lines, broken = _counts_csv(tf.text(), dialect.delimiter, log, where)
     if len(counts) == 0:
+        if broken:
+            return None
         log.error(where or "file", "the file has no rows")
         return None
     if dialect.header:
@@ -119,7 +130,8 @@ def check_structure(
         expected = Counter(counts.tolist()).most_common(1)[0][0]
         what = f"most rows have {expected} values"
     if len(counts) == 0:
-        log.error(where or "file", "the file has a header line but no data rows")
+        if not broken:
+            log.error(where or "file", "the file has a header line but no data rows")
         return None
     bad = np.flatnonzero(counts != expected)
     if len(bad):
@@ -145,5 +157,6 @@ def check_structure(
                 f"this row has {n} values, {kind}: {what}",
                 group="ragged",
             )
+    if broken:
         return None
-    return Structure(lines=lines, n_fields=expected)
+    return Structure(lines=lines, n_fields=expected, counts=counts, ragged=bad)

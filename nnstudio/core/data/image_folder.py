@@ -67,6 +67,54 @@ def clear_scan_cache() -> None:
         _CACHE.clear()
 
 
+_MAGICS = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF8", "GIF"),
+    (b"BM", "BMP"),
+)
+
+#: how each Pillow mode is turned into the colour mode trained on
+_ALPHA = frozenset({"RGBA", "LA", "PA", "La", "RGBa"})
+_SIXTEEN = frozenset({"I;16", "I;16B", "I;16L", "I;16N", "I"})
+
+
+def _conversion(source: str, target: str) -> str | None:
+    """How images of Pillow mode ``source`` become ``target`` (None: as they are)."""
+    how: list[str] = []
+    if source in _SIXTEEN:
+        how.append("16-bit values scaled to 8 bits")
+    elif source == "F":
+        how.append("floating-point values scaled to 8 bits")
+    elif source == "P":
+        how.append("palette colours expanded")
+    elif source == "CMYK":
+        how.append("CMYK converted to RGB")
+    elif source == "1":
+        how.append("black-and-white pixels read as 0 and 255")
+    grey = source in GRAY_MODES
+    if target == "grayscale" and not grey:
+        how.append("colours converted to greyscale")
+    if target in ("rgb", "rgba") and grey:
+        how.append("grey copied into the red, green and blue channels")
+    if source in _ALPHA and target != "rgba":
+        how.append("alpha (transparency) dropped")
+    if target == "rgba" and source not in _ALPHA:
+        how.append("an opaque alpha channel added")
+    return "; ".join(how) or None
+
+
+def report_conversions(modes: Counter[str], target: str, log: ProblemLog) -> None:
+    """One note per colour mode that is converted for training, saying how."""
+    for source, n in sorted(modes.items()):
+        how = _conversion(source, target)
+        if how:
+            log.info(
+                "colour mode",
+                f"{n} image(s) in Pillow mode {source} are converted to {target}: {how}",
+            )
+
+
 def _describe_non_image(path: str) -> str:
     try:
         with open(path, "rb") as fh:
@@ -75,6 +123,9 @@ def _describe_non_image(path: str) -> str:
         return f"cannot be read: {exc.strerror or exc}"
     if not head:
         return "the file is empty (0 bytes)"
+    for magic, name in _MAGICS:
+        if head.startswith(magic):
+            return f"truncated or corrupt: it starts as a {name} image but cannot be decoded"
     try:
         head.decode("utf-8")
         if b"\x00" not in head:
@@ -292,4 +343,5 @@ def resolve_image_options(
         mode = config.color_mode
     else:
         mode = "grayscale" if scan.modes and set(scan.modes) <= GRAY_MODES else "rgb"
+    report_conversions(scan.modes, mode, log)
     return size, mode

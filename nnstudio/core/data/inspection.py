@@ -61,7 +61,8 @@ def load_source(config: DataConfig, state: TaskState, budget: int | None = None)
         _load_images(loaded, log, state, hashes)
     else:
         _load_numpy(loaded, log, state, budget or default_cache_budget())
-    if not missing:
+    unreadable = config.kind == "numpy" and loaded.arrays is None and log.has_errors
+    if not missing and not unreadable:  # an unusable file is never hashed
         try:
             digest = "+".join(hashes.get(p) or _hash(p, state) for p in config.all_paths())
         except OSError as exc:

@@ -32,6 +32,7 @@ FEATURE_KEYS = ("x", "X", "features", "inputs", "data", "images", "x_train", "X_
 TARGET_KEYS = ("y", "Y", "targets", "labels", "target", "label", "y_train", "Y_train")
 CLASS_NAME_KEYS = ("class_names", "classes", "label_names", "target_names")
 CHUNK_BYTES = 64 * 1024 * 1024
+SPARSE_MIN_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -64,8 +65,10 @@ def _read_header(fh: IO[bytes], label: str) -> tuple[tuple[int, ...], bool, np.d
             return _read_header_3_0(fh)
     except DataError:
         raise
-    except (ValueError, SyntaxError, TypeError, struct.error, EOFError) as exc:
-        raise DataError(f"the .npy header is corrupt ({exc})", label) from None
+    except Exception as exc:  # noqa: BLE001 - any damage: TokenError, RecursionError, ...
+        raise DataError(
+            f"the .npy header is corrupt ({type(exc).__name__}: {exc})", label
+        ) from None
     raise DataError(f"unsupported .npy format version {version[0]}.{version[1]}", label)
 
 
@@ -137,11 +140,28 @@ def npy_info(path: str, label: str | None = None) -> ArrayInfo:
     with open(path, "rb") as fh:
         shape, fortran, dtype = _read_header(fh, label)
         offset = fh.tell()
-    size = os.path.getsize(path)
+    st = os.stat(path)
     nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
-    info = ArrayInfo(label, tuple(shape), dtype, fortran, nbytes, size - offset)
+    info = ArrayInfo(label, tuple(shape), dtype, fortran, nbytes, st.st_size - offset)
     _check_info(info)
+    _check_sparse(info, st)
     return info
+
+
+def _check_sparse(info: ArrayInfo, st: os.stat_result) -> None:
+    """Refuse a file whose declared data is mostly not on disk (a sparse file:
+    reading or hashing it would take hours for nothing)."""
+    blocks = getattr(st, "st_blocks", None)
+    if blocks is None or info.nbytes < SPARSE_MIN_BYTES:
+        return
+    on_disk = int(blocks) * 512
+    if on_disk * 4 < info.nbytes:
+        raise DataError(
+            f"the header declares shape {info.shape} {info.dtype} = {format_bytes(info.nbytes)}, "
+            f"but only {format_bytes(on_disk)} of the file is on disk (a sparse file): "
+            "refused without reading it",
+            info.label,
+        )
 
 
 def npz_infos(path: str) -> dict[str, ArrayInfo]:
@@ -165,10 +185,16 @@ def npz_infos(path: str) -> dict[str, ArrayInfo]:
                     member, tuple(shape), dtype, fortran, nbytes, zi.file_size - offset
                 )
                 infos[name] = info
+    except DataError:
+        raise
     except zipfile.BadZipFile as exc:
         raise DataError(f"the .npz archive is damaged ({exc})", label) from None
     except (OSError, EOFError) as exc:
         raise DataError(f"cannot read the .npz archive ({exc})", label) from None
+    except Exception as exc:  # noqa: BLE001 - zlib.error, NotImplementedError, RuntimeError ...
+        raise DataError(
+            f"the .npz archive is damaged ({type(exc).__name__}: {exc})", label
+        ) from None
     if not infos:
         raise DataError("the .npz archive holds no arrays", label)
     return infos
@@ -486,7 +512,7 @@ def _load_one(path: str, key: str | None, mapped: bool) -> np.ndarray:
         return np.load(path, allow_pickle=False, mmap_mode="r" if mapped else None)
     except ValueError as exc:
         raise DataError(f"cannot load the arrays: {exc}", os.path.basename(path)) from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - OSError, BadZipFile, zlib.error, EOFError ...
         raise DataError(
             f"cannot read the arrays (truncated or damaged file?): {exc}",
             os.path.basename(path),
@@ -537,7 +563,7 @@ def _load_arrays(
         return x, y, None
     except ValueError as exc:
         raise DataError(f"cannot load the arrays: {exc}", os.path.basename(x_path)) from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - OSError, BadZipFile, zlib.error, EOFError ...
         raise DataError(
             f"cannot read the arrays (truncated or damaged file?): {exc}",
             os.path.basename(x_path),
