@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core import catalog
 from nnstudio.core.catalog.spec import LayerSpec
+from nnstudio.core.catalog.synonyms import synonyms_for
 from nnstudio.ui.canvas.view import LAYER_MIME
 from nnstudio.ui.resources import category_icon
 from nnstudio.ui.search import layer_matches
@@ -29,11 +30,15 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
 def help_tooltip(spec: LayerSpec) -> str:
-    """Rich-text tooltip: the layer's name, category and help text (wrapped)."""
+    """Rich-text tooltip: the layer's name, category, help text and other names."""
+    other = synonyms_for(spec.key)
+    also = (
+        f"<p style='color:gray'>Also found as: {html.escape(', '.join(other))}</p>" if other else ""
+    )
     return (
         f"<p><b>{html.escape(spec.display)}</b> <span style='color:gray'>"
         f"{html.escape(spec.category)}</span></p>"
-        f"<p style='white-space:normal'>{html.escape(spec.help)}</p>"
+        f"<p style='white-space:normal'>{html.escape(spec.help)}</p>{also}"
     )
 
 

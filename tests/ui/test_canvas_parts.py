@@ -123,3 +123,33 @@ def test_the_qthread_guard_fails_a_test_that_leaves_a_thread_running(pytester):
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*the test left QThreads running: Busy*"])
     result.assert_outcomes(passed=2, errors=1)
+
+
+def test_layer_search_finds_layers_by_their_other_names():
+    from nnstudio.core import catalog
+    from nnstudio.ui.search import ranked
+
+    def first(text):
+        return ranked(list(catalog.all_specs()), text)[0].key
+
+    assert first("fully connected") == "Dense"
+    assert first("fc") == "Dense"
+    assert first("linear") == "Dense"
+    assert first("deconvolution") == "Conv2DTranspose"
+    assert first("transposed") == "Conv2DTranspose"
+    assert first("upsample") == "UpSampling2D"
+    rnn = {s.key for s in ranked(list(catalog.all_specs()), "rnn")}
+    assert {"SimpleRNN", "LSTM", "GRU"} <= rnn
+    assert "MultiHeadAttention" in {s.key for s in ranked(list(catalog.all_specs()), "attention")}
+    norms = {s.key for s in ranked(list(catalog.all_specs()), "norm")}
+    assert {"BatchNormalization", "LayerNormalization", "GroupNormalization"} <= norms
+
+
+def test_node_names_fit_without_eliding_at_low_zoom(qapp):
+    from nnstudio.core.layout import NODE_H, NODE_W
+    from nnstudio.ui.canvas.namefit import fit_name
+
+    for lod in (0.31, 0.45):
+        fitted = fit_name("self_attention", NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
+        assert not fitted.elided
+        assert "".join(fitted.lines).replace(" ", "") == "self_attention"

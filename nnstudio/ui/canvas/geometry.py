@@ -7,6 +7,7 @@ the automatic layout (:mod:`nnstudio.core.layout`) assumes.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QFont
 
 from nnstudio.core.catalog.spec import LayerSpec
 from nnstudio.core.layout import NODE_H, NODE_W
@@ -14,6 +15,20 @@ from nnstudio.core.layout import NODE_H, NODE_W
 PORT_RADIUS = 5.5
 PORT_HIT_RADIUS = 12.0
 CORNER = 7.0
+# Levels of detail by zoom: full detail above LOD_NAME_ONLY; between LOD_DETAIL and it the
+# name (large, wrapped) and the type; below LOD_DETAIL a flat box with its name only; below
+# LOD_SIMPLE edges are drawn as hairlines.  Names stay readable down to LOD_DETAIL (40 %).
+LOD_NAME_ONLY = 0.6
+LOD_DETAIL = 0.4
+LOD_SIMPLE = 0.33
+LOD_NO_TEXT = 0.12  # below this a node is too small on screen for any text
+
+
+def small_font() -> QFont:
+    """The font of small labels on the canvas (port names, merge order)."""
+    font = QFont()
+    font.setPixelSize(11)
+    return font
 
 
 def node_rect() -> QRectF:

@@ -7,27 +7,28 @@ The scene (:mod:`.scene`) keeps them in step with the Graph's events.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
-    QBrush,
     QColor,
     QFont,
     QFontMetricsF,
     QPainter,
     QPainterPath,
-    QPainterPathStroker,
     QPen,
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
-from nnstudio.core.graph.model import Edge, Node
+from nnstudio.core.graph.model import Node
 from nnstudio.core.graph.validation import Issue
 from nnstudio.core.layout import NODE_H, NODE_W
+from nnstudio.ui.canvas.edges import ConnectionPreview, EdgeItem
 from nnstudio.ui.canvas.geometry import (
     CORNER,
+    LOD_DETAIL,
+    LOD_NAME_ONLY,
+    LOD_NO_TEXT,
     PORT_RADIUS,
     input_port_pos,
     node_rect,
@@ -35,12 +36,12 @@ from nnstudio.ui.canvas.geometry import (
     port_at,
 )
 from nnstudio.ui.canvas.labels import key_params_text, params_count_text, shape_text
+from nnstudio.ui.canvas.namefit import FittedName, fit_name
+from nnstudio.ui.canvas.routing import route
 from nnstudio.ui.resources import category_icon
 from nnstudio.ui.theme import CanvasColors
 
 HEADER_H = 28.0
-LOD_SIMPLE = 0.33  # below this zoom a node is a coloured box
-LOD_NAME_ONLY = 0.6  # below this only the name is written
 TEXT_SLACK = 4.0  # hinted text at a fractional zoom runs a little wider than its metrics
 _LEFT_NO_CLIP = (
     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextDontClip
@@ -199,23 +200,13 @@ class NodeItem(QGraphicsItem):
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < LOD_DETAIL:
+            self._paint_flat(painter, lod)
+            return
         c = self.colors
         accent = c.category(self.spec.category)
-        selected = self.isSelected()
         severity = self.status.severity
         rect = node_rect()
-        if lod < LOD_SIMPLE:
-            fill = QColor(accent)
-            fill.setAlpha(120 if not c.dark else 150)
-            painter.setBrush(fill)
-            if selected:
-                painter.setPen(QPen(c.selection, 6.0))
-            elif severity:
-                painter.setPen(QPen(c.severity(severity), 6.0))
-            else:
-                painter.setPen(Qt.PenStyle.NoPen)
-            painter.drawRect(rect)
-            return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         # Body and header band.
         painter.setPen(Qt.PenStyle.NoPen)
@@ -232,22 +223,69 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(pen)
         painter.drawRoundedRect(rect, CORNER, CORNER)
-        if selected:
+        if self.isSelected():
             painter.setPen(QPen(c.selection, 2.5))
             painter.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), CORNER + 2, CORNER + 2)
         if lod < LOD_NAME_ONLY:
-            painter.setPen(c.text)
-            font = _font(max(16, min(34, round(12 / max(lod, 0.01)))), QFont.Weight.DemiBold)
-            painter.setFont(font)
-            fm = QFontMetricsF(font)
-            text = fm.elidedText(self.name, Qt.TextElideMode.ElideMiddle, NODE_W - 20)
-            painter.drawText(QRectF(10, 0, NODE_W - 20, NODE_H), Qt.AlignmentFlag.AlignCenter, text)
+            self._paint_name_and_type(painter, lod)
         else:
             self._paint_text(painter, c)
-        self._paint_ports(painter, c, accent)
+        self._paint_ports(painter, c, accent, port_names=lod >= LOD_NAME_ONLY)
         if severity:
             self._paint_badge(painter, c.severity(severity))
         self._paint_pills(painter, c)
+
+    def name_layout(self, lod: float) -> FittedName:
+        """How the name is written at zoom ``lod`` below full detail (font, lines)."""
+        if lod < LOD_DETAIL:
+            return fit_name(self.name, NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
+        return fit_name(self.name, NODE_W - 20, NODE_H - 34, lod, screen_px=13.0)
+
+    def _paint_flat(self, painter: QPainter, lod: float) -> None:
+        """Below 40 %: a coloured box with the name, as large as it fits, nothing else."""
+        c = self.colors
+        fill = QColor(c.category(self.spec.category))
+        fill.setAlpha(120 if not c.dark else 150)
+        painter.setBrush(fill)
+        if self.isSelected():
+            painter.setPen(QPen(c.selection, 6.0))
+        elif self.status.severity:
+            painter.setPen(QPen(c.severity(self.status.severity), 6.0))
+        else:
+            painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRect(node_rect())
+        if lod < LOD_NO_TEXT:
+            return
+        painter.setPen(c.text)
+        self._draw_lines(painter, self.name_layout(lod), QRectF(4, 0, NODE_W - 8, NODE_H))
+
+    def _paint_name_and_type(self, painter: QPainter, lod: float) -> None:
+        """40-60 %: the name in a large font (wrapped, never cut) and the type under it."""
+        c = self.colors
+        painter.setPen(c.text)
+        type_font = _font(max(1, round(10 / lod)))
+        type_fm = QFontMetricsF(type_font)
+        show_type = type_fm.horizontalAdvance(self.spec.display) <= NODE_W - 20
+        name_box = QRectF(10, 2, NODE_W - 20, NODE_H - (type_fm.height() + 6 if show_type else 4))
+        self._draw_lines(painter, self.name_layout(lod), name_box)
+        if show_type:
+            painter.setFont(type_font)
+            painter.setPen(c.muted)
+            painter.drawText(
+                QRectF(10, name_box.bottom(), NODE_W - 20, type_fm.height() + 2),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                self.spec.display,
+            )
+
+    @staticmethod
+    def _draw_lines(painter: QPainter, fitted: FittedName, box: QRectF) -> None:
+        painter.setFont(fitted.font)
+        fm = QFontMetricsF(fitted.font)
+        total = fm.lineSpacing() * len(fitted.lines)
+        top = box.center().y() - total / 2
+        for i, line in enumerate(fitted.lines):
+            row = QRectF(box.left() - 20, top + i * fm.lineSpacing(), box.width() + 40, fm.height())
+            painter.drawText(row, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextDontClip, line)
 
     def _paint_text(self, painter: QPainter, c: CanvasColors) -> None:
         painter.drawPixmap(QRectF(11, 6, 16, 16), self._icon, QRectF(self._icon.rect()))
@@ -324,7 +362,9 @@ class NodeItem(QGraphicsItem):
         painter.setPen(QPen(rule, 1.0))
         painter.drawLine(QPointF(4, HEADER_H), QPointF(NODE_W, HEADER_H))
 
-    def _paint_ports(self, painter: QPainter, c: CanvasColors, accent: QColor) -> None:
+    def _paint_ports(
+        self, painter: QPainter, c: CanvasColors, accent: QColor, port_names: bool = True
+    ) -> None:
         spec = self.spec
         open_error = {
             i.port for i in self.status.issues if i.severity == "error" and i.port is not None
@@ -342,7 +382,7 @@ class NodeItem(QGraphicsItem):
                 port in open_error,
                 wide=spec.variadic,
             )
-            if len(spec.inputs) > 1:
+            if port_names and len(spec.inputs) > 1:
                 painter.setFont(self._SMALL_FONT)
                 painter.setPen(c.muted)
                 painter.drawText(
@@ -426,196 +466,10 @@ class NodeItem(QGraphicsItem):
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
 
-class EdgeItem(QGraphicsItem):
-    """A connection drawn as a smooth cubic curve from an output port to an input port."""
-
-    def __init__(
-        self,
-        edge: Edge,
-        src: NodeItem,
-        dst: NodeItem,
-        colors: CanvasColors,
-        blocked: Blocked | None = None,
-        band: Band | None = None,
-    ) -> None:
-        super().__init__()
-        self.edge = edge
-        self._blocked = blocked
-        self._band = band
-        self.src = src
-        self.dst = dst
-        self.colors = colors
-        self.order: int | None = None  # 1-based position among a merge's inputs
-        self.highlighted = False
-        self._path = QPainterPath()
-        self._shape: QPainterPath | None = None
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(0.0)
-        self.update_path()
-
-    def update_path(self) -> None:
-        """Recompute the curve from the two nodes' port positions."""
-        p1 = self.src.port_scene_pos("out")
-        p2 = self.dst.port_scene_pos("in", self.edge.port)
-        self.prepareGeometryChange()
-        self._path = route(p1, p2, self._blocked, self._band)
-        self._shape = None
-
-    def set_colors(self, colors: CanvasColors) -> None:
-        """Repaint with another palette."""
-        self.colors = colors
-        self.update()
-
-    def set_highlighted(self, on: bool) -> None:
-        """Emphasise the edge (a layer dragged over it would be inserted here)."""
-        if on != self.highlighted:
-            self.highlighted = on
-            self.update()
-
-    def boundingRect(self) -> QRectF:
-        return self._path.controlPointRect().adjusted(-8, -8, 8, 8)
-
-    def shape(self) -> QPainterPath:
-        if self._shape is None:
-            stroker = QPainterPathStroker()
-            stroker.setWidth(12.0)
-            self._shape = stroker.createStroke(self._path)
-        return self._shape
-
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
-        c = self.colors
-        lod = option.levelOfDetailFromTransform(painter.worldTransform())
-        if lod >= LOD_SIMPLE:
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        if self.highlighted:
-            pen = QPen(c.selection, 3.5, Qt.PenStyle.DashLine)
-        elif self.isSelected():
-            pen = QPen(c.selection, 3.0)
-        else:
-            pen = QPen(c.edge, 1.8)
-        if lod < LOD_SIMPLE:
-            pen.setCosmetic(True)
-            pen.setWidthF(1.0 if not (self.highlighted or self.isSelected()) else 2.5)
-        painter.setPen(pen)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
-        if self.order is not None and lod >= LOD_NAME_ONLY:
-            end = self._path.pointAtPercent(0.93)
-            painter.setFont(NodeItem._SMALL_FONT)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(c.node_fill)
-            painter.drawEllipse(end, 7.5, 7.5)
-            painter.setPen(c.muted)
-            painter.drawText(
-                QRectF(end.x() - 8, end.y() - 8, 16, 16),
-                Qt.AlignmentFlag.AlignCenter,
-                str(self.order),
-            )
-
-
-class ConnectionPreview(QGraphicsItem):
-    """The live rubber-band edge while dragging from a port."""
-
-    def __init__(self, anchor: QPointF, from_output: bool, colors: CanvasColors) -> None:
-        super().__init__()
-        self.anchor = anchor
-        self.from_output = from_output
-        self.colors = colors
-        self.allowed: bool | None = None  # None: not over a port
-        self._path = QPainterPath()
-        self.setZValue(3.0)
-        self.move_to(anchor)
-
-    def move_to(self, pos: QPointF) -> None:
-        """Follow the cursor."""
-        self.prepareGeometryChange()
-        self._path = curve(self.anchor, pos) if self.from_output else curve(pos, self.anchor)
-        self.update()
-
-    def set_allowed(self, allowed: bool | None) -> None:
-        """Colour the preview: green over an accepting port, red over a refusing one."""
-        self.allowed = allowed
-        self.update()
-
-    def boundingRect(self) -> QRectF:
-        return self._path.controlPointRect().adjusted(-6, -6, 6, 6)
-
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
-        c = self.colors
-        color = c.selection if self.allowed is None else (c.ok if self.allowed else c.error)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(QPen(color, 2.2, Qt.PenStyle.DashLine))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self._path)
-        painter.setBrush(QBrush(color))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(self._path.pointAtPercent(1.0 if self.from_output else 0.0), 4, 4)
-
-
-SKIP_SPAN = 1.5 * NODE_W  # an edge longer than this may run behind other nodes: route it
-TURN = 70.0  # length of the bends into and out of a routed lane
-
-# ``blocked(x1, x2, y)``: is a horizontal lane at ``y`` between ``x1`` and ``x2`` crossed by a
-# node?  ``band(x1, x2)``: the top and bottom of the nodes between ``x1`` and ``x2``.
-Blocked = Callable[[float, float, float], bool]
-Band = Callable[[float, float], tuple[float, float]]
-
-
-def route(
-    p1: QPointF, p2: QPointF, blocked: Blocked | None = None, band: Band | None = None
-) -> QPainterPath:
-    """The path of an edge: a smooth curve, or for a long edge a lane clear of other nodes.
-
-    A long edge (a skip connection) keeps to its source's height or its target's if no node
-    stands in the way there, and otherwise passes above (or below) the nodes it spans.
-    """
-    span = p2.x() - p1.x()
-    if span <= SKIP_SPAN or blocked is None or band is None:
-        return curve(p1, p2)
-    x1, x2 = p1.x() + TURN * 0.5, p2.x() - TURN * 0.5
-    for lane in (p1.y(), p2.y()):
-        if not blocked(x1, x2, lane):
-            return lane_path(p1, p2, lane)
-    top, bottom = band(x1, x2)
-    middle = (p1.y() + p2.y()) / 2
-    lane = top - 28.0 if middle - top <= bottom - middle else bottom + 28.0
-    return lane_path(p1, p2, lane)
-
-
-def lane_path(p1: QPointF, p2: QPointF, lane: float) -> QPainterPath:
-    """Out of ``p1``, along the horizontal ``lane``, into ``p2``, with smooth bends."""
-    path = QPainterPath(p1)
-    if abs(lane - p1.y()) > 0.5:
-        path.cubicTo(
-            QPointF(p1.x() + TURN * 0.6, p1.y()),
-            QPointF(p1.x() + TURN * 0.4, lane),
-            QPointF(p1.x() + TURN, lane),
-        )
-    if abs(lane - p2.y()) > 0.5:
-        path.lineTo(QPointF(p2.x() - TURN, lane))
-        path.cubicTo(QPointF(p2.x() - TURN * 0.4, lane), QPointF(p2.x() - TURN * 0.6, p2.y()), p2)
-    else:
-        path.lineTo(p2)
-    return path
-
-
-def curve(p1: QPointF, p2: QPointF) -> QPainterPath:
-    """A smooth S-curve from ``p1`` (an output port) to ``p2`` (an input port)."""
-    span = p2.x() - p1.x()
-    path = QPainterPath(p1)
-    if span < -20.0:  # backwards: out to the right, across between the rows, in from the left
-        dy = p2.y() - p1.y()
-        mid = p1.y() + dy / 2 if abs(dy) > NODE_H * 1.5 else max(p1.y(), p2.y()) + NODE_H
-        path.cubicTo(
-            QPointF(p1.x() + 60.0, p1.y()), QPointF(p1.x() + 60.0, mid), QPointF(p1.x(), mid)
-        )
-        path.lineTo(QPointF(p2.x(), mid))
-        path.cubicTo(QPointF(p2.x() - 60.0, mid), QPointF(p2.x() - 60.0, p2.y()), p2)
-        return path
-    dx = max(40.0, abs(span) * 0.5)
-    path.cubicTo(QPointF(p1.x() + dx, p1.y()), QPointF(p2.x() - dx, p2.y()), p2)
-    return path
+__all__ = [
+    "ConnectionPreview",
+    "EdgeItem",
+    "NodeItem",
+    "NodeStatus",
+    "route",
+]

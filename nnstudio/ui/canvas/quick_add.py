@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from nnstudio.core import catalog
 from nnstudio.ui.resources import category_icon
-from nnstudio.ui.search import layer_matches
+from nnstudio.ui.search import layer_rank
 
 
 class QuickAddPopup(QFrame):
@@ -60,14 +60,15 @@ class QuickAddPopup(QFrame):
         return current.data(Qt.ItemDataRole.UserRole)
 
     def _filter(self, text: str) -> None:
+        """Hide non-matching entries and make the best-ranked match current."""
+        best: tuple[int, int] | None = None
         first = None
         for i in range(self.list.count()):
             item = self.list.item(i)
-            spec = catalog.get(item.data(Qt.ItemDataRole.UserRole))
-            hidden = not layer_matches(spec, text)
-            item.setHidden(hidden)
-            if not hidden and first is None:
-                first = item
+            rank = layer_rank(catalog.get(item.data(Qt.ItemDataRole.UserRole)), text)
+            item.setHidden(rank is None)
+            if rank is not None and (best is None or (rank, i) < best):
+                best, first = (rank, i), item
         self.list.setCurrentItem(first)
 
     def _activate(self, item: QListWidgetItem) -> None:

@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QTransform
 
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.layout import NODE_H, NODE_W
-from nnstudio.ui.canvas.items import route
+from nnstudio.ui.canvas.routing import route
 from nnstudio.ui.theme import CanvasColors
 
 
