@@ -91,7 +91,7 @@ class DataConfig:
 
     def __post_init__(self) -> None:
         if self.image_size is not None and not isinstance(self.image_size, tuple):
-            self.image_size = tuple(self.image_size)  # type: ignore[assignment]
+            self.image_size = tuple(self.image_size)
         self.validate()
 
     # -- checks -----------------------------------------------------------

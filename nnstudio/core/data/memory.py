@@ -45,7 +45,8 @@ def _windows_available() -> int | None:  # pragma: no cover - Windows only
 
     status = _Status()
     status.dwLength = ctypes.sizeof(_Status)
-    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined,unused-ignore]
+    if not kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
         return None
     return int(status.ullAvailPhys)
 

@@ -325,8 +325,10 @@ class _TabularSource(_InMemory):
         table, targets = loaded.table, loaded.targets
         assert table is not None and targets is not None
         y = targets.y
-        has_val = loaded.val_table is not None and loaded.val_targets is not None
-        self._split(None, y, targets.task, (None, loaded.val_targets.y) if has_val else None)
+        val_targets = loaded.val_targets
+        has_val = loaded.val_table is not None and val_targets is not None
+        val = (None, val_targets.y) if has_val and val_targets is not None else None
+        self._split(None, y, targets.task, val)
         tables = [table] + ([loaded.val_table] if loaded.val_table is not None else [])
         specs = csv_source.fit_features(
             tables, table, self.splits["train"].idx, config.categorical_encoding

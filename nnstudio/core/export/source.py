@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,8 @@ def read_archive_config(path: Path) -> dict[str, Any]:
         raise ExportError(f"{path}: no such file") from None
     except (zipfile.BadZipFile, KeyError):
         raise ExportError(f"{path.name}: not a Keras .keras archive") from None
+    except (zlib.error, EOFError, NotImplementedError, RecursionError) as exc:
+        raise ExportError(f"{path.name}: the archive is damaged ({exc})") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise ExportError(f"{path.name}: cannot read it ({exc})") from None
     if not isinstance(data, dict):
