@@ -143,7 +143,10 @@ class DocumentActions:
         if not self.maybe_save():
             return False
         self.autosaver.clear()
-        self._set_project(build_template(key), modified=False)
+        samples = resources.resource_path("samples")
+        # The template carries its shipped sample, so that Train works at once.
+        project = build_template(key, samples.resolve() if samples.is_dir() else None)
+        self._set_project(project, modified=False)
         return True
 
     def open_example_menu(self) -> bool:

@@ -88,12 +88,9 @@ def recovery_dir() -> Path:
 def example_project() -> Project:
     """The bundled example, as an untitled project (Save asks where to put the copy).
 
-    When the sample digits folder is shipped, it is attached as the data source (an image
-    folder; the data layer fills in every other option with its defaults).
+    Its data source, the sample digits folder, is stored in the file relative to it and
+    resolved when it loads.
     """
     project = Project.load(resource_path("examples", EXAMPLE_FILE))
     project.path = None
-    digits = resource_path("samples", "digits")
-    if project.data is None and digits.is_dir():
-        project.data = {"kind": "images", "path": str(digits.resolve())}
     return project
