@@ -234,8 +234,8 @@ class TerminalProgress:
             self._write(
                 f"Epoch {event['epoch'] + 1}/{self.epochs}  {event['epoch_seconds']:.1f}s  {logs}\n"
             )
-        elif kind == "log":
-            self._end_line()
+        elif kind == "log" and (self.enabled or event.get("level", "info") != "info"):
+            self._end_line()  # --quiet keeps warnings and errors, not the info lines
             self._write(f"{event['text']}\n")
         elif kind == "end":
             self._end_line()

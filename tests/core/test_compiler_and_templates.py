@@ -13,6 +13,7 @@ from nnstudio.core.graph import check_graph
 from nnstudio.core.graph.builder import GraphBuilder
 from nnstudio.core.project import Project
 from nnstudio.core.templates import SAMPLES, TEMPLATES, build_example, build_template
+from nnstudio.core.training.config import TrainingConfig
 
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 TEMPLATE_DIR = RESOURCES / "templates"
@@ -95,19 +96,17 @@ def test_template_file_carries_its_sample_relative_to_itself(key) -> None:
     raw = json.loads((TEMPLATE_DIR / f"{key}.nnstudio").read_text(encoding="utf-8"))
     assert raw["data"]["path"].startswith("../samples/")  # stored relative: moves with the folder
     project = Project.load(TEMPLATE_DIR / f"{key}.nnstudio")
-    resolved = Path(project.data["path"])
+    resolved = Path(project.data.path)
     assert resolved.is_absolute() and resolved.exists()
     assert resolved.parent == (RESOURCES / "samples").resolve()
-    assert project.training["epochs"] >= 1
+    assert project.training.epochs >= 1
 
 
 def test_example_is_the_small_cnn_with_the_digits() -> None:
     assert EXAMPLE.read_text(encoding="utf-8") == build_example().dumps()
     project = Project.load(EXAMPLE)
-    assert project.data == {
-        "kind": "images",
-        "path": str((RESOURCES / "samples" / "digits").resolve()),
-    }
+    assert project.data.kind == "images"
+    assert project.data.path == str((RESOURCES / "samples" / "digits").resolve())
     assert (
         project.to_json()["graph"]["outputs"]
         == build_template("small_cnn").to_json()["graph"]["outputs"]
@@ -116,9 +115,9 @@ def test_example_is_the_small_cnn_with_the_digits() -> None:
 
 def test_a_template_without_samples_has_no_data() -> None:
     project = build_template("mlp")
-    assert project.data is None and project.training == {}
+    assert project.data is None and project.training == TrainingConfig()
     elsewhere = build_template("mlp", "/data/samples")
-    assert elsewhere.data["path"] == "/data/samples/species.csv"
+    assert elsewhere.data.path == "/data/samples/species.csv"
 
 
 def test_relative_data_paths_resolve_against_the_project_folder(tmp_path) -> None:
@@ -126,14 +125,14 @@ def test_relative_data_paths_resolve_against_the_project_folder(tmp_path) -> Non
     folder.mkdir()
     (tmp_path / "data").mkdir()
     project = build_template("mlp", "../data")
-    project.data["validation_path"] = "val.csv"
+    project.data = project.data.replace(validation_path="val.csv")
     project.save(folder / "p.nnstudio")
     loaded = Project.load(folder / "p.nnstudio")
-    assert loaded.data["path"] == str((tmp_path / "data" / "species.csv").resolve())
-    assert loaded.data["validation_path"] == str((folder / "val.csv").resolve())
+    assert loaded.data.path == str((tmp_path / "data" / "species.csv").resolve())
+    assert loaded.data.validation_path == str((folder / "val.csv").resolve())
     absolute = build_template("mlp", str(tmp_path / "abs"))
     absolute.save(folder / "q.nnstudio")
-    assert Project.load(folder / "q.nnstudio").data["path"] == str(tmp_path / "abs" / "species.csv")
+    assert Project.load(folder / "q.nnstudio").data.path == str(tmp_path / "abs" / "species.csv")
 
 
 def test_new_samples_are_generated_deterministically(tmp_path) -> None:

@@ -128,7 +128,7 @@ def test_several_inputs_against_one_array() -> None:
 
 def test_preflight_on_a_real_inspection_report() -> None:
     project = Project.load(ROOT / "resources" / "templates" / "lstm.nnstudio")
-    report = inspect_source(DataConfig.from_json(project.data))
+    report = inspect_source(project.data)
     assert preflight(project.graph, report) == []
     housing = inspect_source(DataConfig(kind="csv", path=str(HOUSING)))
     assert "data-shape" in _codes(preflight(project.graph, housing))
@@ -188,7 +188,7 @@ def test_with_preflight_adds_the_issues_to_a_graph_check() -> None:
 
 def test_autoencoder_fits_its_reconstruction_sample() -> None:
     project = Project.load(ROOT / "resources" / "templates" / "autoencoder.nnstudio")
-    config = DataConfig.from_json(project.data)
+    config = project.data
     assert config.targets == "inputs"
     report = inspect_source(config)
     assert report.task == "reconstruction"
