@@ -85,46 +85,31 @@ def display_text(param: Param, value: Any) -> str:
     return str(value)
 
 
-class WheelSafeComboBox(QComboBox):
-    """A combo box that takes the wheel only while focused (no focus from the wheel)."""
+class _WheelOnlyWhenFocused:
+    """Mix-in for a Qt input: the wheel changes it only while it has focus (the wheel does not
+    give focus); otherwise the event goes on to the scroll area behind."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        super().__init__(parent)  # type: ignore[call-arg]
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # type: ignore[attr-defined]
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()  # the scroll area behind scrolls instead
-
-
-class WheelSafeSpinBox(QSpinBox):
-    """A spin box that takes the wheel only while focused (no focus from the wheel)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt's name
+        if self.hasFocus():  # type: ignore[attr-defined]
+            super().wheelEvent(event)  # type: ignore[misc]
         else:
             event.ignore()
 
 
-class WheelSafeDoubleSpinBox(QDoubleSpinBox):
-    """A double spin box that takes the wheel only while focused (no focus from the wheel)."""
+class WheelSafeComboBox(_WheelOnlyWhenFocused, QComboBox):
+    """A combo box that takes the wheel only while focused."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        if self.hasFocus():
-            super().wheelEvent(event)
-        else:
-            event.ignore()
+class WheelSafeSpinBox(_WheelOnlyWhenFocused, QSpinBox):
+    """A spin box that takes the wheel only while focused."""
+
+
+class WheelSafeDoubleSpinBox(_WheelOnlyWhenFocused, QDoubleSpinBox):
+    """A double spin box that takes the wheel only while focused."""
 
 
 def int_box(param: Param, step: float | None = None) -> WheelSafeSpinBox:
