@@ -7,7 +7,6 @@ import numpy as np
 from nnstudio.core.data.report import ProblemLog
 
 IMBALANCE_RATIO = 5.0
-MAX_AUTO_CLASSES = 20
 
 
 def check_classes(
@@ -42,10 +41,3 @@ def check_classes(
 
 def class_counts(y: np.ndarray, k: int) -> list[int]:
     return np.bincount(np.asarray(y, dtype=np.int64), minlength=k)[:k].tolist()
-
-
-def format_label(value: float) -> str:
-    """``3.0`` -> ``"3"``; other numbers as Python prints them."""
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))

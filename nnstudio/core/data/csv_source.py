@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.data.classes import MAX_AUTO_CLASSES, check_classes, format_label
 from nnstudio.core.data.config import DataConfig
 from nnstudio.core.data.csv_sniff import (
     Dialect,
@@ -29,7 +28,15 @@ from nnstudio.core.data.csv_sniff import (
 from nnstudio.core.data.csv_structure import check_structure
 from nnstudio.core.data.progress import TaskState
 from nnstudio.core.data.report import ProblemLog
-from nnstudio.core.data.targets import RECONSTRUCTION, placeholder_targets, reconstructs
+from nnstudio.core.data.targets import (
+    RECONSTRUCTION,
+    TargetReading,
+    check_reading,
+    map_to_classes,
+    placeholder_targets,
+    read_labels,
+    reconstructs,
+)
 
 NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
 _DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
@@ -633,40 +640,10 @@ def interpret_targets(
         y = np.stack([c.values for c in cols], axis=1).astype(np.float32)
         return Targets("regression", y, names)
     col = cols[0]
-    if col.kind == "categorical":
-        if task == "regression":
-            log.error(f'column "{col.name}"', "holds text: it cannot be a regression target")
-            return None
-        import pandas as pd
-
-        codes, uniques = pd.factorize(col.values, sort=True)
-        class_names = [str(v) for v in uniques]
-        y = codes.astype(np.int32)
-        return Targets("classification", y, names, class_names, list(class_names))
-    values = col.values
-    distinct = np.unique(values)
-    integral = bool(np.all(np.floor(distinct) == distinct))
-    if task == "auto":
-        if integral and len(distinct) <= MAX_AUTO_CLASSES:
-            task = "classification"
-            log.info(
-                f'column "{col.name}"',
-                f"holds {len(distinct)} different whole numbers: treated as class labels "
-                "(choose the regression task to predict the numbers instead)",
-            )
-        else:
-            task = "regression"
-    if task == "regression":
-        return Targets("regression", values.astype(np.float32)[:, None], names)
-    if len(distinct) > 1000:
-        log.error(
-            f'column "{col.name}"',
-            f"has {len(distinct)} different values: too many to be classes",
-        )
+    reading = read_labels(col.values, task, log, f'column "{col.name}"')
+    if reading is None:
         return None
-    class_names = [format_label(v) for v in distinct]
-    y = np.searchsorted(distinct, values).astype(np.int32)
-    return Targets("classification", y, names, class_names, [float(v) for v in distinct.tolist()])
+    return Targets(reading.task, reading.y, names, reading.class_names, reading.class_values)
 
 
 def _targets_like(table: CsvTable, like: Targets, log: ProblemLog) -> Targets | None:
@@ -674,36 +651,16 @@ def _targets_like(table: CsvTable, like: Targets, log: ProblemLog) -> Targets | 
     if like.task == "regression":
         y = np.stack([c.values for c in cols], axis=1).astype(np.float32)
         return Targets("regression", y, like.names)
-    col = cols[0]
     assert like.class_values is not None and like.class_names is not None
-    if col.kind == "categorical":
-        index = {v: i for i, v in enumerate(like.class_values)}
-        keys = col.values.tolist()
-    else:
-        index = {float(v): i for i, v in enumerate(like.class_values)}
-        keys = [float(v) for v in col.values.tolist()]
-    y = np.empty(len(keys), np.int32)
-    for i, key in enumerate(keys):
-        cls = index.get(key)
-        if cls is None:
-            shown = key if isinstance(key, str) else format_label(key)
-            log.error(
-                table.loc(i),
-                f'class "{shown}" does not occur in the training data',
-                group="unknown-class",
-            )
-            continue
-        y[i] = cls
-    if log.has_errors:
+    y = map_to_classes(cols[0].values, like.class_values, log, table.loc)
+    if y is None or log.has_errors:
         return None
     return Targets("classification", y, like.names, like.class_names, like.class_values)
 
 
 def check_targets(targets: Targets, log: ProblemLog, where: str = "targets") -> None:
-    if targets.task == "classification":
-        assert targets.class_names is not None
-        counts = np.bincount(targets.y, minlength=len(targets.class_names)).tolist()
-        check_classes(targets.class_names, counts, log, where)
+    """Too few, tiny or imbalanced classes."""
+    check_reading(TargetReading(targets.task, targets.y, targets.class_names), log, where)
 
 
 # -- features ---------------------------------------------------------------

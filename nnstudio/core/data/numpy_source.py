@@ -17,13 +17,20 @@ from typing import IO, Any
 
 import numpy as np
 
-from nnstudio.core.data.classes import MAX_AUTO_CLASSES, check_classes, format_label
 from nnstudio.core.data.config import DataConfig, guess_targets_file
 from nnstudio.core.data.errors import DataError
 from nnstudio.core.data.memory import available_memory, format_bytes
 from nnstudio.core.data.progress import TaskState
 from nnstudio.core.data.report import ProblemLog
-from nnstudio.core.data.targets import RECONSTRUCTION, placeholder_targets, reconstructs
+from nnstudio.core.data.targets import (
+    RECONSTRUCTION,
+    check_reading,
+    map_to_classes,
+    placeholder_targets,
+    read_labels,
+    read_onehot,
+    reconstructs,
+)
 
 NPY_MAGIC = b"\x93NUMPY"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -675,87 +682,25 @@ def _as_labels(y: np.ndarray) -> np.ndarray:
 def _interpret_targets(
     arrays: NumpyArrays, config: DataConfig, log: ProblemLog, names_arr: np.ndarray | None
 ) -> None:
+    """The targets read by the one target policy (:mod:`~nnstudio.core.data.targets`)."""
     y = _as_labels(arrays.y_raw)
     if arrays.rows is not None:
         y = y[arrays.rows]
-    label = "targets"
-    task = config.task
     if y.ndim == 2:
-        k = y.shape[1]
-        onehot = y.dtype.kind in "biuf" and bool(
-            np.all((y == 0) | (y == 1)) and np.all(y.sum(axis=1) == 1)
-        )
-        if onehot and task != "regression":
-            log.info(label, f"the targets are one-hot rows of {k}: read as class indices")
-            arrays.task = "classification"
-            arrays.y = np.argmax(y, axis=1).astype(np.int32)
-            arrays.class_values = list(range(k))
-            arrays.class_names = _class_names(names_arr, [str(i) for i in range(k)], log)
-        else:
-            if task == "classification":
-                log.error(label, f"targets of shape {y.shape} cannot be class labels")
-                return
-            arrays.task = "regression"
-            arrays.y = y.astype(np.float32)
-        _check(arrays, log)
-        return
-    if y.dtype.kind in "US":
-        if task == "regression":
-            log.error(label, "the targets are text: they cannot be a regression target")
-            return
-        values = y.astype(str)
-        distinct = np.unique(values)
-        arrays.task = "classification"
-        arrays.class_values = distinct.tolist()
-        arrays.class_names = distinct.tolist()
-        arrays.y = np.searchsorted(distinct, values).astype(np.int32)
-        _check(arrays, log)
-        return
-    distinct = np.unique(y)
-    integral = y.dtype.kind in "biu" or bool(np.all(np.floor(distinct) == distinct))
-    if task == "auto":
-        if y.dtype.kind in "biu":
-            task = (
-                "classification"
-                if len(distinct) <= 1000 and (distinct.size == 0 or distinct[0] >= 0)
-                else "regression"
-            )
-        else:
-            task = (
-                "classification" if integral and len(distinct) <= MAX_AUTO_CLASSES else "regression"
-            )
-        if task == "classification" and y.dtype.kind == "f":
-            log.info(
-                label,
-                f"{len(distinct)} different whole numbers: treated as class labels (choose the "
-                "regression task to predict the numbers instead)",
-            )
-    if task == "regression":
-        arrays.task = "regression"
-        arrays.y = y.astype(np.float32).reshape(len(y), 1)
-        _check(arrays, log)
-        return
-    if not integral or len(distinct) > 1000:
-        log.error(label, f"{len(distinct)} different values cannot be class labels")
-        return
-    arrays.task = "classification"
-    dense = bool(len(distinct) and distinct[0] == 0 and distinct[-1] == len(distinct) - 1)
-    if (
-        names_arr is not None
-        and len(distinct)
-        and distinct[0] >= 0
-        and distinct[-1] < len(names_arr)
-    ):
-        # class indices into the archive's class_names: keep every class, even unseen ones
-        k = len(names_arr)
-        arrays.class_values = list(range(k))
-        arrays.class_names = _class_names(names_arr, [str(i) for i in range(k)], log)
-        arrays.y = y.astype(np.int32)
+        reading = read_onehot(y, config.task, log, "targets")
+        if reading is not None and reading.class_names is not None:
+            reading.class_names = _class_names(names_arr, reading.class_names, log)
     else:
-        arrays.class_values = [float(v) for v in distinct.tolist()]
-        arrays.class_names = [format_label(v) for v in distinct.tolist()]
-        arrays.y = y.astype(np.int32) if dense else np.searchsorted(distinct, y).astype(np.int32)
-    _check(arrays, log)
+        index_names = None
+        if names_arr is not None:
+            index_names = [str(v) for v in np.asarray(names_arr).reshape(-1).tolist()]
+        integer_typed = y.dtype.kind in "biu"
+        reading = read_labels(y, config.task, log, "targets", integer_typed, index_names)
+    if reading is None:
+        return
+    arrays.task, arrays.y = reading.task, reading.y
+    arrays.class_names, arrays.class_values = reading.class_names, reading.class_values
+    check_reading(reading, log)
 
 
 def _class_names(names_arr: np.ndarray | None, default: list[str], log: ProblemLog) -> list[str]:
@@ -772,14 +717,8 @@ def _class_names(names_arr: np.ndarray | None, default: list[str], log: ProblemL
     return names
 
 
-def _check(arrays: NumpyArrays, log: ProblemLog) -> None:
-    if arrays.task == "classification":
-        assert arrays.class_names is not None and arrays.y is not None
-        counts = np.bincount(arrays.y, minlength=len(arrays.class_names)).tolist()
-        check_classes(arrays.class_names, counts, log)
-
-
 def _targets_like(arrays: NumpyArrays, like: NumpyArrays, log: ProblemLog) -> None:
+    """Validation targets read as the training ones (same task, same classes)."""
     y = _as_labels(arrays.y_raw)
     if arrays.rows is not None:
         y = y[arrays.rows]
@@ -792,24 +731,8 @@ def _targets_like(arrays: NumpyArrays, like: NumpyArrays, log: ProblemLog) -> No
             log.error("validation targets", "they do not have as many values as the training ones")
         return
     assert like.class_values is not None
-    if y.ndim == 2:
-        y = np.argmax(y, axis=1)
-    index = {v: i for i, v in enumerate(like.class_values)}
-    keys = y.astype(str).tolist() if y.dtype.kind in "US" else y.tolist()
-    out = np.empty(len(keys), np.int32)
-    for i, key in enumerate(keys):
-        cls = index.get(key if isinstance(key, str) else float(key))
-        if cls is None and not isinstance(key, str):
-            cls = index.get(int(key)) if float(key).is_integer() else None
-        if cls is None:
-            log.error(
-                f"validation targets, sample {i}",
-                f"class {key!r} does not occur in the training data",
-                group="unknown-class",
-            )
-            continue
-        out[i] = cls
-    arrays.y = out
+    out = map_to_classes(y, like.class_values, log, lambda i: f"validation targets, sample {i}")
+    arrays.y = out if out is not None else np.zeros(len(y), np.int32)
 
 
 def _constant_features(arrays: NumpyArrays, log: ProblemLog) -> None:
