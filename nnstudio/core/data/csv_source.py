@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nnstudio.core.data.config import DataConfig
+from nnstudio.core.data.csv_columns import Column, CsvTable, parse_column, summaries
+from nnstudio.core.data.csv_features import (
+    FeatureSpec,
+    check_features,
+    encode_features,
+    feature_width,
+    fit_features,
+)
+from nnstudio.core.data.csv_missing import apply_missing_policy
 from nnstudio.core.data.csv_sniff import (
     Dialect,
     column_names,
@@ -38,79 +46,19 @@ from nnstudio.core.data.targets import (
     reconstructs,
 )
 
-NAN_WORDS = frozenset({"nan", "-nan", "+nan"})
-_DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
-_DECIMAL_NUMBER = re.compile(r"^[-+]?\d+(,\d+)?([eE][-+]?\d+)?$")
-MAX_ONEHOT = 100
-
-
-@dataclass
-class Column:
-    """One column's values for the rows kept. Numeric: float64 with NaN for
-    missing; categorical: object array of ``str`` with ``None`` for missing."""
-
-    name: str
-    kind: str
-    values: np.ndarray
-    missing: np.ndarray
-    inf: np.ndarray
-
-    def take(self, rows: np.ndarray) -> Column:
-        return Column(self.name, self.kind, self.values[rows], self.missing[rows], self.inf[rows])
-
-
-@dataclass
-class CsvTable:
-    """A checked CSV file: the feature and target columns of the rows kept."""
-
-    path: str
-    where: str
-    sha256: str
-    encoding: str
-    dialect: Dialect
-    column_names: list[str]
-    rows_read: int
-    features: list[Column]
-    targets: list[Column]
-    nan_count: int = 0
-    inf_count: int = 0
-    summaries: list[dict[str, Any]] = field(default_factory=list)
-    blocked: bool = False  # the missing-value policy found blocking cells
-    _lines: np.ndarray | None = None
-    _line_finder: Callable[[], np.ndarray | None] | None = None
-    _kept: np.ndarray | None = None
-
-    @property
-    def n_rows(self) -> int:
-        cols = self.targets or self.features
-        return len(cols[0].values) if cols else 0
-
-    @property
-    def lines(self) -> np.ndarray | None:
-        """The file line of each kept row (counted on first use: clean files never pay)."""
-        if self._lines is None and self._line_finder is not None:
-            finder, self._line_finder = self._line_finder, None
-            found = finder()
-            if found is not None and len(found) == self.rows_read:
-                self._lines = found if self._kept is None else found[self._kept]
-        return self._lines
-
-    def keep_rows(self, keep: np.ndarray) -> None:
-        """Keep only rows ``keep`` (indices into the current rows)."""
-        self.features = [c.take(keep) for c in self.features]
-        self.targets = [c.take(keep) for c in self.targets]
-        if self._lines is not None:
-            self._lines = self._lines[keep]
-        else:
-            self._kept = keep if self._kept is None else self._kept[keep]
-
-    def release(self) -> None:
-        """Drop the file's bytes kept for locating lines later."""
-        self._line_finder = None
-
-    def loc(self, row: int) -> str:
-        text = f"line {int(self.lines[row])}" if self.lines is not None else f"data row {row + 1}"
-        return f"{self.where}, {text}" if self.where else text
+__all__ = [
+    "Column",
+    "CsvTable",
+    "FeatureSpec",
+    "Targets",
+    "check_features",
+    "check_targets",
+    "encode_features",
+    "feature_width",
+    "fit_features",
+    "interpret_targets",
+    "read_csv_table",
+]
 
 
 @dataclass
@@ -232,16 +180,16 @@ def read_csv_table(
     )
     cols: dict[str, Column] = {}
     for name in features + targets:
-        col = _parse_column(df[name], name, forced.get(name), table, log)
+        col = parse_column(df[name], name, forced.get(name), table, log)
         if col is None:
             continue
         cols[name] = col
     del df
     table.features = [cols[n] for n in features]
     table.targets = [cols[n] for n in targets]
-    table.summaries = _summaries(names, cols, features, targets)
+    table.summaries = summaries(names, cols, features, targets)
     state.report(4, steps)
-    _apply_missing_policy(table, config, log)
+    apply_missing_policy(table, config, log)
     if log.has_errors:
         table.blocked = True
         return table
@@ -399,221 +347,6 @@ def _read_frame(
         return None
 
 
-def _parse_column(
-    series: Any, name: str, forced: str | None, table: CsvTable, log: ProblemLog
-) -> Column | None:
-    import pandas as pd
-
-    n = len(series)
-    if forced == "categorical":
-        return _categorical(series, name)
-    if pd.api.types.is_bool_dtype(series.dtype):
-        values = np.array(series.to_numpy(dtype=np.float64))
-        return Column(name, "numeric", values, np.zeros(n, bool), np.zeros(n, bool))
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        return Column(name, "numeric", values, np.isnan(values), np.isinf(values))
-    # text: a numeric column with a few bad cells, or a categorical column
-    missing = series.isna().to_numpy()
-    if forced != "numeric" and not _may_be_numeric(series, missing):
-        return _categorical(series, name)
-    numbers = np.array(pd.to_numeric(series, errors="coerce"), dtype=np.float64)
-    parsed = ~np.isnan(numbers)
-    text = series.to_numpy(dtype=object, na_value=None)
-    if forced != "categorical" and not (parsed | missing).all():
-        comma = _decimal_comma_numbers(text, missing)
-        if comma is not None:
-            log.info(
-                f'column "{name}"',
-                f'uses decimal commas ("{text[np.flatnonzero(~missing)[0]]}"): read as numbers',
-            )
-            return Column(name, "numeric", comma, np.isnan(comma), np.isinf(comma))
-    nan_word = np.zeros(n, bool)
-    for i in np.flatnonzero(~parsed & ~missing):
-        nan_word[i] = str(text[i]).strip().lower() in NAN_WORDS
-    filled = int((~missing).sum())
-    numeric = forced == "numeric" or (
-        filled > 0 and (parsed | nan_word).sum() > 0.5 * filled and parsed.any()
-    )
-    if not numeric:
-        return _categorical(series, name)
-    bad = np.flatnonzero(~missing & ~parsed & ~nan_word)
-    examples: list[str] = []
-    for i in bad:
-        cell = str(text[i])
-        hint = (
-            ' (a decimal comma? write "." for the decimal point)'
-            if _DECIMAL_COMMA.match(cell)
-            else ""
-        )
-        log.error(
-            table.loc(int(i)),
-            f'column "{name}" has "{cell}" in a numeric column{hint}',
-            group=f"text-in-numeric:{name}",
-        )
-        if cell not in examples and len(examples) < 3:
-            examples.append(cell)
-    if len(bad):
-        shown = ", ".join(f'"{e}"' for e in examples)
-        log.info(
-            f'column "{name}"',
-            f"{len(bad)} cell(s) are not numbers ({shown}). If they mark missing values, add "
-            "them to the missing-value markers; if the column is not numeric, set its type to "
-            "categorical",
-        )
-        numbers[bad] = 0.0  # reported (and blocking); the other cells are still checked
-    values = numbers
-    values[nan_word] = np.nan
-    return Column(name, "numeric", values, np.isnan(values), np.isinf(values))
-
-
-def _may_be_numeric(series: Any, missing: np.ndarray, sample: int = 200) -> bool:
-    """False when none of the first filled cells reads as a number (or a decimal
-    comma number): then the column is text and the full numeric parse is skipped."""
-    import pandas as pd
-
-    head = series[~missing][:sample]
-    if len(head) == 0:
-        return True
-    if pd.to_numeric(head, errors="coerce").notna().any():
-        return True
-    return any(_DECIMAL_NUMBER.match(str(v).strip()) for v in head.tolist())
-
-
-def _decimal_comma_numbers(text: np.ndarray, missing: np.ndarray) -> np.ndarray | None:
-    """Numbers written with a decimal comma (``1,5``), when every cell is one."""
-    out = np.full(len(text), np.nan)
-    seen_comma = False
-    for i in np.flatnonzero(~missing):
-        cell = str(text[i]).strip()
-        if not _DECIMAL_NUMBER.match(cell):
-            return None
-        seen_comma = seen_comma or "," in cell
-        out[i] = float(cell.replace(",", "."))
-    return out if seen_comma else None
-
-
-def _categorical(series: Any, name: str) -> Column:
-    text = series.astype(object).where(series.notna(), None)
-    filled = text.notna()
-    text[filled] = text[filled].astype(str).str.strip()
-    values = text.to_numpy(dtype=object)
-    missing = ~filled.to_numpy()
-    n = len(values)
-    return Column(name, "categorical", values, missing, np.zeros(n, bool))
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """Distinct values (hash-based, fast; order unspecified)."""
-    import pandas as pd
-
-    return pd.unique(values)
-
-
-def _summaries(
-    names: list[str], cols: dict[str, Column], features: list[str], targets: list[str]
-) -> list[dict[str, Any]]:
-    out = []
-    for name in names:
-        role = "target" if name in targets else "feature" if name in features else "unused"
-        entry: dict[str, Any] = {"name": name, "role": role}
-        col = cols.get(name)
-        if col is not None:
-            entry["type"] = col.kind
-            entry["missing"] = int(col.missing.sum())
-            entry["infinite"] = int(col.inf.sum())
-            ok = ~col.missing & ~col.inf
-            if col.kind == "numeric":
-                vals = col.values[ok]
-                if len(vals):
-                    entry.update(
-                        min=float(vals.min()), max=float(vals.max()), mean=float(vals.mean())
-                    )
-            else:
-                entry["distinct"] = len(_distinct(col.values[ok]))
-        out.append(entry)
-    return out
-
-
-def _apply_missing_policy(table: CsvTable, config: DataConfig, log: ProblemLog) -> None:
-    cols = table.features + table.targets
-    table.nan_count = int(sum(c.missing.sum() for c in cols))
-    table.inf_count = int(sum(c.inf.sum() for c in cols))
-    bad_rows = np.zeros(table.rows_read, bool)
-    for c in cols:
-        bad_rows |= c.missing | c.inf
-    if not bad_rows.any():
-        return
-    policy = config.missing
-    if policy == "stop":
-        for c in cols:
-            for i in np.flatnonzero(c.missing):
-                log.error(
-                    table.loc(int(i)),
-                    f'column "{c.name}" has no value (empty or NaN); choose a missing-value '
-                    "policy to drop these rows or fill them",
-                    group=f"missing:{c.name}",
-                )
-            for i in np.flatnonzero(c.inf):
-                log.error(
-                    table.loc(int(i)),
-                    f'column "{c.name}" holds an infinite value ({c.values[i]:+})',
-                    group=f"inf:{c.name}",
-                )
-        return
-    drop = np.zeros(table.rows_read, bool)
-    if policy == "drop":
-        drop = bad_rows
-    else:  # fill features, drop rows whose target is missing
-        for c in table.targets:
-            drop |= c.missing | c.inf
-        for c in table.features:
-            holes = (c.missing | c.inf) & ~drop
-            if not holes.any():
-                continue
-            good = ~c.missing & ~c.inf
-            if not good.any():
-                log.error(f'column "{c.name}"', "has no values at all: nothing to fill with")
-                continue
-            if c.kind == "numeric":
-                fill_value: Any = float(c.values[good].mean())
-                shown = f"its mean, {fill_value:.6g}"
-            else:
-                uniq, counts = np.unique(c.values[good].astype(str), return_counts=True)
-                fill_value = str(uniq[int(np.argmax(counts))])
-                shown = f'its most common value, "{fill_value}"'
-            if not c.values.flags.writeable:
-                c.values = c.values.copy()
-            c.values[holes] = fill_value
-            c.missing[holes] = False
-            c.inf[holes] = False
-            log.warning(
-                _rows_location(table, np.flatnonzero(holes)),
-                f'filled {int(holes.sum())} missing or infinite cell(s) of column "{c.name}" '
-                f"with {shown}",
-            )
-    rows = np.flatnonzero(drop)
-    if len(rows):
-        log.warning(
-            _rows_location(table, rows),
-            f"dropped {len(rows)} row(s) with a missing or infinite value"
-            + (" in a target column" if policy == "fill" else ""),
-        )
-        table.keep_rows(np.flatnonzero(~drop))
-
-
-def _rows_location(table: CsvTable, rows: np.ndarray) -> str:
-    if table.lines is not None:
-        shown = ", ".join(str(int(table.lines[r])) for r in rows[:8])
-        more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
-        text = f"line{'s' if len(rows) > 1 else ''} {shown}{more}"
-    else:
-        shown = ", ".join(str(int(r) + 1) for r in rows[:8])
-        more = f" and {len(rows) - 8} more" if len(rows) > 8 else ""
-        text = f"data row{'s' if len(rows) > 1 else ''} {shown}{more}"
-    return f"{table.where}, {text}" if table.where else text
-
-
 # -- targets ----------------------------------------------------------------
 
 
@@ -661,130 +394,3 @@ def _targets_like(table: CsvTable, like: Targets, log: ProblemLog) -> Targets | 
 def check_targets(targets: Targets, log: ProblemLog, where: str = "targets") -> None:
     """Too few, tiny or imbalanced classes."""
     check_reading(TargetReading(targets.task, targets.y, targets.class_names), log, where)
-
-
-# -- features ---------------------------------------------------------------
-
-
-@dataclass
-class FeatureSpec:
-    """How one column becomes model inputs (recorded for inference)."""
-
-    name: str
-    kind: str
-    mean: float = 0.0
-    std: float = 1.0
-    vocabulary: list[str] | None = None
-    encoding: str | None = None
-
-    @property
-    def width(self) -> int:
-        if self.kind == "categorical" and self.encoding == "onehot":
-            return len(self.vocabulary or [])
-        return 1
-
-    def to_json(self) -> dict[str, Any]:
-        if self.kind == "numeric":
-            return {"name": self.name, "type": "numeric", "mean": self.mean, "std": self.std}
-        return {
-            "name": self.name,
-            "type": "categorical",
-            "encoding": self.encoding,
-            "vocabulary": list(self.vocabulary or []),
-        }
-
-
-def check_features(table: CsvTable, config: DataConfig, log: ProblemLog) -> list[str]:
-    """Constant and identifier-like columns (warnings); returns the constant ones."""
-    constant = []
-    n = table.n_rows
-    for c in table.features:
-        if c.kind == "numeric":
-            if n and float(np.min(c.values)) == float(np.max(c.values)):
-                constant.append(c.name)
-                log.warning(
-                    f'column "{c.name}"',
-                    f"has the same value ({c.values[0]:.6g}) in every row: it tells the model "
-                    "nothing",
-                )
-        else:
-            distinct = len(_distinct(c.values))
-            if distinct == 1:
-                constant.append(c.name)
-                log.warning(
-                    f'column "{c.name}"',
-                    f'has the same value ("{c.values[0]}") in every row: it tells the model '
-                    "nothing",
-                )
-            elif distinct == n and n > 20:
-                log.warning(
-                    f'column "{c.name}"',
-                    "has a different text in every row (an identifier?): consider leaving it "
-                    "out of the features",
-                )
-            elif config.categorical_encoding == "onehot" and distinct > MAX_ONEHOT:
-                log.warning(
-                    f'column "{c.name}"',
-                    f"has {distinct} different values: one-hot encoding makes {distinct} "
-                    "inputs of it",
-                )
-    return constant
-
-
-def fit_features(
-    tables: list[CsvTable], fit: CsvTable, fit_rows: np.ndarray, encoding: str
-) -> list[FeatureSpec]:
-    """Normalization statistics from ``fit_rows`` of ``fit`` (the training rows);
-    vocabularies from every table so no category is unseen."""
-    specs = []
-    for j, c in enumerate(fit.features):
-        if c.kind == "numeric":
-            vals = c.values[fit_rows] if len(fit_rows) else c.values
-            mean = float(vals.mean()) if len(vals) else 0.0
-            std = float(vals.std()) if len(vals) else 1.0
-            if not np.isfinite(std) or std < 1e-12:
-                std = 1.0
-            specs.append(FeatureSpec(c.name, "numeric", mean=mean, std=std))
-        else:
-            vocab: set[str] = set()
-            for t in tables:
-                vocab.update(_distinct(t.features[j].values).tolist())
-            specs.append(
-                FeatureSpec(c.name, "categorical", vocabulary=sorted(vocab), encoding=encoding)
-            )
-    return specs
-
-
-def encode_features(table: CsvTable, specs: list[FeatureSpec]) -> np.ndarray:
-    """The model inputs: standardized numbers, one-hot or integer codes (float32)."""
-    n = table.n_rows
-    width = sum(s.width for s in specs)
-    x = np.empty((n, width), np.float32)
-    k = 0
-    for spec, c in zip(specs, table.features, strict=True):
-        if spec.kind == "numeric":
-            x[:, k] = (c.values - spec.mean) / spec.std
-            k += 1
-            continue
-        import pandas as pd
-
-        codes = pd.Categorical(c.values, categories=spec.vocabulary).codes.astype(np.int64)
-        if spec.encoding == "onehot":
-            block = x[:, k : k + spec.width]
-            block[:] = 0.0
-            block[np.arange(n), codes] = 1.0
-            k += spec.width
-        else:
-            x[:, k] = codes
-            k += 1
-    return x
-
-
-def feature_width(table: CsvTable, config: DataConfig) -> int:
-    width = 0
-    for c in table.features:
-        if c.kind == "categorical" and config.categorical_encoding == "onehot":
-            width += len(_distinct(c.values))
-        else:
-            width += 1
-    return width
