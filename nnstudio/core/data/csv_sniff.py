@@ -93,7 +93,16 @@ def read_text_file(
     Windows-1252 / Latin-1 with a warning pointing at the first non-UTF-8 byte.
     Returns ``None`` (with an error logged) when the file cannot be used.
     """
-    loc = where or os.path.basename(path)
+    data = _read_bytes(path, log, where or os.path.basename(path))
+    if data is None:
+        return None
+    if encoding is not None:
+        return _decode_as(path, data, encoding, log, where)
+    return _decode_detected(path, data, log, where)
+
+
+def _read_bytes(path: str, log: ProblemLog, loc: str) -> bytes | None:
+    """The file's bytes, when they fit in memory and are not all blank."""
     try:
         size = os.path.getsize(path)
     except OSError as exc:
@@ -113,28 +122,38 @@ def read_text_file(
     except OSError as exc:
         log.error(loc, f"cannot read the file: {exc.strerror or exc}")
         return None
-    digest = ""  # computed by the caller, beside the parsing
     if not _NON_SPACE.search(data):
         log.error(loc, "the file is empty")
         return None
+    return data
 
-    if encoding is not None:
-        enc = codecs.lookup(encoding).name
-        if enc == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            enc = "utf-8-sig"
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError as exc:
-            line = _line_of_offset(data, exc.start, enc)
-            byte = data[exc.start : exc.start + 1].hex().upper()
-            log.error(
-                _loc(where, line),
-                f"byte 0x{byte} cannot be read as {encoding}; the file uses another text "
-                "encoding (choose it, for example latin-1 or cp1252)",
-            )
-            return None
-        return TextFile(path, data, enc, digest, text)
 
+def _decode_as(
+    path: str, data: bytes, encoding: str, log: ProblemLog, where: str
+) -> TextFile | None:
+    """The text in the encoding the user chose (a UTF-8 byte-order mark is skipped)."""
+    digest = ""  # computed by the caller, beside the parsing
+    enc = codecs.lookup(encoding).name
+    if enc == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        enc = "utf-8-sig"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:
+        line = _line_of_offset(data, exc.start, enc)
+        byte = data[exc.start : exc.start + 1].hex().upper()
+        log.error(
+            _loc(where, line),
+            f"byte 0x{byte} cannot be read as {encoding}; the file uses another text "
+            "encoding (choose it, for example latin-1 or cp1252)",
+        )
+        return None
+    return TextFile(path, data, enc, digest, text)
+
+
+def _decode_detected(path: str, data: bytes, log: ProblemLog, where: str) -> TextFile | None:
+    """The text in the encoding its bytes show: a byte-order mark, UTF-8 (or
+    UTF-16 without a mark), else Windows-1252 / Latin-1 with a warning."""
+    digest = ""  # computed by the caller, beside the parsing
     for bom, enc in _BOMS:
         if data.startswith(bom):
             try:
@@ -146,7 +165,6 @@ def read_text_file(
                 )
                 return None
             return TextFile(path, data, enc, digest, text)
-
     if data.isascii():
         if b"\x00" in data:
             return _utf16_without_bom(path, data, digest, log, where)
@@ -156,24 +174,28 @@ def read_text_file(
     except UnicodeDecodeError as exc:
         if b"\x00" in data:
             return _utf16_without_bom(path, data, digest, log, where)
-        bad = exc.start
-        for enc, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
-            try:
-                text = data.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            line = _line_of_offset(data, bad, enc)
-            byte = data[bad : bad + 1].hex().upper()
-            log.warning(
-                _loc(where, line),
-                f"the file is not UTF-8 (byte 0x{byte}); read it as {label}, which gives "
-                f'"{_line_text(data, bad, enc)}" here. Choose the encoding if that looks wrong',
-            )
-            return TextFile(path, data, enc, digest, text)
-        raise AssertionError("latin-1 decodes any bytes") from None  # pragma: no cover
+        return _decode_legacy(path, data, exc.start, log, where)
     if "\x00" in text:
         return _utf16_without_bom(path, data, digest, log, where)
     return TextFile(path, data, "utf-8", digest, text)
+
+
+def _decode_legacy(path: str, data: bytes, bad: int, log: ProblemLog, where: str) -> TextFile:
+    """Not UTF-8 (first bad byte at ``bad``): read as Windows-1252, else Latin-1."""
+    for enc, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        line = _line_of_offset(data, bad, enc)
+        byte = data[bad : bad + 1].hex().upper()
+        log.warning(
+            _loc(where, line),
+            f"the file is not UTF-8 (byte 0x{byte}); read it as {label}, which gives "
+            f'"{_line_text(data, bad, enc)}" here. Choose the encoding if that looks wrong',
+        )
+        return TextFile(path, data, enc, "", text)
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
 def _utf16_without_bom(

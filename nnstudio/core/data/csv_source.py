@@ -83,6 +83,22 @@ def _where(path: str, main: bool) -> str:
     return "" if main else os.path.basename(path)
 
 
+@dataclass
+class _Layout:
+    """What the file's first lines say: its text, dialect, columns and their roles."""
+
+    tf: Any
+    dialect: Dialect
+    names: list[str]
+    targets: list[str]
+    features: list[str]
+    forced: dict[str, str]
+
+    @property
+    def used(self) -> list[str]:
+        return self.features + self.targets
+
+
 def read_csv_table(
     path: str,
     config: DataConfig,
@@ -95,11 +111,63 @@ def read_csv_table(
     where = _where(path, like is None)
     steps = 5
     state.report(0, steps)
-    encoding = config.encoding
-    tf = read_text_file(path, encoding, log, where)
+    layout = _read_layout(path, config, log, state, where, like)
+    if layout is None:
+        return None
+    state.report(2, steps)
+    framed = _read_rows(layout, config, log, where)
+    if framed is None:
+        return None
+    df, lines, finder = framed
+    state.report(3, steps)
+    tf, dialect = layout.tf, layout.dialect
+    table = CsvTable(
+        path=path,
+        where=where,
+        sha256=tf.sha256,
+        encoding=tf.encoding,
+        dialect=dialect,
+        column_names=layout.names,
+        rows_read=len(df),
+        features=[],
+        targets=[],
+        _lines=lines,
+        _line_finder=finder,
+    )
+    cols: dict[str, Column] = {}
+    for name in layout.used:
+        col = parse_column(df[name], name, layout.forced.get(name), table, log)
+        if col is not None:
+            cols[name] = col
+    del df
+    table.features = [cols[n] for n in layout.features]
+    table.targets = [cols[n] for n in layout.targets]
+    table.summaries = summaries(layout.names, cols, layout.features, layout.targets)
+    state.report(4, steps)
+    apply_missing_policy(table, config, log)
+    if log.has_errors:
+        table.blocked = True
+        return table
+    if table.n_rows == 0:
+        log.error(where or "file", "no rows are left to train on")
+        return None
+    state.report(5, steps)
+    return table
+
+
+def _read_layout(
+    path: str,
+    config: DataConfig,
+    log: ProblemLog,
+    state: TaskState,
+    where: str,
+    like: CsvTable | None,
+) -> _Layout | None:
+    """The text, its dialect, the column names and which columns are used how."""
+    tf = read_text_file(path, config.encoding, log, where)
     if tf is None:
         return None
-    state.report(1, steps)
+    state.report(1, 5)
     delimiter = config.delimiter if config.delimiter else (like.dialect.delimiter if like else None)
     header = config.header if config.header is not None else (like.dialect.header if like else None)
     dialect = detect_dialect(tf.sample(), delimiter, header, path, log, where)
@@ -114,14 +182,23 @@ def read_csv_table(
     forced = dict(config.column_types)
     if like is not None:
         forced.update({c.name: c.kind for c in like.features + like.targets})
-    state.report(2, steps)
+    return _Layout(tf, dialect, names, targets, features, forced)
+
+
+_Rows = tuple[Any, "np.ndarray | None", "Callable[[], np.ndarray | None] | None"]
+
+
+def _read_rows(layout: _Layout, config: DataConfig, log: ProblemLog, where: str) -> _Rows | None:
+    """The rows as a DataFrame with each row's file line (or a finder for the
+    lines, for a clean file); every structural problem is reported."""
+    tf, dialect, names, forced = layout.tf, layout.dialect, layout.names, layout.forced
     # the hash and a delimiter count run beside pandas (hashlib, numpy and the
     # pandas tokenizer release the GIL); every row's field count is checked
     # only when the cheap check cannot vouch for the file
     frame_log = ProblemLog()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nnstudio-csv") as pool:
         job = pool.submit(_hash_and_count, tf, dialect)
-        df = _read_frame(tf, dialect, names, forced, features + targets, config, frame_log, where)
+        df = _read_frame(tf, dialect, names, forced, layout.used, config, frame_log, where)
         delimiters = job.result()
     expected = (len(names) - 1) * ((len(df) if df is not None else 0) + int(dialect.header))
     clean = (
@@ -131,32 +208,12 @@ def read_csv_table(
         and not df.isna().to_numpy().any()
     )
     lines: np.ndarray | None = None
-    finder: Callable[[], np.ndarray | None] | None = None
-    if clean:
-        finder = _line_finder(tf, dialect, where)
-    else:
-        structure = check_structure(tf, dialect, log, where)
-        if structure is None:
+    finder = _line_finder(tf, dialect, where) if clean else None
+    if not clean:
+        checked = _checked_rows(layout, config, log, where, df, frame_log)
+        if checked is None:
             return None
-        if structure.n_fields != len(names):
-            log.error(
-                where or "file",
-                f"most rows have {structure.n_fields} values but the first lines have {len(names)}",
-            )
-            return None
-        if structure.ragged is not None and len(structure.ragged):
-            used = features + targets
-            kept = _without_ragged(tf, dialect, names, forced, used, config, df, structure)
-            if kept is None:
-                return None
-            df, lines = kept
-        elif df is None:
-            _merge(frame_log, log)
-            return None
-        else:
-            lines = structure.lines
-            if len(df) != len(lines):  # pandas and the line count disagree: use row numbers
-                lines = None
+        df, lines = checked
     assert df is not None
     if len(df) == 0:
         log.error(
@@ -164,40 +221,34 @@ def read_csv_table(
             "the file has a header line but no data rows" if dialect.header else "no rows",
         )
         return None
-    state.report(3, steps)
-    table = CsvTable(
-        path=path,
-        where=where,
-        sha256=tf.sha256,
-        encoding=tf.encoding,
-        dialect=dialect,
-        column_names=names,
-        rows_read=len(df),
-        features=[],
-        targets=[],
-        _lines=lines,
-        _line_finder=finder,
-    )
-    cols: dict[str, Column] = {}
-    for name in features + targets:
-        col = parse_column(df[name], name, forced.get(name), table, log)
-        if col is None:
-            continue
-        cols[name] = col
-    del df
-    table.features = [cols[n] for n in features]
-    table.targets = [cols[n] for n in targets]
-    table.summaries = summaries(names, cols, features, targets)
-    state.report(4, steps)
-    apply_missing_policy(table, config, log)
-    if log.has_errors:
-        table.blocked = True
-        return table
-    if table.n_rows == 0:
-        log.error(where or "file", "no rows are left to train on")
+    return df, lines, finder
+
+
+def _checked_rows(
+    layout: _Layout, config: DataConfig, log: ProblemLog, where: str, df: Any, frame_log: ProblemLog
+) -> tuple[Any, np.ndarray | None] | None:
+    """Every row's field count checked (the file is not clean): the rows kept
+    and their lines, or ``None`` when the structure blocks reading."""
+    tf, dialect, names = layout.tf, layout.dialect, layout.names
+    structure = check_structure(tf, dialect, log, where)
+    if structure is None:
         return None
-    state.report(5, steps)
-    return table
+    if structure.n_fields != len(names):
+        log.error(
+            where or "file",
+            f"most rows have {structure.n_fields} values but the first lines have {len(names)}",
+        )
+        return None
+    if structure.ragged is not None and len(structure.ragged):
+        used, forced = layout.used, layout.forced
+        return _without_ragged(tf, dialect, names, forced, used, config, df, structure)
+    if df is None:
+        _merge(frame_log, log)
+        return None
+    lines = structure.lines
+    if len(df) != len(lines):  # pandas and the line count disagree: use row numbers
+        return df, None
+    return df, lines
 
 
 def _hash_and_count(tf: Any, dialect: Dialect) -> int | None:

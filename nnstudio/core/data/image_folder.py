@@ -182,18 +182,9 @@ def scan_image_folder(
     folder that must use the training classes. Results are cached per folder
     listing (names, sizes, mtimes), so a second scan of an unchanged folder is free."""
     prefix = f"{where}/" if where else ""
-    if not os.path.isdir(root):
-        log.error(
-            where or root,
-            "the folder does not exist" if not os.path.exists(root) else "not a folder",
-        )
+    dirs = _class_dirs(root, log, where)
+    if dirs is None:
         return None
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as exc:
-        log.error(where or root, f"cannot list the folder: {exc.strerror or exc}")
-        return None
-    dirs = [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
     listing = folder_listing(root)
     digest = listing_sha256(listing)
     key = (os.path.abspath(root), digest, tuple(class_names) if class_names else None)
@@ -223,7 +214,58 @@ def scan_image_folder(
                 f"{prefix}{extra}",
                 f'the validation folder has a class "{extra}" that the training folder lacks',
             )
-    index = {n: i for i, n in enumerate(names)}
+    candidates, skipped, hidden = _candidates(listing, {n: i for i, n in enumerate(names)})
+    checked = _check_files(root, candidates, state, workers)
+    skipped += checked.skipped
+    for rel, reason in skipped:
+        severity = "info" if reason.startswith(("not an image file", "not inside")) else "warning"
+        local.add(severity, f"{prefix}{rel}", f"skipped: {reason}", group=f"skip:{severity}")
+    if hidden:
+        local.info(where or "folder", f"skipped {hidden} hidden file(s)")
+    label_arr = np.asarray(checked.labels, dtype=np.int32)
+    counts = np.bincount(label_arr, minlength=len(names)).tolist()
+    _empty_classes(names, counts, checked.per_class_skipped, class_names is None, local, prefix)
+    if class_names is None and not local.has_errors:
+        check_classes(names, counts, local, where or "classes")
+    scan = ImageScan(
+        root=root,
+        listing_hash=digest,
+        class_names=names,
+        files=checked.files,
+        labels=label_arr,
+        sizes=checked.sizes,
+        modes=checked.modes,
+        skipped=skipped,
+        problems=local.problems(),
+    )
+    with _CACHE_LOCK:
+        _CACHE[key] = scan
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return _finish(local, log, scan)
+
+
+def _class_dirs(root: str, log: ProblemLog, where: str) -> list[str] | None:
+    """The visible sub-folders of ``root``, by name; ``None`` (logged) when it cannot be listed."""
+    if not os.path.isdir(root):
+        log.error(
+            where or root,
+            "the folder does not exist" if not os.path.exists(root) else "not a folder",
+        )
+        return None
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError as exc:
+        log.error(where or root, f"cannot list the folder: {exc.strerror or exc}")
+        return None
+    return [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
+
+
+def _candidates(
+    listing: list[tuple[str, int, int]], index: dict[str, int]
+) -> tuple[list[tuple[str, int]], list[tuple[str, str]], int]:
+    """The image files of known classes with their labels, the files skipped
+    (with why) and the number of hidden files."""
     candidates: list[tuple[str, int]] = []
     skipped: list[tuple[str, str]] = []
     hidden = 0
@@ -244,13 +286,27 @@ def scan_image_folder(
             skipped.append((rel, f"{ext} images are not supported: save them as PNG or JPEG"))
         else:
             skipped.append((rel, f"not an image file ({ext or 'no extension'})"))
+    return candidates, skipped, hidden
 
+
+@dataclass
+class _Checked:
+    """The files that open as images, with their labels, sizes and modes."""
+
+    files: list[str] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    sizes: Counter[tuple[int, int]] = field(default_factory=Counter)
+    modes: Counter[str] = field(default_factory=Counter)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    per_class_skipped: Counter[int] = field(default_factory=Counter)
+
+
+def _check_files(
+    root: str, candidates: list[tuple[str, int]], state: TaskState, workers: int | None
+) -> _Checked:
+    """Open every candidate (in threads, with progress) with :func:`check_image`."""
+    out = _Checked()
     total = len(candidates)
-    files: list[str] = []
-    labels: list[int] = []
-    sizes: Counter[tuple[int, int]] = Counter()
-    modes: Counter[str] = Counter()
-    per_class_skipped: Counter[int] = Counter()
     paths = [os.path.join(root, *rel.split("/")) for rel, _ in candidates]
     n_workers = workers or min(8, (os.cpu_count() or 2) + 2)
     state.report(0, total, force=True)
@@ -261,52 +317,38 @@ def scan_image_folder(
         ):
             ok, reason, size, mode = result
             if ok:
-                files.append(path)
-                labels.append(label)
-                sizes[size] += 1
-                modes[mode] += 1
+                out.files.append(path)
+                out.labels.append(label)
+                out.sizes[size] += 1
+                out.modes[mode] += 1
             else:
-                skipped.append((rel, reason))
-                per_class_skipped[label] += 1
+                out.skipped.append((rel, reason))
+                out.per_class_skipped[label] += 1
             state.report(done, total)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+    return out
 
-    for rel, reason in skipped:
-        severity = "info" if reason.startswith(("not an image file", "not inside")) else "warning"
-        local.add(severity, f"{prefix}{rel}", f"skipped: {reason}", group=f"skip:{severity}")
-    if hidden:
-        local.info(where or "folder", f"skipped {hidden} hidden file(s)")
-    label_arr = np.asarray(labels, dtype=np.int32)
-    counts = np.bincount(label_arr, minlength=len(names)).tolist()
+
+def _empty_classes(
+    names: list[str],
+    counts: list[int],
+    per_class_skipped: Counter[int],
+    training: bool,
+    log: ProblemLog,
+    prefix: str,
+) -> None:
+    """A training class without images is an error; a validation one a warning."""
     for i, name in enumerate(names):
         if counts[i] == 0:
             bad = per_class_skipped.get(i, 0)
             why = f" ({bad} file(s) skipped, see above)" if bad else ""
-            if class_names is None:
-                local.error(f"{prefix}{name}", f'class folder "{name}" has no usable images{why}')
+            if training:
+                log.error(f"{prefix}{name}", f'class folder "{name}" has no usable images{why}')
             else:
-                local.warning(
+                log.warning(
                     f"{prefix}{name}", f'the validation folder has no images of class "{name}"'
                 )
-    if class_names is None and not local.has_errors:
-        check_classes(names, counts, local, where or "classes")
-    scan = ImageScan(
-        root=root,
-        listing_hash=digest,
-        class_names=names,
-        files=files,
-        labels=label_arr,
-        sizes=sizes,
-        modes=modes,
-        skipped=skipped,
-        problems=local.problems(),
-    )
-    with _CACHE_LOCK:
-        _CACHE[key] = scan
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return _finish(local, log, scan)
 
 
 def _finish(local: ProblemLog, log: ProblemLog, scan: ImageScan | None = None) -> ImageScan | None:

@@ -115,68 +115,15 @@ def _open_pair(
     listing: dict[str, Any] = {}
     try:
         if y_path is None:
-            infos = npz_infos(x_path)
-            listing = {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in infos.items()}
-            keys = list(infos)
-            fx = _pick(keys, x_key, FEATURE_KEYS)
-            fy = _pick(keys, y_key, TARGET_KEYS)
-            data_keys = [k for k in keys if k not in CLASS_NAME_KEYS]
-            if (
-                (fx is None or fy is None)
-                and x_key is None
-                and y_key is None
-                and len(data_keys) == 2
-            ):
-                a, b = data_keys
-                fx, fy = (a, b) if infos[a].nbytes >= infos[b].nbytes else (b, a)
-                log.info(
-                    os.path.basename(x_path),
-                    f'using "{fx}" as the features and "{fy}" as the targets',
-                )
-            if fx is None or fy is None:
-                which = "features" if fx is None else "targets"
-                asked = x_key if fx is None else y_key
-                head = (
-                    f'there is no array named "{asked}"'
-                    if asked
-                    else (f"choose which array holds the {which}")
-                )
-                log.error(os.path.basename(x_path), f"{head}; the arrays are: {_describe(infos)}")
+            chosen = _npz_pair(x_path, x_key, y_key, log)
+            if chosen is None:
                 return None
-            if fx == fy:
-                log.error(os.path.basename(x_path), "the features and the targets are one array")
-                return None
-            x_info, y_info = infos[fx], infos[fy]
-            names_info = next((infos[k] for k in CLASS_NAME_KEYS if k in infos), None)
-            unused = [k for k in keys if k not in (fx, fy) and k not in CLASS_NAME_KEYS]
-            if unused:
-                log.info(
-                    os.path.basename(x_path),
-                    "arrays not used: " + ", ".join(f'"{k}"' for k in unused),
-                )
-            for info in (x_info, y_info):
-                check_info(info)
+            x_info, y_info, fx, fy, has_names, listing = chosen
         else:
-            x_info = npy_info(x_path)
-            y_info = npy_info(y_path)
+            x_info, y_info = npy_info(x_path), npy_info(y_path)
             fx = fy = None
-            names_info = None
-        _check_dtypes(x_info, y_info)
-        if len(x_info.shape) == 0 or len(y_info.shape) == 0:
-            raise DataError("an array of one number cannot hold samples", x_info.label)
-        if x_info.shape[0] != y_info.shape[0]:
-            raise DataError(
-                f"the features have {x_info.shape[0]} samples but the targets "
-                f"({y_info.label}) have {y_info.shape[0]}",
-                x_info.label,
-            )
-        if x_info.shape[0] == 0:
-            raise DataError("the arrays hold no samples", x_info.label)
-        if len(y_info.shape) > 2:
-            raise DataError(
-                f"targets of shape {y_info.shape}: expected one value or one row per sample",
-                y_info.label,
-            )
+            has_names = False
+        _check_pair(x_info, y_info)
         avail = available_memory()
         mapped = _must_map(x_info, y_path is None, budget)
         if avail is not None and y_info.nbytes > avail // 2:
@@ -185,13 +132,70 @@ def _open_pair(
                 f"{format_bytes(avail)} is available",
                 y_info.label,
             )
-        x, y_raw, class_names_arr = _load_arrays(
-            x_path, y_path, fx, fy, mapped, names_info is not None
-        )
+        x, y_raw, class_names_arr = _load_arrays(x_path, y_path, fx, fy, mapped, has_names)
     except DataError as exc:
         log.error(exc.location or os.path.basename(x_path), exc.message)
         return None
     return x, x_info, y_raw, y_info.label, mapped, listing, class_names_arr
+
+
+def _npz_pair(
+    path: str, x_key: str | None, y_key: str | None, log: ProblemLog
+) -> tuple[ArrayInfo, ArrayInfo, str, str, bool, dict[str, Any]] | None:
+    """The features and targets members of an ``.npz`` (asked for, named as
+    usual, or the larger of two arrays as the features), whether it names the
+    classes, and the listing of its arrays."""
+    label = os.path.basename(path)
+    infos = npz_infos(path)
+    listing = {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in infos.items()}
+    keys = list(infos)
+    fx = _pick(keys, x_key, FEATURE_KEYS)
+    fy = _pick(keys, y_key, TARGET_KEYS)
+    data_keys = [k for k in keys if k not in CLASS_NAME_KEYS]
+    if (fx is None or fy is None) and x_key is None and y_key is None and len(data_keys) == 2:
+        a, b = data_keys
+        fx, fy = (a, b) if infos[a].nbytes >= infos[b].nbytes else (b, a)
+        log.info(label, f'using "{fx}" as the features and "{fy}" as the targets')
+    if fx is None or fy is None:
+        which = "features" if fx is None else "targets"
+        asked = x_key if fx is None else y_key
+        head = (
+            f'there is no array named "{asked}"'
+            if asked
+            else f"choose which array holds the {which}"
+        )
+        log.error(label, f"{head}; the arrays are: {_describe(infos)}")
+        return None
+    if fx == fy:
+        log.error(label, "the features and the targets are one array")
+        return None
+    unused = [k for k in keys if k not in (fx, fy) and k not in CLASS_NAME_KEYS]
+    if unused:
+        log.info(label, "arrays not used: " + ", ".join(f'"{k}"' for k in unused))
+    for info in (infos[fx], infos[fy]):
+        check_info(info)
+    has_names = any(k in infos for k in CLASS_NAME_KEYS)
+    return infos[fx], infos[fy], fx, fy, has_names, listing
+
+
+def _check_pair(x_info: ArrayInfo, y_info: ArrayInfo) -> None:
+    """Numbers (or class names), one target per sample, at least one sample."""
+    _check_dtypes(x_info, y_info)
+    if len(x_info.shape) == 0 or len(y_info.shape) == 0:
+        raise DataError("an array of one number cannot hold samples", x_info.label)
+    if x_info.shape[0] != y_info.shape[0]:
+        raise DataError(
+            f"the features have {x_info.shape[0]} samples but the targets "
+            f"({y_info.label}) have {y_info.shape[0]}",
+            x_info.label,
+        )
+    if x_info.shape[0] == 0:
+        raise DataError("the arrays hold no samples", x_info.label)
+    if len(y_info.shape) > 2:
+        raise DataError(
+            f"targets of shape {y_info.shape}: expected one value or one row per sample",
+            y_info.label,
+        )
 
 
 def load_numpy(
