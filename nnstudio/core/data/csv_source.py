@@ -436,10 +436,10 @@ def _targets_like(table: CsvTable, like: Targets, log: ProblemLog) -> Targets | 
         y = np.stack([c.values for c in cols], axis=1).astype(np.float32)
         return Targets("regression", y, like.names)
     assert like.class_values is not None and like.class_names is not None
-    y = map_to_classes(cols[0].values, like.class_values, log, table.loc)
-    if y is None or log.has_errors:
+    indices = map_to_classes(cols[0].values, like.class_values, log, table.loc)
+    if indices is None or log.has_errors:
         return None
-    return Targets("classification", y, like.names, like.class_names, like.class_values)
+    return Targets("classification", indices, like.names, like.class_names, like.class_values)
 
 
 def check_targets(targets: Targets, log: ProblemLog, where: str = "targets") -> None:

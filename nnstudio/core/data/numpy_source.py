@@ -113,6 +113,8 @@ def _open_pair(
         return None
     x_path, y_path, x_key, y_key = files
     listing: dict[str, Any] = {}
+    fx: str | None
+    fy: str | None
     try:
         if y_path is None:
             chosen = _npz_pair(x_path, x_key, y_key, log)

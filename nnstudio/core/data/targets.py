@@ -234,7 +234,9 @@ def map_to_classes(
     values = _as_text(values)
     index = {v: i for i, v in enumerate(class_values)}
     text = values.dtype.kind in "USO"
-    keys = [str(v) for v in values.tolist()] if text else [float(v) for v in values.tolist()]
+    keys: list[Any] = (
+        [str(v) for v in values.tolist()] if text else [float(v) for v in values.tolist()]
+    )
     out = np.empty(len(keys), np.int32)
     unknown = False
     for i, key in enumerate(keys):
