@@ -241,6 +241,11 @@ class GraphScene(QGraphicsScene):
             if status != item.status:
                 item.set_status(status)
 
+    def output_shape(self, node_id: str) -> tuple[int | None, ...] | None:
+        """The node's output shape as the last check inferred it (``None``: not known)."""
+        status = self._statuses.get(node_id)
+        return status.shape if status is not None else None
+
     def set_node_indicator(self, node_id: str, text: str | None, color: str | None = None) -> None:
         """A small live label under a node; ``text=None`` removes it."""
         qcolor = QColor(color) if color else None
