@@ -153,3 +153,38 @@ def test_node_names_fit_without_eliding_at_low_zoom(qapp):
         fitted = fit_name("self_attention", NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
         assert not fitted.elided
         assert "".join(fitted.lines).replace(" ", "") == "self_attention"
+
+
+def test_names_never_break_inside_a_word(qapp):
+    from nnstudio.core.templates import TEMPLATES
+    from nnstudio.ui.canvas.namefit import break_points, fit_name
+
+    assert break_points("embedding") == []
+    assert break_points("residual_1") == []  # a counter is no word of its own
+    assert break_points("self_attention") == [5]
+    assert break_points("denseBlock") == [5]
+    names = {"embedding", "residual_1", "self_attention", "conv2d_transpose_12"}
+    for _, _, build in TEMPLATES.values():
+        names |= {n.name for n in build().graph.nodes.values()}
+    for lod in (0.15, 0.2, 0.27, 0.31, 0.39):  # name-only level of detail
+        for name in names:
+            fitted = fit_name(name, NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
+            if len(fitted.lines) == 2:
+                assert len(fitted.lines[0]) in break_points(name), (name, lod, fitted.lines)
+            if fitted.elided:
+                assert len(fitted.lines) == 1 and fitted.lines[0] != name
+            else:
+                assert "".join(fitted.lines).replace(" ", "") == name.replace(" ", "")
+
+
+def test_template_names_show_whole_on_one_line_at_27_percent(qapp):
+    from nnstudio.ui.canvas.namefit import MIN_SCREEN_PX, fit_name
+
+    for name in ("embedding", "residual_1", "norm_1", "tokens"):
+        fitted = fit_name(name, NODE_W - 8, NODE_H - 6, 0.27, screen_px=11.0)
+        assert fitted.lines == (name,) and not fitted.elided, fitted.lines
+    # Shrinking comes before eliding; eliding only when even the floor size cannot hold it.
+    long = "an_extraordinarily_long_layer_name_indeed"
+    fitted = fit_name(long, NODE_W - 8, NODE_H - 6, 0.2, screen_px=11.0)
+    assert fitted.elided and "…" in fitted.lines[0]
+    assert fitted.font.pixelSize() * 0.2 < MIN_SCREEN_PX  # it tried smaller fonts first
