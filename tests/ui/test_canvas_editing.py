@@ -489,3 +489,14 @@ def test_drop_on_edge_makes_room_downstream_in_one_undo_step(window):
     for node in window.graph.nodes.values():
         item = scene.node_items[node.id]
         assert (item.pos().x(), item.pos().y()) == node.pos
+
+
+def test_malformed_layers_on_the_clipboard_are_refused_with_a_message(window):
+    show(window, chain_project())
+    bogus = '{"nnstudio_fragment": 1, "nodes": [{"id": "n1", "type": "NoSuchLayer"}]}'
+    QApplication.clipboard().setText(bogus)
+    before = dict(window.graph.nodes)
+    assert window.canvas.paste() == []
+    assert window.graph.nodes == before
+    assert "cannot be pasted" in window.statusBar().currentMessage()
+    assert "NoSuchLayer" in window.statusBar().currentMessage()
