@@ -3,7 +3,8 @@
 Every edit made here becomes a core command handed to the host (the main window) through
 ``host.push``; a command the core refuses (its constructor raises :class:`EditRefused`) is
 reported on the status bar with the reason (:attr:`GraphView.message`) and nothing changes.
-The edits themselves (add, insert, delete, clipboard, nudge) are :class:`CanvasEditor`'s.
+The edits themselves (add, insert, delete, clipboard, nudge) are :class:`CanvasEditor`'s
+(:mod:`.editing`), what a drop does is :class:`DropTarget`'s (:mod:`.drops`).
 
 Mouse: left-drag on empty canvas selects with a rubber band, on a node moves the selection,
 on a port draws a connection; middle-drag or space+drag pans; the wheel (or a pinch) zooms
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCursor,
     QDragEnterEvent,
@@ -28,9 +29,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
-from nnstudio.core import catalog
 from nnstudio.core.graph.command import Command
 from nnstudio.core.graph.model import EditRefused, Graph
+from nnstudio.ui.canvas.drops import LAYER_MIME, DropTarget
 from nnstudio.ui.canvas.editing import (
     FRAGMENT_MIME,
     CanvasEditor,
@@ -38,7 +39,6 @@ from nnstudio.ui.canvas.editing import (
     release_clipboard,
 )
 from nnstudio.ui.canvas.interactions import ConnectDrag
-from nnstudio.ui.canvas.items import EdgeItem
 from nnstudio.ui.canvas.minimap import Minimap
 from nnstudio.ui.canvas.quick_add import QuickAddPopup
 from nnstudio.ui.canvas.scene import GraphScene
@@ -52,7 +52,6 @@ __all__ = [
     "release_clipboard",
 ]
 
-LAYER_MIME = "application/x-nnstudio-layer"
 MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
 WHEEL_STEP = 1.0015  # zoom factor per wheel angle unit (120 units = one notch ≈ 1.2x)
 
@@ -81,6 +80,7 @@ class GraphView(QGraphicsView):
         self.host = host
         self.message.connect(host.show_message)
         self.editor = CanvasEditor(self)
+        self.drops = DropTarget(self.graph_scene, self.editor)
         self.setObjectName("canvas")
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing
@@ -100,7 +100,6 @@ class GraphView(QGraphicsView):
         self._connect: ConnectDrag | None = None
         self._pan_from: QPoint | None = None
         self._space_down = False
-        self._drop_edge: EdgeItem | None = None
         self._connect_note: str | None = None
         self.minimap = Minimap(self, self)
         self._quick_add: QuickAddPopup | None = None  # built on first use: not on start-up
@@ -466,69 +465,34 @@ class GraphView(QGraphicsView):
             return
         super().keyReleaseEvent(event)
 
-    # -- drag and drop ----------------------------------------------------------------
+    # -- drag and drop (see :class:`DropTarget`) ---------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasFormat(LAYER_MIME) or _project_urls(mime):
+        if self.drops.accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasFormat(LAYER_MIME):
-            key = bytes(mime.data(LAYER_MIME).data()).decode("utf-8")
-            pos = self.mapToScene(event.position().toPoint())
-            self._set_drop_edge(self._insertion_edge(key, pos))
-            event.acceptProposedAction()
-        elif _project_urls(mime):
+        pos = self.mapToScene(event.position().toPoint())
+        if self.drops.hover(event.mimeData(), pos):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragLeaveEvent(self, event) -> None:
-        self._set_drop_edge(None)
+        self.drops.leave()
         super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        self._set_drop_edge(None)
-        if mime.hasFormat(LAYER_MIME):
-            key = bytes(mime.data(LAYER_MIME).data()).decode("utf-8")
-            pos = self.mapToScene(event.position().toPoint())
-            edge = self._insertion_edge(key, pos)
-            if edge is not None:
-                self.editor.insert_on_edge(key, edge.edge, pos)
-            else:
-                self.add_layer(key, pos)
-            event.acceptProposedAction()
+        done = self.drops.drop(event.mimeData(), self.mapToScene(event.position().toPoint()))
+        if done is False:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if isinstance(done, str):
+            self.file_dropped.emit(done)
+        else:
             self.setFocus()
-            return
-        paths = _project_urls(mime)
-        if paths:
-            event.acceptProposedAction()
-            self.file_dropped.emit(paths[0])
-            return
-        event.ignore()
-
-    def _insertion_edge(self, key: str, pos: QPointF) -> EdgeItem | None:
-        scene = self.graph_scene()
-        try:
-            spec = catalog.get(key)
-        except KeyError:
-            return None
-        if scene is None or spec.is_input:
-            return None
-        return scene.edge_near(pos)
-
-    def _set_drop_edge(self, edge: EdgeItem | None) -> None:
-        if edge is self._drop_edge:
-            return
-        if self._drop_edge is not None and self._drop_edge.scene() is not None:
-            self._drop_edge.set_highlighted(False)
-        self._drop_edge = edge
-        if edge is not None:
-            edge.set_highlighted(True)
 
 
 _ARROWS = {
@@ -537,10 +501,3 @@ _ARROWS = {
     Qt.Key.Key_Up: (0, -1),
     Qt.Key.Key_Down: (0, 1),
 }
-
-
-def _project_urls(mime: QMimeData) -> list[str]:
-    """Local files or folders being dropped (the window decides what each one is)."""
-    if not mime.hasUrls():
-        return []
-    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
