@@ -188,3 +188,41 @@ def test_template_names_show_whole_on_one_line_at_27_percent(qapp):
     fitted = fit_name(long, NODE_W - 8, NODE_H - 6, 0.2, screen_px=11.0)
     assert fitted.elided and "…" in fitted.lines[0]
     assert fitted.font.pixelSize() * 0.2 < MIN_SCREEN_PX  # it tried smaller fonts first
+
+
+def test_connection_shape_problem_reads_the_specs_hints(qapp):
+    from nnstudio.core.graph.builder import GraphBuilder
+    from nnstudio.ui.canvas.scene import GraphScene
+    from nnstudio.ui.canvas.shape_check import connection_shape_problem
+
+    b = GraphBuilder()
+    x = b.add("Input", name="x", shape=(8,))
+    b.add("Input", name="img", shape=(28, 28, 3))
+    b.add("Dense", x, name="d", units=10)
+    b.add("Conv2D", name="conv", filters=4)
+    b.add("Dense", name="e", units=4)
+    wide = b.add("Dense", x, name="wide", units=20)
+    b.add("Add", [wide], name="add")
+    b.add("RepeatVector", name="repeat")
+    g = b.graph
+    ids = {n.name: n.id for n in g.nodes.values()}
+    shapes = {ids["d"]: (None, 10), ids["wide"]: (None, 20), ids["img"]: (None, 28, 28, 3)}
+
+    def problem(src, dst):
+        return connection_shape_problem(g, shapes.get, ids[src], ids[dst], "in")
+
+    text = problem("d", "conv")
+    assert 'Conv 2D "conv" expects a 4-D input' in text and '(batch, 10) from "d"' in text
+    assert "Reshape" in text
+    assert problem("img", "e") is None  # Dense takes any rank
+    assert problem("d", "e") is None
+    assert "Flatten" in problem("img", "repeat")  # too many axes for a 2-D input
+    assert "same shape" in problem("d", "add")  # (batch, 10) against the (batch, 20) there
+    assert connection_shape_problem(g, lambda _: None, ids["d"], ids["conv"], "in") is None
+    # Before shapes are inferred the scene still knows an Input's own shape.
+    scene = GraphScene(g)
+    try:
+        assert scene.output_shape(ids["img"]) == (None, 28, 28, 3)
+        assert scene.output_shape(ids["d"]) is None
+    finally:
+        scene.detach()
