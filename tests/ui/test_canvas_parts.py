@@ -188,6 +188,10 @@ def test_template_names_show_whole_on_one_line_at_27_percent(qapp):
     fitted = fit_name(long, NODE_W - 8, NODE_H - 6, 0.2, screen_px=11.0)
     assert fitted.elided and "…" in fitted.lines[0]
     assert fitted.font.pixelSize() * 0.2 < MIN_SCREEN_PX  # it tried smaller fonts first
+    # Elided, a name keeps its last words, which tell a block's layers apart.
+    for name, tail, lod in (("block1_conv_a", "…conv_a", 0.22), ("block1_bn_b", "…bn_b", 0.2)):
+        fitted = fit_name(name, NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
+        assert fitted.lines == (tail,) and fitted.elided
 
 
 def test_connection_shape_problem_reads_the_specs_hints(qapp):

@@ -6,7 +6,8 @@ order of preference a name is written: on one line in a font at most 2 px smalle
 asked; on two lines broken between words (after ``_``, ``-`` or a space, or at a case
 change, each line keeping a word of its own: ``residual_1`` never becomes ``residual_`` and
 ``1``); on one line in any font down to :data:`MIN_SCREEN_PX`, then down to
-:data:`FLOOR_SCREEN_PX`; and only then elided in the middle (the node's tooltip has it all).
+:data:`FLOOR_SCREEN_PX`; and only then elided, keeping its last words where they fit (the
+node's tooltip has it all).
 """
 
 from __future__ import annotations
@@ -104,5 +105,16 @@ def fit_name(
         if fitted is not None:
             return fitted
     font = _font(FLOOR_SCREEN_PX / lod)
-    text = QFontMetricsF(font).elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+    text = elide(name, QFontMetricsF(font), width - slack)
     return FittedName(font, (text,), text != name)
+
+
+def elide(name: str, fm: QFontMetricsF, width: float) -> str:
+    """``name`` shortened to ``width``: its last words after an ellipsis where they fit
+    (``block1_conv_a`` -> ``…conv_a``: the end of a name tells neighbours apart), else cut
+    in the middle."""
+    for i in sorted(m.start() for m in _BREAK.finditer(name) if 0 < m.start() < len(name)):
+        tail = "…" + name[i:]
+        if _letters(tail) >= MIN_WORD_LETTERS and fm.horizontalAdvance(tail) <= width:
+            return tail
+    return fm.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
