@@ -105,16 +105,16 @@ def fit_name(
         if fitted is not None:
             return fitted
     font = _font(FLOOR_SCREEN_PX / lod)
-    text = elide(name, QFontMetricsF(font), width - slack)
+    text = elide(name, QFontMetricsF(font), width)
     return FittedName(font, (text,), text != name)
 
 
 def elide(name: str, fm: QFontMetricsF, width: float) -> str:
     """``name`` shortened to ``width``: its last words after an ellipsis where they fit
-    (``block1_conv_a`` -> ``…conv_a``: the end of a name tells neighbours apart), else cut
-    in the middle."""
+    (``block1_conv_a`` -> ``…conv_a``: the end of a name tells neighbours apart), else as
+    much of its end as fits."""
     for i in sorted(m.start() for m in _BREAK.finditer(name) if 0 < m.start() < len(name)):
         tail = "…" + name[i:]
         if _letters(tail) >= MIN_WORD_LETTERS and fm.horizontalAdvance(tail) <= width:
             return tail
-    return fm.elidedText(name, Qt.TextElideMode.ElideMiddle, width)
+    return fm.elidedText(name, Qt.TextElideMode.ElideLeft, width)
