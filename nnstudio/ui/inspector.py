@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from nnstudio.core.catalog.spec import ParamError
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.commands import (
@@ -38,7 +37,7 @@ from nnstudio.core.graph.commands import (
     SetParam,
     UndeclareOutput,
 )
-from nnstudio.core.graph.model import Graph, GraphError
+from nnstudio.core.graph.model import EditRefused, Graph
 from nnstudio.core.graph.shapes import format_shape
 from nnstudio.core.objectives import LOSSES, default_loss_and_metrics, output_task
 from nnstudio.ui.param_editors import ParamEditor, WheelSafeComboBox, parse_scalar
@@ -404,8 +403,8 @@ class Inspector(QScrollArea):
             return
         try:
             command = SetParam(graph, node_id, name, value)
-        except (ParamError, KeyError) as exc:
-            editor.show_error(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
+        except EditRefused as exc:
+            editor.show_error(str(exc))
             return
         if command.new == command.old:
             editor.set_value(command.new[name])
@@ -423,7 +422,7 @@ class Inspector(QScrollArea):
             return
         try:
             command = Rename(graph, node_id, name)
-        except GraphError as exc:
+        except EditRefused as exc:
             self.name_error.setText(str(exc))
             self.name_error.show()
             return
@@ -441,7 +440,7 @@ class Inspector(QScrollArea):
                 command: Command = SetOutput(graph, node_id, loss, 1.0, metrics)
             else:
                 command = UndeclareOutput(graph, node_id)
-        except GraphError as exc:
+        except EditRefused as exc:
             self._show_output_error(str(exc))
             return
         if not self.push(command):

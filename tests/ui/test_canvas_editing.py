@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from ui_helpers import (
@@ -395,3 +395,108 @@ def test_middle_button_pans(window):
     QTest.keyRelease(view, Qt.Key.Key_Space)
     assert abs((view.visible_scene_rect().center().x() - after.x()) - 50.0) < 2.0
     assert window.undo_stack.count() == 0
+
+
+def _shape_project() -> Project:
+    """Input (8,) -> Dense 10 "d", with a loose Conv2D "conv" and a loose Dense "e"."""
+    b = GraphBuilder()
+    x = b.add("Input", name="x", shape=(8,), pos=(0.0, 0.0))
+    b.add("Dense", x, name="d", units=10, pos=(280.0, 0.0))
+    b.add("Conv2D", name="conv", filters=4, pos=(560.0, -160.0))
+    b.add("Dense", name="e", units=4, pos=(560.0, 160.0))
+    return Project(graph=b.graph)
+
+
+def _hover_wire(window, src: str, dst: str):
+    """Press on ``src``'s output and hover ``dst``'s input: the preview and the candidate."""
+    vp = window.canvas.viewport()
+    QTest.mousePress(
+        vp,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        port_point(window, src, "out"),
+    )
+    QTest.mouseMove(vp, node_center(window, dst))
+    QTest.mouseMove(vp, port_point(window, dst, "in"))
+    scene = window.canvas.graph_scene()
+    (preview,) = [i for i in scene.items() if type(i).__name__ == "ConnectionPreview"]
+    return preview, scene.node_items[node_id(window, dst)].candidate
+
+
+def _release(window, dst: str) -> None:
+    QTest.mouseRelease(
+        window.canvas.viewport(),
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        port_point(window, dst, "in"),
+    )
+
+
+def test_wire_preview_is_red_on_an_input_that_rejects_the_shape(window, wait_checked):
+    show(window, _shape_project())
+    wait_checked(window)
+    assert window.canvas.graph_scene().output_shape(node_id(window, "d")) == (None, 10)
+
+    preview, candidate = _hover_wire(window, "d", "conv")
+    assert preview.allowed is False and candidate == ("in", False)
+    message = window.statusBar().currentMessage()
+    assert "4-D input" in message and '(batch, 10) from "d"' in message, message
+    assert "Reshape" in message  # the fix, too
+    _release(window, "conv")
+    assert Edge(node_id(window, "d"), node_id(window, "conv"), "in") not in window.graph.edges
+    assert "Cannot connect" in window.statusBar().currentMessage()
+    assert window.undo_stack.count() == 0
+
+    preview, candidate = _hover_wire(window, "d", "e")
+    assert preview.allowed is True and candidate == ("in", True)
+    assert "(batch, 10)" in window.statusBar().currentMessage()
+    assert "Cannot" not in window.statusBar().currentMessage()
+    _release(window, "e")
+    assert Edge(node_id(window, "d"), node_id(window, "e"), "in") in window.graph.edges
+
+
+def test_drop_on_edge_makes_room_downstream_in_one_undo_step(window):
+    b = GraphBuilder()
+    x = b.add("Input", name="x", shape=(8,), pos=(0.0, 0.0))
+    h = b.add("Dense", x, name="h", units=8, pos=(NODE_W + 60.0, 0.0))  # a tight gap
+    y = b.add("Dense", h, name="y", units=3, pos=(2 * NODE_W + 120.0, 0.0))
+    b.add("Dropout", y, name="after", pos=(3 * NODE_W + 180.0, 0.0))
+    show(window, Project(graph=b.graph))
+    before = {n.name: n.pos for n in window.graph.nodes.values()}
+    scene = window.canvas.graph_scene()
+    edge = Edge(node_id(window, "h"), node_id(window, "y"), "in")
+    middle = scene.edge_items[edge]._path.pointAtPercent(0.5)
+    count = window.undo_stack.count()
+
+    drop_mime(window.canvas, layer_mime("BatchNormalization"), window.canvas.mapFromScene(middle))
+
+    (new,) = [n for n in window.graph.nodes.values() if n.key == "BatchNormalization"]
+    assert window.undo_stack.count() == count + 1
+    rects = {n.name: QRectF(*n.pos, NODE_W, NODE_H) for n in window.graph.nodes.values()}
+    for name, rect in rects.items():
+        if name != new.name:
+            assert not rect.intersects(rects[new.name]), name
+    # The items on the canvas are where the model says, and the downstream order is kept.
+    for node in window.graph.nodes.values():
+        item = scene.node_items[node.id]
+        assert (item.pos().x(), item.pos().y()) == node.pos
+    assert rects["h"].right() < rects[new.name].left() < rects[new.name].right() < rects["y"].left()
+    assert rects["y"].right() < rects["after"].left()
+
+    window.undo_stack.undo()
+    assert {n.name: n.pos for n in window.graph.nodes.values()} == before
+    assert edge in window.graph.edges
+    for node in window.graph.nodes.values():
+        item = scene.node_items[node.id]
+        assert (item.pos().x(), item.pos().y()) == node.pos
+
+
+def test_malformed_layers_on_the_clipboard_are_refused_with_a_message(window):
+    show(window, chain_project())
+    bogus = '{"nnstudio_fragment": 1, "nodes": [{"id": "n1", "type": "NoSuchLayer"}]}'
+    QApplication.clipboard().setText(bogus)
+    before = dict(window.graph.nodes)
+    assert window.canvas.paste() == []
+    assert window.graph.nodes == before
+    assert "cannot be pasted" in window.statusBar().currentMessage()
+    assert "NoSuchLayer" in window.statusBar().currentMessage()

@@ -153,3 +153,80 @@ def test_node_names_fit_without_eliding_at_low_zoom(qapp):
         fitted = fit_name("self_attention", NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
         assert not fitted.elided
         assert "".join(fitted.lines).replace(" ", "") == "self_attention"
+
+
+def test_names_never_break_inside_a_word(qapp):
+    from nnstudio.core.templates import TEMPLATES
+    from nnstudio.ui.canvas.namefit import break_points, fit_name
+
+    assert break_points("embedding") == []
+    assert break_points("residual_1") == []  # a counter is no word of its own
+    assert break_points("self_attention") == [5]
+    assert break_points("denseBlock") == [5]
+    names = {"embedding", "residual_1", "self_attention", "conv2d_transpose_12"}
+    for _, _, build in TEMPLATES.values():
+        names |= {n.name for n in build().graph.nodes.values()}
+    for lod in (0.15, 0.2, 0.27, 0.31, 0.39):  # name-only level of detail
+        for name in names:
+            fitted = fit_name(name, NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
+            if len(fitted.lines) == 2:
+                assert len(fitted.lines[0]) in break_points(name), (name, lod, fitted.lines)
+            if fitted.elided:
+                assert len(fitted.lines) == 1 and fitted.lines[0] != name
+            else:
+                assert "".join(fitted.lines).replace(" ", "") == name.replace(" ", "")
+
+
+def test_template_names_show_whole_on_one_line_at_27_percent(qapp):
+    from nnstudio.ui.canvas.namefit import MIN_SCREEN_PX, fit_name
+
+    for name in ("embedding", "residual_1", "norm_1", "tokens"):
+        fitted = fit_name(name, NODE_W - 8, NODE_H - 6, 0.27, screen_px=11.0)
+        assert fitted.lines == (name,) and not fitted.elided, fitted.lines
+    # Shrinking comes before eliding; eliding only when even the floor size cannot hold it.
+    long = "an_extraordinarily_long_layer_name_indeed"
+    fitted = fit_name(long, NODE_W - 8, NODE_H - 6, 0.2, screen_px=11.0)
+    assert fitted.elided and "…" in fitted.lines[0]
+    assert fitted.font.pixelSize() * 0.2 < MIN_SCREEN_PX  # it tried smaller fonts first
+    # Elided, a name keeps its last words, which tell a block's layers apart.
+    for name, tail, lod in (("block1_conv_a", "…conv_a", 0.22), ("block1_bn_b", "…bn_b", 0.2)):
+        fitted = fit_name(name, NODE_W - 8, NODE_H - 6, lod, screen_px=11.0)
+        assert fitted.lines == (tail,) and fitted.elided
+
+
+def test_connection_shape_problem_reads_the_specs_hints(qapp):
+    from nnstudio.core.graph.builder import GraphBuilder
+    from nnstudio.ui.canvas.scene import GraphScene
+    from nnstudio.ui.canvas.shape_check import connection_shape_problem
+
+    b = GraphBuilder()
+    x = b.add("Input", name="x", shape=(8,))
+    b.add("Input", name="img", shape=(28, 28, 3))
+    b.add("Dense", x, name="d", units=10)
+    b.add("Conv2D", name="conv", filters=4)
+    b.add("Dense", name="e", units=4)
+    wide = b.add("Dense", x, name="wide", units=20)
+    b.add("Add", [wide], name="add")
+    b.add("RepeatVector", name="repeat")
+    g = b.graph
+    ids = {n.name: n.id for n in g.nodes.values()}
+    shapes = {ids["d"]: (None, 10), ids["wide"]: (None, 20), ids["img"]: (None, 28, 28, 3)}
+
+    def problem(src, dst):
+        return connection_shape_problem(g, shapes.get, ids[src], ids[dst], "in")
+
+    text = problem("d", "conv")
+    assert 'Conv 2D "conv" expects a 4-D input' in text and '(batch, 10) from "d"' in text
+    assert "Reshape" in text
+    assert problem("img", "e") is None  # Dense takes any rank
+    assert problem("d", "e") is None
+    assert "Flatten" in problem("img", "repeat")  # too many axes for a 2-D input
+    assert "same shape" in problem("d", "add")  # (batch, 10) against the (batch, 20) there
+    assert connection_shape_problem(g, lambda _: None, ids["d"], ids["conv"], "in") is None
+    # Before shapes are inferred the scene still knows an Input's own shape.
+    scene = GraphScene(g)
+    try:
+        assert scene.output_shape(ids["img"]) == (None, 28, 28, 3)
+        assert scene.output_shape(ids["d"]) is None
+    finally:
+        scene.detach()

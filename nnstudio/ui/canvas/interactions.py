@@ -1,9 +1,11 @@
 """Drag-to-connect: a live rubber-band edge from a port, checked against the core as it moves.
 
 Dragging starts on an output port (towards an input) or on an input port (towards an
-output).  While the cursor is over a port the preview turns green if the core would accept
-the connection and red if it would refuse; on release the connection is made through a
-``Connect`` command, or the refusal's reason is reported.
+output).  While the cursor is over a port the preview turns green if the connection would
+be accepted and red if it would be refused: by the graph (occupied port, cycle ...) or by
+its shape (the source's last inferred output against what the input takes, see
+:mod:`.shape_check`).  On release the connection is made through a ``Connect`` command, or
+the refusal's reason is returned for the status bar.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF
 
 from nnstudio.core.graph.commands import Command, Connect
+from nnstudio.core.graph.shapes import format_shape
 from nnstudio.ui.canvas.items import ConnectionPreview, NodeItem
 from nnstudio.ui.canvas.scene import GraphScene
+from nnstudio.ui.canvas.shape_check import connection_shape_problem
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class ConnectDrag:
         return Target(other.node_id, self.item.node_id, self.port), other
 
     def move(self, pos: QPointF) -> str | None:
-        """Follow the cursor; returns the reason the connection under it would be refused."""
+        """Follow the cursor; returns what the status bar says about the connection under it
+        (why it would be refused, or what it connects), ``None`` when not over a node."""
         target, other = self.target_at(pos)
         self._set_candidate(None, None)
         self.reason = None
@@ -67,11 +72,7 @@ class ConnectDrag:
             self.preview.move_to(pos)
             return None
         port = target.port or _first_free_port(self.scene, target.dst)
-        self.reason = (
-            self.scene.graph.check_connect(target.src, target.dst, port)
-            if port
-            else "that layer has no free input"
-        )
+        self.reason = self.refusal(target, port)
         allowed = self.reason is None
         self.preview.set_allowed(allowed)
         dst_item = self.scene.node_items[target.dst]
@@ -82,16 +83,39 @@ class ConnectDrag:
         else:
             snap = other.port_scene_pos("out") if other is not None else pos
         self.preview.move_to(snap)
-        return self.reason
+        if self.reason:
+            return f"Cannot connect: {self.reason}"
+        graph = self.scene.graph
+        src, dst = graph.nodes[target.src], graph.nodes[target.dst]
+        shape = self.scene.output_shape(target.src)
+        given = f" {format_shape(shape)}" if shape is not None else ""
+        return f'Connect "{src.name}"{given} to {dst.spec.display} "{dst.name}"'
 
-    def finish(self, pos: QPointF, push: Callable[[Callable[[], Command]], object]) -> None:
-        """Remove the preview and, if released over a node, push the ``Connect``."""
+    def refusal(self, target: Target, port: str | None) -> str | None:
+        """Why the connection to ``target`` (at ``port``) would be refused, or ``None``."""
+        if not port:
+            return "that layer has no free input"
+        graph = self.scene.graph
+        return graph.check_connect(target.src, target.dst, port) or connection_shape_problem(
+            graph, self.scene.output_shape, target.src, target.dst, port
+        )
+
+    def finish(self, pos: QPointF, push: Callable[[Callable[[], Command]], object]) -> str | None:
+        """Remove the preview and, if released over a node, push the ``Connect``; returns
+        the reason when the shape would be refused (nothing is pushed then)."""
         target, _ = self.target_at(pos)
         self.cancel()
         if target is None:
-            return
+            return None
         graph = self.scene.graph
+        port = target.port or _first_free_port(self.scene, target.dst)
+        shape = port and connection_shape_problem(
+            graph, self.scene.output_shape, target.src, target.dst, port
+        )
+        if shape:
+            return shape
         push(lambda: Connect(graph, target.src, target.dst, target.port))
+        return None
 
     def cancel(self) -> None:
         """Remove the preview without connecting."""

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
 from nnstudio.core.layout import NODE_H, NODE_W
-
-if TYPE_CHECKING:
-    from nnstudio.ui.canvas.view import GraphView
+from nnstudio.ui.canvas.scene import GraphScene
 
 WIDTH, HEIGHT, MARGIN = 200, 140, 12
+
+
+class MapView(Protocol):
+    """What the overview needs from the canvas view it sits on (a ``QGraphicsView``)."""
+
+    def viewport(self) -> QWidget: ...
+
+    def graph_scene(self) -> GraphScene | None: ...
+
+    def visible_scene_rect(self) -> QRectF: ...
+
+    def centerOn(self, pos: QPointF) -> None: ...  # noqa: N802  (Qt's name)
 
 
 class Minimap(QWidget):
@@ -23,8 +33,8 @@ class Minimap(QWidget):
     switched it off).
     """
 
-    def __init__(self, view: GraphView) -> None:
-        super().__init__(view)
+    def __init__(self, view: MapView, parent: QWidget) -> None:
+        super().__init__(parent)
         self.view = view
         self.enabled = True
         self.setFixedSize(WIDTH, HEIGHT)

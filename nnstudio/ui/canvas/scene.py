@@ -241,6 +241,20 @@ class GraphScene(QGraphicsScene):
             if status != item.status:
                 item.set_status(status)
 
+    def output_shape(self, node_id: str) -> tuple[int | None, ...] | None:
+        """The node's output shape as the last check inferred it (an Input's from its own
+        parameters before shapes are inferred); ``None`` when not known."""
+        status = self._statuses.get(node_id)
+        if status is not None and status.shape is not None:
+            return status.shape
+        node = self.graph.nodes.get(node_id)
+        if node is not None and node.spec.is_input:
+            shape = node.params.get("shape")
+            dims = shape if isinstance(shape, (list, tuple)) else ()
+            if dims and all(d is None or (isinstance(d, int) and d > 0) for d in dims):
+                return (None, *dims)
+        return None
+
     def set_node_indicator(self, node_id: str, text: str | None, color: str | None = None) -> None:
         """A small live label under a node; ``text=None`` removes it."""
         qcolor = QColor(color) if color else None

@@ -1,8 +1,10 @@
 """The canvas view: zoom, pan, drops from the palette, keyboard editing, the minimap.
 
 Every edit made here becomes a core command handed to the host (the main window) through
-``host.push``; a command the core refuses (its constructor raises) is reported on the
-status bar with the reason and nothing changes.
+``host.push``; a command the core refuses (its constructor raises :class:`EditRefused`) is
+reported on the status bar with the reason (:attr:`GraphView.message`) and nothing changes.
+The edits themselves (add, insert, delete, clipboard, nudge) are :class:`CanvasEditor`'s
+(:mod:`.editing`), what a drop does is :class:`DropTarget`'s (:mod:`.drops`).
 
 Mouse: left-drag on empty canvas selects with a rubber band, on a node moves the selection,
 on a port draws a connection; middle-drag or space+drag pans; the wheel (or a pinch) zooms
@@ -11,17 +13,15 @@ around the cursor.  Keys: Tab opens the quick search, F zooms to the selection, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCursor,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QGuiApplication,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -29,32 +29,31 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
-from nnstudio.core import catalog
-from nnstudio.core.catalog.spec import ParamError
-from nnstudio.core.graph.commands import (
-    AddNode,
-    Command,
-    Disconnect,
-    InsertOnEdge,
-    Macro,
-    MoveNodes,
-    Paste,
-    RemoveNodes,
-    copy_fragment,
+from nnstudio.core.graph.command import Command
+from nnstudio.core.graph.model import EditRefused, Graph
+from nnstudio.ui.canvas.drops import LAYER_MIME, DropTarget
+from nnstudio.ui.canvas.editing import (
+    FRAGMENT_MIME,
+    CanvasEditor,
+    clipboard_fragment,
+    release_clipboard,
 )
-from nnstudio.core.graph.model import Graph, GraphError
-from nnstudio.core.layout import NODE_H, NODE_W
 from nnstudio.ui.canvas.interactions import ConnectDrag
-from nnstudio.ui.canvas.items import EdgeItem
 from nnstudio.ui.canvas.minimap import Minimap
 from nnstudio.ui.canvas.quick_add import QuickAddPopup
 from nnstudio.ui.canvas.scene import GraphScene
 
-LAYER_MIME = "application/x-nnstudio-layer"
-FRAGMENT_MIME = "application/x-nnstudio-fragment"
+__all__ = [
+    "FRAGMENT_MIME",
+    "LAYER_MIME",
+    "CanvasHost",
+    "GraphView",
+    "clipboard_fragment",
+    "release_clipboard",
+]
+
 MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
 WHEEL_STEP = 1.0015  # zoom factor per wheel angle unit (120 units = one notch ≈ 1.2x)
-PASTE_OFFSET = 40.0
 
 
 class CanvasHost(Protocol):
@@ -74,10 +73,14 @@ class GraphView(QGraphicsView):
     zoom_changed = Signal(float)
     file_dropped = Signal(str)  # a local file or folder dropped on the canvas
     node_activated = Signal(str)  # double-click on a node
+    message = Signal(str, int)  # text for the status bar, timeout in ms
 
     def __init__(self, host: CanvasHost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.host = host
+        self.message.connect(host.show_message)
+        self.editor = CanvasEditor(self)
+        self.drops = DropTarget(self.graph_scene, self.editor)
         self.setObjectName("canvas")
         self.setRenderHints(
             QPainter.RenderHint.Antialiasing
@@ -97,10 +100,8 @@ class GraphView(QGraphicsView):
         self._connect: ConnectDrag | None = None
         self._pan_from: QPoint | None = None
         self._space_down = False
-        self._drop_edge: EdgeItem | None = None
-        self._paste_count = 0
-        self._last_fragment: str | None = None
-        self.minimap = Minimap(self)
+        self._connect_note: str | None = None
+        self.minimap = Minimap(self, self)
         self._quick_add: QuickAddPopup | None = None  # built on first use: not on start-up
         self._quick_add_pos = QPointF()
         self._minimap_timer = QTimer(self)
@@ -132,7 +133,7 @@ class GraphView(QGraphicsView):
         self.setScene(scene)
         scene.selectionChanged.connect(self._on_selection)
         scene.changed.connect(self._schedule_minimap)
-        self._paste_count = 0
+        self.editor.reset()
         self.minimap.refresh()
         if old is not None:
             old.deleteLater()
@@ -156,147 +157,48 @@ class GraphView(QGraphicsView):
         """Build a command and push it; a refusal is reported, never raised."""
         try:
             command = factory()
-        except (GraphError, ParamError, KeyError) as exc:
-            self.host.show_message(_reason(exc))
+        except EditRefused as exc:
+            self.tell(str(exc))
             return None
         return command if self.host.push(command) else None
 
+    def tell(self, text: str, timeout_ms: int = 6000) -> None:
+        """Say something on the window's status bar (through :attr:`message`)."""
+        self.message.emit(text, timeout_ms)
+
+    def cursor_scene_pos(self) -> QPointF | None:
+        """Where the mouse cursor is on the canvas, if it is over the viewport."""
+        cursor = self.mapFromGlobal(QCursor.pos())
+        return self.mapToScene(cursor) if self.viewport().rect().contains(cursor) else None
+
+    # -- the Edit menu's entry points (the work is in :class:`CanvasEditor`) ------------
     def add_layer(self, key: str, scene_pos: QPointF | None = None) -> str | None:
         """Add a layer centred on ``scene_pos`` (default: the view's centre); its id."""
-        pos = scene_pos if scene_pos is not None else self.visible_scene_rect().center()
-        graph = self.graph
-        cmd = self.attempt(
-            lambda: AddNode(graph, key, (pos.x() - NODE_W / 2, pos.y() - NODE_H / 2))
-        )
-        if isinstance(cmd, AddNode):
-            self.graph_scene().select_nodes([cmd.node.id])
-            return cmd.node.id
-        return None
-
-    def insert_on_edge(self, key: str, edge_item: EdgeItem, scene_pos: QPointF) -> str | None:
-        """Insert a new layer into an edge (one undo step); its id."""
-        graph = self.graph
-        edge = edge_item.edge
-        cmd = self.attempt(
-            lambda: InsertOnEdge(
-                graph, edge, key, (scene_pos.x() - NODE_W / 2, scene_pos.y() - NODE_H / 2)
-            )
-        )
-        if isinstance(cmd, InsertOnEdge):
-            self.graph_scene().select_nodes([cmd.node_id])
-            return cmd.node_id
-        return None
+        return self.editor.add_layer(key, scene_pos)
 
     def delete_selection(self) -> bool:
-        """Delete the selected nodes (with their edges) and edges, as one undo step."""
-        scene = self.graph_scene()
-        if scene is None:
-            return False
-        nodes = scene.selected_node_ids()
-        doomed = set(nodes)
-        edges = [e for e in scene.selected_edges() if e.src not in doomed and e.dst not in doomed]
-        if not nodes and not edges:
-            return False
-        graph = self.graph
-        if not nodes and len(edges) == 1:
-            return self.attempt(lambda: Disconnect(graph, edges[0])) is not None
-        steps: list[Any] = [lambda g, e=e: Disconnect(g, e) for e in edges]
-        if nodes:
-            steps.append(lambda g: RemoveNodes(g, nodes))
-        count = len(nodes) + len(edges)
-        text = RemoveNodes(graph, nodes).text if nodes and not edges else f"Delete {count} items"
-        return self.attempt(lambda: Macro(graph, text, steps)) is not None
+        """Delete the selected nodes and edges, as one undo step."""
+        return self.editor.delete_selection()
 
     def copy_selection(self) -> bool:
         """Put the selected nodes (and the edges among them) on the clipboard."""
-        scene = self.graph_scene()
-        ids = scene.selected_node_ids() if scene else []
-        if not ids:
-            self.host.show_message("Select layers to copy.")
-            return False
-        fragment = copy_fragment(self.graph, ids)
-        text = json.dumps(fragment)
-        mime = QMimeData()
-        mime.setData(FRAGMENT_MIME, text.encode("utf-8"))
-        mime.setText(text)
-        QGuiApplication.clipboard().setMimeData(mime)
-        self._last_fragment = json.dumps(fragment, sort_keys=True)
-        self._paste_count = 0
-        return True
+        return self.editor.copy_selection()
 
     def cut_selection(self) -> bool:
         """Copy, then delete, the selected nodes."""
-        return self.copy_selection() and self.delete_selection()
+        return self.editor.cut_selection()
 
     def paste(self) -> list[str]:
         """Paste the clipboard's layers (at the cursor when it is over the canvas)."""
-        fragment = clipboard_fragment()
-        if fragment is None:
-            self.host.show_message("The clipboard holds no layers.")
-            return []
-        return self._paste_fragment(fragment, at_cursor=True)
+        return self.editor.paste()
 
     def duplicate_selection(self) -> list[str]:
-        """Copy the selected nodes beside themselves (the clipboard is left alone)."""
-        scene = self.graph_scene()
-        ids = scene.selected_node_ids() if scene else []
-        if not ids:
-            self.host.show_message("Select layers to duplicate.")
-            return []
-        fragment = copy_fragment(self.graph, ids)
-        graph = self.graph
-        cmd = self.attempt(lambda: Paste(graph, fragment, (PASTE_OFFSET, PASTE_OFFSET)))
-        if isinstance(cmd, Paste):
-            scene.select_nodes(cmd.node_ids)
-            return cmd.node_ids
-        return []
-
-    def _paste_fragment(self, fragment: dict[str, Any], at_cursor: bool) -> list[str]:
-        nodes = fragment.get("nodes") or []
-        if not nodes:
-            return []
-        xs = [float(n.get("pos", [0, 0])[0]) for n in nodes]
-        ys = [float(n.get("pos", [0, 0])[1]) for n in nodes]
-        origin = QPointF(min(xs), min(ys))
-        cursor = self.mapFromGlobal(QCursor.pos())
-        visible = self.visible_scene_rect()
-        key = json.dumps(fragment, sort_keys=True)
-        if key != self._last_fragment:
-            self._last_fragment, self._paste_count = key, 0
-        self._paste_count += 1
-        if at_cursor and self.viewport().rect().contains(cursor):
-            target = self.mapToScene(cursor)
-            offset = (target.x() - origin.x(), target.y() - origin.y())
-        elif visible.contains(origin):
-            step = PASTE_OFFSET * self._paste_count
-            offset = (step, step)
-        else:
-            center = visible.center()
-            offset = (center.x() - origin.x() - NODE_W / 2, center.y() - origin.y() - NODE_H / 2)
-        graph = self.graph
-        cmd = self.attempt(lambda: Paste(graph, fragment, offset))
-        if isinstance(cmd, Paste):
-            self.graph_scene().select_nodes(cmd.node_ids)
-            return cmd.node_ids
-        return []
+        """Copy the selected nodes beside themselves."""
+        return self.editor.duplicate_selection()
 
     def select_all(self) -> None:
         """Select every node."""
-        scene = self.graph_scene()
-        if scene is not None:
-            scene.select_nodes(list(scene.node_items))
-
-    def nudge(self, dx: float, dy: float) -> None:
-        """Move the selected nodes by a few pixels (successive nudges merge)."""
-        scene = self.graph_scene()
-        ids = scene.selected_node_ids() if scene else []
-        if not ids:
-            return
-        graph = self.graph
-        positions = {
-            nid: (graph.nodes[nid].pos[0] + dx, graph.nodes[nid].pos[1] + dy) for nid in ids
-        }
-        self.attempt(lambda: MoveNodes(graph, positions))
+        self.editor.select_all()
 
     # -- zoom and navigation --------------------------------------------------------
     def zoom(self) -> float:
@@ -430,9 +332,10 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         if self._connect is not None:
-            reason = self._connect.move(self.mapToScene(event.position().toPoint()))
-            if reason:
-                self.host.show_message(f"Cannot connect: {reason}", 3000)
+            note = self._connect.move(self.mapToScene(event.position().toPoint()))
+            if note and note != self._connect_note:
+                self.tell(note, 4000)
+            self._connect_note = note
             event.accept()
             return
         super().mouseMoveEvent(event)
@@ -449,24 +352,14 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         if self._connect is not None and event.button() == Qt.MouseButton.LeftButton:
-            drag, self._connect = self._connect, None
-            drag.finish(self.mapToScene(event.position().toPoint()), self.attempt)
+            drag, self._connect, self._connect_note = self._connect, None, None
+            refused = drag.finish(self.mapToScene(event.position().toPoint()), self.attempt)
+            if refused:
+                self.tell(f"Cannot connect: {refused}")
             event.accept()
             return
         super().mouseReleaseEvent(event)
-        self.commit_moves()
-
-    def commit_moves(self) -> None:
-        """Turn nodes dragged on the canvas into one ``MoveNodes`` command."""
-        scene = self.graph_scene()
-        if scene is None:
-            return
-        moved = scene.moved_positions()
-        if moved:
-            graph = self.graph
-            if self.attempt(lambda: MoveNodes(graph, moved)) is None:
-                for nid in moved:  # refused: put the items back where the model has them
-                    scene.node_items[nid].setPos(QPointF(*graph.nodes[nid].pos))
+        self.editor.commit_moves()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         scene = self.graph_scene()
@@ -487,6 +380,7 @@ class GraphView(QGraphicsView):
         if self._connect is not None:
             self._connect.cancel()
             self._connect = None
+            self._connect_note = None
 
     # -- wheel and gestures -------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:
@@ -556,7 +450,7 @@ class GraphView(QGraphicsView):
         ):
             step = 1.0 if mods == Qt.KeyboardModifier.ShiftModifier else 12.0
             dx, dy = _ARROWS[key]
-            self.nudge(dx * step, dy * step)
+            self.editor.nudge(dx * step, dy * step)
         else:
             super().keyPressEvent(event)
             return
@@ -571,69 +465,34 @@ class GraphView(QGraphicsView):
             return
         super().keyReleaseEvent(event)
 
-    # -- drag and drop ----------------------------------------------------------------
+    # -- drag and drop (see :class:`DropTarget`) ---------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasFormat(LAYER_MIME) or _project_urls(mime):
+        if self.drops.accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        mime = event.mimeData()
-        if mime.hasFormat(LAYER_MIME):
-            key = bytes(mime.data(LAYER_MIME).data()).decode("utf-8")
-            pos = self.mapToScene(event.position().toPoint())
-            self._set_drop_edge(self._insertion_edge(key, pos))
-            event.acceptProposedAction()
-        elif _project_urls(mime):
+        pos = self.mapToScene(event.position().toPoint())
+        if self.drops.hover(event.mimeData(), pos):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragLeaveEvent(self, event) -> None:
-        self._set_drop_edge(None)
+        self.drops.leave()
         super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        mime = event.mimeData()
-        self._set_drop_edge(None)
-        if mime.hasFormat(LAYER_MIME):
-            key = bytes(mime.data(LAYER_MIME).data()).decode("utf-8")
-            pos = self.mapToScene(event.position().toPoint())
-            edge = self._insertion_edge(key, pos)
-            if edge is not None:
-                self.insert_on_edge(key, edge, pos)
-            else:
-                self.add_layer(key, pos)
-            event.acceptProposedAction()
+        done = self.drops.drop(event.mimeData(), self.mapToScene(event.position().toPoint()))
+        if done is False:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        if isinstance(done, str):
+            self.file_dropped.emit(done)
+        else:
             self.setFocus()
-            return
-        paths = _project_urls(mime)
-        if paths:
-            event.acceptProposedAction()
-            self.file_dropped.emit(paths[0])
-            return
-        event.ignore()
-
-    def _insertion_edge(self, key: str, pos: QPointF) -> EdgeItem | None:
-        scene = self.graph_scene()
-        try:
-            spec = catalog.get(key)
-        except KeyError:
-            return None
-        if scene is None or spec.is_input:
-            return None
-        return scene.edge_near(pos)
-
-    def _set_drop_edge(self, edge: EdgeItem | None) -> None:
-        if edge is self._drop_edge:
-            return
-        if self._drop_edge is not None and self._drop_edge.scene() is not None:
-            self._drop_edge.set_highlighted(False)
-        self._drop_edge = edge
-        if edge is not None:
-            edge.set_highlighted(True)
 
 
 _ARROWS = {
@@ -642,50 +501,3 @@ _ARROWS = {
     Qt.Key.Key_Up: (0, -1),
     Qt.Key.Key_Down: (0, 1),
 }
-
-
-def _reason(exc: Exception) -> str:
-    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-    return str(text)
-
-
-def _project_urls(mime: QMimeData) -> list[str]:
-    """Local files or folders being dropped (the window decides what each one is)."""
-    if not mime.hasUrls():
-        return []
-    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
-
-
-def release_clipboard() -> None:
-    """Leave a Qt-owned copy of copied layers on the clipboard (call before the app exits).
-
-    A ``QMimeData`` made in Python and still on the clipboard at exit is destroyed by Qt's
-    static destructors after Python has shut down, which crashes the process (PySide6).
-    The copy keeps the fragment as text, which :func:`clipboard_fragment` still reads.
-    """
-    clipboard = QGuiApplication.clipboard()
-    mime = clipboard.mimeData()
-    if mime is not None and mime.hasFormat(FRAGMENT_MIME):
-        clipboard.setText(mime.text())
-
-
-def clipboard_fragment() -> dict[str, Any] | None:
-    """The layers on the clipboard (copied from this or another NN Studio window)."""
-    mime = QGuiApplication.clipboard().mimeData()
-    if mime is None:
-        return None
-    if mime.hasFormat(FRAGMENT_MIME):
-        raw = bytes(mime.data(FRAGMENT_MIME).data()).decode("utf-8", errors="replace")
-    elif mime.hasText():
-        raw = mime.text()
-    else:
-        return None
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("nnstudio_fragment") != 1:
-        return None
-    if not isinstance(data.get("nodes"), list):
-        return None
-    return data

@@ -1,0 +1,87 @@
+"""Drops on the canvas: a layer from the palette (added where it lands, or inserted into the
+edge under it, which is highlighted while the drag hovers it) or local files (the window
+decides what each one is)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QMimeData, QPointF
+
+from nnstudio.core import catalog
+from nnstudio.ui.canvas.editing import CanvasEditor
+from nnstudio.ui.canvas.items import EdgeItem
+from nnstudio.ui.canvas.scene import GraphScene
+
+LAYER_MIME = "application/x-nnstudio-layer"
+
+
+def layer_key(mime: QMimeData) -> str | None:
+    """The layer type a drag carries (``None`` if it carries none)."""
+    if not mime.hasFormat(LAYER_MIME):
+        return None
+    return bytes(mime.data(LAYER_MIME).data()).decode("utf-8", errors="replace")
+
+
+def local_paths(mime: QMimeData) -> list[str]:
+    """Local files or folders being dropped."""
+    if not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+
+
+class DropTarget:
+    """What the view does with drags: ``hover`` while one moves, ``drop`` at the end."""
+
+    def __init__(self, scene: Callable[[], GraphScene | None], editor: CanvasEditor) -> None:
+        self._scene = scene
+        self._editor = editor
+        self._edge: EdgeItem | None = None
+
+    @staticmethod
+    def accepts(mime: QMimeData) -> bool:
+        """True for a layer or local files."""
+        return layer_key(mime) is not None or bool(local_paths(mime))
+
+    def hover(self, mime: QMimeData, pos: QPointF) -> bool:
+        """The drag moved to scene ``pos``: highlight the edge a layer would go into."""
+        key = layer_key(mime)
+        self._highlight(self._insertion_edge(key, pos) if key is not None else None)
+        return self.accepts(mime)
+
+    def leave(self) -> None:
+        """The drag left the canvas."""
+        self._highlight(None)
+
+    def drop(self, mime: QMimeData, pos: QPointF) -> str | bool:
+        """Add (or insert) the dropped layer: True; a dropped file: its path; else False."""
+        self._highlight(None)
+        key = layer_key(mime)
+        if key is not None:
+            edge = self._insertion_edge(key, pos)
+            if edge is not None:
+                self._editor.insert_on_edge(key, edge.edge, pos)
+            else:
+                self._editor.add_layer(key, pos)
+            return True
+        paths = local_paths(mime)
+        return paths[0] if paths else False
+
+    def _insertion_edge(self, key: str, pos: QPointF) -> EdgeItem | None:
+        scene = self._scene()
+        try:
+            spec = catalog.get(key)
+        except KeyError:
+            return None
+        if scene is None or spec.is_input:
+            return None
+        return scene.edge_near(pos)
+
+    def _highlight(self, edge: EdgeItem | None) -> None:
+        if edge is self._edge:
+            return
+        if self._edge is not None and self._edge.scene() is not None:
+            self._edge.set_highlighted(False)
+        self._edge = edge
+        if edge is not None:
+            edge.set_highlighted(True)
