@@ -152,14 +152,18 @@ def test_data_that_does_not_fit_the_model_is_an_issue_on_its_input(studio, qtbot
     message = "The data has 8 features, Input 'features' takes 4."
     _wait_for_issue(qtbot, window, lambda i: i.node == features and i.message == message)
     assert not window.last_check.ok
-    rows = [window.issues_panel.tree.topLevelItem(i) for i in range(window.issues_panel.issue_count())]
+    rows = [
+        window.issues_panel.tree.topLevelItem(i) for i in range(window.issues_panel.issue_count())
+    ]
     assert any(r.text(0) == "features" and r.text(1) == message for r in rows)
     # Fit model to data: the issue goes
     window.data_panel.fit_button.click()
     qtbot.waitUntil(
-        lambda: window.checker.is_idle()
-        and window.last_check is not None
-        and not window.last_check.for_node(features),
+        lambda: (
+            window.checker.is_idle()
+            and window.last_check is not None
+            and not window.last_check.for_node(features)
+        ),
         timeout=TIMEOUT,
     )
 
@@ -191,9 +195,11 @@ def test_a_missing_data_source_is_relocated_in_one_click(studio, qtbot, monkeypa
     assert window.project.data.path == str(SPECIES)
     assert window.project.data.kind == "csv"
     qtbot.waitUntil(
-        lambda: window.checker.is_idle()
-        and window.last_check is not None
-        and not any(i.code == "data-missing" for i in window.last_check.issues),
+        lambda: (
+            window.checker.is_idle()
+            and window.last_check is not None
+            and not any(i.code == "data-missing" for i in window.last_check.issues)
+        ),
         timeout=TIMEOUT,
     )
     window.undo_action.trigger()
@@ -206,4 +212,6 @@ def test_project_issues_show_before_the_engine_is_ready(make_window, qtbot, tmp_
     project = Project()
     project.data = DataConfig(kind="images", path=str(tmp_path / "photos"))
     window.set_project(project)
-    _wait_for_issue(qtbot, window, lambda i: i.message == f"data folder '{tmp_path / 'photos'}' not found")
+    _wait_for_issue(
+        qtbot, window, lambda i: i.message == f"data folder '{tmp_path / 'photos'}' not found"
+    )
