@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.data.config import DataConfig, config_for_path, detect_kind
 from nnstudio.core.data.errors import Cancelled, DataError
 from nnstudio.core.data.report import Report
+from nnstudio.core.graph.validation import Issue
 from nnstudio.ui.data.dialogs import FILE_FILTER
 from nnstudio.ui.data.inspection import InspectionResult, inspect_with_preview
 from nnstudio.ui.data.options_form import ROLES, TYPES, OptionsForm
@@ -174,6 +175,11 @@ class DataPanel(QWidget):
         self.status.setObjectName("dataStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_check = QLabel()
+        self.model_check.setObjectName("modelCheck")
+        self.model_check.setWordWrap(True)
+        self.model_check.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.model_check.hide()
         self.fit_button = QPushButton("Fit model to data")
         self.fit_button.setToolTip(
             "Set the Input's shape from the data and the output layer, loss and metrics "
@@ -186,7 +192,9 @@ class DataPanel(QWidget):
         side_layout.addWidget(scroll, 1)
         side_layout.addLayout(actions)
         side_layout.addWidget(self.status)
+        side_layout.addWidget(self.model_check)
         side_layout.addWidget(self.fit_button)
+        self.options_scroll = scroll
         return side
 
     def _build_tabs(self) -> QTabWidget:
@@ -210,11 +218,21 @@ class DataPanel(QWidget):
         orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
         if self.splitter.orientation() != orientation:
             self.splitter.setOrientation(orientation)
+            self._fit_side_width()
             if wide:
-                side = min(OPTIONS_WIDTH, self.width() // 2)
+                side = max(min(OPTIONS_WIDTH, self.width() // 2), self._side_min_width())
                 self.splitter.setSizes([side, self.width() - side])
             else:
                 self.splitter.setSizes([self.height() // 3, 2 * self.height() // 3])
+
+    def _side_min_width(self) -> int:
+        """How wide the options must be so that no row is cut (they never scroll sideways)."""
+        content = self.options_scroll.widget().minimumSizeHint().width()
+        return content + self.options_scroll.verticalScrollBar().sizeHint().width() + 4
+
+    def _fit_side_width(self) -> None:
+        horizontal = self.splitter.orientation() == Qt.Orientation.Horizontal
+        self.options_scroll.setMinimumWidth(self._side_min_width() if horizontal else 0)
 
     # -- public API -----------------------------------------------------------------
     @staticmethod
@@ -369,6 +387,8 @@ class DataPanel(QWidget):
         self._report = None
         self.source_bar.show_config(config)
         self.form.show_config(config)
+        self._fit_side_width()
+        self.show_model_check(None)
         self._set_dirty(False)
         self.preview.clear()
         self.chart.clear()
@@ -404,6 +424,25 @@ class DataPanel(QWidget):
             self._set_status(f"Not ready to train · {counts} — {where}{first.message}", True)
             self.tabs.setCurrentWidget(self.problems)
         self.fit_button.setEnabled(report.ok and report.task is not None)
+
+    def show_model_check(self, issues: list[Issue] | None) -> None:
+        """The data/model check (pre-flight issues; ``None``: not checked): in plain words,
+        with the fix, under the data's own status."""
+        if issues is None:
+            self.model_check.hide()
+            return
+        errors = [i for i in issues if i.severity == "error"]
+        if not issues:
+            self.model_check.setText("The data fits the model.")
+            self.model_check.setStyleSheet("")
+        else:
+            first = (errors or issues)[0]
+            more = f" (and {len(issues) - 1} more, listed in Issues)" if len(issues) > 1 else ""
+            lead = "The data does not fit the model" if errors else "Data and model"
+            fix = f" Fix: {first.hint}." if first.hint else ""
+            self.model_check.setText(f"{lead}: {first.message}{fix}{more}")
+            self.model_check.setStyleSheet("color: #d64541;" if errors else "color: #b07d00;")
+        self.model_check.show()
 
     # -- options --------------------------------------------------------------------
     def _mark_dirty(self, *_: Any) -> None:

@@ -156,6 +156,10 @@ def test_data_that_does_not_fit_the_model_is_an_issue_on_its_input(studio, qtbot
         window.issues_panel.tree.topLevelItem(i) for i in range(window.issues_panel.issue_count())
     ]
     assert any(r.text(0) == "features" and r.text(1) == message for r in rows)
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: message in panel.model_check.text(), timeout=TIMEOUT)
+    assert panel.model_check.text().startswith("The data does not fit the model")
+    assert "Fit model to data" in panel.model_check.text()
     # Fit model to data: the issue goes
     window.data_panel.fit_button.click()
     qtbot.waitUntil(

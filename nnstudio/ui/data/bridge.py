@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DATA_CHECK = "data-"  # the pre-flight issues' codes
+
 __all__ = ["DataBridge", "missing_paths"]
 
 
@@ -61,6 +63,7 @@ class DataBridge(QObject):
         window.project_changed.connect(self._project_changed)
         window.engine_ready.connect(self._engine_ready)
         window.issues_panel.action_requested.connect(self._issue_action)
+        window.graph_checked.connect(self._checked)
 
     def start(self) -> None:
         """Follow the window's project from now on (once the panel's spec is installed)."""
@@ -125,6 +128,16 @@ class DataBridge(QObject):
         config = self.panel.config() if self.panel is not None else None
         if config is not None:
             self.window.checker.set_data(report, config.targets)
+
+    def _checked(self, result: Any) -> None:
+        """Show the data/model part of a full check in the panel."""
+        if self.panel is None:
+            return
+        if self.window.checker.data is None:
+            self.panel.show_model_check(None)
+            return
+        issues = [i for i in result.issues if i.code.startswith(DATA_CHECK) and i.node]
+        self.panel.show_model_check(issues)
 
     # -- re-locating --------------------------------------------------------------------
     def _issue_action(self, issue: Issue) -> None:
