@@ -10,8 +10,9 @@ re-locating of a missing data source.
 - ``core.project.project_issues`` (a data file or folder that is missing) go to the checker
   too, so the Issues panel lists them; their "Re-locate…" button opens a dialog at the last
   folder used and applies the chosen path as an undoable command.
-- Once the engine is ready, a project with data has its panel built (not shown), so that its
-  inspection feeds the check without a visit to the Data workspace.
+- Once the engine is ready, a project with data has its panel built (its workspace page is
+  built, not shown), so that its inspection feeds the check without a visit to the Data
+  workspace.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ class DataBridge(QObject):
         """Build the panel (its inspection feeds the check) for a project with data."""
         window = self.window
         if self.panel is None and window.project.data is not None and window.is_engine_ready():
-            _ = window.data_panel  # built; its factory shows the project's data
+            # its page is built (not shown), so the panel is docked and lives as long as the
+            # window; the panel's factory shows (inspects) the project's data
+            _ = window.data_dock
 
     def _on_project_event(self, event: str, payload: Any) -> None:
         if event != DATA_CHANGED:
