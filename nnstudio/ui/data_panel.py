@@ -51,7 +51,7 @@ from nnstudio.core.data.report import Report
 from nnstudio.core.graph.validation import Issue
 from nnstudio.ui.data.dialogs import FILE_FILTER
 from nnstudio.ui.data.inspection import InspectionResult, inspect_with_preview
-from nnstudio.ui.data.options_form import ROLES, TYPES, OptionsForm
+from nnstudio.ui.data.options_form import FORM_WIDGETS, ROLES, TYPES, OptionsForm
 from nnstudio.ui.data.source_bar import SourceBar
 from nnstudio.ui.data_preview import ClassChart, PreviewView, ProblemsView, problem_counts
 from nnstudio.ui.tasks import Task
@@ -61,35 +61,6 @@ log = logging.getLogger(__name__)
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".npy", ".npz")
 WIDE = 860  # from this width on, the options sit beside the preview (not above it)
 OPTIONS_WIDTH = 400
-FORM_WIDGETS = (
-    "options",
-    "columns_table",
-    "delimiter_box",
-    "header_box",
-    "encoding_box",
-    "missing_box",
-    "na_edit",
-    "encoding_kind_box",
-    "task_box",
-    "targets_box",
-    "size_auto",
-    "height_spin",
-    "width_spin",
-    "color_box",
-    "image_targets_box",
-    "features_key_box",
-    "targets_key_box",
-    "targets_file_edit",
-    "normalization_box",
-    "np_task_box",
-    "np_targets_box",
-    "np_missing_box",
-    "val_spin",
-    "test_spin",
-    "seed_spin",
-    "stratify_check",
-    "validation_edit",
-)
 
 __all__ = [
     "DATA_SUFFIXES",
@@ -417,7 +388,7 @@ class DataPanel(QWidget):
         self.tabs.setTabText(3, f"Problems ({n_problems})" if n_problems else "Problems")
         counts = problem_counts(report)
         if report.ok:
-            self._set_status(f"Ready to train · {counts}")
+            self._show_readiness(fits=True)
         else:
             first = report.errors[0]
             where = f"{first.location}: " if first.location else ""
@@ -425,13 +396,28 @@ class DataPanel(QWidget):
             self.tabs.setCurrentWidget(self.problems)
         self.fit_button.setEnabled(report.ok and report.task is not None)
 
+    def _show_readiness(self, fits: bool) -> None:
+        """The status of data that reads cleanly: ready, unless it does not fit the model."""
+        report = self._report
+        if report is None or not report.ok:
+            return
+        counts = problem_counts(report)
+        if fits:
+            self._set_status(f"Ready to train · {counts}")
+        else:
+            self._set_status(f"The data reads cleanly ({counts}) but does not fit the model yet.")
+
     def show_model_check(self, issues: list[Issue] | None) -> None:
         """The data/model check (pre-flight issues; ``None``: not checked): in plain words,
         with the fix, under the data's own status."""
+        errors = [i for i in issues or () if i.severity == "error"]
+        self._show_readiness(fits=not errors)
+        font = QFont(self.fit_button.font())
+        font.setBold(bool(errors) and self.fit_button.isEnabled())
+        self.fit_button.setFont(font)
         if issues is None:
             self.model_check.hide()
             return
-        errors = [i for i in issues if i.severity == "error"]
         if not issues:
             self.model_check.setText("The data fits the model.")
             self.model_check.setStyleSheet("")

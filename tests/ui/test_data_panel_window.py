@@ -160,6 +160,7 @@ def test_data_that_does_not_fit_the_model_is_an_issue_on_its_input(studio, qtbot
     qtbot.waitUntil(lambda: message in panel.model_check.text(), timeout=TIMEOUT)
     assert panel.model_check.text().startswith("The data does not fit the model")
     assert "Fit model to data" in panel.model_check.text()
+    assert "does not fit the model" in panel.status.text() and panel.fit_button.font().bold()
     # Fit model to data: the issue goes
     window.data_panel.fit_button.click()
     qtbot.waitUntil(

@@ -44,7 +44,17 @@ PAGES = {"csv": 1, "images": 2, "numpy": 3}
 TASKS = [("Detect", "auto"), ("Classification", "classification"), ("Regression", "regression")]
 TARGETS = [("Labels (classes or values)", "labels"), ("The inputs (reconstruction)", "inputs")]
 
-__all__ = ["OptionsForm", "ROLES", "TYPES"]
+# the widgets the data panel also offers under its own name (tests and callers use them)
+_FORM_WIDGET_NAMES = """
+    options columns_table delimiter_box header_box encoding_box missing_box na_edit
+    encoding_kind_box task_box targets_box size_auto height_spin width_spin color_box
+    image_targets_box features_key_box targets_key_box targets_file_edit normalization_box
+    np_task_box np_targets_box np_missing_box val_spin test_spin seed_spin stratify_check
+    validation_edit
+"""
+FORM_WIDGETS = tuple(_FORM_WIDGET_NAMES.split())
+
+__all__ = ["FORM_WIDGETS", "OptionsForm", "ROLES", "TYPES"]
 
 
 def combo(items: list[tuple[str, Any]]) -> QComboBox:
