@@ -74,6 +74,11 @@ __all__ = [
 ]
 
 
+def _relocating(current: DataConfig, path: str) -> bool:
+    """True when ``path`` replaces a missing source of the same kind."""
+    return not os.path.exists(current.path) and detect_kind(path) == current.kind
+
+
 class DataPanel(QWidget):
     """Choose a data source, set its options and see what the inspection found."""
 
@@ -221,9 +226,16 @@ class DataPanel(QWidget):
         return self._task is not None
 
     def set_path(self, path: str) -> None:
-        """Use ``path`` with default options, inspect it, then emit ``source_changed``."""
+        """Use ``path`` with default options, inspect it, then emit ``source_changed``.
+
+        When the source shown is missing (moved) and ``path`` is of the same kind, its
+        options are kept: the data was re-located, not replaced."""
+        current = self._config
         try:
-            config = config_for_path(path)
+            if current is not None and _relocating(current, path):
+                config = current.replace(path=path)
+            else:
+                config = config_for_path(path)
         except DataError as exc:
             self._set_status(f"Cannot use {path}: {exc}", error=True)
             return

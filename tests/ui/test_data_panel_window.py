@@ -220,3 +220,21 @@ def test_project_issues_show_before_the_engine_is_ready(make_window, qtbot, tmp_
     _wait_for_issue(
         qtbot, window, lambda i: i.message == f"data folder '{tmp_path / 'photos'}' not found"
     )
+
+
+def test_choosing_a_moved_source_again_keeps_its_options(panel, qtbot, tmp_path):
+    moved = tmp_path / "old" / "species.csv"
+    config = DataConfig(kind="csv", path=str(moved), val_fraction=0.3, target_columns=["species"])
+    with qtbot.waitSignal(panel.report_ready, timeout=TIMEOUT):
+        panel.set_config(config)
+    assert not panel.report().ok  # not found
+    with qtbot.waitSignal(panel.source_changed, timeout=TIMEOUT) as blocker:
+        _type_path(qtbot, panel, str(SPECIES))
+    new = blocker.args[0]
+    assert new.path == str(SPECIES)
+    assert new.val_fraction == pytest.approx(0.3) and new.target_columns == ["species"]
+    other = tmp_path / "other.csv"
+    other.write_text(SPECIES.read_text())
+    with qtbot.waitSignal(panel.source_changed, timeout=TIMEOUT) as blocker:
+        panel.set_path(str(other))  # the source shown exists: a new source, default options
+    assert blocker.args[0].val_fraction == pytest.approx(0.2)
