@@ -7,6 +7,10 @@ memoises per-node results, so after an edit only what changed is recomputed).  T
 checks a snapshot of the graph, so the GUI thread may keep editing meanwhile; a result is
 applied only if no newer request has been made since.
 
+Issues of the project outside its graph (a missing data file: ``core.project.project_issues``)
+are added to every result (:meth:`CheckRunner.set_project_issues`), so the Issues panel lists
+them and Train sees them like any other error.
+
 Debounce: the first request after a quiet spell runs on the next turn of the event loop
 (edit-to-badge latency stays low); requests that follow within :data:`DEBOUNCE_MS` of a
 check are coalesced into one.
@@ -15,6 +19,7 @@ check are coalesced into one.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +27,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from nnstudio.core.graph.check import CheckResult, GraphChecker
 from nnstudio.core.graph.model import Graph
-from nnstudio.core.graph.validation import check_structure
+from nnstudio.core.graph.validation import Issue, check_structure
 from nnstudio.core.preflight import with_preflight
 from nnstudio.core.tasks import TaskState
 from nnstudio.ui.tasks import Task
@@ -57,6 +62,15 @@ def structural_result(graph: Graph) -> CheckResult:
     return CheckResult(issues, {})
 
 
+def with_issues(result: CheckResult, extra: Sequence[Issue]) -> CheckResult:
+    """``result`` with ``extra`` issues (the project's) added, errors still first."""
+    issues = [i for i in result.issues if i.severity == "error"]
+    issues += [i for i in extra if i.severity == "error"]
+    issues += [i for i in result.issues if i.severity != "error"]
+    issues += [i for i in extra if i.severity != "error"]
+    return CheckResult(issues, result.shapes)
+
+
 def _check(
     state: TaskState,
     box: dict[str, GraphChecker],
@@ -64,6 +78,7 @@ def _check(
     graph: Graph,
     full: bool,
     data: Any = None,
+    extra: Sequence[Issue] = (),
 ) -> CheckReport:
     """One check, run on a :class:`~nnstudio.ui.tasks.Task`.  ``box`` keeps the one
     memoising checker across checks (made off the GUI thread on first use; used by one
@@ -78,6 +93,8 @@ def _check(
             result = with_preflight(result, graph, report, targets)
     else:
         result = structural_result(graph)
+    if extra:
+        result = with_issues(result, extra)
     return CheckReport(result, full, generation, time.perf_counter() - start)
 
 
@@ -91,6 +108,7 @@ class CheckRunner(QObject):
         self.graph = graph
         self.full = False
         self.data: tuple[object, str | None] | None = None
+        self.project_issues: list[Issue] = []
         self._generation = 0
         self._held = False
         self._busy = False
@@ -113,6 +131,14 @@ class CheckRunner(QObject):
         the pre-flight issues then appear on the Input/output nodes."""
         self.data = None if report is None else (report, targets)
         self.request()
+
+    def set_project_issues(self, issues: Sequence[Issue]) -> None:
+        """Add these issues of the project (outside its graph) to every result; re-checks
+        when they change."""
+        issues = list(issues)
+        if issues != self.project_issues:
+            self.project_issues = issues
+            self.request()
 
     def set_full(self, full: bool) -> None:
         """Switch shape inference on (engine ready) and re-check."""
@@ -163,6 +189,7 @@ class CheckRunner(QObject):
             snapshot(self.graph),
             self.full,
             self.data,
+            list(self.project_issues),
             parent=self,
             name="nnstudio-graph-check",
         )

@@ -1,6 +1,8 @@
 """The issues list: every validation issue, with a summary line of the model's size.
 
 Clicking an issue emits ``node_activated(node_id)``; the window selects and centres it.
+An issue with a one-click fix (a missing data source: code ``data-missing``) carries a button
+("Re-locate…") that emits ``action_requested(issue)``; activating its row does the same.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QStackedWidget,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -20,9 +24,12 @@ from PySide6.QtWidgets import (
 
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Graph
+from nnstudio.core.graph.validation import Issue
 from nnstudio.ui.theme import canvas_colors, format_bytes, format_count
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
+ACTIONS = {"data-missing": ("Re-locate…", "Choose where the data is now")}
+DATA_CODES = ("data-",)
 
 
 def severity_icon(color: QColor) -> QIcon:
@@ -71,6 +78,7 @@ class IssuesPanel(QWidget):
     """The check's issues as a list (severity, layer, message, hint) under a summary."""
 
     node_activated = Signal(str)
+    action_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,12 +112,16 @@ class IssuesPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.stack)
         self.tree.itemClicked.connect(self._clicked)
-        self.tree.itemActivated.connect(self._clicked)
+        self.tree.itemActivated.connect(self._activated)
+        self._issues: list[Issue] = []
+        self.action_buttons: list[QToolButton] = []
 
     def show_result(self, graph: Graph, result: CheckResult | None, pending_shapes: bool) -> None:
         """List ``result``'s issues and update the summary line."""
         self.summary.setText(summary_text(graph, result, pending_shapes))
         self.tree.clear()
+        self._issues = []
+        self.action_buttons = []
         clear = result is not None and not result.issues
         self.all_clear.setText(
             "No issues: the model is complete and its shapes fit."
@@ -124,7 +136,7 @@ class IssuesPanel(QWidget):
         items = []
         for issue in result.issues:
             node = graph.nodes.get(issue.node) if issue.node else None
-            where = node.name if node else "model"
+            where = node.name if node else "data" if issue.code.startswith(DATA_CODES) else "model"
             if node is not None and issue.port and len(node.spec.inputs) > 1:
                 where += f" · {issue.port}"
             item = QTreeWidgetItem([where, issue.message, issue.hint])
@@ -135,11 +147,46 @@ class IssuesPanel(QWidget):
             if issue.severity == "error":
                 item.setForeground(0, QBrush(colors.error))
             items.append(item)
+            self._issues.append(issue)
         self.tree.addTopLevelItems(items)
+        for item, issue in zip(items, self._issues, strict=True):
+            if issue.code in ACTIONS:
+                self._add_action(item, issue)
+
+    def _add_action(self, item: QTreeWidgetItem, issue: Issue) -> None:
+        """A button in the hint column that asks for the issue's fix."""
+        text, tip = ACTIONS[issue.code]
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(lambda: self.action_requested.emit(issue))
+        cell = QWidget()
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(2, 0, 2, 0)
+        row.addWidget(button)
+        hint = QLabel(issue.hint)
+        hint.setToolTip(issue.hint)
+        row.addWidget(hint, 1)
+        item.setText(2, "")
+        self.tree.setItemWidget(item, 2, cell)
+        self.action_buttons.append(button)
+
+    def issues(self) -> list[Issue]:
+        """The issues listed, in order."""
+        return list(self._issues)
 
     def issue_count(self) -> int:
         """How many issues are listed."""
         return self.tree.topLevelItemCount()
+
+    def _activated(self, item: QTreeWidgetItem) -> None:
+        index = self.tree.indexOfTopLevelItem(item)
+        issue = self._issues[index] if 0 <= index < len(self._issues) else None
+        if issue is not None and issue.code in ACTIONS:
+            self.action_requested.emit(issue)
+        else:
+            self._clicked(item)
 
     def _clicked(self, item: QTreeWidgetItem) -> None:
         node_id = item.data(0, NODE_ROLE)
