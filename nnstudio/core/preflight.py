@@ -100,11 +100,55 @@ def preflight(
     :class:`NodeShape` (used for outputs that are not Dense layers); ``targets="inputs"``
     says the data trains a reconstruction (autoencoder) when ``data`` does not say so itself.
     """
+    named = data_inputs(data)
+    if named:
+        issues = _check_named_inputs(graph, named)
+        return issues + _check_outputs(graph, data, (), shapes or {}, data_task(data, targets))
     feature_shape = tuple(int(d) for d in (getattr(data, "feature_shape", ()) or ()))
     if not feature_shape:
         return []
     issues = _check_inputs(graph, data, feature_shape)
     issues += _check_outputs(graph, data, feature_shape, shapes or {}, data_task(data, targets))
+    return issues
+
+
+def data_inputs(data: Any) -> dict[str, dict[str, Any]] | None:
+    """A multi-input source's inputs, ``{name: {"shape": [...], "dtype": "float32"}}`` (the
+    report's ``details["inputs"]``), or ``None`` for a source with one input."""
+    details = getattr(data, "details", None)
+    if isinstance(details, Mapping):
+        found = details.get("inputs")
+        if isinstance(found, Mapping) and found:
+            return {str(k): dict(v) for k, v in found.items() if isinstance(v, Mapping)}
+        return None
+    report = getattr(data, "report", None)
+    if report is not None and report is not data:
+        return data_inputs(report)
+    return None
+
+
+def _check_named_inputs(graph: Graph, named: Mapping[str, Mapping[str, Any]]) -> list[Issue]:
+    """Each Input against the data's array of the same name (shape and dtype)."""
+    inputs = [n for n in graph.nodes.values() if n.spec.is_input]
+    arrays = ", ".join(f"'{k}'" for k in named)
+    issues: list[Issue] = []
+    for inp in inputs:
+        found = named.get(inp.name)
+        if found is None:
+            issues.append(
+                Issue(
+                    "error",
+                    inp.id,
+                    f"The data has {len(named)} input arrays ({arrays}), none named "
+                    f"'{inp.name}' for Input '{inp.name}'.",
+                    "Rename the Input after the data's array it takes, or add an array of "
+                    "its name to the .npz.",
+                    code="data-inputs",
+                )
+            )
+            continue
+        sample = tuple(int(d) for d in found.get("shape") or ()) or (1,)
+        issues += _check_input(graph, inp, sample, found.get("dtype"), f"'{inp.name}'")
     return issues
 
 
@@ -124,8 +168,15 @@ def _check_inputs(graph: Graph, data: Any, feature_shape: tuple[int, ...]) -> li
                 code="data-inputs",
             )
         ]
-    inp = inputs[0]
+    return _check_input(graph, inputs[0], feature_shape, data_dtype(data))
+
+
+def _check_input(
+    graph: Graph, inp: Any, feature_shape: tuple[int, ...], dtype: str | None, array: str = ""
+) -> list[Issue]:
+    """One Input against its data (``array``: the name of the data's array, for several)."""
     issues: list[Issue] = []
+    data = f"The data's {array}" if array else "The data"
     wanted = tuple(inp.params.get("shape") or ())
     fits = len(wanted) == len(feature_shape) and all(
         w is None or int(w) == f for w, f in zip(wanted, feature_shape, strict=True)
@@ -133,16 +184,16 @@ def _check_inputs(graph: Graph, data: Any, feature_shape: tuple[int, ...]) -> li
     if not fits:
         if len(wanted) == len(feature_shape) == 1:
             message = (
-                f"The data has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
+                f"{data} has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
                 f"{wanted[0]}."
             )
         else:
             message = (
-                f"The data has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
+                f"{data} has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
                 f"{format_dims(wanted)}."
             )
-        issues.append(Issue("error", inp.id, message, FIT_HINT, code="data-shape"))
-    dtype = data_dtype(data)
+        hint = FIT_HINT if not array else f"Set its shape to {format_dims(feature_shape)}"
+        issues.append(Issue("error", inp.id, message, hint, code="data-shape"))
     tokens = [
         graph.nodes[e.dst]
         for e in graph.out_edges(inp.id)
@@ -154,7 +205,7 @@ def _check_inputs(graph: Graph, data: Any, feature_shape: tuple[int, ...]) -> li
                 "error",
                 inp.id,
                 f"'{tokens[0].name}' ({tokens[0].key}) needs whole-number token ids, but the "
-                f"data holds {dtype} values.",
+                f"data{' ' + array if array else ''} holds {dtype} values.",
                 "Use integer token ids (for example an .npz of int32 arrays), or remove the "
                 "Embedding.",
                 code="data-dtype",

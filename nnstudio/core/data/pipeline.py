@@ -19,6 +19,7 @@ from nnstudio.core.data.errors import DataError
 from nnstudio.core.data.image_folder import CHANNELS
 from nnstudio.core.data.inspection import LoadedSource, load_source
 from nnstudio.core.data.memory import default_cache_budget
+from nnstudio.core.data.multi_input import multi_input_source
 from nnstudio.core.data.progress import CancelledFn, ProgressFn, TaskState, as_state
 from nnstudio.core.data.report import Problem, Report
 from nnstudio.core.data.splits import split_indices
@@ -140,7 +141,7 @@ def prepare(
     elif config.kind == "images":
         source = _ImageSource(loaded, budget, state)
     else:
-        source = _NumpySource(loaded, budget)
+        source = multi_input_source(loaded, budget) or _NumpySource(loaded, budget)
     state.check()
     return source.build(batch_size, shuffle_seed)
 
