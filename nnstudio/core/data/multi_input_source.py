@@ -109,9 +109,7 @@ class MultiInputSource(_Source):
         split = self.splits[name]
         xts = self._inputs_tensors(split.x)
         yt = tf.convert_to_tensor(split.y)
-        moments = {
-            k: self._standardize(k) for k in xts
-        }  # fixed now: the map below is traced once
+        moments = {k: self._standardize(k) for k in xts}  # fixed now: the map below is traced once
 
         def gather(rows: Any, idx: Any) -> Any:
             out = {}
