@@ -205,7 +205,7 @@ def _check_input(
                 "error",
                 inp.id,
                 f"'{tokens[0].name}' ({tokens[0].key}) needs whole-number token ids, but the "
-                f"data{' ' + array if array else ''} holds {dtype} values.",
+                f"{data[0].lower()}{data[1:]} holds {dtype} values.",
                 "Use integer token ids (for example an .npz of int32 arrays), or remove the "
                 "Embedding.",
                 code="data-dtype",
