@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from nnstudio.core.data.multi_input_fit import named_inputs
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import Issue
@@ -100,7 +101,7 @@ def preflight(
     :class:`NodeShape` (used for outputs that are not Dense layers); ``targets="inputs"``
     says the data trains a reconstruction (autoencoder) when ``data`` does not say so itself.
     """
-    named = data_inputs(data)
+    named = named_inputs(data)
     if named:
         issues = _check_named_inputs(graph, named)
         return issues + _check_outputs(graph, data, (), shapes or {}, data_task(data, targets))
@@ -110,21 +111,6 @@ def preflight(
     issues = _check_inputs(graph, data, feature_shape)
     issues += _check_outputs(graph, data, feature_shape, shapes or {}, data_task(data, targets))
     return issues
-
-
-def data_inputs(data: Any) -> dict[str, dict[str, Any]] | None:
-    """A multi-input source's inputs, ``{name: {"shape": [...], "dtype": "float32"}}`` (the
-    report's ``details["inputs"]``), or ``None`` for a source with one input."""
-    details = getattr(data, "details", None)
-    if isinstance(details, Mapping):
-        found = details.get("inputs")
-        if isinstance(found, Mapping) and found:
-            return {str(k): dict(v) for k, v in found.items() if isinstance(v, Mapping)}
-        return None
-    report = getattr(data, "report", None)
-    if report is not None and report is not data:
-        return data_inputs(report)
-    return None
 
 
 def _check_named_inputs(graph: Graph, named: Mapping[str, Mapping[str, Any]]) -> list[Issue]:
@@ -192,8 +178,7 @@ def _check_input(
                 f"{data} has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
                 f"{format_dims(wanted)}."
             )
-        hint = FIT_HINT if not array else f"Set its shape to {format_dims(feature_shape)}"
-        issues.append(Issue("error", inp.id, message, hint, code="data-shape"))
+        issues.append(Issue("error", inp.id, message, FIT_HINT, code="data-shape"))
     tokens = [
         graph.nodes[e.dst]
         for e in graph.out_edges(inp.id)

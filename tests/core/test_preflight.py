@@ -225,7 +225,7 @@ def test_several_inputs_each_against_its_named_array() -> None:
     assert (
         issue.message == "The data's 'context' has samples of shape 5×2, Input 'context' takes 4."
     )
-    assert issue.hint == "Set its shape to 5×2"
+    assert issue.hint == "Fit model to data"
 
 
 def test_token_input_among_several_needs_integer_ids() -> None:
@@ -266,3 +266,15 @@ def test_train_refuses_two_input_data_that_does_not_fit(tmp_path: Path, capsys) 
     assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
     assert "The data's 'measurements' has 6 features, Input 'measurements' takes 8" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_train_with_two_input_data_fits_each_input_by_name(tmp_path: Path, capsys) -> None:
+    project = build_template("two_input")  # no data; Input 'measurements' takes 8
+    project.graph.node_by_name("measurements").params["shape"] = (3,)
+    path = project.save(tmp_path / "p.nnstudio")
+    sample = SAMPLE_DIR / "two_inputs.npz"
+    args = ["train", str(path), "--out", str(tmp_path / "run"), "--epochs", "1", "--quiet"]
+    code = main(args + ["--data", str(sample)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (tmp_path / "run" / "metrics.json").is_file()

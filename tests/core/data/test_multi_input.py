@@ -243,3 +243,32 @@ def test_preflight_names_an_input_with_no_array(tmp_path: Path) -> None:
     # a one-Input model on two-input data: its Input matches no array
     mlp = build_template("mlp").graph
     assert "data-inputs" in [i.code for i in preflight(mlp, report)]
+
+
+# -- fit the model to the data: each Input by name, the head as for one input -------------
+
+
+def test_fit_sets_each_input_by_name_and_the_head(tmp_path: Path) -> None:
+    from nnstudio.core.data import fit_commands
+    from nnstudio.core.data.errors import DataError
+    from nnstudio.core.graph.commands import Rename
+
+    graph = build_template("two_input").graph
+    arrays = _arrays()
+    arrays["measurements"] = arrays["measurements"][:, :5]
+    arrays["target"] = np.arange(N) % 3  # three classes
+    report = inspect_source(_config(_write(tmp_path / "d.npz", **arrays)))
+    assert {i.code for i in preflight(graph, report)} == {"data-shape", "data-classes", "data-loss"}
+    command = fit_commands(graph, report)
+    command.redo()
+    assert graph.node_by_name("measurements").params["shape"] == (5,)
+    assert graph.node_by_name("target").params["units"] == 3
+    assert graph.outputs[0].loss == "sparse_categorical_crossentropy"
+    assert preflight(graph, report) == []
+    command.undo()
+    assert graph.node_by_name("measurements").params["shape"] == (8,)
+    assert graph.outputs[0].loss == "mse"
+    Rename(graph, graph.node_by_name("context").id, "ctx").redo()
+    with pytest.raises(DataError, match="Input 'ctx' has no array of its name"):
+        fit_commands(graph, report)
+    assert graph.node_by_name("measurements").params["shape"] == (8,)  # nothing changed
