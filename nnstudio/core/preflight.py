@@ -8,6 +8,10 @@ Input or the output node, in plain words and with the fix.  The Data panel shows
 nodes and disables Train while one stands; ``nnstudio train`` refuses with the same message
 (exit code 2) unless ``--data`` fits the model.
 
+Multi-input data (an ``.npz`` with one array per Input, ``details["inputs"]`` of the report)
+is checked Input by Input against the array of the Input's name: a missing array, the
+sample shape and token dtype, in the same words as for one input.
+
 Keras is not needed: shapes come from the node parameters, or from ``shapes`` (the
 per-node results of :class:`~nnstudio.core.graph.check.GraphChecker`) where given.
 """
