@@ -8,6 +8,10 @@ Input or the output node, in plain words and with the fix.  The Data panel shows
 nodes and disables Train while one stands; ``nnstudio train`` refuses with the same message
 (exit code 2) unless ``--data`` fits the model.
 
+Multi-input data (an ``.npz`` with one array per Input, ``details["inputs"]`` of the report)
+is checked Input by Input against the array of the Input's name: a missing array, the
+sample shape and token dtype, in the same words as for one input.
+
 Keras is not needed: shapes come from the node parameters, or from ``shapes`` (the
 per-node results of :class:`~nnstudio.core.graph.check.GraphChecker`) where given.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from nnstudio.core.data.multi_input_fit import named_inputs
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import Issue
@@ -100,11 +105,40 @@ def preflight(
     :class:`NodeShape` (used for outputs that are not Dense layers); ``targets="inputs"``
     says the data trains a reconstruction (autoencoder) when ``data`` does not say so itself.
     """
+    named = named_inputs(data)
+    if named:
+        issues = _check_named_inputs(graph, named)
+        return issues + _check_outputs(graph, data, (), shapes or {}, data_task(data, targets))
     feature_shape = tuple(int(d) for d in (getattr(data, "feature_shape", ()) or ()))
     if not feature_shape:
         return []
     issues = _check_inputs(graph, data, feature_shape)
     issues += _check_outputs(graph, data, feature_shape, shapes or {}, data_task(data, targets))
+    return issues
+
+
+def _check_named_inputs(graph: Graph, named: Mapping[str, Mapping[str, Any]]) -> list[Issue]:
+    """Each Input against the data's array of the same name (shape and dtype)."""
+    inputs = [n for n in graph.nodes.values() if n.spec.is_input]
+    arrays = ", ".join(f"'{k}'" for k in named)
+    issues: list[Issue] = []
+    for inp in inputs:
+        found = named.get(inp.name)
+        if found is None:
+            issues.append(
+                Issue(
+                    "error",
+                    inp.id,
+                    f"The data has {len(named)} input arrays ({arrays}), none named "
+                    f"'{inp.name}' for Input '{inp.name}'.",
+                    "Rename the Input after the data's array it takes, or add an array of "
+                    "its name to the .npz.",
+                    code="data-inputs",
+                )
+            )
+            continue
+        sample = tuple(int(d) for d in found.get("shape") or ()) or (1,)
+        issues += _check_input(graph, inp, sample, found.get("dtype"), f"'{inp.name}'")
     return issues
 
 
@@ -124,8 +158,15 @@ def _check_inputs(graph: Graph, data: Any, feature_shape: tuple[int, ...]) -> li
                 code="data-inputs",
             )
         ]
-    inp = inputs[0]
+    return _check_input(graph, inputs[0], feature_shape, data_dtype(data))
+
+
+def _check_input(
+    graph: Graph, inp: Any, feature_shape: tuple[int, ...], dtype: str | None, array: str = ""
+) -> list[Issue]:
+    """One Input against its data (``array``: the name of the data's array, for several)."""
     issues: list[Issue] = []
+    data = f"The data's {array}" if array else "The data"
     wanted = tuple(inp.params.get("shape") or ())
     fits = len(wanted) == len(feature_shape) and all(
         w is None or int(w) == f for w, f in zip(wanted, feature_shape, strict=True)
@@ -133,16 +174,15 @@ def _check_inputs(graph: Graph, data: Any, feature_shape: tuple[int, ...]) -> li
     if not fits:
         if len(wanted) == len(feature_shape) == 1:
             message = (
-                f"The data has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
+                f"{data} has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
                 f"{wanted[0]}."
             )
         else:
             message = (
-                f"The data has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
+                f"{data} has {_describe_samples(feature_shape)}, Input '{inp.name}' takes "
                 f"{format_dims(wanted)}."
             )
         issues.append(Issue("error", inp.id, message, FIT_HINT, code="data-shape"))
-    dtype = data_dtype(data)
     tokens = [
         graph.nodes[e.dst]
         for e in graph.out_edges(inp.id)
@@ -154,7 +194,7 @@ def _check_inputs(graph: Graph, data: Any, feature_shape: tuple[int, ...]) -> li
                 "error",
                 inp.id,
                 f"'{tokens[0].name}' ({tokens[0].key}) needs whole-number token ids, but the "
-                f"data holds {dtype} values.",
+                f"{data[0].lower()}{data[1:]} holds {dtype} values.",
                 "Use integer token ids (for example an .npz of int32 arrays), or remove the "
                 "Embedding.",
                 code="data-dtype",

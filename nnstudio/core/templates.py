@@ -179,7 +179,7 @@ TRAINING: dict[str, dict[str, Any]] = {
     "small_cnn": {"epochs": 10, "batch_size": 16, "learning_rate": 0.002},
     "lstm": {"epochs": 15, "batch_size": 16, "learning_rate": 0.005},
     "residual_cnn": {"epochs": 10},
-    "two_input": {"epochs": 30},
+    "two_input": {"epochs": 30, "batch_size": 16, "learning_rate": 0.005},
     "transformer": {"epochs": 10},
     "autoencoder": {"epochs": 10},
 }

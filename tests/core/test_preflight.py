@@ -196,3 +196,85 @@ def test_autoencoder_fits_its_reconstruction_sample() -> None:
     assert preflight(project.graph, report, shapes, config.targets) == []
     labels = inspect_source(config.replace(targets="labels"))  # the digits' classes instead
     assert "data-classes" in _codes(preflight(project.graph, labels, shapes))
+
+
+def _two_inputs(**shapes: tuple[tuple[int, ...], str]) -> Report:
+    inputs = {name: {"shape": list(s), "dtype": d} for name, (s, d) in shapes.items()}
+    return Report(
+        "numpy",
+        "x.npz",
+        samples=100,
+        task="regression",
+        num_outputs=1,
+        details={"inputs": inputs},
+    )
+
+
+def test_several_inputs_each_against_its_named_array() -> None:
+    graph = build_template("two_input").graph
+    fits = _two_inputs(measurements=((8,), "float32"), context=((4,), "float32"))
+    assert preflight(graph, fits) == []
+    # an array the model does not use is no problem (Keras ignores it)
+    more = _two_inputs(
+        measurements=((8,), "float32"), context=((4,), "float32"), extra=((3,), "float32")
+    )
+    assert preflight(graph, more) == []
+    wrong = _two_inputs(measurements=((8,), "float32"), context=((5, 2), "float32"))
+    (issue,) = preflight(graph, wrong)
+    assert issue.code == "data-shape" and issue.node == graph.node_by_name("context").id
+    assert (
+        issue.message == "The data's 'context' has samples of shape 5×2, Input 'context' takes 4."
+    )
+    assert issue.hint == "Fit model to data"
+
+
+def test_token_input_among_several_needs_integer_ids() -> None:
+    from nnstudio.core.graph.builder import GraphBuilder
+
+    b = GraphBuilder()
+    t = b.add("Input", name="tokens", shape=(16,), dtype="int32")
+    n = b.add("Input", name="numbers", shape=(3,))
+    e = b.add("Embedding", t, name="embedding", input_dim=50, output_dim=8)
+    p = b.add("GlobalAveragePooling1D", e, name="pool")
+    h = b.add("Concatenate", [p, n], name="concat")
+    y = b.add("Dense", h, name="out", units=1)
+    b.output(y, "mse", ["mae"])
+    ints = _two_inputs(tokens=((16,), "int32"), numbers=((3,), "float32"))
+    assert preflight(b.graph, ints) == []
+    floats = _two_inputs(tokens=((16,), "float64"), numbers=((3,), "float32"))
+    (issue,) = preflight(b.graph, floats)
+    assert issue.code == "data-dtype" and issue.node == b.graph.node_by_name("tokens").id
+    assert "the data's 'tokens' holds float64 values" in issue.message
+
+
+def test_train_refuses_two_input_data_that_does_not_fit(tmp_path: Path, capsys) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    npz = tmp_path / "six.npz"
+    np.savez(
+        npz,
+        measurements=rng.normal(size=(50, 6)).astype(np.float32),
+        context=np.eye(4, dtype=np.float32)[rng.integers(0, 4, 50)],
+        target=rng.normal(size=50).astype(np.float32),
+    )
+    project = build_template("two_input", str(SAMPLE_DIR))
+    project.data = {"kind": "numpy", "path": str(npz), "targets_key": "target"}
+    path = project.save(tmp_path / "p.nnstudio")
+    code = main(["train", str(path), "--out", str(tmp_path / "run"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "The data's 'measurements' has 6 features, Input 'measurements' takes 8" in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_with_two_input_data_fits_each_input_by_name(tmp_path: Path, capsys) -> None:
+    project = build_template("two_input")  # no data; Input 'measurements' takes 8
+    project.graph.node_by_name("measurements").params["shape"] = (3,)
+    path = project.save(tmp_path / "p.nnstudio")
+    sample = SAMPLE_DIR / "two_inputs.npz"
+    args = ["train", str(path), "--out", str(tmp_path / "run"), "--epochs", "1", "--quiet"]
+    code = main(args + ["--data", str(sample)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (tmp_path / "run" / "metrics.json").is_file()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnstudio.core.data import multi_input_fit
 from nnstudio.core.data.errors import DataError
 from nnstudio.core.data.heads import suggest_head
 
@@ -47,15 +48,10 @@ def fit_commands(graph: Any, data: Any, output: str | None = None) -> Any:
     (a :class:`Report` or :class:`PreparedData`). ``output`` picks the output
     node when the model declares several. Raises :class:`DataError` when the
     graph cannot be fitted (no Input, several Inputs, ...)."""
-    from nnstudio.core.graph.commands import (
-        AddNode,
-        Connect,
-        Macro,
-        SetOutput,
-        SetParams,
-        UndeclareOutput,
-    )
+    from nnstudio.core.graph.commands import Macro, SetParams
 
+    if multi_input_fit.named_inputs(data):  # several inputs, matched to the Inputs by name
+        return multi_input_fit.fit_commands(graph, data, output)
     shape = tuple(int(d) for d in getattr(data, "feature_shape", ()) or ())
     if not shape:
         raise DataError("the data has no feature shape yet: inspect it first", "data")
@@ -75,11 +71,20 @@ def fit_commands(graph: Any, data: Any, output: str | None = None) -> Any:
     loss_weight = decl.loss_weight if decl is not None else 1.0
     if "shape" in head:
         return _fit_reconstruction(graph, inp, node, shape, head, loss_weight)
-    head_params = {"units": head["units"], "activation": head["activation"]}
 
     # built now so that bad values fail here, before anything changes
     SetParams(graph, inp.id, {"shape": shape})
     steps: list[Any] = [lambda g: SetParams(g, inp.id, {"shape": shape})]
+    return Macro(graph, "Fit model to data", steps + head_steps(graph, node, head, loss_weight))
+
+
+def head_steps(graph: Any, node: Any, head: dict[str, Any], loss_weight: float) -> list[Any]:
+    """The steps that make ``node`` (or a Dense after it) the output head ``head``."""
+    from nnstudio.core.graph.commands import AddNode, Connect, SetOutput, SetParams, UndeclareOutput
+
+    decl = graph.output_decl(node.id)
+    head_params = {"units": head["units"], "activation": head["activation"]}
+    steps: list[Any] = []
     if node.key == HEAD_KEY:
         SetParams(graph, node.id, head_params)
         head_id = node.id
@@ -101,7 +106,7 @@ def fit_commands(graph: Any, data: Any, output: str | None = None) -> Any:
             g, head_id, loss=head["loss"], loss_weight=loss_weight, metrics=head["metrics"]
         )
     )
-    return Macro(graph, "Fit model to data", steps)
+    return steps
 
 
 def _fit_reconstruction(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnstudio.core.data import csv_source, image_folder, numpy_source
+from nnstudio.core.data import csv_source, image_folder, multi_input, numpy_source
 from nnstudio.core.data.config import DataConfig
 from nnstudio.core.data.hashing import file_sha256, path_hash
 from nnstudio.core.data.memory import default_cache_budget
@@ -59,6 +59,8 @@ def load_source(config: DataConfig, state: TaskState, budget: int | None = None)
         _load_csv(loaded, log, state, hashes)
     elif config.kind == "images":
         _load_images(loaded, log, state, hashes)
+    elif (keys := multi_input.input_keys(config)) is not None:
+        multi_input.load_multi_input(loaded, log, state, keys)
     else:
         _load_numpy(loaded, log, state, budget or default_cache_budget())
     unreadable = config.kind == "numpy" and loaded.arrays is None and log.has_errors

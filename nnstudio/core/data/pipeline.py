@@ -14,6 +14,7 @@ from nnstudio.core.data.errors import DataError
 from nnstudio.core.data.image_pipeline import ImageSource
 from nnstudio.core.data.inspection import load_source
 from nnstudio.core.data.memory import default_cache_budget
+from nnstudio.core.data.multi_input import multi_input_source
 from nnstudio.core.data.numpy_pipeline import NumpySource
 from nnstudio.core.data.prepared import PreparedData
 from nnstudio.core.data.progress import CancelledFn, ProgressFn, as_state
@@ -56,6 +57,6 @@ def prepare(
     elif config.kind == "images":
         source = ImageSource(loaded, budget, state)
     else:
-        source = NumpySource(loaded, budget)
+        source = multi_input_source(loaded, budget) or NumpySource(loaded, budget)
     state.check()
     return source.build(batch_size, shuffle_seed)
