@@ -364,7 +364,7 @@ class TrainingController(RunListActions, QObject):
             if self._built(RUNS):
                 self._refresh_runs()
         self.plots.prepare(metrics)
-        self.plots.reset()
+        self.plots.begin_run()
 
     def _refuse(self, reason: str) -> bool:
         self.panel.show_status(reason)
