@@ -28,6 +28,7 @@ from nnstudio.ui.training.run_list import RunListActions
 from nnstudio.ui.training.runs_view import RunsView
 from nnstudio.ui.training.worker import RunOutcome, TrainingJob, TrainingWorker
 from nnstudio.ui.workspaces import INSIGHT, TRAIN, PanelSpec
+from nnstudio.ui.workspaces.insight import make_activations
 from nnstudio.ui.workspaces.train import GraphOverview
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class TrainingController(RunListActions, QObject):
         self._update_actions()
 
     def _make_activations(self) -> ActivationsView:
-        return ActivationsView()
+        return make_activations(self.window)
 
     def _sync_activations(self) -> None:
         scene = self.window.canvas.graph_scene()
