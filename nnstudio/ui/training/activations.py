@@ -105,7 +105,7 @@ class ActivationsView(QWidget):
         column = QVBoxLayout()
         column.addWidget(QLabel("Layers"))
         self.layer_list = QListWidget()
-        self.layer_list.setMaximumWidth(190)
+        self.layer_list.setMaximumWidth(160)
         self.layer_list.setToolTip("The layer whose activations, weights and gradients are shown")
         self.layer_list.currentItemChanged.connect(self._list_chosen)
         column.addWidget(self.layer_list, 1)
@@ -227,6 +227,9 @@ class ActivationsView(QWidget):
         self.stats.setText(stats)
         self.main_image.clear()
         self._clear_tile_labels()
+        self.main_plot.setTitle("")
+        for axis in ("left", "bottom"):  # no empty pixel axes while there is nothing to show
+            self.main_plot.hideAxis(axis)
 
     def _draw_activations(self) -> None:
         act = self.latest.get(self.layer or "")
@@ -275,11 +278,13 @@ class ActivationsView(QWidget):
         self.main_bar.getAxis("left").setLabel("activation")
         finite = heat[np.isfinite(heat)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        self._show_image(heat, lo, hi)
+        self._show_image(heat, lo, hi, centred=True)
 
-    def _show_image(self, image: np.ndarray, lo: float, hi: float) -> None:
+    def _show_image(self, image: np.ndarray, lo: float, hi: float, centred: bool = False) -> None:
+        """``centred``: cell ``i`` is centred on ``i`` (integer ticks name units, samples)."""
         self.main_image.setImage(image.T, autoLevels=False)  # ImageItem wants [x, y]
-        self.main_image.setRect(QRectF(0, 0, image.shape[1], image.shape[0]))
+        at = -0.5 if centred else 0.0
+        self.main_image.setRect(QRectF(at, at, image.shape[1], image.shape[0]))
         set_levels(self.main_image, self.main_bar, lo, hi)
 
     def _label_tiles(self, h: int, w: int, channels: int) -> None:

@@ -44,8 +44,9 @@ def style_plot(plot: pg.PlotItem, label: str, x_label: str = X_LABEL) -> pg.Plot
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setClipToView(True)
     plot.setDownsampling(auto=True, mode="peak")
+    for name in ("left", "bottom"):
+        plot.getAxis(name).enableAutoSIPrefix(False)  # 0.001, not "1 (x0.001)"
     left = plot.getAxis("left")
-    left.enableAutoSIPrefix(False)  # 0.001, not "1 (x0.001)"
     left.setWidth(64)  # a fixed width: new tick labels cause no relayout
     for name in ("left", "bottom"):  # text is costly to paint: keep axes as pixmaps
         plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

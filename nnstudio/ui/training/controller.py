@@ -228,11 +228,10 @@ class TrainingController(RunListActions, QObject):
         self._indicators.clear()
         if not self.worker.is_running():
             self.window.set_run_progress(None)
-        hosts = self.window.workspaces
-        for key, make in ((CHARTS, MetricsPlots), (EVALUATION, EvaluationView)):
-            hosts.replace(key, make())
+        for key in (CHARTS, EVALUATION, ACTIVATIONS):  # emptied in place: the layout stays
+            if self._built(key):
+                self._widget(key).reset()
         if self._built(ACTIVATIONS):
-            hosts.replace(ACTIVATIONS, self._make_activations())
             self._sync_activations()
         if self._built(SETTINGS):
             panel = self.panel
@@ -361,7 +360,7 @@ class TrainingController(RunListActions, QObject):
         wanted = {metric_family(m) for m in metrics}
         shown = set(self.plots.plots) - set(NOT_CHARTED)
         if shown - wanted:
-            self.window.workspaces.replace(CHARTS, MetricsPlots())
+            self.plots.reset()
             if self._built(RUNS):
                 self._refresh_runs()
         self.plots.prepare(metrics)

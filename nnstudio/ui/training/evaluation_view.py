@@ -91,7 +91,7 @@ class EvaluationView(QWidget):
         self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
         header = self.per_class.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(False)  # numbers stay beside their class
         self.per_class.verticalHeader().hide()
         self.per_class.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         v.addWidget(self.per_class, 2)
