@@ -77,6 +77,10 @@ def test_slider_resmooths_and_loss_goes_log(qtbot) -> None:
     plots.log_loss.setChecked(True)
     assert plots.plots["loss"].ctrl.logYCheck.isChecked()
     assert not plots.plots["accuracy"].ctrl.logYCheck.isChecked()
+    axis = plots.plots["loss"].getAxis("left")
+    levels = axis.tickValues(-1.9, 0.5, 400)  # 0.0126..3.16: decades first, labelled always
+    assert levels[0] == (None, [-1.0, 0.0]) and len(levels[1][1]) == 18
+    assert axis.style["textFillLimits"][-1][1] < 0.5  # the 2..9 ticks only where sparse
     plots.prepare(["digit_loss"])  # a chart made later follows the toggle
     assert plots.plots["digit_loss"].ctrl.logYCheck.isChecked()
 

@@ -20,6 +20,23 @@ _NAMES = {
 }
 
 
+class DecadeAxis(pg.AxisItem):
+    """An axis whose log scale ticks decades first and labels the 2..9 ticks between
+    them only where there is room (pyqtgraph puts all of them on one level)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 - pyqtgraph
+        out = []
+        for spacing, values in super().logTickValues(minVal, maxVal, size, stdTicks):
+            if spacing is not None:
+                out.append((spacing, values))
+                continue
+            decades = [v for v in values if abs(v - round(v)) < 1e-9]
+            if decades:
+                out.append((None, decades))
+            out.append((None, [v for v in values if abs(v - round(v)) >= 1e-9]))
+        return out
+
+
 def axis_label(family: str) -> str:
     """The y-axis label of a metric family, with its unit: ``accuracy (0–1)``."""
     if family in _NAMES:

@@ -27,7 +27,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-from nnstudio.ui.training.chart_style import axis_label, grid_columns, is_loss, style_plot
+from nnstudio.ui.training.buffers import GrowingBuffer
+from nnstudio.ui.training.chart_style import (
+    DecadeAxis,
+    axis_label,
+    grid_columns,
+    is_loss,
+    style_plot,
+)
 from nnstudio.ui.training.smoothing import MAX_WEIGHT, Ema, check_weight, smooth
 
 TRAIN_COLOR = "#3b7dd8"
@@ -45,56 +52,11 @@ OVERLAY_COLORS = (
 DEFAULT_SMOOTHING = 0.95  # EMA weight of the smoothed line (TensorBoard's slider)
 SLIDER_STEPS = 1000
 LR_STRIP_HEIGHT = 70
+LINEAR_TEXT_FILL = [(0, 0.8), (2, 0.6), (4, 0.4), (6, 0.2)]  # pyqtgraph's default
+LOG_TEXT_FILL = [(0, 0.8), (2, 0.25)]
 REDRAW_INTERVAL = 0.2  # seconds between chart redraws while a run streams in
 _MEAN_WORDS = ("loss", "accuracy", "acc", "mae", "mse", "mean_", "error", "hinge", "crossentropy")
 NOT_PLOTTED = ("learning_rate", "lr")
-
-
-class GrowingBuffer:
-    """``x``/``y`` float arrays that double their capacity as points are appended."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty(capacity, dtype=np.float64)
-        self.n = 0
-
-    def append(self, x: float, y: float) -> None:
-        """Add one point."""
-        if self.n == len(self._x):
-            self._grow(2 * self.n)
-        self._x[self.n] = x
-        self._y[self.n] = y
-        self.n += 1
-
-    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
-        """Add many points."""
-        k = len(xs)
-        if self.n + k > len(self._x):
-            self._grow(max(2 * len(self._x), self.n + k))
-        self._x[self.n : self.n + k] = xs
-        self._y[self.n : self.n + k] = ys
-        self.n += k
-
-    def _grow(self, capacity: int) -> None:
-        for name in ("_x", "_y"):
-            old = getattr(self, name)
-            new = np.empty(capacity, dtype=np.float64)
-            new[: self.n] = old[: self.n]
-            setattr(self, name, new)
-
-    @property
-    def x(self) -> np.ndarray:
-        """The x values so far (a view)."""
-        return self._x[: self.n]
-
-    @property
-    def y(self) -> np.ndarray:
-        """The y values so far (a view)."""
-        return self._y[: self.n]
-
-    def clear(self) -> None:
-        """Forget every point (the capacity stays)."""
-        self.n = 0
 
 
 def metric_family(key: str) -> str:
@@ -212,6 +174,7 @@ class MetricsPlots(QWidget):
         self.rate_plot = self._add_plot("throughput")
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#3f9a4f", width=2))
         self._series("loss")  # every run logs a loss: its chart exists before the run
+        self.plots["loss"].getViewBox().sigXRangeChanged.connect(self._follow_x)
         self._update_legend()
 
     def _controls(self) -> QHBoxLayout:
@@ -244,9 +207,9 @@ class MetricsPlots(QWidget):
 
     # -- structure --------------------------------------------------------------------
     def _add_plot(self, key: str) -> pg.PlotItem:
-        plot = style_plot(pg.PlotItem(), axis_label(key))
+        plot = style_plot(pg.PlotItem(axisItems={"left": DecadeAxis("left")}), axis_label(key))
         if is_loss(key) and self.log_loss.isChecked():
-            plot.setLogMode(y=True)
+            self._log_scale(plot, True)
         first = next(iter(self.plots.values()), None)
         if first is not None:
             plot.setXLink(first)
@@ -255,19 +218,28 @@ class MetricsPlots(QWidget):
         return plot
 
     def _relayout(self) -> None:
-        """Metric charts in order of appearance, then throughput, on a grid (see
-        :func:`grid_columns`); below them the thin learning-rate strip, when shown."""
+        """Metric charts in order of appearance on a grid (see :func:`grid_columns`), the
+        throughput in a narrower column at the right, the thin learning-rate strip (when
+        shown) along the bottom."""
         self.view.clear()
         keys = [k for k in self.plots if k != "throughput"]
-        keys += ["throughput"] if "throughput" in self.plots else []
         cols = grid_columns(len(keys))
+        rows = max(1, (len(keys) + cols - 1) // cols)
         for i, key in enumerate(keys):
             row, col = divmod(i, cols)
             self.view.addItem(self.plots[key], row=row, col=col)
-        if self.lr_strip:
-            self.lr_plot.setXLink(self.plots[keys[0]])
-            rows = (len(keys) + cols - 1) // cols
-            self.view.addItem(self.lr_plot, row=rows, col=0, colspan=cols)
+        rate = self.plots.get("throughput")
+        if rate is not None:
+            self.view.addItem(rate, row=0, col=cols, rowspan=rows)
+        grid = self.view.ci.layout
+        for col in range(cols):
+            grid.setColumnStretchFactor(col, 2)
+        grid.setColumnStretchFactor(cols, 1)
+        if self.lr_strip:  # wider than any chart: its x range follows theirs, not its pixels
+            self.view.addItem(self.lr_plot, row=rows, col=0, colspan=cols + 1)
+
+    def _follow_x(self, _box: Any, x_range: tuple[float, float]) -> None:
+        self.lr_plot.setXRange(*x_range, padding=0)
 
     def plot_for(self, family: str) -> pg.PlotItem:
         """The chart of a metric family, created on first use."""
@@ -314,8 +286,14 @@ class MetricsPlots(QWidget):
     def _set_log_loss(self, on: bool) -> None:
         for key, plot in self.plots.items():
             if is_loss(key):
-                plot.setLogMode(y=on)
-                plot.enableAutoRange(y=True)
+                self._log_scale(plot, on)
+
+    @staticmethod
+    def _log_scale(plot: pg.PlotItem, on: bool) -> None:
+        plot.setLogMode(y=on)
+        # log scale: the decades always labelled, the 2..9 ticks between only where sparse
+        plot.getAxis("left").setStyle(textFillLimits=LOG_TEXT_FILL if on else LINEAR_TEXT_FILL)
+        plot.enableAutoRange(y=True)
 
     # -- live data --------------------------------------------------------------------
     def reset(self) -> None:
@@ -483,8 +461,7 @@ class MetricsPlots(QWidget):
 
     def _update_legend(self) -> None:
         parts = [
-            f"<span style='color:{TRAIN_COLOR}'>━ training (per batch, smoothed; "
-            f"dotted: per epoch)</span>",
+            f"<span style='color:{TRAIN_COLOR}'>━ training (faint: batches, dotted: epochs)</span>",
             f"<span style='color:{VAL_COLOR}'>━ validation</span>",
         ]
         parts += [
