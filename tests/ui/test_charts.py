@@ -153,9 +153,11 @@ def test_feature_maps_are_a_labelled_grid_and_heat_maps_have_colour_bars(qtbot) 
     view = ActivationsView()
     qtbot.addWidget(view)
     dense, conv = conv_and_dense()
+    assert view.tabs.tabText(0) == "Output" and not view.main_bar.isVisible()  # nothing yet
     view.select_layer("conv")
     view.handle_events([{"type": "probe", "layers": {"hidden": dense, "conv": conv}}])
     plot = view.main_plot
+    assert view.main_bar.isVisible()
     assert not plot.getAxis("left").isVisible() and not plot.getAxis("bottom").isVisible()
     assert [t.toPlainText() for t in view._tile_labels] == ["0", "1", "2", "3"]
     assert view.tabs.tabText(0) == "Feature maps"

@@ -228,6 +228,8 @@ class ActivationsView(QWidget):
         self.main_image.clear()
         self._clear_tile_labels()
         self.main_plot.setTitle("")
+        self.tabs.setTabText(OUTPUT_TAB, "Output")
+        self.main_bar.setVisible(False)
         for axis in ("left", "bottom"):  # no empty pixel axes while there is nothing to show
             self.main_plot.hideAxis(axis)
 
@@ -258,7 +260,9 @@ class ActivationsView(QWidget):
         sample = maps[index]
         image = tile_maps(sample)
         self.tabs.setTabText(OUTPUT_TAB, "Feature maps")
-        self.main_plot.setTitle(f"feature maps of sample {index} ({sample.shape[-1]} channels)")
+        channels = sample.shape[-1]
+        plural = "channel" if channels == 1 else "channels"
+        self.main_plot.setTitle(f"feature maps of sample {index} ({channels} {plural})")
         for axis in ("left", "bottom"):
             self.main_plot.hideAxis(axis)
         self.main_plot.setAspectLocked(True)
@@ -282,6 +286,7 @@ class ActivationsView(QWidget):
 
     def _show_image(self, image: np.ndarray, lo: float, hi: float, centred: bool = False) -> None:
         """``centred``: cell ``i`` is centred on ``i`` (integer ticks name units, samples)."""
+        self.main_bar.setVisible(True)
         self.main_image.setImage(image.T, autoLevels=False)  # ImageItem wants [x, y]
         at = -0.5 if centred else 0.0
         self.main_image.setRect(QRectF(at, at, image.shape[1], image.shape[0]))
@@ -289,7 +294,7 @@ class ActivationsView(QWidget):
 
     def _label_tiles(self, h: int, w: int, channels: int) -> None:
         self._clear_tile_labels()
-        if channels > MAX_TILE_LABELS:
+        if not 1 < channels <= MAX_TILE_LABELS:  # a single map needs no number
             return
         _rows, cols = tile_grid(channels)
         for c in range(channels):
