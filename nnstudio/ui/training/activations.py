@@ -99,7 +99,7 @@ class ActivationsView(QWidget):
         self.tabs.setDocumentMode(True)
         right.addWidget(self.tabs, 1)
         self._add_tabs()
-        self._update_visibility()
+        self.redraw()
 
     def _layer_column(self) -> QVBoxLayout:
         column = QVBoxLayout()
