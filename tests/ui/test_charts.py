@@ -165,6 +165,7 @@ def test_feature_maps_are_a_labelled_grid_and_heat_maps_have_colour_bars(qtbot) 
     view.select_layer("hidden")
     assert plot.getAxis("left").isVisible() and view._tile_labels == []
     assert plot.getAxis("bottom").labelText == "unit"
+    assert plot.getAxis("bottom")._tickLevels == [[(i, str(i)) for i in range(5)]]  # whole units
     heat = dense.heat
     assert view.main_bar.levels() == pytest.approx((heat.min(), heat.max()))
     assert tuple(view.main_image.levels) == pytest.approx((heat.min(), heat.max()))

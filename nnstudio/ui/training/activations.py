@@ -42,6 +42,7 @@ __all__ = ["COMMON_BINS", "ActivationsView", "histograms_over_time", "tile_maps"
 
 MAX_SNAPSHOTS = 400
 MAX_TILE_LABELS = 64
+MAX_NAMED_TICKS = 16  # up to this many units (samples) every one gets a tick
 NO_LAYER = "Select a layer (in the list, on the canvas or on the map) to watch it learn."
 OUTPUT_TAB, HISTOGRAM_TAB, WEIGHTS_TAB, GRADIENTS_TAB = range(4)
 HIST_SCALE = "log(1 + count), share of peak"
@@ -283,6 +284,9 @@ class ActivationsView(QWidget):
         finite = heat[np.isfinite(heat)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         self._show_image(heat, lo, hi, centred=True)
+        for axis, count in (("bottom", heat.shape[1]), ("left", heat.shape[0])):
+            ticks = [[(i, str(i)) for i in range(count)]] if count <= MAX_NAMED_TICKS else None
+            self.main_plot.getAxis(axis).setTicks(ticks)  # whole units, not 0.5 steps
 
     def _show_image(self, image: np.ndarray, lo: float, hi: float, centred: bool = False) -> None:
         """``centred``: cell ``i`` is centred on ``i`` (integer ticks name units, samples)."""
