@@ -137,11 +137,9 @@ def test_a_new_project_starts_with_empty_views(studio, qtbot, monkeypatch):
     assert ctl.plots.point_count("loss", "epoch") == 2
     assert ctl.evaluation.evaluation is not None
     assert ctl.panel.log_view.toPlainText()
-    old_plots = ctl.plots
 
     monkeypatch.setattr(window, "maybe_save", lambda: True)
     assert window.new_from_template("autoencoder")
-    assert ctl.plots is not old_plots
     assert ctl.plots.point_count("loss", "epoch") == 0
     assert "accuracy" not in ctl.plots.plots  # only the charts a run of it logs
     assert ctl.evaluation.evaluation is None

@@ -28,6 +28,7 @@ from nnstudio.ui.training.run_list import RunListActions
 from nnstudio.ui.training.runs_view import RunsView
 from nnstudio.ui.training.worker import RunOutcome, TrainingJob, TrainingWorker
 from nnstudio.ui.workspaces import INSIGHT, TRAIN, PanelSpec
+from nnstudio.ui.workspaces.insight import make_activations
 from nnstudio.ui.workspaces.train import GraphOverview
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ class TrainingController(RunListActions, QObject):
         self._update_actions()
 
     def _make_activations(self) -> ActivationsView:
-        return ActivationsView()
+        return make_activations(self.window)
 
     def _sync_activations(self) -> None:
         scene = self.window.canvas.graph_scene()
@@ -227,11 +228,10 @@ class TrainingController(RunListActions, QObject):
         self._indicators.clear()
         if not self.worker.is_running():
             self.window.set_run_progress(None)
-        hosts = self.window.workspaces
-        for key, make in ((CHARTS, MetricsPlots), (EVALUATION, EvaluationView)):
-            hosts.replace(key, make())
+        for key in (CHARTS, EVALUATION, ACTIVATIONS):  # emptied in place: the layout stays
+            if self._built(key):
+                self._widget(key).reset()
         if self._built(ACTIVATIONS):
-            hosts.replace(ACTIVATIONS, self._make_activations())
             self._sync_activations()
         if self._built(SETTINGS):
             panel = self.panel
@@ -360,11 +360,11 @@ class TrainingController(RunListActions, QObject):
         wanted = {metric_family(m) for m in metrics}
         shown = set(self.plots.plots) - set(NOT_CHARTED)
         if shown - wanted:
-            self.window.workspaces.replace(CHARTS, MetricsPlots())
+            self.plots.reset()
             if self._built(RUNS):
                 self._refresh_runs()
         self.plots.prepare(metrics)
-        self.plots.reset()
+        self.plots.begin_run()
 
     def _refuse(self, reason: str) -> bool:
         self.panel.show_status(reason)

@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.ui.training.chart_style import HEAT_MAP, color_bar, set_levels, style_plot
+
 THUMB = 56
 MAX_CELL_TEXT = 20  # label the confusion matrix's cells up to this many classes
+EMPTY = "Train a model to see how it does on the test data."
 
 
 def sample_image(x: np.ndarray) -> QImage | None:
@@ -59,7 +62,7 @@ class EvaluationView(QWidget):
         self.evaluation: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.summary = QLabel("Train a model to see how it does on the test data.")
+        self.summary = QLabel(EMPTY)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.stack = QStackedWidget()
@@ -79,13 +82,16 @@ class EvaluationView(QWidget):
         self.cm_plot.setLabel("left", "true class")
         self.cm_plot.setLabel("bottom", "predicted class")
         self.cm_image = pg.ImageItem()
-        self.cm_image.setColorMap(pg.colormap.get("viridis"))
+        self.cm_image.setColorMap(pg.colormap.get(HEAT_MAP))
         self.cm_plot.addItem(self.cm_image)
+        self.cm_bar = color_bar(self.cm_image, self.cm_plot, "samples")
         self._cell_text: list[pg.TextItem] = []
         v.addWidget(self.cm_view, 3)
         self.per_class = QTableWidget(0, 5)
         self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
-        self.per_class.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.per_class.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)  # numbers stay beside their class
         self.per_class.verticalHeader().hide()
         self.per_class.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         v.addWidget(self.per_class, 2)
@@ -101,17 +107,31 @@ class EvaluationView(QWidget):
         reg = pg.GraphicsLayoutWidget()
         reg.setBackground(None)
         self.scatter_plot = reg.addPlot(row=0, col=0, title="predicted vs actual")
-        self.scatter_plot.setLabel("bottom", "actual")
-        self.scatter_plot.setLabel("left", "predicted")
+        style_plot(self.scatter_plot, "predicted (target units)", "actual (target units)")
         self.scatter = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(59, 125, 216, 140), pen=None)
         self.scatter_plot.addItem(self.scatter)
         self.diagonal = self.scatter_plot.plot(pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.residual_plot = reg.addPlot(row=1, col=0, title="residuals (actual − predicted)")
-        self.residual_plot.setLabel("bottom", "predicted")
+        style_plot(self.residual_plot, "residual (target units)", "predicted (target units)")
         self.residuals = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(224, 122, 47, 140), pen=None)
         self.residual_plot.addItem(self.residuals)
         self.residual_plot.addLine(y=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.stack.addWidget(reg)
+
+    def reset(self) -> None:
+        """Empty, as new (a project was opened): no evaluation, nothing drawn."""
+        self.evaluation = None
+        self.summary.setText(EMPTY)
+        self.cm_image.clear()
+        for item in self._cell_text:
+            self.cm_plot.removeItem(item)
+        self._cell_text = []
+        self.per_class.setRowCount(0)
+        self.misclassified.clear()
+        self.scatter.clear()
+        self.residuals.clear()
+        self.diagonal.setData([], [])
+        self.stack.setCurrentIndex(0)
 
     def clear(self) -> None:
         """Nothing to show (a run without an evaluation)."""
@@ -145,8 +165,10 @@ class EvaluationView(QWidget):
         normalized = self.normalized.isChecked()
         cm = ev.confusion_normalized if normalized else ev.confusion.astype(np.float64)
         k = cm.shape[0]
-        self.cm_image.setImage(cm.T, autoLevels=True)  # [x=predicted, y=true]
+        self.cm_image.setImage(cm.T, autoLevels=False)  # [x=predicted, y=true]
         self.cm_image.setRect(QRectF(0, 0, k, k))
+        self.cm_bar.getAxis("left").setLabel("share of the true class" if normalized else "samples")
+        set_levels(self.cm_image, self.cm_bar, 0.0, 1.0 if normalized else float(cm.max()))
         for item in self._cell_text:
             self.cm_plot.removeItem(item)
         self._cell_text = []
@@ -183,6 +205,7 @@ class EvaluationView(QWidget):
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 self.per_class.setItem(r, c, item)
+        self.per_class.resizeColumnsToContents()
 
     def _fill_misclassified(self) -> None:
         ev = self.evaluation

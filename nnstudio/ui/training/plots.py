@@ -1,6 +1,10 @@
 """Live metric charts (pyqtgraph): loss and every metric per batch and per epoch, the
 learning rate and the throughput, on one shared x axis counted in epochs.
 
+The smoothed line is TensorBoard's debiased EMA (:mod:`.smoothing`) with a slider for its
+weight; loss charts can switch to a log scale; the learning rate is text while it is
+constant and a thin strip below the charts once it changes.
+
 Curves are created once and fed from preallocated growing buffers with ``setData``; the plots
 clip to the view and downsample by peaks, so a million points still pan smoothly.  Earlier
 runs can be overlaid (their per-epoch curves), each shown or hidden on its own.
@@ -21,7 +25,17 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+
+from nnstudio.ui.training.buffers import GrowingBuffer
+from nnstudio.ui.training.chart_style import (
+    DecadeAxis,
+    axis_label,
+    grid_columns,
+    is_loss,
+    style_plot,
+)
+from nnstudio.ui.training.smoothing import MAX_WEIGHT, Ema, check_weight, smooth
 
 TRAIN_COLOR = "#3b7dd8"
 VAL_COLOR = "#e07a2f"
@@ -35,57 +49,14 @@ OVERLAY_COLORS = (
     "#d1495b",
     "#00798c",
 )
-SMOOTHING = 0.05  # weight of the newest batch in the smoothed line
+DEFAULT_SMOOTHING = 0.95  # EMA weight of the smoothed line (TensorBoard's slider)
+SLIDER_STEPS = 1000
+LR_STRIP_HEIGHT = 70
+LINEAR_TEXT_FILL = [(0, 0.8), (2, 0.6), (4, 0.4), (6, 0.2)]  # pyqtgraph's default
+LOG_TEXT_FILL = [(0, 0.8), (2, 0.25)]
 REDRAW_INTERVAL = 0.2  # seconds between chart redraws while a run streams in
 _MEAN_WORDS = ("loss", "accuracy", "acc", "mae", "mse", "mean_", "error", "hinge", "crossentropy")
 NOT_PLOTTED = ("learning_rate", "lr")
-
-
-class GrowingBuffer:
-    """``x``/``y`` float arrays that double their capacity as points are appended."""
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._x = np.empty(capacity, dtype=np.float64)
-        self._y = np.empty(capacity, dtype=np.float64)
-        self.n = 0
-
-    def append(self, x: float, y: float) -> None:
-        """Add one point."""
-        if self.n == len(self._x):
-            self._grow(2 * self.n)
-        self._x[self.n] = x
-        self._y[self.n] = y
-        self.n += 1
-
-    def extend(self, xs: np.ndarray, ys: np.ndarray) -> None:
-        """Add many points."""
-        k = len(xs)
-        if self.n + k > len(self._x):
-            self._grow(max(2 * len(self._x), self.n + k))
-        self._x[self.n : self.n + k] = xs
-        self._y[self.n : self.n + k] = ys
-        self.n += k
-
-    def _grow(self, capacity: int) -> None:
-        for name in ("_x", "_y"):
-            old = getattr(self, name)
-            new = np.empty(capacity, dtype=np.float64)
-            new[: self.n] = old[: self.n]
-            setattr(self, name, new)
-
-    @property
-    def x(self) -> np.ndarray:
-        """The x values so far (a view)."""
-        return self._x[: self.n]
-
-    @property
-    def y(self) -> np.ndarray:
-        """The y values so far (a view)."""
-        return self._y[: self.n]
-
-    def clear(self) -> None:
-        """Forget every point (the capacity stays)."""
-        self.n = 0
 
 
 def metric_family(key: str) -> str:
@@ -101,7 +72,7 @@ def is_mean_metric(key: str) -> bool:
 class _Series:
     """Buffers and curves of one metric: batch (raw, faint), smoothed, epoch, validation."""
 
-    def __init__(self, plot: pg.PlotItem, key: str) -> None:
+    def __init__(self, plot: pg.PlotItem, key: str, weight: float) -> None:
         faint = QColor(TRAIN_COLOR)
         faint.setAlpha(60)
         self.batch = GrowingBuffer()
@@ -123,8 +94,7 @@ class _Series:
         }
         self.mean = is_mean_metric(key)
         self._prev_mean = 0.0
-        self._ema = 0.0
-        self._ema_n = 0
+        self.ema = Ema(weight)
 
     def add_batch(self, x: float, batch: int, value: float) -> None:
         # the batch's own value, from the running means after this batch and the one before
@@ -134,9 +104,16 @@ class _Series:
         if not math.isfinite(raw):
             return
         self.batch.append(x, raw)
-        self._ema += SMOOTHING * (raw - self._ema)
-        self._ema_n += 1
-        self.smooth.append(x, self._ema / (1.0 - (1.0 - SMOOTHING) ** self._ema_n))
+        self.smooth.append(x, self.ema.push(raw))
+
+    def set_weight(self, weight: float) -> None:
+        """Re-smooth every batch so far with another weight (vectorised)."""
+        self.ema = Ema(weight)
+        self.smooth.clear()
+        if self.batch.n:
+            self.smooth.extend(self.batch.x, smooth(self.batch.y, weight))
+            self.ema.count = self.batch.n  # carry on streaming from the recomputed state
+            self.ema.last = float(self.smooth.y[-1]) * -math.expm1(self.batch.n * _log(weight))
 
     def refresh(self) -> None:
         for name, buf in (
@@ -150,8 +127,12 @@ class _Series:
     def clear(self) -> None:
         for buf in (self.batch, self.smooth, self.epoch, self.val):
             buf.clear()
-        self._prev_mean = self._ema = 0.0
-        self._ema_n = 0
+        self._prev_mean = 0.0
+        self.ema.reset()
+
+
+def _log(weight: float) -> float:
+    return math.log(weight) if weight > 0 else -math.inf
 
 
 class MetricsPlots(QWidget):
@@ -166,7 +147,8 @@ class MetricsPlots(QWidget):
         self.legend.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 0)
-        layout.addWidget(self.legend)
+        layout.setSpacing(2)
+        layout.addLayout(self._controls())
         layout.addWidget(self.view, 1)
         self.plots: dict[str, pg.PlotItem] = {}
         self.series: dict[str, _Series] = {}
@@ -180,24 +162,54 @@ class MetricsPlots(QWidget):
         self._redraw = QTimer(self)
         self._redraw.setSingleShot(True)
         self._redraw.timeout.connect(self.refresh)
-        self._series("loss")  # every run logs a loss: its chart exists before the run
-        self.lr_plot = self._add_plot("learning rate", "learning rate")
+        self._resmooth = QTimer(self)  # a dragged slider re-smooths once it rests
+        self._resmooth.setSingleShot(True)
+        self._resmooth.setInterval(60)
+        self._resmooth.timeout.connect(self._apply_smoothing)
+        self.lr_strip = False  # the learning-rate strip is shown once the rate changes
+        self.lr_plot = style_plot(pg.PlotItem(), "learning rate", "")
+        self.lr_plot.setMaximumHeight(LR_STRIP_HEIGHT)
+        self.lr_plot.getAxis("left").setStyle(tickTextOffset=2)
         self.lr_curve = self.lr_plot.plot(pen=pg.mkPen("#8e6cc9", width=2))
-        self.rate_plot = self._add_plot("throughput", "samples/s")
+        self.rate_plot = self._add_plot("throughput")
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#3f9a4f", width=2))
+        self._series("loss")  # every run logs a loss: its chart exists before the run
+        self.plots["loss"].getViewBox().sigXRangeChanged.connect(self._follow_x)
         self._update_legend()
 
+    def _controls(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(self.legend, 1)
+        row.addWidget(QLabel("Smoothing"))
+        self.smoothing = QSlider(Qt.Orientation.Horizontal)
+        self.smoothing.setRange(0, int(MAX_WEIGHT * SLIDER_STEPS))
+        self.smoothing.setValue(round(DEFAULT_SMOOTHING * SLIDER_STEPS))
+        self.smoothing.setMaximumWidth(180)
+        self.smoothing.setToolTip(
+            "Weight of the exponential moving average of the per-batch values (debiased, as "
+            "in TensorBoard): 0 shows the raw values, 0.99 a very smooth line"
+        )
+        self.smoothing.valueChanged.connect(self._smoothing_moved)
+        self.smoothing_label = QLabel(f"{self.smoothing_weight():.3f}")
+        self.log_loss = QCheckBox("Log-scale loss")
+        self.log_loss.setToolTip("Show the loss charts on a logarithmic axis")
+        self.log_loss.toggled.connect(self._set_log_loss)
+        self.lr_label = QLabel("")
+        self.lr_label.setToolTip("The learning rate; charted in a strip once it changes")
+        row.addWidget(self.smoothing)
+        row.addWidget(self.smoothing_label)
+        row.addSpacing(12)
+        row.addWidget(self.log_loss)
+        row.addSpacing(12)
+        row.addWidget(self.lr_label)
+        return row
+
     # -- structure --------------------------------------------------------------------
-    def _add_plot(self, key: str, label: str) -> pg.PlotItem:
-        plot = pg.PlotItem()
-        plot.setLabel("left", label)
-        plot.showGrid(x=True, y=True, alpha=0.2)
-        plot.setClipToView(True)
-        plot.setDownsampling(auto=True, mode="peak")
-        plot.getAxis("left").enableAutoSIPrefix(False)  # 0.001, not "1 (x0.001)"
-        for name in ("left", "bottom"):  # text is costly to paint: keep axes as pixmaps
-            plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        plot.getAxis("left").setWidth(60)  # a fixed width: new tick labels cause no relayout
+    def _add_plot(self, key: str) -> pg.PlotItem:
+        plot = style_plot(pg.PlotItem(axisItems={"left": DecadeAxis("left")}), axis_label(key))
+        if is_loss(key) and self.log_loss.isChecked():
+            self._log_scale(plot, True)
         first = next(iter(self.plots.values()), None)
         if first is not None:
             plot.setXLink(first)
@@ -206,31 +218,41 @@ class MetricsPlots(QWidget):
         return plot
 
     def _relayout(self) -> None:
-        """Metric charts two to a row (in order of appearance), then learning rate and
-        throughput side by side; the x axis is labelled on the bottom row."""
+        """Metric charts in order of appearance on a grid (see :func:`grid_columns`), the
+        throughput in a narrower column at the right, the thin learning-rate strip (when
+        shown) along the bottom."""
         self.view.clear()
-        keys = [k for k in self.plots if k not in ("learning rate", "throughput")]
-        cells = [(key, divmod(i, 2)) for i, key in enumerate(keys)]
-        last = (len(keys) + 1) // 2
-        cells += [
-            (k, (last, c)) for c, k in enumerate(("learning rate", "throughput")) if k in self.plots
-        ]
-        for key, (row, col) in cells:
-            plot = self.plots[key]
-            plot.setLabel("bottom", "epoch" if row == last else "")
-            self.view.addItem(plot, row=row, col=col)
+        keys = [k for k in self.plots if k != "throughput"]
+        cols = grid_columns(len(keys))
+        rows = max(1, (len(keys) + cols - 1) // cols)
+        for i, key in enumerate(keys):
+            row, col = divmod(i, cols)
+            self.view.addItem(self.plots[key], row=row, col=col)
+        rate = self.plots.get("throughput")
+        if rate is not None:
+            self.view.addItem(rate, row=0, col=cols, rowspan=rows)
+        grid = self.view.ci.layout
+        for col in range(cols):
+            grid.setColumnStretchFactor(col, 2)
+        grid.setColumnStretchFactor(cols, 1)
+        if self.lr_strip:  # wider than any chart: its x range follows theirs, not its pixels
+            self.view.addItem(self.lr_plot, row=rows, col=0, colspan=cols + 1)
+
+    def _follow_x(self, _box: Any, x_range: tuple[float, float]) -> None:
+        self.lr_plot.setXRange(*x_range, padding=0)
 
     def plot_for(self, family: str) -> pg.PlotItem:
         """The chart of a metric family, created on first use."""
         plot = self.plots.get(family)
         if plot is None:
-            plot = self._add_plot(family, family)
+            plot = self._add_plot(family)
         return plot
 
     def _series(self, family: str) -> _Series:
         s = self.series.get(family)
         if s is None:
-            s = self.series[family] = _Series(self.plot_for(family), family)
+            s = _Series(self.plot_for(family), family, self.smoothing_weight())
+            self.series[family] = s
         return s
 
     def prepare(self, families: Iterable[str]) -> None:
@@ -239,8 +261,54 @@ class MetricsPlots(QWidget):
         for family in families:
             self._series(metric_family(family))
 
+    # -- smoothing and scales -----------------------------------------------------------
+    def smoothing_weight(self) -> float:
+        """The slider's EMA weight (0 = raw values)."""
+        return self.smoothing.value() / SLIDER_STEPS
+
+    def set_smoothing(self, weight: float) -> None:
+        """Set the slider (and re-smooth every chart at once)."""
+        self.smoothing.setValue(round(check_weight(weight) * SLIDER_STEPS))
+        self._apply_smoothing()
+
+    def _smoothing_moved(self, _value: int) -> None:
+        self.smoothing_label.setText(f"{self.smoothing_weight():.3f}")
+        self._resmooth.start()
+
+    def _apply_smoothing(self) -> None:
+        self._resmooth.stop()
+        weight = self.smoothing_weight()
+        for s in self.series.values():
+            s.set_weight(weight)
+        self._dirty = True
+        self.refresh()
+
+    def _set_log_loss(self, on: bool) -> None:
+        for key, plot in self.plots.items():
+            if is_loss(key):
+                self._log_scale(plot, on)
+
+    @staticmethod
+    def _log_scale(plot: pg.PlotItem, on: bool) -> None:
+        plot.setLogMode(y=on)
+        # log scale: the decades always labelled, the 2..9 ticks between only where sparse
+        plot.getAxis("left").setStyle(textFillLimits=LOG_TEXT_FILL if on else LINEAR_TEXT_FILL)
+        plot.enableAutoRange(y=True)
+
     # -- live data --------------------------------------------------------------------
-    def reset(self, steps: int | None = None, epochs: int | None = None) -> None:
+    def reset(self) -> None:
+        """Empty, as new: no data, no overlays, only the loss and throughput charts."""
+        for run_id in list(self._overlays):
+            self.remove_overlay(run_id)
+        for key in [k for k in self.plots if k not in ("loss", "throughput")]:
+            self.series.pop(key, None)
+            self.plots.pop(key)
+        self.lr_strip = False
+        self._relayout()
+        self.begin_run()
+        self.lr_label.setText("")
+
+    def begin_run(self, steps: int | None = None, epochs: int | None = None) -> None:
         """Start a new live run: clear its buffers (overlays stay).  With ``epochs`` the x
         axis spans the whole run from the start, so its ticks are drawn once."""
         for s in self.series.values():
@@ -262,7 +330,7 @@ class MetricsPlots(QWidget):
         for e in events:
             kind = e["type"]
             if kind == "start":
-                self.reset(e.get("steps"), e.get("epochs"))
+                self.begin_run(e.get("steps"), e.get("epochs"))
             elif kind == "batch":
                 self.add_batch(e)
             elif kind == "epoch":
@@ -313,12 +381,29 @@ class MetricsPlots(QWidget):
         """Push the buffers into the curves."""
         for s in self.series.values():
             s.refresh()
-        self.lr_curve.setData(self.lr.x, self.lr.y)
-        if self.lr.n:  # from zero: a constant rate would otherwise sit in a ±0.5 band
-            self.lr_plot.setYRange(0.0, float(self.lr.y.max()) * 1.1, padding=0)
+        self._refresh_lr()
         self.rate_curve.setData(self.rate.x, self.rate.y)
+        if self.rate.n:  # from zero: a steady rate would otherwise sit in a ±0.5 band
+            self.rate_plot.setYRange(0.0, float(self.rate.y.max()) * 1.1, padding=0)
         self._dirty = False
         self._drawn_at = time.monotonic()
+
+    def _refresh_lr(self) -> None:
+        """The learning rate as text while constant; a thin strip once it changes."""
+        if not self.lr.n:
+            self.lr_label.setText("")
+            return
+        lo, hi = float(self.lr.y.min()), float(self.lr.y.max())
+        last = float(self.lr.y[-1])
+        if hi == lo:
+            self.lr_label.setText(f"learning rate {last:.4g} (constant)")
+            return
+        self.lr_label.setText(f"learning rate {last:.4g} (from {float(self.lr.y[0]):.4g})")
+        if not self.lr_strip:
+            self.lr_strip = True
+            self._relayout()
+        self.lr_curve.setData(self.lr.x, self.lr.y)
+        self.lr_plot.setYRange(0.0, hi * 1.1, padding=0)
 
     def point_count(self, family: str, kind: str = "batch") -> int:
         """Points held for a metric family's curve (``batch``, ``smooth``, ``epoch``,
@@ -376,8 +461,7 @@ class MetricsPlots(QWidget):
 
     def _update_legend(self) -> None:
         parts = [
-            f"<span style='color:{TRAIN_COLOR}'>━ training (per batch, smoothed; "
-            f"dotted: per epoch)</span>",
+            f"<span style='color:{TRAIN_COLOR}'>━ training (faint: batches, dotted: epochs)</span>",
             f"<span style='color:{VAL_COLOR}'>━ validation</span>",
         ]
         parts += [

@@ -49,10 +49,9 @@ class RunsView(QWidget):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col in (0, 2, 3, 4, 5):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header = self.table.horizontalHeader()  # every column fits its content
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.itemChanged.connect(self._item_changed)
         layout.addWidget(self.table, 1)
         buttons = QHBoxLayout()
@@ -74,6 +73,12 @@ class RunsView(QWidget):
         ids = self.selected_ids()
         if ids:
             self.export_requested.emit(ids[0])
+
+    def reset(self) -> None:
+        """Empty, as new (a project was opened): no runs listed, the comparison closed."""
+        self.set_runs([], {})
+        if self.compare_dialog is not None:
+            self.compare_dialog.hide()
 
     def set_runs(self, runs: Sequence[dict[str, Any]], shown: dict[str, bool]) -> None:
         """List ``runs`` (newest last); ``shown`` says which are overlaid."""
