@@ -11,14 +11,18 @@ thread once the engine is loaded.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
+from nnstudio.core import project as pj
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.commands import SetOutput
+from nnstudio.core.graph.model import EditRefused
+from nnstudio.core.project_commands import SetTraining
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
@@ -76,6 +80,8 @@ class TrainingController(RunListActions, QObject):
         self.last_outcome: RunOutcome | None = None
         self._run_project: Any = None  # the project the active run belongs to
         self._graph: gm.Graph | None = None
+        self._project: Any = None  # the project whose events the controller follows
+        self._blocked: str | None = None  # why Train is disabled (an error of the check)
         self._indicators: set[str] = set()
         self._add_panels()
         self._add_menu()
@@ -203,6 +209,7 @@ class TrainingController(RunListActions, QObject):
         w.project_changed.connect(self._project_changed)
         w.selection_changed.connect(self._selection_changed)
         w.engine_ready.connect(self._engine_ready)
+        w.checker.checked.connect(self._on_checked)
         w.installEventFilter(self)
         app = QCoreApplication.instance()
         if app is not None:
@@ -224,6 +231,11 @@ class TrainingController(RunListActions, QObject):
             self._graph.unsubscribe(self._on_graph_event)
         self._graph = self.window.graph
         self._graph.subscribe(self._on_graph_event)
+        if self._project is not None:
+            self._project.unsubscribe(self._on_project_event)
+        self._project = self.window.project
+        self._project.subscribe(self._on_project_event)
+        self._blocked = None  # until the new project's check arrives
         self._indicators.clear()
         if not self.worker.is_running():
             self.window.set_run_progress(None)
@@ -242,6 +254,30 @@ class TrainingController(RunListActions, QObject):
             self._refresh_outputs()
         if self._built(RUNS):
             self._refresh_runs()
+        self._update_actions()
+
+    def _on_project_event(self, event: str, payload: Any) -> None:
+        """Training settings changed in the project (an edit, its undo or redo): show them."""
+        if event != pj.TRAINING_CHANGED or not self._built(SETTINGS):
+            return
+        try:
+            shown = self.panel.config()
+        except ConfigError:
+            shown = None
+        if shown != payload:
+            self.panel.set_config(payload)
+
+    def _on_checked(self, report: Any) -> None:
+        """The check's first error (e.g. data that does not fit the model) blocks Train."""
+        error = next((i for i in report.result.issues if i.severity == "error"), None)
+        blocked = None
+        if error is not None:
+            blocked = f"{error.message} {error.hint}".strip() if error.hint else error.message
+        if blocked != self._blocked:
+            self._blocked = blocked
+            self._update_actions()
+            if blocked is not None and not self.worker.is_running():
+                self.window.show_message(f"Train is disabled: {blocked}", 10000)
 
     def _load_config(self) -> None:
         try:
@@ -274,22 +310,47 @@ class TrainingController(RunListActions, QObject):
             log.warning("cannot list devices: %s", exc)
         self._update_actions()
 
+    def train_blocked_reason(self) -> str | None:
+        """Why Train cannot start now (engine loading, an error of the check), else ``None``."""
+        if not self.window.is_engine_ready():
+            return "The engine is loading; Train is available in a moment."
+        if self._blocked is not None:
+            return f"Train is disabled: {self._blocked}"
+        return None
+
     def _update_actions(self) -> None:
         running = self.worker.is_running()
-        ready = self.window.is_engine_ready()
+        reason = self.train_blocked_reason()
         if self._built(SETTINGS):
-            self.panel.set_can_start(
-                ready, "" if ready else "The engine is loading; Train is available in a moment."
-            )
-        self.train_action.setEnabled(ready and not running)
+            self.panel.set_can_start(reason is None, reason or "")
+        self.train_action.setEnabled(reason is None and not running)
+        self.train_action.setToolTip(reason or "Train the model (F5)")
+        self.train_action.setStatusTip(reason or "Train the model on the project's data")
         self.pause_action.setEnabled(running)
         self.stop_action.setEnabled(running)
 
     # -- settings -----------------------------------------------------------------------
     def _config_changed(self, config: TrainingConfig) -> None:
-        if config != self.window.project.training:
-            self.window.project.training = config
-            self.window.mark_modified()
+        """A settings edit: one undoable ``SetTraining`` (edits of one setting in quick
+        succession merge into one undo step)."""
+        project = self.window.project
+        old = project.training
+        if config == old:
+            return
+        changed = [
+            f.name
+            for f in dataclasses.fields(config)
+            if getattr(config, f.name) != getattr(old, f.name)
+        ]
+        try:
+            if len(changed) == 1 and changed[0] != "extra":
+                command = SetTraining(project, **{changed[0]: getattr(config, changed[0])})
+            else:
+                command = SetTraining(project, config)
+        except EditRefused as exc:
+            self.window.show_message(f"Training settings: {exc}")
+            return
+        self.window.push(command)
 
     def _refresh_outputs(self) -> None:
         if not self._built(SETTINGS):
@@ -300,6 +361,7 @@ class TrainingController(RunListActions, QObject):
             for o in graph.outputs
             if o.node in graph.nodes
         )
+        self.panel.form.set_logged_metrics(expected_metrics(graph))
 
     def _output_changed(self, node_id: str, loss: str, metrics: list[str]) -> None:
         graph = self.window.graph
@@ -328,6 +390,8 @@ class TrainingController(RunListActions, QObject):
             config = self.panel.config()
         except ConfigError as exc:
             return self._refuse(str(exc))
+        if self._blocked is not None:
+            return self._refuse(f"Train is disabled: {self._blocked}")
         check = getattr(w, "last_check", None)
         if check is not None and not check.ok:
             return self._refuse("The model has errors: fix them first (see the Issues panel).")
