@@ -62,7 +62,6 @@ from nnstudio.core.graph.commands import Command, MoveNodes
 from nnstudio.core.graph.model import EditRefused, Graph
 from nnstudio.core.layout import layout_command
 from nnstudio.core.project import Project
-from nnstudio.core.project_commands import SetTraining
 from nnstudio.ui import resources
 from nnstudio.ui.autosave import Autosaver
 from nnstudio.ui.canvas.view import GraphView
@@ -226,9 +225,12 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         """The open project's graph."""
         return self.project.graph
 
-    def push(self, command: Command) -> bool:
-        """Apply ``command`` as one undo step; False (and the reason shown) if refused."""
-        if self._locked_reason is not None and not isinstance(command, MoveNodes | SetTraining):
+    def push(self, command: Command, locked_ok: bool = False) -> bool:
+        """Apply ``command`` as one undo step; False (and the reason shown) if refused.
+
+        ``locked_ok``: the edit does not change the model (e.g. a training setting), so it
+        is allowed while the graph is locked."""
+        if self._locked_reason is not None and not (locked_ok or isinstance(command, MoveNodes)):
             self.show_message(f"Editing is locked: {self._locked_reason}")
             return False
         try:

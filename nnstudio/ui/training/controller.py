@@ -350,7 +350,7 @@ class TrainingController(RunListActions, QObject):
         except EditRefused as exc:
             self.window.show_message(f"Training settings: {exc}")
             return
-        self.window.push(command)
+        self.window.push(command, locked_ok=True)  # settings, not the model
 
     def _refresh_outputs(self) -> None:
         if not self._built(SETTINGS):
