@@ -6,8 +6,9 @@ Hooks for the other parts of the app (data, training):
 - ``window.project`` — the open :class:`~nnstudio.core.project.Project`;
   ``window.graph`` — its graph; ``window.undo_stack`` — the ``QUndoStack``;
   ``window.canvas`` — the :class:`~nnstudio.ui.canvas.view.GraphView`.
-- ``window.push(core_command) -> bool`` — apply a core command as one undo step; a refusal
-  (the core raised, or the graph is locked) is shown on the status bar and returns False.
+- ``window.push(core_command, locked_ok=False) -> bool`` — apply a core command as one undo
+  step; a refusal (the core raised an ``EditRefused``, or the graph is locked and the edit is
+  not ``locked_ok``) is shown on the status bar and returns False.
 - Signals: ``selection_changed(list[str])`` (selected node ids), ``project_changed()`` (new,
   open, restore: every view resets to the new project), ``graph_checked(object)`` (a full
   :class:`CheckResult`, once the engine is ready), ``engine_ready()``,

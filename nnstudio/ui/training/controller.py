@@ -276,7 +276,8 @@ class TrainingController(RunListActions, QObject):
         if blocked != self._blocked:
             self._blocked = blocked
             self._update_actions()
-            if blocked is not None and not self.worker.is_running():
+            data_issue = error is not None and error.code.startswith("data-")
+            if data_issue and not self.worker.is_running():  # the pre-flight check
                 self.window.show_message(f"Train is disabled: {blocked}", 10000)
 
     def _load_config(self) -> None:
