@@ -413,7 +413,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         trace = outcome.traceback or (outcome.result.traceback if outcome.result else None)
         if trace:
             self.panel.log("Details for a bug report:\n" + trace.rstrip(), "info")
-        w.show_message(outcome.message, 10000)
+        w.show_message(outcome.message[:1].upper() + outcome.message[1:], 10000)
         project, self._run_project = self._run_project, None
         if project is not w.project:  # another project was opened meanwhile
             if outcome.record is not None:

@@ -119,7 +119,7 @@ class TrainingPanel(QWidget):
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(2000)
         self.log_view.setPlaceholderText("The run's messages appear here.")
-        self.log_view.setMinimumHeight(48)
+        self.log_view.setMinimumHeight(5 * self.fontMetrics().lineSpacing())  # five lines
         split = QSplitter(Qt.Orientation.Vertical)  # the user may give the log more room
         split.addWidget(self.settings_scroll)
         split.addWidget(self.log_view)
@@ -359,5 +359,5 @@ class TrainingPanel(QWidget):
         self.log_view.appendPlainText(prefix + text)
 
     def show_status(self, text: str) -> None:
-        """The one-line status above the bars."""
-        self.status_label.setText(text)
+        """The one-line status above the bars (as a sentence: "Completed 3 epochs")."""
+        self.status_label.setText(text[:1].upper() + text[1:])
