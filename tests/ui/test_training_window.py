@@ -288,3 +288,21 @@ def test_monitor_choices_include_the_declared_metrics(studio):
     offered = [combo.itemText(i) for i in range(combo.count())]
     assert "val_auc" in offered and "auc" in offered
     assert combo.currentText() == "val_loss"  # the choice is kept
+
+
+def test_the_outputs_table_shows_the_whole_loss_name(qtbot):
+    from nnstudio.ui.training.panel import TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 700)  # the Train workspace's default panel width
+    loss = "sparse_categorical_crossentropy"
+    panel.set_outputs([("n1", "digit", loss, ["accuracy"])])
+    panel.show()
+    qtbot.waitExposed(panel)
+    combo = panel.outputs.cellWidget(0, 1)
+    line = combo.lineEdit()
+    assert line.text() == loss and line.cursorPosition() == 0
+    needed = line.fontMetrics().horizontalAdvance(loss)
+    assert panel.outputs.columnWidth(1) >= needed
+    assert line.width() >= needed  # no "rossentropy"

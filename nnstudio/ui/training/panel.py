@@ -197,6 +197,7 @@ class TrainingPanel(QWidget):
                 edit.editingFinished.connect(lambda row=r: self._output_edited(row))
                 self.outputs.setCellWidget(r, 2, edit)
             self.outputs.resizeColumnToContents(0)
+            self.outputs.resizeColumnToContents(1)
         finally:
             self.outputs.blockSignals(False)
 
@@ -207,9 +208,14 @@ class TrainingPanel(QWidget):
             combo.addItem(entry.name)
             combo.setItemData(combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentText(loss)
+        # As wide as the chosen loss (the column sizes to it), not as the longest one.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(max(len(loss), 8))
+        combo.setToolTip(loss)
         combo.activated.connect(lambda _i, row=row: self._output_edited(row))
         line = combo.lineEdit()
         assert line is not None
+        line.setCursorPosition(0)  # the start of a long name, not its end
         line.editingFinished.connect(lambda row=row: self._output_edited(row))
         return combo
 
