@@ -306,3 +306,24 @@ def test_the_outputs_table_shows_the_whole_loss_name(qtbot):
     needed = line.fontMetrics().horizontalAdvance(loss)
     assert panel.outputs.columnWidth(1) >= needed
     assert line.width() >= needed  # no "rossentropy"
+
+
+def test_a_new_project_keeps_the_insight_layout(make_window, qtbot):
+    """The fresh activations view takes the old one's place, not 116 px beside a grown map."""
+    from nnstudio.core.templates import build_template
+    from nnstudio.ui.training import TrainingController
+
+    window = make_window(plugins=True)
+    window.resize(1366, 740)
+    ctl = window.findChild(TrainingController)
+    window.show_workspace("insight")
+    QApplication.processEvents()
+    page = window.workspaces.pages["insight"]
+    map_dock = window.workspaces.dock("insightMap")
+    heights = map_dock.height(), page.central_panel().height()
+    assert heights[1] >= 400
+    for name in ("autoencoder", "mlp"):
+        window.set_project(build_template(name))  # Insight on screen: a fresh view swapped in
+        QApplication.processEvents()
+        assert page.central_panel() is ctl.activations
+        assert (map_dock.height(), ctl.activations.height()) == heights
