@@ -123,7 +123,25 @@ class ExportDialog(QDialog):
         self.heading = QLabel(self._heading_text())
         self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
+        layout.addWidget(self._build_formats())
+        self.bake = self._build_bake()
+        layout.addWidget(self.bake)
+        layout.addLayout(self._build_target_row())
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.status = QLabel("Choose formats and a folder, then Export.")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        self.table = self._build_table()
+        layout.addWidget(self.table, 1)
+        layout.addLayout(self._build_buttons())
+        self._update_buttons()
 
+    # -- building -------------------------------------------------------------------------
+    def _build_formats(self) -> QGroupBox:
         box = QGroupBox("Formats")
         grid = QGridLayout(box)
         self.checks: dict[str, QCheckBox] = {}
@@ -134,17 +152,19 @@ class ExportDialog(QDialog):
             check.toggled.connect(self._update_buttons)
             grid.addWidget(check, i // 2, i % 2)
             self.checks[key] = check
-        layout.addWidget(box)
+        return box
 
-        self.bake = QCheckBox("Include the preprocessing in the model (it then takes raw inputs)")
+    def _build_bake(self) -> QCheckBox:
+        bake = QCheckBox("Include the preprocessing in the model (it then takes raw inputs)")
         steps = self._recorded_steps()
-        self.bake.setEnabled(bool(steps))
-        self.bake.setChecked(bool(steps))
-        self.bake.setToolTip(
+        bake.setEnabled(bool(steps))
+        bake.setChecked(bool(steps))
+        bake.setToolTip(
             "\n".join(steps) if steps else "No preprocessing was recorded for this model."
         )
-        layout.addWidget(self.bake)
+        return bake
 
+    def _build_target_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.addWidget(QLabel("Folder:"))
         self.folder = QLineEdit(str(self._default_folder()))
@@ -158,26 +178,19 @@ class ExportDialog(QDialog):
         self.base_name.setMaximumWidth(140)
         self.base_name.textChanged.connect(self._update_buttons)
         row.addWidget(self.base_name)
-        layout.addLayout(row)
+        return row
 
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        self.status = QLabel("Choose formats and a folder, then Export.")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.status)
-
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
+    def _build_table(self) -> QTableWidget:
+        table = QTableWidget(0, len(COLUMNS))
+        table.setHorizontalHeaderLabels(COLUMNS)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().setVisible(False)
+        header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # never cut
         header.setStretchLastSection(True)
-        layout.addWidget(self.table, 1)
+        return table
 
+    def _build_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.open_folder = QPushButton("Open folder")
         self.open_folder.setEnabled(False)
@@ -194,8 +207,7 @@ class ExportDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         for b in (self.export_button, self.cancel_button, self.close_button):
             buttons.addWidget(b)
-        layout.addLayout(buttons)
-        self._update_buttons()
+        return buttons
 
     # -- state ----------------------------------------------------------------------------
     def _heading_text(self) -> str:

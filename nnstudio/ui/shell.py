@@ -6,8 +6,9 @@ Hooks for the other parts of the app (data, training):
 - ``window.project`` — the open :class:`~nnstudio.core.project.Project`;
   ``window.graph`` — its graph; ``window.undo_stack`` — the ``QUndoStack``;
   ``window.canvas`` — the :class:`~nnstudio.ui.canvas.view.GraphView`.
-- ``window.push(core_command) -> bool`` — apply a core command as one undo step; a refusal
-  (the core raised, or the graph is locked) is shown on the status bar and returns False.
+- ``window.push(core_command, locked_ok=False) -> bool`` — apply a core command as one undo
+  step; a refusal (the core raised an ``EditRefused``, or the graph is locked and the edit is
+  not ``locked_ok``) is shown on the status bar and returns False.
 - Signals: ``selection_changed(list[str])`` (selected node ids), ``project_changed()`` (new,
   open, restore: every view resets to the new project), ``graph_checked(object)`` (a full
   :class:`CheckResult`, once the engine is ready), ``engine_ready()``,
@@ -45,24 +46,21 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QUndoStack
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMenu,
-    QProgressBar,
     QStackedWidget,
     QUndoView,
     QWidget,
 )
 
-from nnstudio.core.catalog.spec import ParamError
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.commands import Command, MoveNodes
-from nnstudio.core.graph.model import Graph, GraphError
+from nnstudio.core.graph.model import EditRefused, Graph
 from nnstudio.core.layout import layout_command
 from nnstudio.core.project import Project
 from nnstudio.ui import resources
@@ -75,16 +73,14 @@ from nnstudio.ui.engine import engine as process_engine
 from nnstudio.ui.inspector import Inspector
 from nnstudio.ui.issues_panel import IssuesPanel
 from nnstudio.ui.palette import PaletteWidget
-from nnstudio.ui.shell_actions import ShellActions
-from nnstudio.ui.theme import APPEARANCES, apply_appearance
+from nnstudio.ui.shell_actions import STATE_VERSION, ShellActions
 from nnstudio.ui.undo import CoreCommand
 from nnstudio.ui.workspaces import DESIGN, PanelSpec, WorkspaceHost, WorkspacePage, design
 
 log = logging.getLogger(__name__)
 
 PLUGIN_MODULES = ("nnstudio.ui.data_panel", "nnstudio.ui.training")
-STATE_VERSION = 2
-__all__ = ["APP_TITLE", "MainWindow"]
+__all__ = ["APP_TITLE", "STATE_VERSION", "MainWindow"]
 
 
 class MainWindow(DocumentActions, ShellActions, QMainWindow):
@@ -224,34 +220,24 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
             page.reset_layout()
         self.show_message("The panels are back in their default places.")
 
-    def set_run_progress(self, done: int | None, total: int = 0, text: str = "") -> None:
-        """The status bar's run progress, seen from every workspace (``None`` hides it)."""
-        bar = self.run_progress
-        if done is None:
-            bar.hide()
-            return
-        bar.setRange(0, max(total, 0))
-        bar.setValue(min(done, total) if total else 0)
-        bar.setFormat(text or "%p %")
-        bar.setToolTip(text)
-        bar.show()
-
     # -- public hooks -----------------------------------------------------------------
     @property
     def graph(self) -> Graph:
         """The open project's graph."""
         return self.project.graph
 
-    def push(self, command: Command) -> bool:
-        """Apply ``command`` as one undo step; False (and the reason shown) if refused."""
-        if self._locked_reason is not None and not isinstance(command, MoveNodes):
+    def push(self, command: Command, locked_ok: bool = False) -> bool:
+        """Apply ``command`` as one undo step; False (and the reason shown) if refused.
+
+        ``locked_ok``: the edit does not change the model (e.g. a training setting), so it
+        is allowed while the graph is locked."""
+        if self._locked_reason is not None and not (locked_ok or isinstance(command, MoveNodes)):
             self.show_message(f"Editing is locked: {self._locked_reason}")
             return False
         try:
             command.redo()
-        except (GraphError, ParamError, KeyError) as exc:
-            text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            self.show_message(f"{command.text}: {text}")
+        except EditRefused as exc:
+            self.show_message(f"{command.text}: {exc}")
             return False
         self.undo_stack.push(CoreCommand(command, applied=True))
         return True
@@ -317,25 +303,6 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
             self.canvas.center_on_node(node_ids[0])
 
     # -- building ---------------------------------------------------------------------
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.lock_label = QLabel()
-        self.lock_label.setObjectName("lockLabel")
-        self.lock_label.hide()
-        self.engine_label = QLabel()
-        self.engine_label.setObjectName("engineLabel")
-        self.zoom_label = QLabel("100 %")
-        self.zoom_label.setMinimumWidth(52)
-        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.run_progress = QProgressBar()
-        self.run_progress.setObjectName("runProgress")
-        self.run_progress.setMaximumWidth(220)
-        self.run_progress.setTextVisible(True)
-        self.run_progress.hide()
-        for w in (self.run_progress, self.lock_label, self.engine_label, self.zoom_label):
-            bar.addPermanentWidget(w)
-        self._set_engine_status("loading")
-
     def _wire(self) -> None:
         self.undo_stack.cleanChanged.connect(self._update_title)
         self.undo_stack.indexChanged.connect(self._on_stack_index)
@@ -459,52 +426,7 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
             self._apply_colors()
         super().changeEvent(event)
 
-    # -- settings and shutdown ------------------------------------------------------
-    def _restore_settings(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        self.clamp_to_screen()
-        state = settings.value("window/state")
-        if state is not None:
-            self.restoreState(state, STATE_VERSION)
-        minimap = settings.value("view/minimap", True, bool)
-        self.minimap_action.setChecked(minimap)
-        self.canvas.minimap.set_enabled(minimap)
-        appearance = str(settings.value("view/appearance", "system"))
-        if appearance not in APPEARANCES:
-            appearance = "system"
-        self.appearance_actions[appearance].setChecked(True)
-        if appearance != "system":
-            apply_appearance(appearance)
-
-    def clamp_to_screen(self) -> None:
-        """Keep the window inside the screen's available area (a saved geometry may come
-        from a larger screen)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            return
-        avail: QRect = screen.availableGeometry()
-        frame = self.frameGeometry()
-        extra_w = max(frame.width() - self.width(), 0)
-        extra_h = max(frame.height() - self.height(), 0)
-        width = min(self.width(), avail.width() - extra_w)
-        height = min(self.height(), avail.height() - extra_h)
-        if (width, height) != (self.width(), self.height()):
-            self.resize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
-        x = min(max(frame.x(), avail.x()), avail.right() - self.width() - extra_w + 1)
-        y = min(max(frame.y(), avail.y()), avail.bottom() - self.height() - extra_h + 1)
-        if (x, y) != (frame.x(), frame.y()):
-            self.move(max(x, avail.x()), max(y, avail.y()))
-
-    def save_settings(self) -> None:
-        """Remember the window's geometry, its mode bar and every workspace's layout."""
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState(STATE_VERSION))
-        self.workspaces.save()
-
+    # -- shutdown -------------------------------------------------------------------
     def close_without_prompt(self) -> None:
         """Close, dropping unsaved changes (tests, and a second window's cleanup)."""
         self._force_close = True

@@ -1,16 +1,19 @@
-"""The window's actions and menus (a mixin of :class:`~nnstudio.ui.shell.MainWindow`)."""
+"""The window's actions, menus, status bar and saved settings (a mixin of
+:class:`~nnstudio.ui.shell.MainWindow`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMessageBox, QToolBar
+from PySide6.QtCore import QRect, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QToolBar
 
 from nnstudio import __version__
 from nnstudio.ui.theme import APPEARANCES, apply_appearance, canvas_colors
 from nnstudio.ui.workspaces import WORKSPACES
+
+STATE_VERSION = 2
 
 SHORTCUTS = [
     ("Add a layer", "drag from the palette, double-click the canvas, or Tab"),
@@ -30,8 +33,8 @@ SHORTCUTS = [
 
 
 class ShellActions:
-    """Builds the window's actions, menus and the workspace mode bar; appearance and the
-    engine's status-bar label."""
+    """Builds the window's actions, menus, the workspace mode bar and the status bar;
+    appearance; the window's saved geometry and layout."""
 
     def _action(
         self, text: str, slot: Any, shortcut: Any = None, tip: str = "", checkable: bool = False
@@ -48,6 +51,20 @@ class ShellActions:
         return action
 
     def _build_actions(self) -> None:
+        self._build_file_actions()
+        self._build_edit_actions()
+        self._build_view_actions()
+        self._build_workspace_actions()
+        a = self._action
+        self.shortcuts_action = a("&Keyboard Shortcuts", self._show_shortcuts)
+        self.about_action = a("&About NN Studio", self._show_about)
+        self.undo_stack.canUndoChanged.connect(self._update_undo_actions)
+        self.undo_stack.canRedoChanged.connect(self._update_undo_actions)
+        self.undo_stack.undoTextChanged.connect(self._update_undo_actions)
+        self.undo_stack.redoTextChanged.connect(self._update_undo_actions)
+        self._update_undo_actions()
+
+    def _build_file_actions(self) -> None:
         K = QKeySequence.StandardKey
         a = self._action
         self.new_action = a("&New", self.new_project, K.New, "Start an empty project")
@@ -72,6 +89,10 @@ class ShellActions:
         self.save_as_action = a("Save &As…", lambda: self.save_as(), K.SaveAs)
         self.close_action = a("&Close", self.close_project, K.Close, "Close the project")
         self.quit_action = a("&Quit", self.close, K.Quit)
+
+    def _build_edit_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._action
         self.undo_action = a("&Undo", self._undo, K.Undo)
         self.redo_action = a("&Redo", self._redo, [K.Redo, "Ctrl+Y"])
         self.history_action = self.history_dock.toggleViewAction()
@@ -91,6 +112,19 @@ class ShellActions:
             lambda: self.canvas.open_quick_add(),
             tip="Search for a layer and add it to the canvas",
         )
+        self.editing_actions = [
+            self.cut_action,
+            self.copy_action,
+            self.paste_action,
+            self.duplicate_action,
+            self.delete_action,
+            self.select_all_action,
+            self.quick_add_action,
+        ]
+
+    def _build_view_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        a = self._action
         self.zoom_in_action = a("Zoom &In", self.canvas.zoom_in, [K.ZoomIn, "Ctrl+="])
         self.zoom_out_action = a("Zoom &Out", self.canvas.zoom_out, K.ZoomOut)
         self.zoom_reset_action = a("&Actual Size", self.canvas.zoom_reset, "Ctrl+1")
@@ -104,10 +138,12 @@ class ShellActions:
         self.reset_layout_action = a(
             "&Reset Layout", self.reset_layout, tip="Put every panel back in its default place"
         )
+
+    def _build_workspace_actions(self) -> None:
         self.workspace_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for i, (name, title, tip) in enumerate(WORKSPACES, start=1):
-            act = a(
+            act = self._action(
                 title,
                 lambda _=False, n=name: self.show_workspace(n),
                 f"Alt+{i}",
@@ -117,22 +153,6 @@ class ShellActions:
             act.setToolTip(f"{tip} (Alt+{i})")
             group.addAction(act)
             self.workspace_actions[name] = act
-        self.editing_actions = [
-            self.cut_action,
-            self.copy_action,
-            self.paste_action,
-            self.duplicate_action,
-            self.delete_action,
-            self.select_all_action,
-            self.quick_add_action,
-        ]
-        self.shortcuts_action = a("&Keyboard Shortcuts", self._show_shortcuts)
-        self.about_action = a("&About NN Studio", self._show_about)
-        self.undo_stack.canUndoChanged.connect(self._update_undo_actions)
-        self.undo_stack.canRedoChanged.connect(self._update_undo_actions)
-        self.undo_stack.undoTextChanged.connect(self._update_undo_actions)
-        self.undo_stack.redoTextChanged.connect(self._update_undo_actions)
-        self._update_undo_actions()
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -254,3 +274,81 @@ class ShellActions:
         if self.last_check is not None:
             self.issues_panel.show_result(self.graph, self.last_check, not self._engine_ready)
         self.canvas.minimap.update()
+
+    # -- the status bar -----------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.lock_label = QLabel()
+        self.lock_label.setObjectName("lockLabel")
+        self.lock_label.hide()
+        self.engine_label = QLabel()
+        self.engine_label.setObjectName("engineLabel")
+        self.zoom_label = QLabel("100 %")
+        self.zoom_label.setMinimumWidth(52)
+        self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.run_progress = QProgressBar()
+        self.run_progress.setObjectName("runProgress")
+        self.run_progress.setMaximumWidth(220)
+        self.run_progress.setTextVisible(True)
+        self.run_progress.hide()
+        for w in (self.run_progress, self.lock_label, self.engine_label, self.zoom_label):
+            bar.addPermanentWidget(w)
+        self._set_engine_status("loading")
+
+    def set_run_progress(self, done: int | None, total: int = 0, text: str = "") -> None:
+        """The status bar's run progress, seen from every workspace (``None`` hides it)."""
+        bar = self.run_progress
+        if done is None:
+            bar.hide()
+            return
+        bar.setRange(0, max(total, 0))
+        bar.setValue(min(done, total) if total else 0)
+        bar.setFormat(text or "%p %")
+        bar.setToolTip(text)
+        bar.show()
+
+    # -- settings -----------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.clamp_to_screen()
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state, STATE_VERSION)
+        minimap = settings.value("view/minimap", True, bool)
+        self.minimap_action.setChecked(minimap)
+        self.canvas.minimap.set_enabled(minimap)
+        appearance = str(settings.value("view/appearance", "system"))
+        if appearance not in APPEARANCES:
+            appearance = "system"
+        self.appearance_actions[appearance].setChecked(True)
+        if appearance != "system":
+            apply_appearance(appearance)
+
+    def clamp_to_screen(self) -> None:
+        """Keep the window inside the screen's available area (a saved geometry may come
+        from a larger screen)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail: QRect = screen.availableGeometry()
+        frame = self.frameGeometry()
+        extra_w = max(frame.width() - self.width(), 0)
+        extra_h = max(frame.height() - self.height(), 0)
+        width = min(self.width(), avail.width() - extra_w)
+        height = min(self.height(), avail.height() - extra_h)
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
+        x = min(max(frame.x(), avail.x()), avail.right() - self.width() - extra_w + 1)
+        y = min(max(frame.y(), avail.y()), avail.bottom() - self.height() - extra_h + 1)
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(max(x, avail.x()), max(y, avail.y()))
+
+    def save_settings(self) -> None:
+        """Remember the window's geometry, its mode bar and every workspace's layout."""
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState(STATE_VERSION))
+        self.workspaces.save()

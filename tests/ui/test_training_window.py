@@ -210,3 +210,120 @@ def test_opening_another_project_stops_the_run_of_the_old_one(studio, qtbot) -> 
     assert done.args[0].status == "stopped"
     assert window.project.runs == [] and old.runs[-1]["status"] == "stopped"
     assert window.graph_locked_reason() is None and ctl.panel.state == "idle"
+
+
+def _housing_report():
+    from nnstudio.core.data.report import Report
+
+    report = Report("csv", "housing.csv", samples=500, feature_shape=(8,), task="regression")
+    report.num_outputs = 1
+    return report
+
+
+def test_train_is_disabled_while_the_data_does_not_fit_and_says_why(
+    make_window, keras_engine, qtbot
+):
+    from nnstudio.core.templates import build_template
+    from nnstudio.ui.training import TrainingController
+
+    window = make_window(plugins=True, engine=keras_engine)
+    show(window, build_template("mlp"))  # a 4-input classifier
+    ctl = window.findChild(TrainingController)
+    window.show_workspace("train")
+    qtbot.waitUntil(lambda: window.checker.is_idle() and window.last_report is not None)
+    assert ctl.train_action.isEnabled() and ctl.panel.start_button.isEnabled()
+    message = "The data has 8 features, Input 'features' takes 4."
+    window.checker.set_data(_housing_report())  # what the Data panel feeds the checker
+    qtbot.waitUntil(lambda: not ctl.train_action.isEnabled(), timeout=30_000)
+    assert not ctl.panel.start_button.isEnabled()
+    assert message in ctl.train_action.toolTip()
+    assert message in ctl.panel.start_button.toolTip()
+    assert message in window.statusBar().currentMessage()
+    assert not ctl.start(data=blob_data(features=8))  # F5 refuses with the same reason
+    assert message in window.statusBar().currentMessage()
+    window._fit_to_data(_housing_report())  # the Data panel's "Fit model to data"
+    qtbot.waitUntil(lambda: ctl.train_action.isEnabled(), timeout=30_000)
+    assert ctl.panel.start_button.isEnabled()
+    assert message not in ctl.train_action.toolTip()
+    window.undo_stack.undo()  # the mismatch is back: so is the gate
+    qtbot.waitUntil(lambda: not ctl.train_action.isEnabled(), timeout=30_000)
+    window.checker.set_data(None)  # no data attached: nothing to check against
+    qtbot.waitUntil(lambda: ctl.train_action.isEnabled(), timeout=30_000)
+
+
+def test_training_settings_edits_are_undoable(studio, qtbot):
+    window, ctl = studio
+    window.show_workspace("train")
+    epochs = ctl.panel.form.widgets["epochs"]
+    batch = ctl.panel.form.widgets["batch_size"]
+    assert window.project.training.epochs == 3 and not window.is_modified()
+    epochs.setValue(7)
+    epochs.setValue(8)  # quick edits of one setting: one undo step
+    batch.setValue(64)
+    assert window.project.training.epochs == 8 and window.project.training.batch_size == 64
+    assert window.is_modified()
+    assert window.undo_stack.undoText() == "Set batch_size"
+    window.undo_stack.undo()
+    assert window.project.training.batch_size == 16 and batch.value() == 16
+    window.undo_stack.undo()  # Ctrl+Z's action: the settings form follows
+    assert window.project.training.epochs == 3 and epochs.value() == 3
+    assert not window.is_modified()
+    window.redo_action.trigger()
+    assert window.project.training.epochs == 8 and epochs.value() == 8
+
+
+def test_monitor_choices_include_the_declared_metrics(studio):
+    from nnstudio.core.graph.commands import SetOutput
+    from nnstudio.ui.training.settings_form import monitor_choices
+
+    window, ctl = studio
+    assert monitor_choices()[:2] == ["val_loss", "val_accuracy"]
+    scores = node_id(window, "scores")
+    decl = window.graph.output_decl(scores)
+    window.show_workspace("train")
+    assert window.push(
+        SetOutput(window.graph, scores, decl.loss, decl.loss_weight, ["accuracy", "auc"])
+    )
+    combo = ctl.panel.form.widgets["monitor"]
+    offered = [combo.itemText(i) for i in range(combo.count())]
+    assert "val_auc" in offered and "auc" in offered
+    assert combo.currentText() == "val_loss"  # the choice is kept
+
+
+def test_the_outputs_table_shows_the_whole_loss_name(qtbot):
+    from nnstudio.ui.training.panel import TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(400, 700)  # the Train workspace's default panel width
+    loss = "sparse_categorical_crossentropy"
+    panel.set_outputs([("n1", "digit", loss, ["accuracy"])])
+    panel.show()
+    qtbot.waitExposed(panel)
+    combo = panel.outputs.cellWidget(0, 1)
+    line = combo.lineEdit()
+    assert line.text() == loss and line.cursorPosition() == 0
+    needed = line.fontMetrics().horizontalAdvance(loss)
+    assert panel.outputs.columnWidth(1) >= needed
+    assert line.width() >= needed  # no "rossentropy"
+
+
+def test_a_new_project_keeps_the_insight_layout(make_window, qtbot):
+    """The fresh activations view takes the old one's place, not 116 px beside a grown map."""
+    from nnstudio.core.templates import build_template
+    from nnstudio.ui.training import TrainingController
+
+    window = make_window(plugins=True)
+    window.resize(1366, 740)
+    ctl = window.findChild(TrainingController)
+    window.show_workspace("insight")
+    QApplication.processEvents()
+    page = window.workspaces.pages["insight"]
+    map_dock = window.workspaces.dock("insightMap")
+    heights = map_dock.height(), page.central_panel().height()
+    assert heights[1] >= 400
+    for name in ("autoencoder", "mlp"):
+        window.set_project(build_template(name))  # Insight on screen: a fresh view swapped in
+        QApplication.processEvents()
+        assert page.central_panel() is ctl.activations
+        assert (map_dock.height(), ctl.activations.height()) == heights

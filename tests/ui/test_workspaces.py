@@ -148,7 +148,7 @@ def test_a_new_project_starts_with_empty_views(studio, qtbot, monkeypatch):
     assert ctl.runs.run_ids() == []
     window.show_workspace(INSIGHT)  # the fresh widgets are the ones shown
     page = window.workspaces.pages[INSIGHT]
-    assert page.centralWidget() is ctl.activations
+    assert page.central_panel() is ctl.activations
 
 
 def test_selecting_on_the_train_map_selects_everywhere(studio):

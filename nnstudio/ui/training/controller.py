@@ -18,14 +18,14 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 
 from nnstudio.core.graph import model as gm
-from nnstudio.core.graph.commands import SetOutput
-from nnstudio.core.training.config import ConfigError, TrainingConfig
+from nnstudio.core.training.config import ConfigError
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
 from nnstudio.ui.training.panel import IDLE, PAUSED, RUNNING, TrainingPanel
 from nnstudio.ui.training.plots import MetricsPlots, metric_family
 from nnstudio.ui.training.run_list import RunListActions
 from nnstudio.ui.training.runs_view import RunsView
+from nnstudio.ui.training.settings_link import SETTINGS_KEY, SettingsLink, expected_metrics
 from nnstudio.ui.training.worker import RunOutcome, TrainingJob, TrainingWorker
 from nnstudio.ui.workspaces import INSIGHT, TRAIN, PanelSpec
 from nnstudio.ui.workspaces.insight import make_activations
@@ -33,7 +33,7 @@ from nnstudio.ui.workspaces.train import GraphOverview
 
 log = logging.getLogger(__name__)
 
-SETTINGS, CHARTS, RUNS = "trainingSettings", "trainingCharts", "runs"
+SETTINGS, CHARTS, RUNS = SETTINGS_KEY, "trainingCharts", "runs"
 TRAIN_MAP = "trainMap"
 ACTIVATIONS, EVALUATION = "activations", "evaluation"
 LOCK_REASON = "a training run is active: stop it to change the model"
@@ -52,20 +52,7 @@ def indicator_color(act: Any) -> str:
     return "#d08a1e" if act.dead < DEAD_WARN else "#d1495b"
 
 
-def expected_metrics(graph: gm.Graph) -> list[str]:
-    """The names Keras will log for the graph's declared outputs (``loss``, ``accuracy``;
-    with several outputs ``<output>_loss``, ``<output>_<metric>``)."""
-    outputs = [o for o in graph.outputs if o.node in graph.nodes]
-    if len(outputs) == 1:
-        return ["loss", *outputs[0].metrics]
-    names = ["loss"]
-    for o in outputs:
-        node = graph.nodes[o.node].name
-        names += [f"{node}_loss", *(f"{node}_{m}" for m in o.metrics)]
-    return names
-
-
-class TrainingController(RunListActions, QObject):
+class TrainingController(SettingsLink, RunListActions, QObject):
     """Owns the training widgets and the worker; talks to the main window through its
     hooks only."""
 
@@ -77,6 +64,8 @@ class TrainingController(RunListActions, QObject):
         self.last_outcome: RunOutcome | None = None
         self._run_project: Any = None  # the project the active run belongs to
         self._graph: gm.Graph | None = None
+        self._project: Any = None  # the project whose events the controller follows
+        self._blocked: str | None = None  # why Train is disabled (an error of the check)
         self._indicators: set[str] = set()
         self._add_panels()
         self._add_menu()
@@ -204,6 +193,7 @@ class TrainingController(RunListActions, QObject):
         w.project_changed.connect(self._project_changed)
         w.selection_changed.connect(self._selection_changed)
         w.engine_ready.connect(self._engine_ready)
+        w.checker.checked.connect(self._on_checked)
         w.installEventFilter(self)
         app = QCoreApplication.instance()
         if app is not None:
@@ -225,6 +215,11 @@ class TrainingController(RunListActions, QObject):
             self._graph.unsubscribe(self._on_graph_event)
         self._graph = self.window.graph
         self._graph.subscribe(self._on_graph_event)
+        if self._project is not None:
+            self._project.unsubscribe(self._on_project_event)
+        self._project = self.window.project
+        self._project.subscribe(self._on_project_event)
+        self._blocked = None  # until the new project's check arrives
         self._indicators.clear()
         if not self.worker.is_running():
             self.window.set_run_progress(None)
@@ -242,14 +237,7 @@ class TrainingController(RunListActions, QObject):
             self._refresh_outputs()
         if self._built(RUNS):
             self._refresh_runs()
-
-    def _load_config(self) -> None:
-        try:
-            config = self.window.project.training.replace()
-        except ConfigError as exc:
-            self.panel.log(f"The project's training settings were reset: {exc}", "warning")
-            config = TrainingConfig()
-        self.panel.set_config(config)
+        self._update_actions()
 
     def _on_graph_event(self, event: str, payload: Any) -> None:
         if event in (gm.OUTPUTS_CHANGED, gm.NODE_CHANGED, gm.NODE_REMOVED):
@@ -276,42 +264,14 @@ class TrainingController(RunListActions, QObject):
 
     def _update_actions(self) -> None:
         running = self.worker.is_running()
-        ready = self.window.is_engine_ready()
+        reason = self.train_blocked_reason()
         if self._built(SETTINGS):
-            self.panel.set_can_start(
-                ready, "" if ready else "The engine is loading; Train is available in a moment."
-            )
-        self.train_action.setEnabled(ready and not running)
+            self.panel.set_can_start(reason is None, reason or "")
+        self.train_action.setEnabled(reason is None and not running)
+        self.train_action.setToolTip(reason or "Train the model (F5)")
+        self.train_action.setStatusTip(reason or "Train the model on the project's data")
         self.pause_action.setEnabled(running)
         self.stop_action.setEnabled(running)
-
-    # -- settings -----------------------------------------------------------------------
-    def _config_changed(self, config: TrainingConfig) -> None:
-        if config != self.window.project.training:
-            self.window.project.training = config
-            self.window.mark_modified()
-
-    def _refresh_outputs(self) -> None:
-        if not self._built(SETTINGS):
-            return
-        graph = self.window.graph
-        self.panel.set_outputs(
-            (o.node, graph.nodes[o.node].name, o.loss, list(o.metrics))
-            for o in graph.outputs
-            if o.node in graph.nodes
-        )
-
-    def _output_changed(self, node_id: str, loss: str, metrics: list[str]) -> None:
-        graph = self.window.graph
-        decl = graph.output_decl(node_id)
-        if decl is None or (decl.loss == loss and list(decl.metrics) == metrics):
-            return
-        if not loss:
-            self.window.show_message("An output needs a loss")
-            self._refresh_outputs()
-            return
-        if not self.window.push(SetOutput(graph, node_id, loss, decl.loss_weight, metrics)):
-            self._refresh_outputs()
 
     # -- the run ------------------------------------------------------------------------
     def start(self, data: Any = None) -> bool:
@@ -328,6 +288,8 @@ class TrainingController(RunListActions, QObject):
             config = self.panel.config()
         except ConfigError as exc:
             return self._refuse(str(exc))
+        if self._blocked is not None:
+            return self._refuse(f"Train is disabled: {self._blocked}")
         check = getattr(w, "last_check", None)
         if check is not None and not check.ok:
             return self._refuse("The model has errors: fix them first (see the Issues panel).")
@@ -451,7 +413,7 @@ class TrainingController(RunListActions, QObject):
         trace = outcome.traceback or (outcome.result.traceback if outcome.result else None)
         if trace:
             self.panel.log("Details for a bug report:\n" + trace.rstrip(), "info")
-        w.show_message(outcome.message, 10000)
+        w.show_message(outcome.message[:1].upper() + outcome.message[1:], 10000)
         project, self._run_project = self._run_project, None
         if project is not w.project:  # another project was opened meanwhile
             if outcome.record is not None:

@@ -119,7 +119,7 @@ class TrainingPanel(QWidget):
         self.log_view.setReadOnly(True)
         self.log_view.setMaximumBlockCount(2000)
         self.log_view.setPlaceholderText("The run's messages appear here.")
-        self.log_view.setMinimumHeight(48)
+        self.log_view.setMinimumHeight(5 * self.fontMetrics().lineSpacing())  # five lines
         split = QSplitter(Qt.Orientation.Vertical)  # the user may give the log more room
         split.addWidget(self.settings_scroll)
         split.addWidget(self.log_view)
@@ -197,6 +197,7 @@ class TrainingPanel(QWidget):
                 edit.editingFinished.connect(lambda row=r: self._output_edited(row))
                 self.outputs.setCellWidget(r, 2, edit)
             self.outputs.resizeColumnToContents(0)
+            self.outputs.resizeColumnToContents(1)
         finally:
             self.outputs.blockSignals(False)
 
@@ -207,9 +208,14 @@ class TrainingPanel(QWidget):
             combo.addItem(entry.name)
             combo.setItemData(combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
         combo.setCurrentText(loss)
+        # As wide as the chosen loss (the column sizes to it), not as the longest one.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(max(len(loss), 8))
+        combo.setToolTip(loss)
         combo.activated.connect(lambda _i, row=row: self._output_edited(row))
         line = combo.lineEdit()
         assert line is not None
+        line.setCursorPosition(0)  # the start of a long name, not its end
         line.editingFinished.connect(lambda row=row: self._output_edited(row))
         return combo
 
@@ -359,5 +365,5 @@ class TrainingPanel(QWidget):
         self.log_view.appendPlainText(prefix + text)
 
     def show_status(self, text: str) -> None:
-        """The one-line status above the bars."""
-        self.status_label.setText(text)
+        """The one-line status above the bars (as a sentence: "Completed 3 epochs")."""
+        self.status_label.setText(text[:1].upper() + text[1:])

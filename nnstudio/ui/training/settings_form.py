@@ -35,6 +35,18 @@ from nnstudio.ui.param_editors import (
 CUSTOM = "custom"
 
 
+def monitor_choices(logged: Sequence[str] = ()) -> list[str]:
+    """The early-stopping monitors offered: the core's registry, then ``val_<name>`` and
+    ``<name>`` for every quantity the run will log (``logged``: the declared outputs' loss and
+    metric names).  The one call the form makes for its monitor list."""
+    names = [entry.name for entry in MONITORS]
+    for name in logged:
+        for monitor in (f"val_{name}", name):
+            if monitor not in names:
+                names.append(monitor)
+    return names
+
+
 class SettingsForm(QWidget):
     """One editor per setting; ``edited`` fires on any change a user makes.
 
@@ -106,8 +118,7 @@ class SettingsForm(QWidget):
         if s.widget == "editable":
             combo = WheelSafeComboBox()
             combo.setEditable(True)
-            for entry in MONITORS:
-                combo.addItem(entry.name)
+            combo.addItems(monitor_choices())
             combo.currentTextChanged.connect(self._changed)
             return combo
         if p.kind == "choice":
@@ -150,6 +161,22 @@ class SettingsForm(QWidget):
             else:
                 out[name] = w.value()  # type: ignore[attr-defined]
         return out
+
+    def set_logged_metrics(self, logged: Sequence[str]) -> None:
+        """Offer the monitors for what the run will log (keeps the current choice)."""
+        combo = self.widgets["monitor"]
+        assert isinstance(combo, QComboBox)
+        names = monitor_choices(logged)
+        if names == [combo.itemText(i) for i in range(combo.count())]:
+            return
+        combo.blockSignals(True)
+        try:
+            current = combo.currentText()
+            combo.clear()
+            combo.addItems(names)
+            combo.setCurrentText(current)
+        finally:
+            combo.blockSignals(False)
 
     def set_values(self, values: dict[str, Any]) -> None:
         """Show ``values`` (``TrainingConfig.to_json()``); emits nothing."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QStackedWidget, QWidget
 
 if TYPE_CHECKING:
     from nnstudio.ui.shell import MainWindow
@@ -133,6 +133,27 @@ class WorkspacePage(QMainWindow):
             dock.setVisible(not spec.hidden)
         self.default_state = bytes(self.saveState(STATE_VERSION).data())
 
+    def central_panel(self) -> QWidget | None:
+        """The panel shown in the centre (``None``: none yet)."""
+        stack = self.centralWidget()
+        return stack.currentWidget() if isinstance(stack, QStackedWidget) else None
+
+    def _set_central(self, widget: QWidget) -> None:
+        # The centre is one stack for the page's life: replacing QMainWindow's central widget
+        # itself made Qt lay the docks out afresh (the Insight map grew to 543 px and the new
+        # activations view got 116 px after New from Template).
+        stack = self.centralWidget()
+        if not isinstance(stack, QStackedWidget):
+            stack = QStackedWidget()
+            stack.setObjectName("centralPanel")
+            self.setCentralWidget(stack)
+        old = stack.currentWidget()
+        stack.addWidget(widget)
+        stack.setCurrentWidget(widget)
+        if old is not None and old is not widget:
+            stack.removeWidget(old)
+            old.deleteLater()
+
     def _place(self, spec: PanelSpec) -> QDockWidget | None:
         widget = self.host.widget(spec.key)
         if spec.scroll:
@@ -142,7 +163,7 @@ class WorkspacePage(QMainWindow):
             scroll.setWidget(widget)
             widget = scroll
         if spec.area is None:
-            self.setCentralWidget(widget)
+            self._set_central(widget)
             return None
         dock = QDockWidget(spec.title, self)
         dock.setObjectName(spec.object_name)
@@ -170,7 +191,7 @@ class WorkspacePage(QMainWindow):
         if not self.built:
             return
         if spec.area is None:
-            self.setCentralWidget(widget)
+            self._set_central(widget)
             return
         dock = self.docks[spec.key]
         old = dock.widget()
