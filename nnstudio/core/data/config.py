@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core.data.errors import DataError
-from nnstudio.core.data.targets import TARGET_SOURCES
 
 KINDS = ("csv", "images", "numpy")
 CATEGORICAL_ENCODINGS = ("onehot", "integer")
@@ -24,6 +23,12 @@ NORMALIZATIONS = ("none", "standardize")
 DELIMITERS = (",", ";", "\t", "|")
 
 NUMPY_SUFFIXES = (".npy", ".npz")
+
+#: the values of :attr:`DataConfig.targets` (NumPy-free: the window reads this module
+#: before the first frame)
+TARGET_SOURCES = ("labels", "inputs")
+#: the task of a source whose targets are its inputs
+RECONSTRUCTION = "reconstruction"
 
 
 @dataclass

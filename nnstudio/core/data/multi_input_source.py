@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.data.inspection import LoadedSource
-from nnstudio.core.data.multi_input import MultiInputArrays
 from nnstudio.core.data.datasets import Source, Split, index_batches
 from nnstudio.core.data.datasets import autotune as _autotune
+from nnstudio.core.data.inspection import LoadedSource
+from nnstudio.core.data.multi_input import MultiInputArrays
 from nnstudio.core.data.numpy_pipeline import _moments
 from nnstudio.core.data.prepared import PreparedData
 

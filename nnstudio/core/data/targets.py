@@ -20,12 +20,8 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.data.classes import check_classes
+from nnstudio.core.data.config import RECONSTRUCTION
 from nnstudio.core.data.report import ProblemLog
-
-#: the values of :attr:`DataConfig.targets`
-TARGET_SOURCES = ("labels", "inputs")
-#: the task of a source whose targets are its inputs
-RECONSTRUCTION = "reconstruction"
 
 
 def reconstructs(config: Any) -> bool:
