@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nnstudio.core.data.multi_input_fit import named_inputs
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import Issue
@@ -105,6 +104,9 @@ def preflight(
     :class:`NodeShape` (used for outputs that are not Dense layers); ``targets="inputs"``
     says the data trains a reconstruction (autoencoder) when ``data`` does not say so itself.
     """
+    # imported here: core.data brings NumPy, which the window must not load before its frame
+    from nnstudio.core.data.multi_input_fit import named_inputs
+
     named = named_inputs(data)
     if named:
         issues = _check_named_inputs(graph, named)

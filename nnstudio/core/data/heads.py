@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnstudio.core.data.config import RECONSTRUCTION
 from nnstudio.core.data.errors import DataError
-from nnstudio.core.data.targets import RECONSTRUCTION, reconstruction_head
 
 
 def suggest_head(data: Any) -> dict[str, Any]:
@@ -15,6 +15,8 @@ def suggest_head(data: Any) -> dict[str, Any]:
     reconstruction (the targets are the inputs) -> an output of the input's shape,
     sigmoid + binary cross-entropy for inputs in [0, 1], else linear + MSE (the
     ``shape`` key says which)."""
+    from nnstudio.core.data.targets import reconstruction_head  # NumPy: not before the window
+
     task = getattr(data, "task", None)
     if task == RECONSTRUCTION:
         shape = tuple(getattr(data, "feature_shape", ()) or ())
