@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.commands import SetOutput
 from nnstudio.core.training.config import ConfigError, TrainingConfig
+from nnstudio.core.training.records import RunStatus
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
 from nnstudio.ui.training.panel import IDLE, PAUSED, RUNNING, TrainingPanel
@@ -443,7 +444,7 @@ class TrainingController(RunListActions, QObject):
         w.set_run_progress(None)
         self.panel.set_state(IDLE)
         self._update_actions()
-        level = "info" if outcome.status in ("completed", "stopped") else "error"
+        level = "info" if outcome.status in (RunStatus.COMPLETED, RunStatus.STOPPED) else "error"
         self.panel.show_status(outcome.message)
         self.panel.log(outcome.message, level)
         for note in outcome.notes:
@@ -455,15 +456,15 @@ class TrainingController(RunListActions, QObject):
         project, self._run_project = self._run_project, None
         if project is not w.project:  # another project was opened meanwhile
             if outcome.record is not None:
-                project.runs.append(outcome.record)
+                project.add_run(outcome.record)
                 self.panel.log(
                     f"The run of '{project.name}' was stopped; its files are in "
-                    f"{outcome.record['dir']}.",
+                    f"{outcome.record.folder}.",
                     "warning",
                 )
             return
         if outcome.record is not None:
-            w.project.runs.append(outcome.record)
+            w.project.add_run(outcome.record)
             w.mark_modified()
             self._refresh_runs()
         if outcome.evaluation is not None:
