@@ -396,8 +396,9 @@ def project_issues(project: Project) -> list[Issue]:
     if data is None:
         return issues
     base = project.path.parent if project.path is not None else None
+    fields = data.to_json()
     for key in PATH_KEYS:
-        value = getattr(data, key, None)
+        value = fields.get(key)
         if not value or os.path.exists(value):
             continue
         what = "folder" if key == "path" and data.kind == "images" else "file"

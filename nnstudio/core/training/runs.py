@@ -28,7 +28,7 @@ import shutil
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.atomic import atomic_dir, atomic_path, atomic_write_text
 from nnstudio.core.training.history import History
@@ -52,6 +52,9 @@ __all__ = [
     "write_data_info",
     "write_run_files",
 ]
+
+if TYPE_CHECKING:
+    from nnstudio.core.training.data import TrainingData
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"
@@ -155,18 +158,26 @@ def write_run_files(
     atomic_write_text(folder / METRICS_FILE, json.dumps(metrics, indent=1, allow_nan=False) + "\n")
 
 
-def write_data_info(folder: str | Path, data: Any, data_config: dict[str, Any] | None) -> None:
+def write_data_info(
+    folder: str | Path, data: TrainingData | None, data_config: dict[str, Any] | None
+) -> None:
     """Write ``data.json`` into a standalone run folder: the class names, the recorded
     preprocessing and the data's hash (what export's model card needs), and the source."""
-    info = {
-        "class_names": list(getattr(data, "class_names", None) or []),
-        "preprocessing": dict(getattr(data, "preprocessing", None) or {}),
-        "data_hash": getattr(data, "data_hash", None),
-        "data": data_config,
-    }
+    info = {**_data_facts(data), "data": data_config}
     atomic_write_text(
         Path(folder) / DATA_INFO_FILE, json.dumps(info, indent=1, allow_nan=False) + "\n"
     )
+
+
+def _data_facts(data: TrainingData | None) -> dict[str, Any]:
+    """What a run keeps of its data: class names, preprocessing and the data's hash."""
+    if data is None:
+        return {"class_names": [], "preprocessing": {}, "data_hash": None}
+    return {
+        "class_names": list(data.class_names or []),
+        "preprocessing": dict(data.preprocessing or {}),
+        "data_hash": data.data_hash,
+    }
 
 
 def record_run(
@@ -174,7 +185,7 @@ def record_run(
     result: Any,
     config: Any,
     *,
-    data: Any = None,
+    data: TrainingData | None = None,
     graph_outputs: Iterable[Any] = (),
     evaluation: Any = None,
     data_config: dict[str, Any] | None = None,
@@ -207,6 +218,7 @@ def record_run(
         folder = Path(rel).as_posix()
     else:
         folder = str(target)
+    facts = _data_facts(data)
     record: dict[str, Any] = {
         "id": run_id,
         "name": name or _default_name(project, config),
@@ -214,7 +226,7 @@ def record_run(
         "status": str(result.status),
         "message": result.message,
         "config": config.to_json(),
-        "data_hash": getattr(data, "data_hash", None),
+        "data_hash": facts["data_hash"],
         "epochs_completed": result.epochs_completed,
         "history": result.history.to_json(),
         "final": result.final(),
@@ -231,8 +243,8 @@ def record_run(
             }
             for o in graph_outputs
         ],
-        "preprocessing": dict(getattr(data, "preprocessing", None) or {}),
-        "class_names": list(getattr(data, "class_names", None) or []),
+        "preprocessing": facts["preprocessing"],
+        "class_names": facts["class_names"],
         "backend": result.backend,
         "device": result.device,
         "elapsed_s": round(result.elapsed, 3),

@@ -17,6 +17,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from nnstudio.core.training.probes import activations_from_event, weights_from_event
+
 MAX_SNAPSHOTS = 400
 COMMON_BINS = 64
 
@@ -130,14 +132,14 @@ class ActivationsView(QWidget):
             if e["type"] == "start":
                 self.reset()
             elif e["type"] == "probe":
-                for name, act in e["layers"].items():
+                for name, act in activations_from_event(e).items():
                     self.latest[name] = act
                     snaps = self.snapshots.setdefault(name, [])
                     snaps.append((act.hist, act.hist_range))
                     del snaps[:-MAX_SNAPSHOTS]
                 touched = touched or self.layer in e["layers"]
             elif e["type"] == "weights":
-                for name, w in e["layers"].items():
+                for name, w in weights_from_event(e).items():
                     self.weights.setdefault(name, []).append((e["epoch"], w))
                 touched = touched or self.layer in e["layers"]
         if touched:

@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.commands import SetOutput
 from nnstudio.core.training.config import ConfigError, TrainingConfig
+from nnstudio.core.training.probes import activations_from_event
 from nnstudio.core.training.records import RunStatus
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
@@ -413,7 +414,7 @@ class TrainingController(RunListActions, QObject):
             self._show_progress(batch)
         probe = next((e for e in reversed(events) if e["type"] == "probe"), None)
         if probe is not None and self._run_project is self.window.project:
-            self._show_indicators(probe["layers"])
+            self._show_indicators(activations_from_event(probe))
 
     def _show_progress(self, e: dict[str, Any]) -> None:
         steps, epochs = e.get("steps") or 0, e.get("epochs") or self.panel._epochs or 0
