@@ -105,7 +105,9 @@ def _plain(a: np.ndarray | None) -> list[Any] | None:
         return None
     if a.dtype.kind in "iub" or np.isfinite(a).all():
         return list(a.tolist())
-    return list(np.where(np.isfinite(a), a, None).tolist())
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return list(out.tolist())
 
 
 def _array(values: Any) -> np.ndarray | None:
