@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from nnstudio import __version__
 from nnstudio.core.atomic import atomic_path, atomic_write_text
 from nnstudio.core.graph import EditRefused, FormatError, Graph, graph_from_json
-from nnstudio.core.graph.validation import Issue
 from nnstudio.core.project_format import (
     FORMAT_VERSION,
     MIGRATIONS,
@@ -41,12 +40,7 @@ from nnstudio.core.project_format import (
     ProjectError,
     migrate,
 )
-from nnstudio.core.project_paths import (
-    PATH_KEYS,
-    absolute_paths,
-    display_path,
-    relative_paths,
-)
+from nnstudio.core.project_paths import absolute_paths, project_issues, relative_paths
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.core.training.records import RunRecord, RunRecordError
 
@@ -384,34 +378,6 @@ class Project:
             f"Saved in file format {FORMAT_VERSION}; the original (format "
             f"{self.migrated_from}) was kept as {backup.name}"
         )
-
-
-def project_issues(project: Project) -> list[Issue]:
-    """Problems of the project outside its graph: a data file or folder that is missing.
-
-    Each is an error with code ``data-missing`` and a hint to re-locate the data.
-    """
-    issues: list[Issue] = []
-    data = project.data
-    if data is None:
-        return issues
-    base = project.path.parent if project.path is not None else None
-    fields = data.to_json()
-    for key in PATH_KEYS:
-        value = fields.get(key)
-        if not value or os.path.exists(value):
-            continue
-        what = "folder" if key == "path" and data.kind == "images" else "file"
-        issues.append(
-            Issue(
-                "error",
-                None,
-                f"data {what} '{display_path(value, base)}' not found",
-                hint="Re-locate it: choose where the data is now in the Data panel.",
-                code="data-missing",
-            )
-        )
-    return issues
 
 
 def _as_data(value: DataConfig | dict[str, Any] | None) -> DataConfig | None:
