@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from nnstudio import __version__
 from nnstudio.core.atomic import atomic_path, atomic_write_text
 from nnstudio.core.graph import EditRefused, FormatError, Graph, graph_from_json
+from nnstudio.core.graph.validation import Issue
 from nnstudio.core.project_format import (
     FORMAT_VERSION,
     MIGRATIONS,
@@ -40,7 +41,7 @@ from nnstudio.core.project_format import (
     ProjectError,
     migrate,
 )
-from nnstudio.core.project_paths import absolute_paths, project_issues, relative_paths
+from nnstudio.core.project_paths import absolute_paths, data_issues, relative_paths
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.core.training.records import RunRecord, RunRecordError
 
@@ -378,6 +379,15 @@ class Project:
             f"Saved in file format {FORMAT_VERSION}; the original (format "
             f"{self.migrated_from}) was kept as {backup.name}"
         )
+
+
+def project_issues(project: Project) -> list[Issue]:
+    """Problems of the project outside its graph: a data file or folder that is missing.
+
+    Each is an error with code ``data-missing`` and a hint to re-locate the data.
+    """
+    base = project.path.parent if project.path is not None else None
+    return data_issues(project.data, base)
 
 
 def _as_data(value: DataConfig | dict[str, Any] | None) -> DataConfig | None:

@@ -4,19 +4,16 @@ A path that lies in the project's folder, below it, or in a sibling folder (``..
 as the shipped templates use) is written relative with ``/`` separators; any other path stays
 absolute.  Reading resolves relative paths against the project file's folder, so in memory
 every path is absolute (or as given, for a project that has no folder yet).
-:func:`project_issues` reports a data file or folder that is missing.
+:func:`data_issues` reports a data file or folder that is missing.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from nnstudio.core.graph.validation import Issue
-
-if TYPE_CHECKING:
-    from nnstudio.core.project import Project
 
 PATH_KEYS = ("path", "targets_path", "validation_path", "validation_targets_path")
 
@@ -74,16 +71,15 @@ def display_path(path: str, base: str | os.PathLike[str] | None) -> str:
     return to_stored(path, base) if base is not None else path
 
 
-def project_issues(project: Project) -> list[Issue]:
-    """Problems of the project outside its graph: a data file or folder that is missing.
+def data_issues(data: Any, base: str | os.PathLike[str] | None) -> list[Issue]:
+    """Problems of a data source (a ``DataConfig`` or ``None``) outside the graph: a data
+    file or folder that is missing (shown relative to ``base``, the project's folder).
 
     Each is an error with code ``data-missing`` and a hint to re-locate the data.
     """
     issues: list[Issue] = []
-    data = project.data
     if data is None:
         return issues
-    base = project.path.parent if project.path is not None else None
     fields = data.to_json()
     for key in PATH_KEYS:
         value = fields.get(key)
