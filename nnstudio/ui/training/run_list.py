@@ -49,6 +49,7 @@ class RunListActions:
             self._refresh_runs()
             return
         self.window.mark_modified()
+        self._refresh_runs()  # records are immutable: the view shows the renamed one
 
     def export_run(self, run_id: str) -> None:
         """Open the Export dialog on one run."""
