@@ -103,7 +103,7 @@ class TrainingJob:
     @classmethod
     def for_project(cls, project: Any, **options: Any) -> TrainingJob:
         """A job for a :class:`~nnstudio.core.project.Project` object (its JSON and path)."""
-        path = getattr(project, "path", None)
+        path = project.path
         return cls(project=project.to_json(), project_path=str(path) if path else None, **options)
 
 
