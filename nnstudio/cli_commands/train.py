@@ -21,9 +21,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nnstudio.cli_commands._common import CliError, load_project
+
+if TYPE_CHECKING:
+    from nnstudio.core.training.records import RunRecord
 
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 EXIT_FAILED = 1
@@ -169,12 +172,12 @@ def _train(project: Any, config: Any, data_config: Any, args: argparse.Namespace
     return EXIT_INTERRUPTED if result.status == RunStatus.STOPPED else EXIT_FAILED
 
 
-def _save_record(project_path: str, record: dict[str, Any]) -> None:
+def _save_record(project_path: str, record: RunRecord) -> None:
     """Record into the file as it is on disk: --data fits the graph for this run only."""
     from nnstudio.core.project import ProjectError
 
     saved = load_project(project_path)
-    saved.runs.append(record)
+    saved.add_run(record)
     try:
         saved.save()
     except ProjectError as exc:

@@ -26,13 +26,13 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnstudio import __version__
 from nnstudio.core.atomic import atomic_path, atomic_write_text
-from nnstudio.core.graph import FormatError, Graph, graph_from_json
+from nnstudio.core.graph import EditRefused, FormatError, Graph, graph_from_json
 from nnstudio.core.graph.validation import Issue
 from nnstudio.core.project_format import (
     FORMAT_VERSION,
@@ -41,13 +41,9 @@ from nnstudio.core.project_format import (
     ProjectError,
     migrate,
 )
-from nnstudio.core.project_paths import (
-    PATH_KEYS,
-    absolute_paths,
-    display_path,
-    relative_paths,
-)
+from nnstudio.core.project_paths import absolute_paths, data_issues, relative_paths
 from nnstudio.core.training.config import ConfigError, TrainingConfig
+from nnstudio.core.training.records import RunRecord, RunRecordError
 
 if TYPE_CHECKING:  # the data layer loads when a project has a data section (start-up time)
     from nnstudio.core.data.config import DataConfig
@@ -73,7 +69,7 @@ SUFFIX = ".nnstudio"
 MAX_FILE_BYTES = 64 * 1024 * 1024
 DATA_CHANGED = "data_changed"  # DataConfig | None
 TRAINING_CHANGED = "training_changed"  # TrainingConfig
-RUNS_CHANGED = "runs_changed"  # list of run records
+RUNS_CHANGED = "runs_changed"  # tuple of RunRecord
 _KNOWN = {
     "format_version",
     "min_reader_version",
@@ -113,7 +109,7 @@ class Project:
         description: str = "",
         data: DataConfig | dict[str, Any] | None = None,
         training: TrainingConfig | dict[str, Any] | None = None,
-        runs: list[dict[str, Any]] | None = None,
+        runs: Iterable[RunRecord | Mapping[str, Any]] | None = None,
         extra: dict[str, Any] | None = None,
         path: Path | None = None,
     ) -> None:
@@ -123,7 +119,7 @@ class Project:
         self.description = description
         self._data = _as_data(data)
         self._training = _as_training(training)
-        self._runs: list[dict[str, Any]] = list(runs or [])
+        self._runs: tuple[RunRecord, ...] = _checked_runs(list(runs or []), "runs")
         self.extra: dict[str, Any] = dict(extra or {})
         self.path = path
         self.format_version = FORMAT_VERSION
@@ -176,17 +172,54 @@ class Project:
             self._emit(TRAINING_CHANGED, new)
 
     @property
-    def runs(self) -> list[dict[str, Any]]:
-        """The run records, oldest first (see :mod:`nnstudio.core.training.runs`)."""
+    def runs(self) -> tuple[RunRecord, ...]:
+        """The run records, oldest first (see :mod:`nnstudio.core.training.runs`).
+
+        A tuple: change it with :meth:`add_run`, :meth:`remove_run`, :meth:`replace_run`,
+        by assigning a new list, or (undoably) with the commands of
+        :mod:`nnstudio.core.project_commands`; each emits ``runs_changed``.
+        """
         return self._runs
 
     @runs.setter
-    def runs(self, value: list[dict[str, Any]]) -> None:
-        self._runs = _checked_runs(value, "runs")
+    def runs(self, value: Iterable[RunRecord | Mapping[str, Any]]) -> None:
+        self._runs = _checked_runs(list(value), "runs")
         self._emit(RUNS_CHANGED, self._runs)
 
-    def _runs_changed(self) -> None:
-        self._emit(RUNS_CHANGED, self._runs)
+    def run_index(self, run_id: str) -> int | None:
+        """The position of the run with this id (``None`` if there is none)."""
+        return next((i for i, r in enumerate(self._runs) if r.id == run_id), None)
+
+    def add_run(self, record: RunRecord | Mapping[str, Any], index: int | None = None) -> RunRecord:
+        """Add a run record (at the end, or at ``index``); its id must be new
+        (``EditRefused`` otherwise, or for a record that does not read)."""
+        try:
+            (run,) = _checked_runs([record], "run")
+        except ProjectError as exc:
+            raise EditRefused(str(exc)) from None
+        if self.run_index(run.id) is not None:
+            raise EditRefused(f"a run with id {run.id!r} already exists")
+        runs = list(self._runs)
+        runs.insert(len(runs) if index is None else index, run)
+        self.runs = runs
+        return run
+
+    def remove_run(self, run_id: str) -> RunRecord:
+        """Remove the run with this id from the list and return it (``EditRefused`` if
+        there is none)."""
+        index = self.run_index(run_id)
+        if index is None:
+            raise EditRefused(f"no run with id {run_id!r}")
+        run = self._runs[index]
+        self.runs = self._runs[:index] + self._runs[index + 1 :]
+        return run
+
+    def replace_run(self, record: RunRecord) -> None:
+        """Put ``record`` in place of the run with the same id (``EditRefused`` if absent)."""
+        index = self.run_index(record.id)
+        if index is None:
+            raise EditRefused(f"no run with id {record.id!r}")
+        self.runs = (*self._runs[:index], record, *self._runs[index + 1 :])
 
     # -- JSON -------------------------------------------------------------------------
     def to_json(self, base: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -214,7 +247,7 @@ class Project:
             "graph": self.graph.to_json(),
             "data": data,
             "training": training,
-            "runs": self._runs,
+            "runs": [r.to_json() for r in self._runs],
         }
 
     def dumps(self, base: str | os.PathLike[str] | None = None) -> str:
@@ -353,26 +386,8 @@ def project_issues(project: Project) -> list[Issue]:
 
     Each is an error with code ``data-missing`` and a hint to re-locate the data.
     """
-    issues: list[Issue] = []
-    data = project.data
-    if data is None:
-        return issues
     base = project.path.parent if project.path is not None else None
-    for key in PATH_KEYS:
-        value = getattr(data, key, None)
-        if not value or os.path.exists(value):
-            continue
-        what = "folder" if key == "path" and data.kind == "images" else "file"
-        issues.append(
-            Issue(
-                "error",
-                None,
-                f"data {what} '{display_path(value, base)}' not found",
-                hint="Re-locate it: choose where the data is now in the Data panel.",
-                code="data-missing",
-            )
-        )
-    return issues
+    return data_issues(project.data, base)
 
 
 def _as_data(value: DataConfig | dict[str, Any] | None) -> DataConfig | None:
@@ -398,13 +413,22 @@ def _text(data: dict[str, Any], key: str, default: str, source: str) -> str:
     return value
 
 
-def _checked_runs(runs: Any, source: str) -> list[dict[str, Any]]:
+def _checked_runs(runs: Any, source: str) -> tuple[RunRecord, ...]:
+    """Build the typed records (a ``ProjectError`` names the record and its key)."""
     if not isinstance(runs, list):
         raise ProjectError(f"{source}: runs: expected a list of objects", source, "runs")
+    out: list[RunRecord] = []
     for i, run in enumerate(runs):
-        if not isinstance(run, dict):
-            raise ProjectError(f"{source}: runs[{i}]: expected an object", source, f"runs[{i}]")
-    return runs
+        if isinstance(run, RunRecord):
+            out.append(run)
+            continue
+        try:
+            out.append(RunRecord.from_json(dict(run) if isinstance(run, Mapping) else run))
+        except RunRecordError as exc:
+            where = f"runs[{i}]" + (f".{exc.key}" if exc.key else "")
+            message = str(exc).split(": ", 1)[-1] if exc.key else str(exc)
+            raise ProjectError(f"{source}: {where}: {message}", source, where) from None
+    return tuple(out)
 
 
 def read_json_file(path: Path, max_bytes: int | None = None) -> Any:

@@ -9,7 +9,7 @@ nothing; ``redo``/``undo`` assign the project's typed state, which emits the pro
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.data.config import DataConfig
@@ -17,6 +17,7 @@ from nnstudio.core.data.errors import DataError
 from nnstudio.core.graph.commands import Command
 from nnstudio.core.graph.model import EditRefused
 from nnstudio.core.training.config import ConfigError, TrainingConfig
+from nnstudio.core.training.records import RunRecord, RunRecordError, as_run_record
 
 if TYPE_CHECKING:
     from nnstudio.core.project import Project
@@ -92,20 +93,21 @@ class SetTraining(ProjectCommand):
 class AddRun(ProjectCommand):
     """Append a run record (its id must be new)."""
 
-    def __init__(self, project: Project, record: dict[str, Any]) -> None:
+    def __init__(self, project: Project, record: RunRecord | Mapping[str, Any]) -> None:
         super().__init__(project)
-        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
-            raise EditRefused("a run record needs an id")
-        if _index(project, record["id"]) is not None:
-            raise EditRefused(f"a run with id {record['id']!r} already exists")
-        self.record = copy.deepcopy(record)
-        self.text = f"Add run {record.get('name') or record['id']}"
+        try:
+            self.record = as_run_record(record)
+        except RunRecordError as exc:
+            raise EditRefused(f"a run record: {exc}") from None
+        if project.run_index(self.record.id) is not None:
+            raise EditRefused(f"a run with id {self.record.id!r} already exists")
+        self.text = f"Add run {self.record.name or self.record.id}"
 
     def redo(self) -> None:
-        self.project.runs = [*self.project.runs, copy.deepcopy(self.record)]
+        self.project.add_run(self.record)
 
     def undo(self) -> None:
-        self.project.runs = [r for r in self.project.runs if r.get("id") != self.record["id"]]
+        self.project.remove_run(self.record.id)
 
 
 class RemoveRun(ProjectCommand):
@@ -113,21 +115,17 @@ class RemoveRun(ProjectCommand):
 
     def __init__(self, project: Project, run_id: str) -> None:
         super().__init__(project)
-        index = _index(project, run_id)
+        index = project.run_index(run_id)
         if index is None:
             raise EditRefused(f"no run with id {run_id!r}")
-        self.index, self.record = index, copy.deepcopy(project.runs[index])
-        self.text = f"Remove run {self.record.get('name') or run_id}"
+        self.index, self.record = index, project.runs[index]
+        self.text = f"Remove run {self.record.name or run_id}"
 
     def redo(self) -> None:
-        runs = list(self.project.runs)
-        del runs[self.index]
-        self.project.runs = runs
+        self.project.remove_run(self.record.id)
 
     def undo(self) -> None:
-        runs = list(self.project.runs)
-        runs.insert(self.index, copy.deepcopy(self.record))
-        self.project.runs = runs
+        self.project.add_run(self.record, self.index)
 
 
 class RenameRun(ProjectCommand):
@@ -135,25 +133,21 @@ class RenameRun(ProjectCommand):
 
     def __init__(self, project: Project, run_id: str, name: str) -> None:
         super().__init__(project)
-        index = _index(project, run_id)
+        index = project.run_index(run_id)
         if index is None:
             raise EditRefused(f"no run with id {run_id!r}")
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
             raise EditRefused("a run name is 1 to 200 characters")
-        self.run_id, self.old, self.new = run_id, project.runs[index].get("name"), name.strip()
+        self.run_id, self.old, self.new = run_id, project.runs[index].name, name.strip()
         self.text = f"Rename run to {self.new}"
 
-    def _set(self, name: Any) -> None:
-        runs = [dict(r) for r in self.project.runs]
-        runs[_index(self.project, self.run_id) or 0]["name"] = name
-        self.project.runs = runs
+    def _set(self, name: str) -> None:
+        index = self.project.run_index(self.run_id)
+        if index is not None:
+            self.project.replace_run(self.project.runs[index].replace(name=name))
 
     def redo(self) -> None:
         self._set(self.new)
 
     def undo(self) -> None:
         self._set(self.old)
-
-
-def _index(project: Project, run_id: str) -> int | None:
-    return next((i for i, r in enumerate(project.runs) if r.get("id") == run_id), None)

@@ -4,6 +4,7 @@ A path that lies in the project's folder, below it, or in a sibling folder (``..
 as the shipped templates use) is written relative with ``/`` separators; any other path stays
 absolute.  Reading resolves relative paths against the project file's folder, so in memory
 every path is absolute (or as given, for a project that has no folder yet).
+:func:`data_issues` reports a data file or folder that is missing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from nnstudio.core.graph.validation import Issue
 
 PATH_KEYS = ("path", "targets_path", "validation_path", "validation_targets_path")
 
@@ -66,3 +69,30 @@ def to_memory(path: str, base: str | os.PathLike[str]) -> str:
 def display_path(path: str, base: str | os.PathLike[str] | None) -> str:
     """How to name ``path`` to the user: as stored relative to ``base`` where it can be."""
     return to_stored(path, base) if base is not None else path
+
+
+def data_issues(data: Any, base: str | os.PathLike[str] | None) -> list[Issue]:
+    """Problems of a data source (a ``DataConfig`` or ``None``) outside the graph: a data
+    file or folder that is missing (shown relative to ``base``, the project's folder).
+
+    Each is an error with code ``data-missing`` and a hint to re-locate the data.
+    """
+    issues: list[Issue] = []
+    if data is None:
+        return issues
+    fields = data.to_json()
+    for key in PATH_KEYS:
+        value = fields.get(key)
+        if not value or os.path.exists(value):
+            continue
+        what = "folder" if key == "path" and data.kind == "images" else "file"
+        issues.append(
+            Issue(
+                "error",
+                None,
+                f"data {what} '{display_path(value, base)}' not found",
+                hint="Re-locate it: choose where the data is now in the Data panel.",
+                code="data-missing",
+            )
+        )
+    return issues

@@ -436,7 +436,8 @@ def open_export_dialog(window: Any, run_id: str | None = None) -> ExportDialog:
     project = window.project
     run = None
     if run_id is not None:
-        run = next((r for r in project.runs if r.get("id") == run_id), None)
+        index = project.run_index(run_id)
+        run = project.runs[index] if index is not None else None
     dialog = ExportDialog(run_provider(project, run_id), project, window, run=run)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()

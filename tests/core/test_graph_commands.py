@@ -306,3 +306,47 @@ def test_insert_on_long_edge_moves_nothing() -> None:
     cmd = History().push(InsertOnEdge(g, g.in_edges(d1)[0], "Dropout", (450.0, 10.0)))
     assert g.nodes[cmd.node_id].pos == (450.0, 10.0)
     assert g.nodes[d1].pos == (1000.0, 0.0) and cmd.moved == {}
+
+
+def test_every_refusal_is_an_edit_refused() -> None:
+    """A view needs only ``except EditRefused``: unknown layer types, unknown ids, unknown or
+    invalid parameters, a damaged clipboard fragment, a run that is not there."""
+    from nnstudio.core.graph import EditRefused, UnknownLayerType
+    from nnstudio.core.graph.commands import (
+        AddNode,
+        Connect,
+        InsertOnEdge,
+        MoveNodes,
+        Paste,
+        Rename,
+        SetParam,
+        SetParams,
+    )
+    from nnstudio.core.project import Project
+    from nnstudio.core.project_commands import RemoveRun, RenameRun
+
+    b = GraphBuilder()
+    x = b.add("Input", name="x", shape=(3,))
+    y = b.add("Dense", x, name="y", units=2)
+    g = b.graph
+    edge = next(iter(g.edges))
+    refused = [
+        lambda: AddNode(g, "NoSuchLayer"),
+        lambda: InsertOnEdge(g, edge, "NoSuchLayer"),
+        lambda: Connect(g, "zz", y),
+        lambda: SetParams(g, "zz", {}),
+        lambda: SetParam(g, y, "nope", 1),
+        lambda: SetParams(g, y, {"units": "many"}),
+        lambda: Rename(g, y, "x"),
+        lambda: MoveNodes(g, {"zz": (0.0, 0.0)}),
+        lambda: Paste(g, {"nodes": [{"id": 1}], "edges": "x"}),
+        lambda: RemoveRun(Project(graph=g), "run-1"),
+        lambda: RenameRun(Project(graph=g), "run-1", "a"),
+    ]
+    for make in refused:
+        with pytest.raises(EditRefused):
+            make()
+    with pytest.raises(KeyError, match="unknown layer type 'NoSuchLayer'"):
+        AddNode(g, "NoSuchLayer")  # still a KeyError for older callers
+    assert issubclass(UnknownLayerType, KeyError)
+    assert str(UnknownLayerType("unknown layer type 'Q'")) == "unknown layer type 'Q'"

@@ -52,7 +52,7 @@ def _with_run(project: Project, tmp_path) -> dict:
         "final": {"loss": 1.0},
         "data_hash": None,
     }
-    project.runs.append(run)
+    project.add_run(run)
     return run
 
 

@@ -215,7 +215,8 @@ def test_activation_view_shows_the_selected_layer(qtbot) -> None:
     dense = summarize("hidden", np.abs(np.random.default_rng(1).normal(size=(8, 5))), True)
     conv = summarize("conv", np.random.default_rng(2).random((3, 6, 6, 4)), True)
     view.select_layer("conv")
-    view.handle_events([{"type": "probe", "layers": {"hidden": dense, "conv": conv}}])
+    layers = {"hidden": dense.to_json(), "conv": conv.to_json()}  # events are plain data
+    view.handle_events([{"type": "probe", "layers": layers}])
     assert "conv" in view.title.text() and view.sample.maximum() == 2
     assert view.main_image.image is not None
     view.select_layer("hidden")

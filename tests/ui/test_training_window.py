@@ -208,7 +208,7 @@ def test_opening_another_project_stops_the_run_of_the_old_one(studio, qtbot) -> 
     with qtbot.waitSignal(ctl.worker.finished, timeout=RUN_TIMEOUT) as done:
         window.set_project(chain_project())
     assert done.args[0].status == "stopped"
-    assert window.project.runs == [] and old.runs[-1]["status"] == "stopped"
+    assert window.project.runs == () and old.runs[-1]["status"] == "stopped"
     assert window.graph_locked_reason() is None and ctl.panel.state == "idle"
 
 

@@ -18,31 +18,11 @@ from typing import Any
 
 from nnstudio import __version__
 from nnstudio.core.export.report import ExportError
+from nnstudio.core.objectives.losses import loss_kind
 
 CARD_VERSION = 1
 CARD_SUFFIX = ".card.json"
 MAX_CARD_BYTES = 16 * 1024 * 1024
-
-_CLASS_LOSSES = (
-    "sparse_categorical_crossentropy",
-    "categorical_crossentropy",
-    "categorical_focal_crossentropy",
-    "sparse_categorical_focal_crossentropy",
-)
-_BINARY_LOSSES = ("binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge")
-_VALUE_LOSSES = (
-    "mse",
-    "mae",
-    "mean_squared_error",
-    "mean_absolute_error",
-    "huber",
-    "log_cosh",
-    "mean_squared_logarithmic_error",
-    "msle",
-    "mape",
-    "mean_absolute_percentage_error",
-    "logcosh",
-)
 
 
 def card_path_for(export_path: str | Path) -> Path:
@@ -64,13 +44,11 @@ def loss_name(loss: Any) -> str | None:
 
 
 def output_kind(loss: str | None, activation: str | None, units: int | None) -> str:
-    """``"classes"``, ``"binary"``, ``"values"`` or ``"unknown"``."""
-    if loss in _CLASS_LOSSES:
-        return "classes"
-    if loss in _BINARY_LOSSES:
-        return "binary"
-    if loss in _VALUE_LOSSES:
-        return "values"
+    """``"classes"``, ``"binary"``, ``"values"`` or ``"unknown"`` (the loss's kind comes
+    from the losses registry, :func:`~nnstudio.core.objectives.losses.loss_kind`)."""
+    kind = loss_kind(loss)
+    if kind is not None:
+        return kind
     if loss is None and activation == "softmax" and (units or 0) > 1:
         return "classes"
     if loss is None and activation == "sigmoid" and units == 1:

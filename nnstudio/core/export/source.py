@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.export.report import ExportError
+from nnstudio.core.training.records import RunRecord, RunRecordError, as_run_record
 
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
@@ -31,7 +32,7 @@ class ExportSource:
     name: str = "model"
     graph: Any | None = None
     trained: bool = True
-    run: dict[str, Any] | None = None
+    run: RunRecord | None = None
     class_names: list[str] | dict[str, list[str]] | None = None
     preprocessing: dict[str, Any] | None = None
     data_hash: str | None = None
@@ -44,36 +45,43 @@ class ExportSource:
     @property
     def run_id(self) -> str | None:
         """The run's id, if the model comes from a run."""
-        return str(self.run["id"]) if self.run and "id" in self.run else None
+        return self.run.id if self.run is not None else None
 
 
 # -- runs -----------------------------------------------------------------------------
 
 
-def latest_run(project: Any) -> dict[str, Any] | None:
+def latest_run(project: Any) -> RunRecord | None:
     """The project's most recent run with trained weights on disk (``None`` if none)."""
     from nnstudio.core.training.runs import latest_run as training_latest_run
 
     return training_latest_run(project)
 
 
-def run_folder(project: Any, run: Mapping[str, Any]) -> Path:
+def run_folder(project: Any, run: RunRecord | Mapping[str, Any]) -> Path:
     """The run's folder (``dir`` is relative to the project file)."""
     from nnstudio.core.training.runs import RunError, run_dir
 
     try:
-        return run_dir(project, dict(run))
+        return run_dir(project, _record(run))
     except RunError as exc:
         raise ExportError(str(exc)) from None
 
 
-def find_run(project: Any, run_id: str) -> dict[str, Any]:
+def find_run(project: Any, run_id: str) -> RunRecord:
     """The run record with id (or name) ``run_id``."""
     for run in project.runs:
-        if isinstance(run, dict) and run_id in (run.get("id"), run.get("name")):
+        if run_id in (run.id, run.name):
             return run
-    known = ", ".join(str(r.get("id")) for r in project.runs if isinstance(r, dict)) or "none"
+    known = ", ".join(r.id for r in project.runs) or "none"
     raise ExportError(f'the project has no run "{run_id}" (runs: {known})')
+
+
+def _record(run: RunRecord | Mapping[str, Any]) -> RunRecord:
+    try:
+        return as_run_record(run)
+    except RunRecordError as exc:
+        raise ExportError(f"run record: {exc}") from None
 
 
 # -- loading --------------------------------------------------------------------------
@@ -146,17 +154,18 @@ def read_metrics(folder: Path) -> dict[str, Any]:
 def source_from_model(
     model: Any,
     project: Any | None = None,
-    run: Mapping[str, Any] | None = None,
+    run: RunRecord | Mapping[str, Any] | None = None,
     trained: bool = True,
 ) -> ExportSource:
     """An in-app model with its project and (optional) run record."""
     graph = project.graph if project is not None else None
+    run = _record(run) if run else None
     src = ExportSource(
         model=model,
         name=project.name if project is not None else "model",
         graph=graph,
         trained=trained,
-        run=dict(run) if run else None,
+        run=run,
     )
     if project is not None and graph is not None:
         src.project_path = Path(project.path) if project.path else None
@@ -165,18 +174,16 @@ def source_from_model(
         src.losses = {
             graph.nodes[o.node].name: o.loss for o in graph.outputs if o.node in graph.nodes
         }
-    if run:
+    if run is not None:
         declared = run_outputs(run, graph)
         if declared:
             src.losses = {name: loss for name, (loss, _, _) in declared.items()}
-        src.preprocessing = run.get("preprocessing") or None
-        src.class_names = (
-            run.get("class_names") or (src.preprocessing or {}).get("class_names") or None
-        )
-        src.data_hash = run.get("data_hash") or src.data_hash
-        src.data_config = run.get("data") or src.data_config
-        src.metrics = dict(run.get("final") or {})
-        if run.get("epochs_completed") == 0:
+        src.preprocessing = run.preprocessing or None
+        src.class_names = run.class_names or (src.preprocessing or {}).get("class_names") or None
+        src.data_hash = run.data_hash or src.data_hash
+        src.data_config = run.data or src.data_config
+        src.metrics = dict(run.final)
+        if run.epochs_completed == 0:
             src.trained = False
     if not src.trained:
         src.warnings.append(
@@ -186,12 +193,12 @@ def source_from_model(
 
 
 def run_outputs(
-    run: Mapping[str, Any], graph: Any | None
+    run: RunRecord | Mapping[str, Any], graph: Any | None
 ) -> dict[str, tuple[str, float, list[str]]]:
     """The loss, loss weight and metrics each output was trained with, by output name (the
     run record's ``outputs``; node ids are named through ``graph``)."""
     out: dict[str, tuple[str, float, list[str]]] = {}
-    for entry in run.get("outputs") or ():
+    for entry in _record(run).outputs:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("loss"), str):
             continue
         node = entry.get("node")
@@ -227,7 +234,7 @@ def source_from_project(project: Any, run_id: str | None = None) -> ExportSource
     folder = run_folder(project, run)
     path = folder / MODEL_FILE
     if not path.is_file():
-        raise ExportError(f"run {run.get('id')}: its model file {path} is missing")
+        raise ExportError(f"run {run.id}: its model file {path} is missing")
     model = load_model_file(path)
     src = source_from_model(model, project, run, trained=True)
     if not src.metrics:
@@ -243,12 +250,8 @@ def source_from_run_dir(folder: Path) -> ExportSource:
     if not path.is_file():
         raise ExportError(f"{folder}: not a run folder (no {MODEL_FILE})")
     project = _owning_project(folder)
-    if project is not None:
-        run = next(
-            (r for r in project.runs if isinstance(r, dict) and r.get("id") == folder.name), None
-        )
-        if run is not None:
-            return source_from_project(project, folder.name)
+    if project is not None and project.run_index(folder.name) is not None:
+        return source_from_project(project, folder.name)
     model = load_model_file(path)
     src = ExportSource(
         model=model, name=folder.name or "model", trained=True, metrics=read_metrics(folder)

@@ -9,6 +9,7 @@ from nnstudio.core.graph.model import (
     InvalidParameter,
     Node,
     OutputDecl,
+    UnknownLayerType,
     UnknownParameter,
 )
 from nnstudio.core.graph.serialize import FormatError, graph_from_json
@@ -28,6 +29,7 @@ __all__ = [
     "Node",
     "NodeShape",
     "OutputDecl",
+    "UnknownLayerType",
     "UnknownParameter",
     "check_graph",
     "format_shape",

@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nnstudio.core.graph.command import Command
-from nnstudio.core.graph.model import Edge, Graph, Node
-from nnstudio.core.graph.serialize import graph_from_json
+from nnstudio.core.graph.model import Edge, Graph, GraphError, Node
+from nnstudio.core.graph.serialize import FormatError, graph_from_json
 
 
 def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
@@ -33,9 +33,13 @@ class Paste(Command):
         self, graph: Graph, fragment: Mapping[str, Any], offset: tuple[float, float] = (40.0, 40.0)
     ) -> None:
         super().__init__(graph)
-        frag = graph_from_json(
-            {"nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])}, "clipboard"
-        )
+        try:
+            frag = graph_from_json(
+                {"nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])},
+                "clipboard",
+            )
+        except FormatError as exc:  # a damaged fragment is a refused edit
+            raise GraphError(f"cannot paste: {exc}") from None
         taken: list[str] = []
         self._source = [n.id for n in frag.nodes.values()]
         self.nodes: list[Node] = []

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from nnstudio.core import catalog
-from nnstudio.core.catalog.spec import ParamError
+from nnstudio.core.catalog.spec import LayerSpec, ParamError
 from nnstudio.core.graph.clipboard import Paste, copy_fragment
 from nnstudio.core.graph.command import Command, History, Macro
 from nnstudio.core.graph.model import (
@@ -28,6 +28,7 @@ from nnstudio.core.graph.model import (
     InvalidParameter,
     Node,
     OutputDecl,
+    UnknownLayerType,
     UnknownParameter,
 )
 from nnstudio.core.graph.serialize import normalise_params
@@ -54,6 +55,14 @@ __all__ = [
 ]
 
 
+def _layer_spec(key: str) -> LayerSpec:
+    """The catalog's spec for ``key`` (:class:`UnknownLayerType` if it has none)."""
+    try:
+        return catalog.get(key)
+    except KeyError as exc:
+        raise UnknownLayerType(str(exc.args[0]) if exc.args else repr(key)) from None
+
+
 class AddNode(Command):
     """Add a layer of type ``key`` at ``pos`` (a fresh id and a unique name are chosen)."""
 
@@ -66,7 +75,7 @@ class AddNode(Command):
         params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(graph)
-        spec = catalog.get(key)
+        spec = _layer_spec(key)
         values = spec.defaults()
         if params:
             values.update(normalise_params(key, params))
@@ -337,7 +346,7 @@ class InsertOnEdge(Macro):
     def __init__(
         self, graph: Graph, edge: Edge, key: str, pos: tuple[float, float] = (0.0, 0.0)
     ) -> None:
-        spec = catalog.get(key)
+        spec = _layer_spec(key)
         if spec.is_input:
             raise GraphError("an Input cannot be inserted into a connection")
         if edge not in graph.edges:

@@ -36,6 +36,13 @@ class UnknownParameter(EditRefused, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class UnknownLayerType(EditRefused, KeyError):
+    """A layer type the catalog does not have (also a ``KeyError``, as ``catalog.get``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class InvalidParameter(EditRefused, ParamError):
     """A parameter value the spec refuses (also a ``ParamError``, as before)."""
 

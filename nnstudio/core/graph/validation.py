@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from nnstudio.core.graph.model import Graph
+from nnstudio.core.graph.model import Graph, Node
 
 Severity = Literal["error", "warning"]
 
@@ -40,18 +40,34 @@ class Issue:
 
 
 def check_structure(graph: Graph) -> list[Issue]:
-    """Every structural issue of ``graph`` (no Keras involved)."""
+    """Every structural issue of ``graph`` (no Keras involved).
+
+    In this order: parameters, names, cycles, ports, inputs and outputs, reachability.
+    """
     import networkx as nx  # lazily: the editor's window opens before NetworkX is needed
 
-    issues: list[Issue] = []
-    nodes = graph.nodes
-    if not nodes:
+    if not graph.nodes:
         return [
             Issue("error", None, "The graph is empty: add an Input and some layers.", code="empty")
         ]
+    g = nx.DiGraph()
+    g.add_nodes_from(graph.nodes)
+    g.add_edges_from((e.src, e.dst) for e in graph.edges)
+    inputs = [n.id for n in graph.nodes.values() if n.spec.is_input]
+    return [
+        *_param_issues(graph),
+        *_name_issues(graph),
+        *_cycle_issues(graph, g),
+        *(issue for node in graph.nodes.values() for issue in _port_issues(graph, node)),
+        *_io_issues(graph, inputs),
+        *_reach_issues(graph, g, inputs),
+    ]
 
-    # Parameters the spec refuses.
-    for node in nodes.values():
+
+def _param_issues(graph: Graph) -> list[Issue]:
+    """Parameters the spec refuses."""
+    issues = []
+    for node in graph.nodes.values():
         _, errors = node.spec.validate_params(node.params)
         for pname, msg in errors.items():
             issues.append(
@@ -64,32 +80,37 @@ def check_structure(graph: Graph) -> list[Issue]:
                     hint=f"Fix the value of {pname} in the inspector.",
                 )
             )
+    return issues
 
-    # Duplicate names.
-    counts = Counter(n.name for n in nodes.values())
-    for node in nodes.values():
-        if counts[node.name] > 1:
-            issues.append(
-                Issue(
-                    "error",
-                    node.id,
-                    f'Two or more layers are called "{node.name}".',
-                    "Rename one of them: layer names must be unique.",
-                    code="name",
-                )
-            )
 
-    # Cycles (each strongly connected component with more than one node, or a self-loop).
-    g = nx.DiGraph()
-    g.add_nodes_from(nodes)
-    g.add_edges_from((e.src, e.dst) for e in graph.edges)
+def _name_issues(graph: Graph) -> list[Issue]:
+    """Duplicate names."""
+    counts = Counter(n.name for n in graph.nodes.values())
+    return [
+        Issue(
+            "error",
+            node.id,
+            f'Two or more layers are called "{node.name}".',
+            "Rename one of them: layer names must be unique.",
+            code="name",
+        )
+        for node in graph.nodes.values()
+        if counts[node.name] > 1
+    ]
+
+
+def _cycle_issues(graph: Graph, g: Any) -> list[Issue]:
+    """Each strongly connected component with more than one node, or a self-loop."""
+    import networkx as nx
+
+    issues = []
     for comp in nx.strongly_connected_components(g):
         if len(comp) > 1 or any(g.has_edge(n, n) for n in comp):
             try:
                 cycle = [u for u, _ in nx.find_cycle(g.subgraph(comp))]
             except nx.NetworkXNoCycle:  # pragma: no cover - a component always has one
                 cycle = sorted(comp)
-            names = " → ".join(nodes[n].name for n in [*cycle, cycle[0]])
+            names = " → ".join(graph.nodes[n].name for n in [*cycle, cycle[0]])
             for nid in cycle:
                 issues.append(
                     Issue(
@@ -100,64 +121,68 @@ def check_structure(graph: Graph) -> list[Issue]:
                         code="cycle",
                     )
                 )
+    return issues
 
-    # Ports.
-    for node in nodes.values():
-        spec = node.spec
-        for port in spec.inputs:
-            incoming = graph.in_edges(node.id, port)
-            if spec.variadic:
-                if len(incoming) < 2:
-                    issues.append(
-                        Issue(
-                            "error",
-                            node.id,
-                            f'{spec.display} "{node.name}" needs at least two inputs; it has '
-                            f"{len(incoming)}.",
-                            "Connect another layer's output to it.",
-                            port,
-                            code="merge_inputs",
-                        )
-                    )
-                elif spec.max_inputs is not None and len(incoming) > spec.max_inputs:
-                    issues.append(
-                        Issue(
-                            "error",
-                            node.id,
-                            f'{spec.display} "{node.name}" takes exactly {spec.max_inputs} inputs; '
-                            f"it has {len(incoming)}.",
-                            "Remove the extra connections.",
-                            port,
-                            code="merge_inputs",
-                        )
-                    )
-            elif len(incoming) > 1:
+
+def _port_issues(graph: Graph, node: Node) -> list[Issue]:
+    """Open, over-full or under-full input ports of ``node``."""
+    spec = node.spec
+    issues = []
+    for port in spec.inputs:
+        n = len(graph.in_edges(node.id, port))
+        if spec.variadic:
+            if n < 2:
                 issues.append(
                     Issue(
                         "error",
                         node.id,
-                        f'Input "{port}" of "{node.name}" has {len(incoming)} '
-                        "connections; it takes one.",
-                        "Merge them first with Add or Concatenate.",
+                        f'{spec.display} "{node.name}" needs at least two inputs; it has {n}.',
+                        "Connect another layer's output to it.",
                         port,
-                        code="port_multi",
+                        code="merge_inputs",
                     )
                 )
-            elif not incoming and port not in spec.optional_inputs:
-                what = f'input "{port}"' if len(spec.inputs) > 1 else "its input"
+            elif spec.max_inputs is not None and n > spec.max_inputs:
                 issues.append(
                     Issue(
                         "error",
                         node.id,
-                        f'{spec.display} "{node.name}": {what} is not connected.',
-                        "Drag a connection from another layer's output port.",
+                        f'{spec.display} "{node.name}" takes exactly {spec.max_inputs} inputs; '
+                        f"it has {n}.",
+                        "Remove the extra connections.",
                         port,
-                        code="port_open",
+                        code="merge_inputs",
                     )
                 )
+        elif n > 1:
+            issues.append(
+                Issue(
+                    "error",
+                    node.id,
+                    f'Input "{port}" of "{node.name}" has {n} connections; it takes one.',
+                    "Merge them first with Add or Concatenate.",
+                    port,
+                    code="port_multi",
+                )
+            )
+        elif not n and port not in spec.optional_inputs:
+            what = f'input "{port}"' if len(spec.inputs) > 1 else "its input"
+            issues.append(
+                Issue(
+                    "error",
+                    node.id,
+                    f'{spec.display} "{node.name}": {what} is not connected.',
+                    "Drag a connection from another layer's output port.",
+                    port,
+                    code="port_open",
+                )
+            )
+    return issues
 
-    # Inputs and outputs.
-    inputs = [n.id for n in nodes.values() if n.spec.is_input]
+
+def _io_issues(graph: Graph, inputs: list[str]) -> list[Issue]:
+    """No Input, no declared output, an Input declared as an output."""
+    issues = []
     if not inputs:
         issues.append(
             Issue(
@@ -178,6 +203,7 @@ def check_structure(graph: Graph) -> list[Issue]:
                 code="no_output",
             )
         )
+    nodes = graph.nodes
     for decl in graph.outputs:
         if decl.node in nodes and nodes[decl.node].spec.is_input:
             issues.append(
@@ -188,13 +214,19 @@ def check_structure(graph: Graph) -> list[Issue]:
                     code="output_input",
                 )
             )
+    return issues
 
-    # Reachability (warnings).
+
+def _reach_issues(graph: Graph, g: Any, inputs: list[str]) -> list[Issue]:
+    """Warnings: layers no Input reaches, layers that lead to no output."""
+    import networkx as nx
+
+    issues = []
     if inputs:
         reached = set(inputs)
         for nid in inputs:
             reached |= nx.descendants(g, nid)
-        for node in nodes.values():
+        for node in graph.nodes.values():
             if node.id not in reached:
                 issues.append(
                     Issue(
@@ -209,7 +241,7 @@ def check_structure(graph: Graph) -> list[Issue]:
         feeding = {o.node for o in graph.outputs}
         for o in graph.outputs:
             feeding |= nx.ancestors(g, o.node)
-        for node in nodes.values():
+        for node in graph.nodes.values():
             if node.id not in feeding:
                 issues.append(
                     Issue(

@@ -23,6 +23,7 @@ from nnstudio.core.atomic import atomic_write_text
 from nnstudio.core.catalog.common import ACTIVATIONS
 from nnstudio.core.catalog.spec import LayerSpec, Param, ParamError
 from nnstudio.core.graph import Graph, GraphChecker, Node
+from nnstudio.core.objectives.optimizers import OPTIMIZERS, keras_optimizer_class
 
 WIDTH = 99
 INDENT = "    "
@@ -36,19 +37,6 @@ _RESERVED = {
     "WEIGHTS_FILE",
     "inputs",
     "outputs",
-}
-_OPTIMIZERS = {
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "sgd": "SGD",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-    "adadelta": "Adadelta",
-    "adamax": "Adamax",
-    "nadam": "Nadam",
-    "ftrl": "Ftrl",
-    "lion": "Lion",
-    "adafactor": "Adafactor",
 }
 
 
@@ -167,9 +155,10 @@ def _assemble(body: list[str], weights_file: str | None, model_name: str) -> str
 
 def _compile_lines(graph: Graph, optimizer: str, learning_rate: float | None) -> list[str]:
     opt = optimizer.lower()
-    cls = _OPTIMIZERS.get(opt)
+    cls = keras_optimizer_class(opt)
     if cls is None:
-        raise CodegenError(f"unknown optimizer {optimizer!r}; one of {', '.join(_OPTIMIZERS)}")
+        known = ", ".join(OPTIMIZERS.names())
+        raise CodegenError(f"unknown optimizer {optimizer!r}; one of {known}")
     if learning_rate is not None and float(learning_rate) != _default_learning_rate(cls):
         opt_text = f"keras.optimizers.{cls}(learning_rate={_value(float(learning_rate))})"
     else:

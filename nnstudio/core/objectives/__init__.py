@@ -4,10 +4,16 @@ the default loss rule.  Like the layer catalog: one entry per thing, with its la
 typed parameters and the tasks it suits.  Importing this package does not import Keras."""
 
 from nnstudio.core.objectives.defaults import default_loss_and_metrics, loss_suits, output_task
-from nnstudio.core.objectives.losses import LOSSES, loss_tasks, short_loss
+from nnstudio.core.objectives.losses import LOSSES, loss_kind, loss_tasks, short_loss
 from nnstudio.core.objectives.metrics import METRICS
-from nnstudio.core.objectives.monitors import MONITORS, Monitor, metric_mode
-from nnstudio.core.objectives.optimizers import OPTIMIZERS
+from nnstudio.core.objectives.monitors import (
+    MONITORS,
+    Monitor,
+    graph_monitor_choices,
+    metric_mode,
+    monitor_choices,
+)
+from nnstudio.core.objectives.optimizers import OPTIMIZERS, keras_optimizer_class
 from nnstudio.core.objectives.registry import TASKS, Entry, Registry
 from nnstudio.core.objectives.schedules import SCHEDULES
 
@@ -25,9 +31,13 @@ __all__ = [
     "Monitor",
     "Registry",
     "default_loss_and_metrics",
+    "graph_monitor_choices",
+    "keras_optimizer_class",
     "loss_suits",
+    "loss_kind",
     "loss_tasks",
     "metric_mode",
+    "monitor_choices",
     "output_task",
     "short_loss",
 ]

@@ -59,6 +59,15 @@ LOSSES: Registry[Entry] = Registry(
             short="categorical CE",
         ),
         _loss(
+            "categorical_focal_crossentropy",
+            "Categorical focal cross-entropy",
+            "CategoricalFocalCrossentropy",
+            "Cross-entropy that down-weights the examples already classified well: one-hot "
+            "classes where some are rare.",
+            (CLS,),
+            short="focal CE",
+        ),
+        _loss(
             "binary_crossentropy",
             "Binary cross-entropy",
             "BinaryCrossentropy",
@@ -66,6 +75,31 @@ LOSSES: Registry[Entry] = Registry(
             "reconstructed by a sigmoid output (images scaled to 0..1).",
             (BIN, REC),
             short="binary CE",
+        ),
+        _loss(
+            "binary_focal_crossentropy",
+            "Binary focal cross-entropy",
+            "BinaryFocalCrossentropy",
+            "Binary cross-entropy that down-weights the easy examples: yes/no targets where "
+            "one answer is rare.",
+            (BIN,),
+            short="binary focal",
+        ),
+        _loss(
+            "hinge",
+            "Hinge",
+            "Hinge",
+            "The margin loss of support vector machines: yes/no targets (0/1 or -1/1) against "
+            "an output that is not squashed (tanh or linear).",
+            (BIN,),
+        ),
+        _loss(
+            "squared_hinge",
+            "Squared hinge",
+            "SquaredHinge",
+            "The hinge loss squared: yes/no targets, larger margin errors weigh more.",
+            (BIN,),
+            short="sq. hinge",
         ),
         _loss(
             "mse",
@@ -110,6 +144,15 @@ LOSSES: Registry[Entry] = Registry(
             short="msle",
         ),
         _loss(
+            "mape",
+            "Mean absolute percentage error",
+            "MeanAbsolutePercentageError",
+            "The mean absolute error as a percentage of the target: positive values where "
+            "relative error matters (it is undefined for targets of 0).",
+            (REG,),
+            aliases=("mean_absolute_percentage_error",),
+        ),
+        _loss(
             "kl_divergence",
             "KL divergence",
             "KLDivergence",
@@ -127,6 +170,17 @@ def short_loss(name: str) -> str:
     """A compact label for a loss (``"sparse CE"``); an unknown name is returned as given."""
     entry = LOSSES.find(name)
     return entry.short_label if entry is not None else name
+
+
+def loss_kind(name: str | None) -> str | None:
+    """What an output trained with loss ``name`` predicts, for model cards: ``"classes"``,
+    ``"binary"`` or ``"values"`` (``None`` for a loss the registry does not know)."""
+    tasks = loss_tasks(name)
+    if not tasks:
+        return None
+    if CLS in tasks:
+        return "classes"
+    return "binary" if BIN in tasks else "values"
 
 
 def loss_tasks(name: str | None) -> frozenset[str]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.objectives.registry import TASKS, Entry, Registry
+
+if TYPE_CHECKING:
+    from nnstudio.core.graph.model import Graph
 
 CLS, BIN, REG, REC = "classification", "binary", "regression", "reconstruction"
 
@@ -87,3 +91,30 @@ def metric_mode(name: str) -> str:
     if "loss" in base or "error" in base:
         return "min"
     return "max" if any(w in base for w in _MAX_WORDS) else "min"
+
+
+def monitor_choices(
+    outputs: Sequence[tuple[str, Sequence[str]]], validation: bool = True
+) -> list[str]:
+    """What early stopping can watch for these outputs (``(output name, metric names)``,
+    in order): ``val_<metric>`` first, then ``<metric>``, the loss before the metrics.
+
+    Keras logs one output's metrics under their own names and, with several outputs,
+    ``<output>_loss`` and ``<output>_<metric>`` besides the total ``loss``.
+    """
+    names = ["loss"]
+    several = len(outputs) > 1
+    for output, metrics in outputs:
+        if several:
+            names.append(f"{output}_loss")
+        names.extend(f"{output}_{m}" if several else m for m in metrics)
+    names = list(dict.fromkeys(names))
+    return [*(f"val_{n}" for n in names), *names] if validation else names
+
+
+def graph_monitor_choices(graph: Graph, validation: bool = True) -> list[str]:
+    """:func:`monitor_choices` for the outputs ``graph`` declares (by node name)."""
+    outputs = [
+        (graph.nodes[o.node].name, list(o.metrics)) for o in graph.outputs if o.node in graph.nodes
+    ]
+    return monitor_choices(outputs, validation)

@@ -29,7 +29,11 @@ def _keras_optimizer(class_name: str) -> Any:
     return build
 
 
+_KERAS_CLASSES: dict[str, str] = {}
+
+
 def _opt(name: str, label: str, help: str, params: tuple[Param, ...] = ()) -> Entry:
+    _KERAS_CLASSES[name] = label  # the label is the Keras class name
     return Entry(name, label, help, ALL, params, build=_keras_optimizer(label))
 
 
@@ -69,3 +73,10 @@ OPTIMIZERS: Registry[Entry] = Registry(
         _opt("nadam", "Nadam", "Adam with Nesterov momentum."),
     ),
 )
+
+
+def keras_optimizer_class(name: str) -> str | None:
+    """The ``keras.optimizers`` class of optimizer ``name`` (or an alias); ``None`` if the
+    registry does not have it."""
+    entry = OPTIMIZERS.find(name)
+    return _KERAS_CLASSES[entry.name] if entry is not None else None

@@ -287,7 +287,7 @@ class RunCallback(keras.callbacks.Callback):
                     "epoch": self.epoch,
                     "batch": self.batch,
                     "elapsed": self.elapsed(),
-                    "layers": dict(layers),
+                    "layers": {name: act.to_json() for name, act in layers.items()},
                 }
             )
 
@@ -300,7 +300,8 @@ class RunCallback(keras.callbacks.Callback):
         except Exception as exc:  # noqa: BLE001
             self._probe_failed(exc)
             return
-        self.state.emit({"type": "weights", "epoch": epoch, "layers": layers})
+        plain = {name: w.to_json() for name, w in layers.items()}
+        self.state.emit({"type": "weights", "epoch": epoch, "layers": plain})
 
     def _probe_failed(self, exc: Exception) -> None:
         log.warning("live activations are off for this run: %s: %s", type(exc).__name__, exc)

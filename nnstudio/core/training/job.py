@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nnstudio.core.tasks import TaskState
-from nnstudio.core.training.runs import RunStatus
+from nnstudio.core.training.records import RunRecord, RunStatus
 
 log = logging.getLogger("nnstudio.training")
 
@@ -103,7 +103,7 @@ class TrainingJob:
     @classmethod
     def for_project(cls, project: Any, **options: Any) -> TrainingJob:
         """A job for a :class:`~nnstudio.core.project.Project` object (its JSON and path)."""
-        path = getattr(project, "path", None)
+        path = project.path
         return cls(project=project.to_json(), project_path=str(path) if path else None, **options)
 
 
@@ -115,7 +115,7 @@ class RunOutcome:
 
     result: Any = None
     evaluation: Any = None
-    record: dict[str, Any] | None = None
+    record: RunRecord | None = None
     error: str | None = None
     stage: str | None = None
     traceback: str | None = None
@@ -124,7 +124,7 @@ class RunOutcome:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         """The run's status, or ``failed`` when it could not start."""
         return self.result.status if self.result is not None else RunStatus.FAILED
 
@@ -142,7 +142,7 @@ class RunOutcome:
             "message": self.message,
             "stage": self.stage,
             "notes": list(self.notes),
-            "record": self.record,
+            "record": self.record.to_json() if self.record is not None else None,
             "where": self.where,
             "write_error": self.write_error,
         }
@@ -368,7 +368,7 @@ def _write(
                 data_config=job.data_config,
                 append=False,
             )
-            outcome.where = str(outcome.record["dir"])
+            outcome.where = outcome.record.folder
     except OSError as exc:
         log.error("the run could not be written:\n%s", "".join(traceback.format_exception(exc)))
         reason = exc.strerror or str(exc)

@@ -4,12 +4,19 @@ The probe runs at a cadence that keeps its cost within a share of the training t
 (:class:`~nnstudio.core.training.watch.Cadence`; default 5 %).  Each probe gives, per layer,
 compact statistics (mean, spread, dead-unit share for ReLU-family layers, a histogram) and
 small arrays for the views: a samples x units heatmap for dense and recurrent layers, feature
-maps for convolution layers.  Everything is NumPy, ready to cross threads.
+maps for convolution layers.
+
+The ``probe`` and ``weights`` events carry plain JSON data (``{layer name: to_json()}``:
+dicts, lists, numbers, text; a value that is not finite is ``null``), so a run can report
+from another process.  :func:`activations_from_event` and :func:`weights_from_event` read an
+event back into :class:`LayerActivation` / :class:`LayerWeights` with NumPy arrays.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +53,67 @@ class LayerActivation:
         if self.dead is not None:
             return f"dead {self.dead:.0%}"
         return f"μ {self.mean:.2g}"
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data (arrays as nested lists, non-finite values as ``None``)."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "shape": [int(d) for d in self.shape],
+            "mean": _finite(self.mean),
+            "std": _finite(self.std),
+            "dead": _finite(self.dead),
+            "hist": _plain(self.hist),
+            "hist_range": [_finite(v) for v in self.hist_range],
+            "heat": _plain(self.heat),
+            "maps": _plain(self.maps),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LayerActivation:
+        """Read :meth:`to_json` data back (arrays as NumPy)."""
+        return cls(
+            str(data["name"]),
+            str(data["kind"]),
+            tuple(int(d) for d in data["shape"]),
+            _number(data["mean"]),
+            _number(data["std"]),
+            None if data.get("dead") is None else float(data["dead"]),
+            np.asarray(data["hist"], dtype=np.int64),
+            _pair(data["hist_range"]),
+            _array(data.get("heat")),
+            _array(data.get("maps")),
+        )
+
+
+def _finite(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _number(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _pair(values: Any) -> tuple[float, float]:
+    lo, hi = values
+    return _number(lo), _number(hi)
+
+
+def _plain(a: np.ndarray | None) -> list[Any] | None:
+    """An array as nested lists of Python numbers, ``None`` where a value is not finite."""
+    if a is None:
+        return None
+    if a.dtype.kind in "iub" or np.isfinite(a).all():
+        return list(a.tolist())
+    out = a.astype(object)
+    out[~np.isfinite(a)] = None
+    return list(out.tolist())
+
+
+def _array(values: Any) -> np.ndarray | None:
+    if values is None:
+        return None
+    return np.array(values, dtype=np.float32)  # None -> NaN
 
 
 def histogram(values: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
@@ -169,6 +237,40 @@ class LayerWeights:
     hist: np.ndarray
     hist_range: tuple[float, float]
     grad_norm: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data (non-finite values as ``None``)."""
+        return {
+            "name": self.name,
+            "count": int(self.count),
+            "norm": _finite(self.norm),
+            "hist": _plain(self.hist),
+            "hist_range": [_finite(v) for v in self.hist_range],
+            "grad_norm": _finite(self.grad_norm),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LayerWeights:
+        """Read :meth:`to_json` data back."""
+        grad = data.get("grad_norm")
+        return cls(
+            str(data["name"]),
+            int(data["count"]),
+            _number(data["norm"]),
+            np.asarray(data["hist"], dtype=np.int64),
+            _pair(data["hist_range"]),
+            None if grad is None else float(grad),
+        )
+
+
+def activations_from_event(event: Mapping[str, Any]) -> dict[str, LayerActivation]:
+    """The layers of a ``probe`` event as :class:`LayerActivation` objects."""
+    return {name: LayerActivation.from_json(v) for name, v in event["layers"].items()}
+
+
+def weights_from_event(event: Mapping[str, Any]) -> dict[str, LayerWeights]:
+    """The layers of a ``weights`` event as :class:`LayerWeights` objects."""
+    return {name: LayerWeights.from_json(v) for name, v in event["layers"].items()}
 
 
 def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str, LayerWeights]:

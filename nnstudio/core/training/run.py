@@ -137,27 +137,62 @@ def run_training(
     """
     import keras
 
-    from nnstudio.core.training.callbacks import RunCallback, StopRun
-    from nnstudio.core.training.optimizers import plateau_callback
-    from nnstudio.core.training.probes import ActivationProbe
-    from nnstudio.core.training.watch import Diverged
-
     state = state or RunState(keep_events=False)
-    backend = keras.backend.backend()
-    started = time.perf_counter()
+    end = _Finish(model, config, state, keras.backend.backend())
+    try:
+        device = device or resolve_device(config.device)
+        class_weight, problem = _check_ready(model, data, config)
+    except ValueError as exc:
+        return end(FAILED, str(exc), History(), error=str(exc), kept="initial", device=device)
+    if problem:
+        return end(
+            FAILED,
+            f"{problem}. Fix or drop those values and train again.",
+            History(),
+            location="data",
+            error=problem,
+            kept="initial",
+            device=device,
+        )
+    notes = _start(config, device, state)
+    cb = _run_callback(model, data, config, state)
+    status, message, kw = _fit(model, data, config, cb, [*callbacks], device, class_weight)
+    kept = _restore_weights(model, cb, config)
+    if status != COMPLETED and kept == "initial" and cb.history.epochs == 0:
+        message += " No epoch was completed; the model keeps its initial weights."
+    return end(
+        status,
+        message,
+        cb.history,
+        best_epoch=cb.best_epoch,
+        kept=kept,
+        notes=notes,
+        device=device,
+        **kw,
+    )
 
-    def finish(status: str, message: str, history: History, **kw: Any) -> RunResult:
+
+class _Finish:
+    """Builds the :class:`RunResult` and reports the ``end`` event."""
+
+    def __init__(self, model: Any, config: TrainingConfig, state: RunState, backend: str) -> None:
+        self.model, self.config, self.state, self.backend = model, config, state, backend
+        self.started = time.perf_counter()
+
+    def __call__(
+        self, status: str, message: str, history: History, device: Device | None, **kw: Any
+    ) -> RunResult:
         result = RunResult(
             status,
             message,
             history,
-            model,
-            backend=backend,
-            elapsed=time.perf_counter() - started,
-            device=device.id if device else config.device,
+            self.model,
+            backend=self.backend,
+            elapsed=time.perf_counter() - self.started,
+            device=device.id if device else self.config.device,
             **kw,
         )
-        state.emit(
+        self.state.emit(
             {
                 "type": "end",
                 "status": str(status),
@@ -168,23 +203,22 @@ def run_training(
         )
         return result
 
-    try:
-        device = device or resolve_device(config.device)
-        if not getattr(model, "compiled", False) or model.optimizer is None:
-            raise ValueError("the model must be compiled before training")
-        problem = data.check_finite()
-        if problem:
-            return finish(
-                FAILED,
-                f"{problem}. Fix or drop those values and train again.",
-                History(),
-                location="data",
-                error=problem,
-                kept="initial",
-            )
-        class_weight = _class_weight(config, data, model)
-    except ValueError as exc:
-        return finish(FAILED, str(exc), History(), error=str(exc), kept="initial")
+
+def _check_ready(
+    model: Any, data: TrainingData, config: TrainingConfig
+) -> tuple[dict[int, float] | None, str | None]:
+    """The class weights, or the data's problem; ``ValueError`` for an unusable setup."""
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        raise ValueError("the model must be compiled before training")
+    problem = data.check_finite()
+    if problem:
+        return None, problem
+    return _class_weight(config, data, model), None
+
+
+def _start(config: TrainingConfig, device: Device, state: RunState) -> list[str]:
+    """Log what the run cannot honour, seed it; returns the notes for the result."""
+    import keras
 
     notes = []
     if config.mixed_precision and not device.mixed_precision:
@@ -193,6 +227,13 @@ def run_training(
         state.emit({"type": "log", "level": "info", "text": note})
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
+    return notes
+
+
+def _run_callback(model: Any, data: TrainingData, config: TrainingConfig, state: RunState) -> Any:
+    """The run's :class:`~.callbacks.RunCallback`, with the activation probe when it can."""
+    from nnstudio.core.training.callbacks import RunCallback
+    from nnstudio.core.training.probes import ActivationProbe
 
     probe_pair = data.probe_batch() if config.probe_budget > 0 else None
     probe = None
@@ -201,7 +242,7 @@ def run_training(
             probe = ActivationProbe(model, probe_pair[0], config.probe_budget)
         except Exception as exc:  # noqa: BLE001 - a probe must never stop a run
             log.warning("activation probes are off for this run: %s", exc)
-    cb = RunCallback(
+    return RunCallback(
         state,
         config,
         batch_size=data.batch_size or config.batch_size,
@@ -210,10 +251,25 @@ def run_training(
         probe=probe,
         probe_y=probe_pair[1] if probe_pair is not None else None,
     )
+
+
+def _fit(
+    model: Any,
+    data: TrainingData,
+    config: TrainingConfig,
+    cb: Any,
+    callbacks: list[Any],
+    device: Device,
+    class_weight: dict[int, float] | None,
+) -> tuple[str, str, dict[str, Any]]:
+    """Run ``fit``; how it ended: ``(status, message, RunResult fields)``."""
+    from nnstudio.core.training.callbacks import StopRun
+    from nnstudio.core.training.optimizers import plateau_callback
+    from nnstudio.core.training.watch import Diverged
+
+    state = cb.state
     extra = [c for c in [plateau_callback(config, cb.has_validation)] if c is not None]
     fit_kwargs = data.fit_kwargs(config.batch_size, config.validation, config.shuffle)
-
-    outcome: tuple[str, str, dict[str, Any]]
     try:
         with device_scope(device), _unfiltered_tracebacks():
             model.fit(
@@ -224,30 +280,22 @@ def run_training(
                 **fit_kwargs,
             )
         if cb.early_stopped_epoch is not None:
-            outcome = (
+            return (
                 COMPLETED,
                 f"early stopping after epoch {cb.early_stopped_epoch + 1}",
                 {"early_stopped": True},
             )
-        elif state.stop_requested and cb.history.epochs < config.epochs:
-            outcome = (STOPPED, _stopped_message(state, cb), {})
-        else:
-            outcome = (COMPLETED, f"completed {cb.history.epochs} epochs", {})
+        if state.stop_requested and cb.history.epochs < config.epochs:
+            return (STOPPED, _stopped_message(state, cb), {})
+        return (COMPLETED, f"completed {cb.history.epochs} epochs", {})
     except StopRun:
-        outcome = (STOPPED, _stopped_message(state, cb), {})
+        return (STOPPED, _stopped_message(state, cb), {})
     except Diverged as exc:
-        outcome = (DIVERGED, str(exc), {"location": _where(cb), "error": str(exc)})
+        return (DIVERGED, str(exc), {"location": _where(cb), "error": str(exc)})
     except Exception as exc:  # noqa: BLE001 - every failure becomes a located message
-        outcome = _failure(exc, cb, model, config)
+        return _failure(exc, cb, model, config)
     finally:
         _forget_cached_validation(model)
-    status, message, kw = outcome
-    kept = _restore_weights(model, cb, config)
-    if status != COMPLETED and kept == "initial" and cb.history.epochs == 0:
-        message += " No epoch was completed; the model keeps its initial weights."
-    return finish(
-        status, message, cb.history, best_epoch=cb.best_epoch, kept=kept, notes=notes, **kw
-    )
 
 
 def _restore_weights(model: Any, cb: Any, config: TrainingConfig) -> str:

@@ -1,6 +1,7 @@
 """Run records in the project and run folders beside the project file.
 
-``Project.runs`` is a list of dicts::
+``Project.runs`` is a tuple of :class:`~nnstudio.core.training.records.RunRecord`, written
+in the file as objects::
 
     {"id": "run-YYYYmmdd-HHMMSS[-n]", "name": str, "created": ISO time,
      "status": "completed"|"stopped"|"failed"|"diverged",
@@ -26,29 +27,39 @@ import re
 import shutil
 import sys
 from collections.abc import Iterable
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.atomic import atomic_dir, atomic_path, atomic_write_text
 from nnstudio.core.training.history import History
+from nnstudio.core.training.records import STATUSES, RunRecord, RunStatus, as_run_record
+
+__all__ = [
+    "STATUSES",
+    "RunError",
+    "RunRecord",
+    "RunStatus",
+    "compare_runs",
+    "delete_run",
+    "find_run",
+    "latest_run",
+    "new_run_id",
+    "record_run",
+    "rename_run",
+    "run_dir",
+    "run_model_path",
+    "runs_root",
+    "write_data_info",
+    "write_run_files",
+]
+
+if TYPE_CHECKING:
+    from nnstudio.core.training.data import TrainingData
 
 MODEL_FILE = "model.keras"
 HISTORY_FILE = "history.csv"
 METRICS_FILE = "metrics.json"
 DATA_INFO_FILE = "data.json"
-
-
-class RunStatus(StrEnum):
-    """How a run ended (a ``str``: records and ``metrics.json`` hold the plain value)."""
-
-    COMPLETED = "completed"
-    STOPPED = "stopped"
-    FAILED = "failed"
-    DIVERGED = "diverged"
-
-
-STATUSES = tuple(s.value for s in RunStatus)
 
 
 class RunError(ValueError):
@@ -80,26 +91,29 @@ def runs_root(project: Any) -> Path:
     return user_data_dir() / "runs" / slug
 
 
-def run_dir(project: Any, run: dict[str, Any]) -> Path:
+def run_dir(project: Any, run: RunRecord | dict[str, Any]) -> Path:
     """The folder of ``run`` (its ``dir`` is relative to the project file's folder)."""
-    d = run.get("dir")
-    if not isinstance(d, str) or not d:
-        raise RunError(f"run {run.get('id')!r} has no folder")
-    p = Path(d)
+    try:
+        record = as_run_record(run)
+    except ValueError as exc:
+        raise RunError(f"run record: {exc}") from None
+    if not record.folder:
+        raise RunError(f"run {record.id!r} has no folder")
+    p = Path(record.folder)
     if p.is_absolute() or project.path is None:
         return p
     return Path(project.path).parent / p
 
 
-def run_model_path(project: Any, run: dict[str, Any]) -> Path:
+def run_model_path(project: Any, run: RunRecord | dict[str, Any]) -> Path:
     """The ``model.keras`` of ``run`` (it exists once an epoch was completed)."""
     return run_dir(project, run) / MODEL_FILE
 
 
-def latest_run(project: Any) -> dict[str, Any] | None:
+def latest_run(project: Any) -> RunRecord | None:
     """The most recent run that has trained weights on disk, or ``None``."""
     for run in reversed(project.runs):
-        if run.get("epochs_completed", 0) > 0:
+        if (run.epochs_completed or 0) > 0:
             try:
                 if run_model_path(project, run).is_file():
                     return run
@@ -108,10 +122,10 @@ def latest_run(project: Any) -> dict[str, Any] | None:
     return None
 
 
-def find_run(project: Any, run_id: str) -> dict[str, Any]:
+def find_run(project: Any, run_id: str) -> RunRecord:
     """The record with this id (``RunError`` if absent)."""
     for run in project.runs:
-        if run.get("id") == run_id:
+        if run.id == run_id:
             return run
     raise RunError(f"no run with id {run_id!r}")
 
@@ -120,7 +134,7 @@ def new_run_id(project: Any, now: dt.datetime | None = None) -> str:
     """``run-YYYYmmdd-HHMMSS`` (with ``-n`` when that id or folder is taken)."""
     now = now or dt.datetime.now()
     base = now.strftime("run-%Y%m%d-%H%M%S")
-    taken = {r.get("id") for r in project.runs}
+    taken = {r.id for r in project.runs}
     root = runs_root(project)
     candidate, n = base, 1
     while candidate in taken or (root / candidate).exists():
@@ -144,18 +158,26 @@ def write_run_files(
     atomic_write_text(folder / METRICS_FILE, json.dumps(metrics, indent=1, allow_nan=False) + "\n")
 
 
-def write_data_info(folder: str | Path, data: Any, data_config: dict[str, Any] | None) -> None:
+def write_data_info(
+    folder: str | Path, data: TrainingData | None, data_config: dict[str, Any] | None
+) -> None:
     """Write ``data.json`` into a standalone run folder: the class names, the recorded
     preprocessing and the data's hash (what export's model card needs), and the source."""
-    info = {
-        "class_names": list(getattr(data, "class_names", None) or []),
-        "preprocessing": dict(getattr(data, "preprocessing", None) or {}),
-        "data_hash": getattr(data, "data_hash", None),
-        "data": data_config,
-    }
+    info = {**_data_facts(data), "data": data_config}
     atomic_write_text(
         Path(folder) / DATA_INFO_FILE, json.dumps(info, indent=1, allow_nan=False) + "\n"
     )
+
+
+def _data_facts(data: TrainingData | None) -> dict[str, Any]:
+    """What a run keeps of its data: class names, preprocessing and the data's hash."""
+    if data is None:
+        return {"class_names": [], "preprocessing": {}, "data_hash": None}
+    return {
+        "class_names": list(data.class_names or []),
+        "preprocessing": dict(data.preprocessing or {}),
+        "data_hash": data.data_hash,
+    }
 
 
 def record_run(
@@ -163,15 +185,15 @@ def record_run(
     result: Any,
     config: Any,
     *,
-    data: Any = None,
+    data: TrainingData | None = None,
     graph_outputs: Iterable[Any] = (),
     evaluation: Any = None,
     data_config: dict[str, Any] | None = None,
     name: str | None = None,
     now: dt.datetime | None = None,
     append: bool = True,
-) -> dict[str, Any]:
-    """Write the run folder of ``result`` and append its record to ``project.runs``.
+) -> RunRecord:
+    """Write the run folder of ``result`` and add its record to the project's runs.
 
     ``data`` is the run's :class:`~.data.TrainingData` (hash, preprocessing, class names);
     ``data_config`` the data source it came from when it is not the project's own.
@@ -196,6 +218,7 @@ def record_run(
         folder = Path(rel).as_posix()
     else:
         folder = str(target)
+    facts = _data_facts(data)
     record: dict[str, Any] = {
         "id": run_id,
         "name": name or _default_name(project, config),
@@ -203,7 +226,7 @@ def record_run(
         "status": str(result.status),
         "message": result.message,
         "config": config.to_json(),
-        "data_hash": getattr(data, "data_hash", None),
+        "data_hash": facts["data_hash"],
         "epochs_completed": result.epochs_completed,
         "history": result.history.to_json(),
         "final": result.final(),
@@ -220,8 +243,8 @@ def record_run(
             }
             for o in graph_outputs
         ],
-        "preprocessing": dict(getattr(data, "preprocessing", None) or {}),
-        "class_names": list(getattr(data, "class_names", None) or []),
+        "preprocessing": facts["preprocessing"],
+        "class_names": facts["class_names"],
         "backend": result.backend,
         "device": result.device,
         "elapsed_s": round(result.elapsed, 3),
@@ -230,9 +253,10 @@ def record_run(
         record["evaluation"] = evaluation.to_json()
     if data_config is not None:
         record["data"] = data_config
+    run = RunRecord.from_json(record)
     if append:
-        project.runs.append(record)
-    return record
+        project.add_run(run)
+    return run
 
 
 def _default_name(project: Any, config: Any) -> str:
@@ -245,7 +269,7 @@ def rename_run(project: Any, run_id: str, name: str) -> None:
     name = name.strip()
     if not name:
         raise RunError("a run needs a name")
-    find_run(project, run_id)["name"] = name
+    project.replace_run(find_run(project, run_id).replace(name=name))
 
 
 def delete_run(project: Any, run_id: str) -> None:
@@ -255,30 +279,30 @@ def delete_run(project: Any, run_id: str) -> None:
         folder = run_dir(project, run)
     except RunError:
         folder = None
-    project.runs.remove(run)
+    project.remove_run(run.id)
     if folder is not None and folder.is_dir() and (folder / METRICS_FILE).exists():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def compare_runs(runs: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def compare_runs(runs: Iterable[RunRecord | dict[str, Any]]) -> dict[str, Any]:
     """A table of runs side by side: ``{"runs": [...], "rows": [{"metric", "values"}]}``
     with each run's best value of every metric any of them logged."""
-    runs = list(runs)
+    records = [as_run_record(r) for r in runs]
     metrics: list[str] = []
-    for run in runs:
-        for key in run.get("best", {}):
+    for run in records:
+        for key in run.best:
             if key not in metrics:
                 metrics.append(key)
-    rows = [{"metric": m, "values": [run.get("best", {}).get(m) for run in runs]} for m in metrics]
+    rows = [{"metric": m, "values": [run.best.get(m) for run in records]} for m in metrics]
     return {
         "runs": [
             {
-                "id": r.get("id"),
-                "name": r.get("name"),
-                "status": r.get("status"),
-                "epochs": r.get("epochs_completed"),
+                "id": r.id,
+                "name": r.name,
+                "status": None if r.status is None else str(r.status),
+                "epochs": r.epochs_completed,
             }
-            for r in runs
+            for r in records
         ],
         "rows": rows,
     }

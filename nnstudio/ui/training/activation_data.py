@@ -6,37 +6,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from nnstudio.core.training.probes import activations_from_event, weights_from_event
+
 COMMON_BINS = 64
-_ARRAYS = ("hist", "heat", "maps")
-_DEFAULTS = {"heat": None, "maps": None, "dead": None, "grad_norm": None, "kind": "other"}
 
 
 def event_layers(event: Mapping[str, Any]) -> dict[str, Any]:
     """The per-layer records of a ``probe`` or ``weights`` event, by layer name.
 
-    Each record has the attributes of the core's ``LayerActivation`` / ``LayerWeights``
-    (``hist``, ``hist_range``, ``heat``, ``maps``, ``grad_norm``, ...).  Records that are
-    already objects pass through; plain JSON dicts (lists for arrays) become read-only
-    namespaces with NumPy arrays, so either event shape can be shown.
+    The job's events are plain JSON (lists for arrays); they are read back by the core's
+    own parsers (:func:`~nnstudio.core.training.probes.activations_from_event`,
+    :func:`~nnstudio.core.training.probes.weights_from_event`), so there is one reading of
+    the event shape.  Records that are already objects pass through.
     """
-    out: dict[str, Any] = {}
-    for name, rec in (event.get("layers") or {}).items():
-        if not isinstance(rec, Mapping):
-            out[name] = rec
-            continue
-        fields: dict[str, Any] = {**_DEFAULTS, "name": name, **rec}
-        for key in _ARRAYS:
-            if fields.get(key) is not None:
-                fields[key] = np.asarray(fields[key], dtype=np.float64)
-        fields["hist_range"] = tuple(float(v) for v in fields.get("hist_range", (0.0, 1.0)))
-        fields["shape"] = tuple(fields.get("shape", ()))
-        out[name] = SimpleNamespace(**fields)
-    return out
+    layers = event.get("layers") or {}
+    if not all(isinstance(rec, Mapping) for rec in layers.values()):
+        return dict(layers)
+    if event.get("type") == "weights":
+        return dict(weights_from_event(event))
+    return dict(activations_from_event(event))
 
 
 def tile_grid(channels: int) -> tuple[int, int]:

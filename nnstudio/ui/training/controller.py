@@ -19,6 +19,8 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from nnstudio.core.graph import model as gm
 from nnstudio.core.training.config import ConfigError
+from nnstudio.core.training.probes import activations_from_event
+from nnstudio.core.training.records import RunStatus
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
 from nnstudio.ui.training.panel import IDLE, PAUSED, RUNNING, TrainingPanel
@@ -374,7 +376,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             self._show_progress(batch)
         probe = next((e for e in reversed(events) if e["type"] == "probe"), None)
         if probe is not None and self._run_project is self.window.project:
-            self._show_indicators(probe["layers"])
+            self._show_indicators(activations_from_event(probe))
 
     def _show_progress(self, e: dict[str, Any]) -> None:
         steps, epochs = e.get("steps") or 0, e.get("epochs") or self.panel._epochs or 0
@@ -405,7 +407,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         w.set_run_progress(None)
         self.panel.set_state(IDLE)
         self._update_actions()
-        level = "info" if outcome.status in ("completed", "stopped") else "error"
+        level = "info" if outcome.status in (RunStatus.COMPLETED, RunStatus.STOPPED) else "error"
         self.panel.show_status(outcome.message)
         self.panel.log(outcome.message, level)
         for note in outcome.notes:
@@ -417,15 +419,15 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         project, self._run_project = self._run_project, None
         if project is not w.project:  # another project was opened meanwhile
             if outcome.record is not None:
-                project.runs.append(outcome.record)
+                project.add_run(outcome.record)
                 self.panel.log(
                     f"The run of '{project.name}' was stopped; its files are in "
-                    f"{outcome.record['dir']}.",
+                    f"{outcome.record.folder}.",
                     "warning",
                 )
             return
         if outcome.record is not None:
-            w.project.runs.append(outcome.record)
+            w.project.add_run(outcome.record)
             w.mark_modified()
             self._refresh_runs()
         if outcome.evaluation is not None:

@@ -27,7 +27,7 @@ class RunListActions:
         if not self._built(RUNS):
             return
         project_runs = self.window.project.runs
-        ids = {str(r.get("id")) for r in project_runs}
+        ids = {r.id for r in project_runs}
         for run_id in list(self.plots.overlays()):
             if run_id not in ids:
                 self.plots.remove_overlay(run_id)
@@ -39,9 +39,7 @@ class RunListActions:
             return
         if shown:
             run = run_records.find_run(self.window.project, run_id)
-            self.plots.set_overlay(
-                run_id, str(run.get("name", run_id)), run.get("history", {}), True
-            )
+            self.plots.set_overlay(run_id, run.name or run_id, run.history, True)
 
     def _rename_run(self, run_id: str, name: str) -> None:
         try:
@@ -51,6 +49,7 @@ class RunListActions:
             self._refresh_runs()
             return
         self.window.mark_modified()
+        self._refresh_runs()  # records are immutable: the view shows the renamed one
 
     def export_run(self, run_id: str) -> None:
         """Open the Export dialog on one run."""

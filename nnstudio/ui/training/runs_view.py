@@ -18,14 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.training.records import RunRecord, RunStatus, as_run_record
 from nnstudio.core.training.runs import compare_runs
 
 COLUMNS = ("Show", "Name", "Status", "Epochs", "Best val_loss", "Created")
 STATUS_MARK = {
-    "completed": "✔ completed",
-    "stopped": "■ stopped",
-    "failed": "✖ failed",
-    "diverged": "⚠ diverged",
+    RunStatus.COMPLETED: "✔ completed",
+    RunStatus.STOPPED: "■ stopped",
+    RunStatus.FAILED: "✖ failed",
+    RunStatus.DIVERGED: "⚠ diverged",
 }
 
 
@@ -42,7 +43,7 @@ class RunsView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._loading = False
-        self._runs: list[dict[str, Any]] = []
+        self._runs: list[RunRecord] = []
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.table = QTableWidget(0, len(COLUMNS))
@@ -80,14 +81,14 @@ class RunsView(QWidget):
         if self.compare_dialog is not None:
             self.compare_dialog.hide()
 
-    def set_runs(self, runs: Sequence[dict[str, Any]], shown: dict[str, bool]) -> None:
+    def set_runs(self, runs: Sequence[RunRecord | dict[str, Any]], shown: dict[str, bool]) -> None:
         """List ``runs`` (newest last); ``shown`` says which are overlaid."""
         self._loading = True
         try:
-            self._runs = list(runs)
+            self._runs = [as_run_record(r) for r in runs]
             self.table.setRowCount(len(self._runs))
             for r, run in enumerate(self._runs):
-                run_id = str(run.get("id", ""))
+                run_id = run.id
                 check = QTableWidgetItem()
                 check.setFlags(
                     Qt.ItemFlag.ItemIsUserCheckable
@@ -99,15 +100,15 @@ class RunsView(QWidget):
                 )
                 check.setData(Qt.ItemDataRole.UserRole, run_id)
                 self.table.setItem(r, 0, check)
-                name = QTableWidgetItem(str(run.get("name", run_id)))
-                name.setToolTip(str(run.get("message", "")))
+                name = QTableWidgetItem(run.name or run_id)
+                name.setToolTip(run.message or "")
                 self.table.setItem(r, 1, name)
-                best = run.get("best", {}).get("val_loss", run.get("best", {}).get("loss"))
+                best = run.best.get("val_loss", run.best.get("loss"))
                 cells = [
-                    STATUS_MARK.get(run.get("status", ""), str(run.get("status"))),
-                    str(run.get("epochs_completed", 0)),
+                    STATUS_MARK[run.status] if run.status is not None else "–",
+                    str(run.epochs_completed or 0),
                     f"{best:.4g}" if isinstance(best, float | int) else "–",
-                    str(run.get("created", "")).replace("T", " "),
+                    run.created.replace("T", " "),
                 ]
                 for c, text in enumerate(cells, start=2):
                     item = QTableWidgetItem(text)
@@ -118,7 +119,7 @@ class RunsView(QWidget):
 
     def run_ids(self) -> list[str]:
         """The ids listed, in order."""
-        return [str(r.get("id")) for r in self._runs]
+        return [r.id for r in self._runs]
 
     def selected_ids(self) -> list[str]:
         """Ids of the selected rows."""
@@ -145,7 +146,7 @@ class RunsView(QWidget):
     def compare_selected(self) -> None:
         """Open a table comparing the selected runs (all runs when none is selected)."""
         ids = self.selected_ids() or self.run_ids()
-        runs = [r for r in self._runs if str(r.get("id")) in ids]
+        runs = [r for r in self._runs if r.id in ids]
         if not runs:
             return
         if self.compare_dialog is None:
@@ -167,7 +168,7 @@ class CompareDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         layout.addWidget(self.table)
 
-    def show_runs(self, runs: Sequence[dict[str, Any]]) -> None:
+    def show_runs(self, runs: Sequence[RunRecord | dict[str, Any]]) -> None:
         """Fill the table from :func:`~nnstudio.core.training.runs.compare_runs`."""
         from nnstudio.core.training.config import metric_mode
 

@@ -28,7 +28,7 @@ def _project_with_run(folder: Path, *, weights_nan: bool = False, model=None) ->
     run_dir.mkdir(parents=True)
     model.save(run_dir / "model.keras")
     (run_dir / "metrics.json").write_text(json.dumps({"final": {"loss": 0.5}}))
-    project.runs.append(run_record(TABULAR_RECORD, SPECIES, RUN_ID))
+    project.add_run(run_record(TABULAR_RECORD, SPECIES, RUN_ID))
     return project.save(folder / "proj.nnstudio")
 
 
@@ -178,9 +178,10 @@ def test_export_a_bare_keras_file_and_format_keys_match_the_core(tmp_path, capsy
 def test_a_preprocessing_record_that_does_not_fit_cannot_be_baked(tmp_path, capsys) -> None:
     path = _project_with_run(tmp_path)
     project = Project.load(path)
-    project.runs[0]["preprocessing"]["features"].append(
-        {"name": "extra", "type": "numeric", "mean": 1.0, "std": 2.0}
-    )
+    run = project.runs[0]
+    extra = {"name": "extra", "type": "numeric", "mean": 1.0, "std": 2.0}
+    preprocessing = {**run.preprocessing, "features": [*run.preprocessing["features"], extra]}
+    project.replace_run(run.replace(preprocessing=preprocessing))
     project.save()
     assert (
         main(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from training_helpers import blobs
@@ -14,7 +16,15 @@ from nnstudio.core.training.evaluation import (
     per_class_scores,
     predicted_classes,
 )
-from nnstudio.core.training.probes import ActivationProbe, summarize
+from nnstudio.core.training.probes import (
+    ActivationProbe,
+    LayerActivation,
+    LayerWeights,
+    activations_from_event,
+    summarize,
+    weight_stats,
+    weights_from_event,
+)
 from nnstudio.core.training.watch import Cadence, check_arrays, first_non_finite
 
 
@@ -111,6 +121,28 @@ def test_summaries_of_dense_and_conv_outputs() -> None:
     assert c.dead == pytest.approx(19 / 20)
     other = summarize("o", np.full((2, 4), -1.0, np.float32), relu=False)
     assert other.dead is None and other.indicator() == "μ -1"
+
+
+def test_probe_and_weights_events_are_plain_json_that_reads_back(make_model, blob_data) -> None:
+    conv = np.random.default_rng(0).normal(size=(3, 5, 4, 2)).astype(np.float32)
+    conv[0, 0, 0, 0] = np.nan  # a diverging run: not finite -> null
+    layers = {"c": summarize("c", conv, relu=True), "d": summarize("d", conv[:, 0, 0], False)}
+    event = {"type": "probe", "layers": {k: v.to_json() for k, v in layers.items()}}
+    text = json.dumps(event, allow_nan=False)
+    assert '"maps": [[[[null' in text
+    back = activations_from_event(json.loads(text))
+    assert isinstance(back["c"], LayerActivation) and back["c"].shape == (5, 4, 2)
+    np.testing.assert_array_equal(back["c"].maps, layers["c"].maps)  # NaN where it was
+    np.testing.assert_array_equal(back["d"].heat, layers["d"].heat)
+    assert back["c"].hist.tolist() == layers["c"].hist.tolist()
+    assert back["c"].dead == layers["c"].dead and back["d"].indicator() == layers["d"].indicator()
+    model = make_model(TrainingConfig(epochs=1), blob_data)
+    stats = weight_stats(model, {"hidden": 0.5})
+    plain = {"type": "weights", "layers": {k: w.to_json() for k, w in stats.items()}}
+    weights = weights_from_event(json.loads(json.dumps(plain, allow_nan=False)))
+    assert set(weights) == set(stats) and isinstance(weights["hidden"], LayerWeights)
+    assert weights["hidden"].grad_norm == 0.5 and weights["hidden"].norm == stats["hidden"].norm
+    assert weights["hidden"].hist.tolist() == stats["hidden"].hist.tolist()
 
 
 def test_probe_model_sees_every_layer(make_model, blob_data) -> None:

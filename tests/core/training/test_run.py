@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -50,10 +51,13 @@ def test_run_to_completion_on_sample_data_learns() -> None:
     assert len(result.history.data["val_accuracy"]) == 12
     chance = 1 / len(prepared.class_names)
     assert result.final()["val_accuracy"] > chance + 0.3
-    types = [e["type"] for e in state.drain()]
+    events = state.drain()
+    types = [e["type"] for e in events]
     assert types[0] == "start" and types[-1] == "end"
     assert types.count("epoch") == 12 and types.count("batch") >= 12 * 15
     assert "probe" in types and "weights" in types
+    # every event is plain JSON data: it could come from another process
+    assert json.loads(json.dumps(events, allow_nan=False)) == events
 
 
 def test_stop_mid_epoch_keeps_last_complete_epoch(blob_data, make_model) -> None:
