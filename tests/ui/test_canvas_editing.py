@@ -498,5 +498,5 @@ def test_malformed_layers_on_the_clipboard_are_refused_with_a_message(window):
     before = dict(window.graph.nodes)
     assert window.canvas.paste() == []
     assert window.graph.nodes == before
-    assert "cannot be pasted" in window.statusBar().currentMessage()
+    assert "cannot paste" in window.statusBar().currentMessage()
     assert "NoSuchLayer" in window.statusBar().currentMessage()

@@ -28,8 +28,7 @@ from nnstudio.core.graph.commands import (
     RemoveNodes,
     copy_fragment,
 )
-from nnstudio.core.graph.model import Edge, EditRefused, Graph
-from nnstudio.core.graph.serialize import FormatError
+from nnstudio.core.graph.model import Edge, Graph
 from nnstudio.core.layout import NODE_H, NODE_W
 from nnstudio.ui.canvas.scene import GraphScene
 
@@ -190,13 +189,9 @@ class CanvasEditor:
     def _push_paste(self, fragment: dict[str, Any], dx: float, dy: float) -> list[str]:
         graph = self.surface.graph
 
-        def build() -> Paste:
-            try:
-                return Paste(graph, fragment, (dx, dy))
-            except FormatError as exc:  # text from elsewhere that only looks like layers
-                raise EditRefused(f"The clipboard's layers cannot be pasted: {exc}") from None
-
-        cmd = self.surface.attempt(build)
+        # a damaged fragment (text from elsewhere that only looks like layers) is refused
+        # by Paste itself with an EditRefused, reported by attempt()
+        cmd = self.surface.attempt(lambda: Paste(graph, fragment, (dx, dy)))
         scene = self.surface.graph_scene()
         if isinstance(cmd, Paste) and scene is not None:
             scene.select_nodes(cmd.node_ids)
