@@ -93,28 +93,40 @@ def metric_mode(name: str) -> str:
     return "max" if any(w in base for w in _MAX_WORDS) else "min"
 
 
-def monitor_choices(
-    outputs: Sequence[tuple[str, Sequence[str]]], validation: bool = True
-) -> list[str]:
-    """What early stopping can watch for these outputs (``(output name, metric names)``,
-    in order): ``val_<metric>`` first, then ``<metric>``, the loss before the metrics.
-
-    Keras logs one output's metrics under their own names and, with several outputs,
-    ``<output>_loss`` and ``<output>_<metric>`` besides the total ``loss``.
-    """
+def logged_names(outputs: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """What Keras logs for these outputs (``(output name, metric names)``, in order), the
+    loss before the metrics: one output's metrics under their own names and, with several
+    outputs, ``<output>_loss`` and ``<output>_<metric>`` besides the total ``loss``."""
     names = ["loss"]
     several = len(outputs) > 1
     for output, metrics in outputs:
         if several:
             names.append(f"{output}_loss")
         names.extend(f"{output}_{m}" if several else m for m in metrics)
-    names = list(dict.fromkeys(names))
+    return list(dict.fromkeys(names))
+
+
+def monitor_choices(
+    outputs: Sequence[tuple[str, Sequence[str]]], validation: bool = True
+) -> list[str]:
+    """What early stopping can watch for these outputs: ``val_<name>`` first, then
+    ``<name>``, for every name of :func:`logged_names`."""
+    names = logged_names(outputs)
     return [*(f"val_{n}" for n in names), *names] if validation else names
+
+
+def declared_outputs(graph: Graph) -> list[tuple[str, list[str]]]:
+    """``(node name, metric names)`` of the outputs ``graph`` declares, in order."""
+    return [
+        (graph.nodes[o.node].name, list(o.metrics)) for o in graph.outputs if o.node in graph.nodes
+    ]
 
 
 def graph_monitor_choices(graph: Graph, validation: bool = True) -> list[str]:
     """:func:`monitor_choices` for the outputs ``graph`` declares (by node name)."""
-    outputs = [
-        (graph.nodes[o.node].name, list(o.metrics)) for o in graph.outputs if o.node in graph.nodes
-    ]
-    return monitor_choices(outputs, validation)
+    return monitor_choices(declared_outputs(graph), validation)
+
+
+def graph_logged_names(graph: Graph) -> list[str]:
+    """:func:`logged_names` for the outputs ``graph`` declares (by node name)."""
+    return logged_names(declared_outputs(graph))

@@ -35,16 +35,10 @@ from nnstudio.ui.param_editors import (
 CUSTOM = "custom"
 
 
-def monitor_choices(logged: Sequence[str] = ()) -> list[str]:
-    """The early-stopping monitors offered: the core's registry, then ``val_<name>`` and
-    ``<name>`` for every quantity the run will log (``logged``: the declared outputs' loss and
-    metric names).  The one call the form makes for its monitor list."""
-    names = [entry.name for entry in MONITORS]
-    for name in logged:
-        for monitor in (f"val_{name}", name):
-            if monitor not in names:
-                names.append(monitor)
-    return names
+def monitor_choices() -> list[str]:
+    """The early-stopping monitors offered before the graph's outputs are known: the
+    core's registry (then :meth:`SettingsForm.set_monitor_choices` takes over)."""
+    return [entry.name for entry in MONITORS]
 
 
 class SettingsForm(QWidget):
@@ -162,11 +156,12 @@ class SettingsForm(QWidget):
                 out[name] = w.value()  # type: ignore[attr-defined]
         return out
 
-    def set_logged_metrics(self, logged: Sequence[str]) -> None:
-        """Offer the monitors for what the run will log (keeps the current choice)."""
+    def set_monitor_choices(self, names: Sequence[str]) -> None:
+        """Offer ``names`` as the early-stopping monitors (the core's
+        ``graph_monitor_choices``: what the run will log); keeps the current choice."""
         combo = self.widgets["monitor"]
         assert isinstance(combo, QComboBox)
-        names = monitor_choices(logged)
+        names = list(names) or monitor_choices()
         if names == [combo.itemText(i) for i in range(combo.count())]:
             return
         combo.blockSignals(True)

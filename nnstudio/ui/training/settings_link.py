@@ -18,6 +18,7 @@ from nnstudio.core import project as pj
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.commands import SetOutput
 from nnstudio.core.graph.model import EditRefused
+from nnstudio.core.objectives.monitors import graph_logged_names, graph_monitor_choices
 from nnstudio.core.project_commands import SetTraining
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 
@@ -27,16 +28,8 @@ SETTINGS_KEY = "trainingSettings"  # the settings panel's key in the Train works
 
 
 def expected_metrics(graph: gm.Graph) -> list[str]:
-    """The names Keras will log for the graph's declared outputs (``loss``, ``accuracy``;
-    with several outputs ``<output>_loss``, ``<output>_<metric>``)."""
-    outputs = [o for o in graph.outputs if o.node in graph.nodes]
-    if len(outputs) == 1:
-        return ["loss", *outputs[0].metrics]
-    names = ["loss"]
-    for o in outputs:
-        node = graph.nodes[o.node].name
-        names += [f"{node}_loss", *(f"{node}_{m}" for m in o.metrics)]
-    return names
+    """The names Keras will log for the graph's declared outputs (the core's rule)."""
+    return graph_logged_names(graph)
 
 
 class SettingsLink:
@@ -120,7 +113,7 @@ class SettingsLink:
             for o in graph.outputs
             if o.node in graph.nodes
         )
-        self.panel.form.set_logged_metrics(expected_metrics(graph))
+        self.panel.form.set_monitor_choices(graph_monitor_choices(graph))
 
     def _output_changed(self, node_id: str, loss: str, metrics: list[str]) -> None:
         graph = self.window.graph
