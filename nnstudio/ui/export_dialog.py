@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
@@ -48,6 +48,10 @@ from nnstudio.ui.tasks import Task
 ModelProvider = Callable[[], Any]
 COLUMNS = ("Format", "File", "Verified with", "Max abs diff", "Result", "Time")
 DEFAULT_FORMATS = ("keras",)
+
+if TYPE_CHECKING:
+    from nnstudio.core.project import Project
+    from nnstudio.core.training.records import RunRecord
 
 
 def run_provider(project: Any, run_id: str | None = None) -> ModelProvider:
@@ -106,9 +110,9 @@ class ExportDialog(QDialog):
     def __init__(
         self,
         model_provider: ModelProvider,
-        project: Any = None,
+        project: Project | None = None,
         parent: QWidget | None = None,
-        run: dict[str, Any] | None = None,
+        run: RunRecord | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export Model")
@@ -210,28 +214,28 @@ class ExportDialog(QDialog):
         return buttons
 
     # -- state ----------------------------------------------------------------------------
-    def _heading_text(self) -> str:
-        name = getattr(self.project, "name", None) or "Model"
-        if self.run is not None:
-            return f"<b>{name}</b> — run {self.run.get('name') or self.run.get('id')}"
-        if getattr(self.project, "runs", None):
-            from nnstudio.core.training.runs import latest_run
+    def _latest_run(self) -> RunRecord | None:
+        if self.project is None or not self.project.runs:
+            return None
+        from nnstudio.core.training.runs import latest_run
 
-            latest = latest_run(self.project)
-            if latest is not None:
-                return f"<b>{name}</b> — the latest run, {latest.get('name') or latest['id']}"
+        return latest_run(self.project)
+
+    def _heading_text(self) -> str:
+        name = (self.project.name if self.project is not None else "") or "Model"
+        if self.run is not None:
+            return f"<b>{name}</b> — run {self.run.name or self.run.id}"
+        latest = self._latest_run()
+        if latest is not None:
+            return f"<b>{name}</b> — the latest run, {latest.name or latest.id}"
         return (
             f"<b>{name}</b> — <span style='color:#b36b00'>no trained run is recorded; an "
             "untrained model carries its random initial weights</span>"
         )
 
     def _recorded_steps(self) -> list[str]:
-        run = self.run
-        if run is None and getattr(self.project, "runs", None):
-            from nnstudio.core.training.runs import latest_run
-
-            run = latest_run(self.project)
-        record = run.get("preprocessing") if run is not None else None
+        run = self.run if self.run is not None else self._latest_run()
+        record = run.preprocessing if run is not None else None
         if not record:
             return []
         try:
@@ -241,7 +245,7 @@ class ExportDialog(QDialog):
         return [s.describe() for p in preps.values() for s in p.steps]
 
     def _default_folder(self) -> Path:
-        path = getattr(self.project, "path", None)
+        path = self.project.path if self.project is not None else None
         if path:
             return Path(path).parent / f"{Path(path).stem}_export"
         return Path.home() / "nnstudio_export"

@@ -12,6 +12,7 @@ from PySide6.QtGui import QDesktopServices
 
 from nnstudio.core.graph.builder import GraphBuilder
 from nnstudio.core.project import Project
+from nnstudio.core.training.records import RunRecord
 from nnstudio.ui.export_dialog import COLUMNS, ExportDialog, run_provider
 
 RECORD = {
@@ -34,7 +35,7 @@ def _project(tmp_path) -> Project:
     return project
 
 
-def _with_run(project: Project, tmp_path) -> dict:
+def _with_run(project: Project, tmp_path) -> RunRecord:
     from nnstudio.core.compiler import build_model, compile_model
 
     model = compile_model(build_model(project.graph, seed=0), project.graph)
@@ -52,8 +53,7 @@ def _with_run(project: Project, tmp_path) -> dict:
         "final": {"loss": 1.0},
         "data_hash": None,
     }
-    project.add_run(run)
-    return run
+    return project.add_run(run)
 
 
 @pytest.fixture
