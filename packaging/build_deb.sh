@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Turn the bundle (dist/nnstudio, from build.sh) into a Debian package with dpkg-deb.
 #
-#   packaging/build_deb.sh [--bundle DIR] [--out DIR] [--compress gzip|xz|zstd] [--python PY]
+#   packaging/build_deb.sh [--bundle DIR] [--out DIR] [--compress gzip|xz|zstd|none] [--python PY]
 #
 # Layout: /opt/nnstudio (the bundle), /usr/bin/nnstudio (a wrapper), the .desktop entry in
 # /usr/share/applications, the icon in /usr/share/icons/hicolor, the AppStream metadata in
@@ -33,7 +33,7 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
     "$STAGE/usr/share/metainfo" "$STAGE/usr/share/mime/packages" \
     "$STAGE/usr/share/icons/hicolor/scalable/apps" "$STAGE/usr/share/doc/nnstudio"
-cp -a "$BUNDLE" "$STAGE/opt/nnstudio"
+cp -al "$BUNDLE" "$STAGE/opt/nnstudio" 2>/dev/null || cp -a "$BUNDLE" "$STAGE/opt/nnstudio"  # hard links when it can
 
 # The command: resolves its own location, so it also works inside a scratch root.
 cat > "$STAGE/usr/bin/nnstudio" <<'SH'

@@ -97,10 +97,13 @@ export_all() {
 step export export_all
 
 DEB=""
-deb() { DEB=$(packaging/build_deb.sh --bundle "$BUNDLE" --out "$TMP/deb" --python "$PY" | tail -n 1)
-        ls -l "$DEB"; }
+deb() {  # uncompressed by default: compressing 1 GB takes minutes (SMOKE_DEB_COMPRESS=gzip)
+    packaging/build_deb.sh --bundle "$BUNDLE" --out "$TMP/deb" --python "$PY" \
+        --compress "${SMOKE_DEB_COMPRESS:-none}"
+}
 step deb deb
 DEB=$(ls "$TMP"/deb/*.deb 2>/dev/null | head -n 1)
+[ -n "$DEB" ] && echo "      package: $(basename "$DEB"), $(du -h "$DEB" | cut -f1)"
 STAGE=$(ls -d build/deb/nnstudio_* 2>/dev/null | head -n 1)
 desktop_valid() { desktop-file-validate "$STAGE/usr/share/applications/"*.desktop; }
 appstream_valid() {
