@@ -33,7 +33,9 @@ rm -rf "$STAGE"
 mkdir -p "$STAGE/DEBIAN" "$STAGE/opt" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
     "$STAGE/usr/share/metainfo" "$STAGE/usr/share/mime/packages" \
     "$STAGE/usr/share/icons/hicolor/scalable/apps" "$STAGE/usr/share/doc/nnstudio"
-cp -al "$BUNDLE" "$STAGE/opt/nnstudio" 2>/dev/null || cp -a "$BUNDLE" "$STAGE/opt/nnstudio"  # hard links when it can
+# Hard links when the bundle is on the same file system (quick); a copy otherwise.
+cp -al "$BUNDLE" "$STAGE/opt/nnstudio" 2>/dev/null ||
+    { rm -rf "$STAGE/opt/nnstudio"; cp -a "$BUNDLE" "$STAGE/opt/nnstudio"; }
 
 # The command: resolves its own location, so it also works inside a scratch root.
 cat > "$STAGE/usr/bin/nnstudio" <<'SH'
