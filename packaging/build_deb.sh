@@ -66,13 +66,20 @@ Comment: /opt/nnstudio bundles Python, Qt (LGPL-3), TensorFlow (Apache-2.0) and 
 TXT
 
 SIZE_KB=$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)
+# The newest glibc symbol version any bundled binary needs; the rest of the libraries
+# (Qt's xcb dependencies included) are in the bundle, found with ldd when this was written.
+GLIBC=$({ find "$STAGE/opt" -type f \( -name "*.so*" -o -name nnstudio \) \
+    -exec objdump -T {} + 2>/dev/null || true; } | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' |
+    sort -uV | tail -n 1 || true)
+GLIBC=${GLIBC:-2.28}
 cat > "$STAGE/DEBIAN/control" <<TXT
 Package: nnstudio
 Version: $VERSION
 Architecture: $ARCH
 Maintainer: NN Studio developers <nnstudio@users.noreply.github.com>
 Installed-Size: $SIZE_KB
-Depends: libc6 (>= 2.28), libgl1, libegl1, libfontconfig1, libxkbcommon0, libxkbcommon-x11-0, libdbus-1-3, libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1, libxcb-image0, libxcb-render-util0, libxcb-shape0, libxcb-randr0, libxcb-xkb1
+Depends: libc6 (>= $GLIBC), libgl1, libegl1, libxcb1, libdrm2, libwayland-client0
+Recommends: fonts-dejavu-core | fonts-liberation2
 Section: science
 Priority: optional
 Description: design, train and export neural networks visually
