@@ -33,5 +33,5 @@ NNSTUDIO_WITH="$WITH" "$PY" -m PyInstaller --noconfirm --clean --log-level WARN 
 if [ -d "dist/NN Studio.app" ]; then
     echo "bundle: dist/NN Studio.app ($(du -sh "dist/NN Studio.app" | cut -f1))"
 else
-    echo "bundle: dist/nnstudio ($(du -sh dist/nnstudio | cut -f1))"
+    echo "bundle: dist/nnstudio ($(du -sk dist/nnstudio | awk '{printf "%.0f MB", $1 * 1.024 / 1000}'))"
 fi

@@ -57,7 +57,7 @@ if [ -z "$BUNDLE" ]; then
 fi
 BUNDLE=$(cd "$BUNDLE" && pwd)
 APP="$BUNDLE/nnstudio"
-echo "      bundle: $BUNDLE, $(du -sh "$BUNDLE" | cut -f1)"
+echo "      bundle: $BUNDLE, $(du -sk "$BUNDLE" | awk '{printf "%.0f MB", $1 * 1.024 / 1000}')"
 
 version() { "$APP" --version; }
 step version version
@@ -69,9 +69,15 @@ window() {  # the main window maps on a virtual X screen within 90 s
     sleep 2
     DISPLAY=$display QT_QPA_PLATFORM=xcb "$APP" >"$TMP/app.log" 2>&1 &
     APP_PID=$!
+    local line id
     for _ in $(seq 90); do
-        if DISPLAY=$display xwininfo -root -tree | grep -q '"[^"]*NN Studio"'; then
-            DISPLAY=$display xwininfo -root -tree | grep 'NN Studio'
+        # The main window: title "... NN Studio", WM_CLASS ("nnstudio" ...), and mapped (Qt's
+        # 1x1 group leader window has the title too but no class).
+        line=$(DISPLAY=$display xwininfo -root -tree | grep -E '"[^"]*NN Studio": \("nnstudio"' |
+            head -n 1)
+        id=${line%% \"*}
+        if [ -n "$line" ] && DISPLAY=$display xwininfo -id $id | grep -q 'IsViewable'; then
+            echo "$line"
             kill "$APP_PID"; wait "$APP_PID" 2>/dev/null; APP_PID=""
             return 0
         fi
@@ -103,7 +109,7 @@ deb() {  # uncompressed by default: compressing 1 GB takes minutes (SMOKE_DEB_CO
 }
 step deb deb
 DEB=$(ls "$TMP"/deb/*.deb 2>/dev/null | head -n 1)
-[ -n "$DEB" ] && echo "      package: $(basename "$DEB"), $(du -h "$DEB" | cut -f1)"
+[ -n "$DEB" ] && echo "      package: $(basename "$DEB"), $(du -k "$DEB" | awk '{printf "%.0f MB", $1 * 1.024 / 1000}')"
 STAGE=$(ls -d build/deb/nnstudio_* 2>/dev/null | head -n 1)
 desktop_valid() { desktop-file-validate "$STAGE/usr/share/applications/"*.desktop; }
 appstream_valid() {
