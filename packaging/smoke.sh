@@ -96,11 +96,13 @@ cp -r "$REPO/resources/samples/digits" "$TMP/work/samples/"
 PROJECT="$TMP/work/examples/digits_cnn.nnstudio"
 train() { "$APP" train "$PROJECT" --epochs 1 --quiet; }
 step train train
+tail -n 2 "$TMP/train.log" | sed 's/^/      /'
 export_all() {
-    "$APP" export "$PROJECT" -f keras,savedmodel,tflite,onnx,python -o "$TMP/work/export"
-    ls "$TMP/work/export"
+    "$APP" export "$PROJECT" -f keras,savedmodel,tflite,onnx,python -o "$TMP/work/export" &&
+        ls "$TMP/work/export"
 }
 step export export_all
+grep -E '^  [a-z-]+ ' "$TMP/export.log" | sed 's/^/    /'
 
 DEB=""
 deb() {  # uncompressed by default: compressing 1 GB takes minutes (SMOKE_DEB_COMPRESS=gzip)
@@ -136,8 +138,7 @@ deb_install() {
         usr/share/icons/hicolor/256x256/apps/io.github.nnstudio.NNStudio.png; do
         [ -e "$ROOT/$f" ] || { echo "missing after install: /$f"; return 1; }
     done
-    "$ROOT/usr/bin/nnstudio" --version
-    "$ROOT/usr/bin/nnstudio" info >/dev/null
+    "$ROOT/usr/bin/nnstudio" --version && "$ROOT/usr/bin/nnstudio" info >/dev/null
 }
 deb_remove() {
     "${DPKG[@]}" --purge nnstudio || return 1
@@ -145,7 +146,9 @@ deb_remove() {
     diff "$TMP/before.txt" "$TMP/after.txt" && echo "nothing left behind"
 }
 step deb-install deb_install
+grep -E '^(Setting up|nnstudio [0-9])' "$TMP/deb-install.log" | sed 's/^/      /'
 step deb-remove deb_remove
+grep -E '^(Removing|Purging|nothing left)' "$TMP/deb-remove.log" | sed 's/^/      /'
 
 if [ "$FAILED" = 0 ]; then echo "smoke: all steps passed"; else echo "smoke: FAILED"; fi
 exit "$FAILED"
