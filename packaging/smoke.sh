@@ -87,6 +87,7 @@ window() {  # the main window maps on a virtual X screen within 90 s
     echo "no NN Studio window after 90 s"; cat "$TMP/app.log"; return 1
 }
 step window window
+grep 'NN Studio' "$TMP/window.log" | sed 's/^ */      /'
 [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null; XVFB_PID=""
 
 # The example with its samples, copied so runs and exports land in the scratch folder.
