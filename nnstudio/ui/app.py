@@ -59,7 +59,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     from nnstudio.ui.resources import app_icon
 
     app.setWindowIcon(app_icon())
-    app.setDesktopFileName("nnstudio")
+    app.setDesktopFileName("io.github.nnstudio.NNStudio")  # the installed .desktop entry
     return app  # type: ignore[return-value]
 
 
