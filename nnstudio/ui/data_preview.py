@@ -119,9 +119,18 @@ class PreviewView(QStackedWidget):
 
     def show_arrays(self, report: Report) -> None:
         d = report.details
+        if d.get("inputs"):  # one array per Input: name its inputs, count its samples
+            first = (
+                f"inputs: {d.get('features', '?')} · {d.get('samples', '?')} samples  "
+                f"{d.get('features_dtype', '')}"
+            )
+        else:
+            first = (
+                f"features: {d.get('features', '?')}  shape {tuple(d.get('features_shape', ()))}"
+                f"  {d.get('features_dtype', '')}"
+            )
         lines = [
-            f"features: {d.get('features', '?')}  shape {tuple(d.get('features_shape', ()))}  "
-            f"{d.get('features_dtype', '')}",
+            first,
             f"targets: {d.get('targets', '?')}  shape {tuple(d.get('targets_shape', ()))}",
         ]
         if d.get("memory_mapped"):
@@ -133,7 +142,10 @@ class PreviewView(QStackedWidget):
         self.arrays_table.clear()
         self.arrays_table.setColumnCount(width + 1)
         self.arrays_table.setRowCount(len(rows))
-        self.arrays_table.setHorizontalHeaderLabels(["target"] + [f"x[{i}]" for i in range(width)])
+        columns = list(d.get("preview_columns") or [])
+        if len(columns) != width:
+            columns = [f"x[{i}]" for i in range(width)]
+        self.arrays_table.setHorizontalHeaderLabels(["target", *columns])
         for r, row in enumerate(rows):
             self.arrays_table.setItem(
                 r, 0, QTableWidgetItem(targets[r] if r < len(targets) else "")

@@ -221,3 +221,21 @@ def test_the_panel_does_not_import_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_multi_input_preview_names_its_inputs_and_counts_samples(qtbot):
+    from nnstudio.core.data import DataConfig, inspect_source
+    from nnstudio.ui.resources import resources_dir
+    from nnstudio.ui.data_preview import PreviewView
+
+    view = PreviewView()
+    qtbot.addWidget(view)
+    config = DataConfig(kind="numpy", path=str(resources_dir() / "samples" / "two_inputs.npz"))
+    view.show_arrays(inspect_source(config))
+    table = view.arrays_table
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    assert headers[:2] == ["target", "measurements[0]"] and "context[0]" in headers
+    assert "600 samples" in view.arrays_label.text()
+    assert "shape" not in view.arrays_label.text().splitlines()[0]
+    target = table.item(0, 0).text()
+    assert len(target) <= 8, target  # four significant digits, like the other cells

@@ -264,6 +264,7 @@ def _details(
     return {
         "features": ", ".join(f"{k} {'×'.join(map(str, s))}" for k, s in shapes.items()),
         "features_shape": [int(arrays.y_raw.shape[0])],
+        "samples": int(arrays.y_raw.shape[0]),
         "features_dtype": ", ".join(sorted({str(i.dtype) for i in arrays.infos.values()})),
         "inputs": {
             k: {"shape": list(s), "dtype": str(arrays.infos[k].dtype)} for k, s in shapes.items()
@@ -274,7 +275,10 @@ def _details(
         "arrays": {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in infos.items()},
         "preview_columns": columns,
         "preview_rows": rows,
-        "preview_targets": [str(v) for v in np.asarray(arrays.y_raw[:5]).tolist()],
+        "preview_targets": [
+            f"{v:.4g}" if isinstance(v, float) else str(v)
+            for v in np.asarray(arrays.y_raw[:5]).tolist()
+        ],
     }
 
 
