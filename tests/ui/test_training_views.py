@@ -227,3 +227,25 @@ def test_activation_view_shows_the_selected_layer(qtbot) -> None:
     )
     assert (lo, hi) == (0.0, 3.0) and image.max() == pytest.approx(1.0)
     assert image[0].argmax() == 0 and image[1].argmax() == 1
+
+
+def test_a_reconstruction_shows_its_errors_and_worst_pairs(qtbot):
+    from nnstudio.core.training.evaluation import Reconstruction
+    from nnstudio.ui.training.evaluation_view import EvaluationView
+
+    view = EvaluationView()
+    qtbot.addWidget(view)
+    x = np.linspace(0, 1, 28 * 28, dtype=np.float32).reshape(28, 28, 1)
+    worst = [Reconstruction(7, x, x * 0.5, 0.08), Reconstruction(2, x, x, 0.01)]
+    errors = np.array([0.01, 0.02, 0.08, 0.03])
+    ev = Evaluation("validation", "reconstruction", {"loss": 0.035}, 4, errors=errors, worst=worst)
+    view.show_evaluation(ev)
+    assert view.stack.currentIndex() == 3
+    xs, counts = view.error_bars.getData()
+    assert counts.sum() == 4
+    assert view.worst.count() == 2 and "#7" in view.worst.item(0).text()
+    icon = view.worst.item(0).icon().pixmap(200, 200)
+    assert icon.width() > icon.height()  # input and output side by side
+    assert "worst 0.08" in view.error_plot.titleLabel.text
+    view.reset()
+    assert view.worst.count() == 0 and view.stack.currentIndex() == 0

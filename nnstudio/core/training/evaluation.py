@@ -1,6 +1,8 @@
 """Evaluation after a run: metrics on the test split (or validation when there is none);
 for classification a confusion matrix, per-class precision/recall/F1 and the misclassified
-samples; for regression predicted-versus-actual pairs and residuals.
+samples; for regression predicted-versus-actual pairs and residuals; for reconstruction
+(the targets are the inputs: autoencoders) the error of every sample and the worst
+reconstructions beside their inputs.
 
 Only the first output of a multi-output model gets the detailed views; every output's
 metrics come from ``model.evaluate``.
@@ -16,7 +18,9 @@ import numpy as np
 from nnstudio.core.training.data import TrainingData, class_indices
 
 MAX_MISCLASSIFIED = 48
+MAX_WORST = 24  # reconstructions kept beside their inputs, worst first
 MAX_POINTS = 5000
+RECONSTRUCTION = "reconstruction"
 
 
 @dataclass
@@ -28,6 +32,17 @@ class Misclassified:
     true: int
     pred: int
     confidence: float
+
+
+@dataclass
+class Reconstruction:
+    """One reconstructed sample: its index, input, the model's output and their mean squared
+    error."""
+
+    index: int
+    x: np.ndarray
+    output: np.ndarray
+    error: float
 
 
 @dataclass
@@ -44,6 +59,8 @@ class Evaluation:
     misclassified: list[Misclassified] = field(default_factory=list)
     y_true: np.ndarray | None = None  # regression: actual values (first target)
     y_pred: np.ndarray | None = None  # regression: predictions (first target)
+    errors: np.ndarray | None = None  # reconstruction: each sample's mean squared error
+    worst: list[Reconstruction] = field(default_factory=list)  # reconstruction, worst first
 
     @property
     def confusion_normalized(self) -> np.ndarray | None:
@@ -72,6 +89,12 @@ class Evaluation:
             out["class_names"] = list(self.class_names)
             out["confusion"] = self.confusion.astype(int).tolist()
             out["per_class"] = [dict(p) for p in self.per_class]
+        if self.errors is not None and self.errors.size:
+            out["reconstruction"] = {
+                "mse": float(np.mean(self.errors)),
+                "median_mse": float(np.median(self.errors)),
+                "worst_mse": float(np.max(self.errors)),
+            }
         res = self.residuals
         if res is not None and res.size:
             out["residuals"] = {
@@ -154,6 +177,8 @@ def evaluate(
     n = int(len(y))
     if data.task == "classification":
         return _classification(name, metrics, n, x, y, pred, data.class_names, max_misclassified)
+    if data.task == RECONSTRUCTION:
+        return _reconstruction(name, metrics, n, y, pred)
     y_true = y.reshape(n, -1)[:, 0].astype(np.float64)
     y_pred = pred.reshape(n, -1)[:, 0].astype(np.float64)
     if n > MAX_POINTS:
@@ -196,3 +221,18 @@ def _classification(
     return Evaluation(
         split, "classification", metrics, n, labels, cm, per_class_scores(cm, labels), samples
     )
+
+
+def _reconstruction(
+    split: str, metrics: dict[str, float], n: int, y: np.ndarray, pred: np.ndarray
+) -> Evaluation:
+    """Each sample's mean squared error against its own input (the targets), and the worst."""
+    target = y.reshape(n, -1).astype(np.float64)
+    output = pred.reshape(n, -1).astype(np.float64)
+    errors = np.mean((output - target) ** 2, axis=1) if n else np.zeros(0)
+    worst = np.argsort(-errors, kind="stable")[:MAX_WORST]
+    samples = [
+        Reconstruction(int(i), y[i].copy(), pred[i].reshape(y[i].shape).copy(), float(errors[i]))
+        for i in worst
+    ]
+    return Evaluation(split, RECONSTRUCTION, metrics, n, errors=errors, worst=samples)

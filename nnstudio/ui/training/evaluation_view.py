@@ -1,6 +1,8 @@
 """After a run: metrics on the test split; for classification the confusion matrix (counts or
 normalized), per-class precision/recall/F1 and the misclassified samples (images as images,
-rows as values); for regression predicted-versus-actual and residual plots."""
+rows as values); for regression predicted-versus-actual and residual plots; for
+reconstruction (autoencoders) the distribution of the samples' errors and the worst
+reconstructions beside their inputs."""
 
 from __future__ import annotations
 
@@ -117,6 +119,29 @@ class EvaluationView(QWidget):
         self.residual_plot.addItem(self.residuals)
         self.residual_plot.addLine(y=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         self.stack.addWidget(reg)
+        self.stack.addWidget(self._build_reconstruction())
+
+    def _build_reconstruction(self) -> QWidget:
+        page = QWidget()
+        v = QVBoxLayout(page)
+        v.setContentsMargins(0, 0, 0, 0)
+        chart = pg.GraphicsLayoutWidget()
+        chart.setBackground(None)
+        self.error_plot = chart.addPlot(title="reconstruction error per sample")
+        style_plot(self.error_plot, "samples", "mean squared error (per sample)")
+        self.error_bars = pg.PlotDataItem(
+            stepMode="center", fillLevel=0, brush=pg.mkBrush(59, 125, 216, 120)
+        )
+        self.error_plot.addItem(self.error_bars)
+        v.addWidget(chart, 2)
+        v.addWidget(QLabel("Worst reconstructions first (left: input, right: the model's output):"))
+        self.worst = QListWidget()
+        self.worst.setViewMode(QListWidget.ViewMode.IconMode)
+        self.worst.setIconSize(QSize(2 * THUMB + 4, THUMB))
+        self.worst.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.worst.setWordWrap(True)
+        v.addWidget(self.worst, 3)
+        return page
 
     def reset(self) -> None:
         """Empty, as new (a project was opened): no evaluation, nothing drawn."""
@@ -131,6 +156,8 @@ class EvaluationView(QWidget):
         self.scatter.clear()
         self.residuals.clear()
         self.diagonal.setData([], [])
+        self.error_bars.setData([], [])
+        self.worst.clear()
         self.stack.setCurrentIndex(0)
 
     def clear(self) -> None:
@@ -154,6 +181,9 @@ class EvaluationView(QWidget):
             self._fill_per_class()
             self._fill_misclassified()
             self.stack.setCurrentIndex(1)
+        elif ev.task == "reconstruction":
+            self._draw_reconstruction()
+            self.stack.setCurrentIndex(3)
         else:
             self._draw_regression()
             self.stack.setCurrentIndex(2)
@@ -249,3 +279,48 @@ class EvaluationView(QWidget):
                 f"residuals · MAE {stats['mae']:.4g} · RMSE "
                 f"{stats['rmse']:.4g} · R² {stats['r2']:.3f}"
             )
+
+    def _draw_reconstruction(self) -> None:
+        ev = self.evaluation
+        errors = np.asarray(ev.errors if ev.errors is not None else [], np.float64)
+        if errors.size:
+            counts, edges = np.histogram(errors, bins=min(40, max(5, errors.size // 4)))
+            self.error_bars.setData(edges, counts)
+            stats = ev.to_json().get("reconstruction", {})
+            self.error_plot.setTitle(
+                f"reconstruction error per sample · mean {stats['mse']:.4g} · median "
+                f"{stats['median_mse']:.4g} · worst {stats['worst_mse']:.4g}"
+            )
+        self.worst.clear()
+        images = bool(ev.worst) and sample_image(ev.worst[0].x) is not None
+        self.worst.setViewMode(
+            QListWidget.ViewMode.IconMode if images else QListWidget.ViewMode.ListMode
+        )
+        for r in ev.worst:
+            label = f"#{r.index}: error {r.error:.3g}"
+            pair = side_by_side(r.x, r.output) if images else None
+            if pair is not None:
+                item = QListWidgetItem(QIcon(pair), label)
+            else:
+                item = QListWidgetItem(
+                    f"{label}    in: {sample_text(r.x)}    out: {sample_text(r.output)}"
+                )
+            item.setToolTip(f"sample {r.index}: mean squared error {r.error:.4g}")
+            self.worst.addItem(item)
+
+
+def side_by_side(x: np.ndarray, output: np.ndarray) -> QPixmap | None:
+    """An input and its reconstruction as one thumbnail pair (each scaled like the input)."""
+    a = np.asarray(x, np.float32)
+    b = np.asarray(output, np.float32).reshape(a.shape)
+    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+    both = np.concatenate([a, np.full_like(a[:, :2], lo), np.clip(b, lo, hi)], axis=1)
+    image = sample_image(both)
+    if image is None:
+        return None
+    return QPixmap.fromImage(image).scaled(
+        2 * THUMB + 4,
+        THUMB,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.FastTransformation,
+    )

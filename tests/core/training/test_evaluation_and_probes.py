@@ -186,3 +186,36 @@ def test_non_finite_values_are_located() -> None:
         == "inputs[1][2, 1] is Inf"
     )
     assert first_non_finite(np.array([1, 2])) is None  # integers are always finite
+
+
+class _Identityish:
+    """A stand-in model: reconstructs each image perfectly except sample 3, which it blanks."""
+
+    def evaluate(self, x, y, **_kw):
+        return {"loss": float(np.mean((self.predict(x) - y) ** 2))}
+
+    def predict(self, x, **_kw):
+        out = np.array(x, dtype=np.float32, copy=True)
+        out[3] = 0.0
+        return out
+
+
+def test_a_reconstruction_is_evaluated_sample_by_sample_against_its_input() -> None:
+    from nnstudio.core.training.data import TrainingData
+    from nnstudio.core.training.evaluation import evaluate
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (10, 6, 6, 1)).astype(np.float32)
+    data = TrainingData.from_arrays(x, x, val=(x, x), task="reconstruction")
+    ev = evaluate(_Identityish(), data)
+    assert ev is not None and ev.task == "reconstruction"
+    assert ev.errors is not None and ev.errors.shape == (10,)
+    assert ev.errors[3] == pytest.approx(float(np.mean(x[3] ** 2)))
+    assert np.all(np.delete(ev.errors, 3) == 0)
+    worst = ev.worst[0]
+    assert worst.index == 3 and worst.x.shape == (6, 6, 1) and worst.output.shape == (6, 6, 1)
+    assert np.all(worst.output == 0) and np.array_equal(worst.x, x[3])
+    assert ev.y_true is None and ev.confusion is None  # no regression view of pixels
+    summary = ev.to_json()["reconstruction"]
+    assert summary["mse"] == pytest.approx(float(np.mean(x[3] ** 2)) / 10)
+    assert summary["worst_mse"] == pytest.approx(float(ev.errors[3]))
