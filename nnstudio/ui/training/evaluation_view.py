@@ -288,8 +288,8 @@ class EvaluationView(QWidget):
             self.error_bars.setData(edges, counts)
             stats = ev.to_json().get("reconstruction", {})
             self.error_plot.setTitle(
-                f"reconstruction error per sample · mean {stats['mse']:.4g} · median "
-                f"{stats['median_mse']:.4g} · worst {stats['worst_mse']:.4g}"
+                f"error: mean {stats['mse']:.3g} · median {stats['median_mse']:.3g} · "
+                f"worst {stats['worst_mse']:.3g}"
             )
         self.worst.clear()
         images = bool(ev.worst) and sample_image(ev.worst[0].x) is not None
