@@ -158,8 +158,15 @@ def test_runs_view_renames_overlays_and_deletes(studio, qtbot) -> None:
         with qtbot.waitSignal(ctl.worker.finished, timeout=RUN_TIMEOUT):
             ctl.start(data=blob_data())
     first, second = (r["id"] for r in window.project.runs)
+    old_name = window.project.runs[0]["name"]
     ctl.runs.table.item(0, 1).setText("baseline")
     assert window.project.runs[0]["name"] == "baseline"
+    assert window.undo_stack.undoText() == "Rename run to baseline"
+    window.undo_stack.undo()  # one undo step; the view follows the project
+    assert window.project.runs[0]["name"] == old_name
+    assert ctl.runs.table.item(0, 1).text() == old_name
+    window.undo_stack.redo()
+    assert ctl.runs.table.item(0, 1).text() == "baseline"
     ctl.runs.table.item(1, 0).setCheckState(ctl.runs.table.item(1, 0).checkState().Checked)
     assert ctl.plots.overlays() == {second: True}
     ctl.runs.select_ids([first, second])

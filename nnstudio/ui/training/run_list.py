@@ -42,13 +42,18 @@ class RunListActions:
             self.plots.set_overlay(run_id, run.name or run_id, run.history, True)
 
     def _rename_run(self, run_id: str, name: str) -> None:
+        """Rename as one undo step (``RenameRun``); a refused name is shown and undone in
+        the view.  The view follows the project's ``runs_changed`` (undo and redo too)."""
+        from nnstudio.core.graph.model import EditRefused
+        from nnstudio.core.project_commands import RenameRun
+
         try:
-            run_records.rename_run(self.window.project, run_id, name)
-        except run_records.RunError as exc:
-            self.window.show_message(str(exc))
+            command = RenameRun(self.window.project, run_id, name)
+        except EditRefused as exc:
+            self.window.show_message(f"Rename run: {exc}")
             self._refresh_runs()
             return
-        self.window.mark_modified()
+        self.window.push(command, locked_ok=True)
         self._refresh_runs()  # records are immutable: the view shows the renamed one
 
     def export_run(self, run_id: str) -> None:

@@ -42,7 +42,11 @@ class SettingsLink:
     _blocked: str | None
 
     def _on_project_event(self, event: str, payload: Any) -> None:
-        """Training settings changed in the project (an edit, its undo or redo): show them."""
+        """Training settings or runs changed in the project (an edit, its undo or redo):
+        show them."""
+        if event == pj.RUNS_CHANGED:
+            self._refresh_runs()  # type: ignore[attr-defined]  # RunListActions
+            return
         if event != pj.TRAINING_CHANGED or not self._built(SETTINGS_KEY):
             return
         try:
