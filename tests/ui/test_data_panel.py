@@ -225,8 +225,8 @@ def test_the_panel_does_not_import_tensorflow():
 
 def test_a_multi_input_preview_names_its_inputs_and_counts_samples(qtbot):
     from nnstudio.core.data import DataConfig, inspect_source
-    from nnstudio.ui.resources import resources_dir
     from nnstudio.ui.data_preview import PreviewView
+    from nnstudio.ui.resources import resources_dir
 
     view = PreviewView()
     qtbot.addWidget(view)
