@@ -41,11 +41,6 @@ class DocumentActions:
     _engine_ready: bool
     _extra_dirty: bool
 
-    def _data_source_changed(self, config: Any) -> None:
-        if config != self.project.data:
-            self.project.data = config
-            self.mark_modified()
-
     def _fit_to_data(self, report: Any) -> None:
         """The data panel's "Fit model to data": Input shape and output head, one undo step."""
         from nnstudio.core.data.errors import DataError

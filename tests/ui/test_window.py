@@ -82,14 +82,18 @@ def test_hooks_panels_menus_indicators_and_signals(window, qtbot, wait_checked):
     assert window.is_engine_ready()
 
 
-def test_data_source_hook_marks_the_project_modified(window):
+def test_a_data_source_edit_marks_the_project_modified_and_undoes(window):
     from nnstudio.core.data.config import DataConfig
+    from nnstudio.core.project_commands import SetDataSource
 
     show(window, chain_project())
     assert not window.isWindowModified()
-    window._data_source_changed(DataConfig(kind="csv", path="/data/iris.csv"))
-    assert window.project.data == DataConfig(kind="csv", path="/data/iris.csv")
+    config = DataConfig(kind="csv", path="/data/iris.csv")
+    assert window.push(SetDataSource(window.project, config), locked_ok=True)
+    assert window.project.data == config
     assert window.isWindowModified()
+    window.undo_stack.undo()
+    assert window.project.data is None and not window.isWindowModified()
 
 
 def test_layout_geometry_and_minimap_choice_persist(make_window, keras_engine):
