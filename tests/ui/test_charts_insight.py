@@ -52,3 +52,59 @@ def test_layer_list_and_canvas_select_the_same_node(make_window, keras_engine):
     QApplication.processEvents()
     assert window.canvas.graph_scene().selected_node_ids() == [node_id(window, "scores")]
     assert view.layer == "scores"
+
+
+def test_evaluation_plots_keep_their_height_on_a_laptop(make_window, keras_engine):
+    """The confusion matrix, both regression plots and the reconstruction errors: each
+    plotting area at least 200 px in the Insight workspace at 1366x768."""
+    import numpy as np
+
+    from nnstudio.core.training.evaluation import Evaluation, Reconstruction, per_class_scores
+    from nnstudio.ui.training import TrainingController
+
+    window = make_window(plugins=True, engine=keras_engine)
+    ctl = window.findChild(TrainingController)
+    show(window, chain_project())
+    window.resize(1366, 768)
+    window.show_workspace(INSIGHT)
+    view = ctl.evaluation
+    names = [str(i) for i in range(10)]
+    cm = np.eye(10, dtype=np.int64) * 12 + 1
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=200)
+    x = np.zeros((28, 28, 1), np.float32)
+    cases = [
+        (
+            Evaluation(
+                "validation",
+                "classification",
+                {"loss": 1.0},
+                1300,
+                names,
+                cm,
+                per_class_scores(cm, names),
+            ),
+            [view.cm_plot],
+        ),
+        (
+            Evaluation("validation", "regression", {"loss": 1.0}, 200, y_true=y, y_pred=y + 0.1),
+            [view.scatter_plot, view.residual_plot],
+        ),
+        (
+            Evaluation(
+                "validation",
+                "reconstruction",
+                {"loss": 0.1},
+                3,
+                errors=np.array([0.1, 0.2, 0.3]),
+                worst=[Reconstruction(0, x, x, 0.3)],
+            ),
+            [view.error_plot],
+        ),
+    ]
+    for ev, plots in cases:
+        view.show_evaluation(ev)
+        QApplication.processEvents()
+        for plot in plots:
+            box = plot.getViewBox().sceneBoundingRect()
+            assert box.height() >= MIN_PLOT, (ev.task, box.height())

@@ -88,7 +88,7 @@ class EvaluationView(QWidget):
         self.cm_plot.addItem(self.cm_image)
         self.cm_bar = color_bar(self.cm_image, self.cm_plot, "samples")
         self._cell_text: list[pg.TextItem] = []
-        v.addWidget(self.cm_view, 3)
+        v.addWidget(self.cm_view, 5)
         self.per_class = QTableWidget(0, 5)
         self.per_class.setHorizontalHeaderLabels(["Class", "Precision", "Recall", "F1", "Support"])
         header = self.per_class.horizontalHeader()
@@ -133,14 +133,14 @@ class EvaluationView(QWidget):
             stepMode="center", fillLevel=0, brush=pg.mkBrush(59, 125, 216, 120)
         )
         self.error_plot.addItem(self.error_bars)
-        v.addWidget(chart, 2)
+        v.addWidget(chart, 1)
         v.addWidget(QLabel("Worst reconstructions first (left: input, right: the model's output):"))
         self.worst = QListWidget()
         self.worst.setViewMode(QListWidget.ViewMode.IconMode)
         self.worst.setIconSize(QSize(2 * THUMB + 4, THUMB))
         self.worst.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.worst.setWordWrap(True)
-        v.addWidget(self.worst, 3)
+        v.addWidget(self.worst, 1)
         return page
 
     def reset(self) -> None:
