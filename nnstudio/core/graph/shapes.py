@@ -236,16 +236,20 @@ def _rank_problem(
         f"{label} expects a {want}-D input ({axes}) but receives {format_shape(s.shape)} "
         f'from "{graph.nodes[src].name}".'
     )
+    return msg, rank_fix(spec, rank, want)
+
+
+def rank_fix(spec: LayerSpec, rank: int, want: int) -> str:
+    """The fix for an input of ``rank`` axes where ``spec`` takes ``want`` (shared by the
+    check and the canvas's wire preview)."""
     if rank < want:
-        sample_axes = ", ".join(spec.axes[1:])
-        hint = f"Insert a Reshape before it to give each sample the axes ({sample_axes})."
-    elif want == 2:
-        hint = "Insert Flatten or a global pooling layer before it."
-    elif spec.rank_hint:
-        hint = spec.rank_hint
-    else:
-        hint = "Insert a Reshape (or a pooling layer) before it to drop the extra axes."
-    return msg, hint
+        sample_axes = ", ".join(spec.axes[1:]) if spec.axes else "the missing axes"
+        return f"Insert a Reshape before it to give each sample the axes ({sample_axes})."
+    if want == 2:
+        return "Insert Flatten or a global pooling layer before it."
+    if spec.rank_hint:
+        return spec.rank_hint
+    return "Insert a Reshape (or a pooling layer) before it to drop the extra axes."
 
 
 def _merge_problem(

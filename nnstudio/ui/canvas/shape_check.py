@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from nnstudio.core.catalog.spec import LayerSpec
 from nnstudio.core.graph.model import Graph
-from nnstudio.core.graph.shapes import format_shape
+from nnstudio.core.graph.shapes import format_shape, rank_fix
 
 Shape = tuple[int | None, ...]
 ShapeOf = Callable[[str], Shape | None]
@@ -56,16 +56,7 @@ def _rank_problem(spec: LayerSpec, label: str, given: str, rank: int) -> str | N
         return None
     axes = f" ({', '.join(spec.axes)})" if spec.axes else ""
     message = f"{label} expects a {want}-D input{axes} but would receive {given}."
-    if rank < want:
-        sample_axes = ", ".join(spec.axes[1:]) if spec.axes else "the missing axes"
-        fix = f"Insert a Reshape before it to give each sample the axes ({sample_axes})."
-    elif want == 2:
-        fix = "Insert Flatten or a global pooling layer before it."
-    elif spec.rank_hint:
-        fix = spec.rank_hint
-    else:
-        fix = "Insert a Reshape (or a pooling layer) before it to drop the extra axes."
-    return f"{message} {fix}"
+    return f"{message} {rank_fix(spec, rank, want)}"
 
 
 def _agree(a: Shape, b: Shape) -> bool:
