@@ -65,7 +65,18 @@ class Source(ABC):
             ds = ds.map(lambda x, y: (x, x), num_parallel_calls=autotune())
         return ds
 
-    def _split(self, x: Any, y: np.ndarray, task: str, val: tuple[Any, np.ndarray] | None) -> None:
+    def _split(
+        self,
+        x: Any,
+        y: np.ndarray,
+        task: str,
+        val: tuple[Any, np.ndarray] | None,
+        rows: np.ndarray | None = None,
+        val_rows: np.ndarray | None = None,
+    ) -> None:
+        """Split ``(x, y)`` (or take ``val`` as the validation split). ``rows``: when
+        samples were dropped, ``y`` holds the kept ones and ``rows`` their rows of ``x``;
+        ``val_rows`` the same for a separate validation source."""
         n = len(y)
         config = self.config
         val_fraction = 0.0 if val is not None else config.val_fraction
@@ -85,9 +96,12 @@ class Source(ABC):
         self.splits = {"train": Split(x, y, train), "test": Split(x, y, test)}
         if val is not None:
             vx, vy = val
-            self.splits["val"] = Split(vx, vy, np.arange(len(vy)))
+            self.splits["val"] = Split(vx, vy, np.arange(len(vy)), val_rows)
         else:
             self.splits["val"] = Split(x, y, val_idx)
+        if rows is not None:
+            for name in ("train", "test") if val is not None else ("train", "val", "test"):
+                self.splits[name].rows = rows[self.splits[name].idx]
 
     @abstractmethod
     def dataset(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:

@@ -11,6 +11,7 @@ from nnstudio.core.data import csv_source, image_folder, multi_input, numpy_sour
 from nnstudio.core.data.config import DataConfig
 from nnstudio.core.data.hashing import file_sha256, path_hash
 from nnstudio.core.data.memory import default_cache_budget
+from nnstudio.core.data.numpy_arrays import NumpyArrays
 from nnstudio.core.data.progress import CancelledFn, ProgressFn, TaskState, as_state
 from nnstudio.core.data.report import ProblemLog, Report
 from nnstudio.core.data.targets import RECONSTRUCTION, reconstructs, value_range
@@ -218,19 +219,40 @@ def _examples(scan: image_folder.ImageScan, per_class: int) -> dict[str, list[st
 # -- NumPy --------------------------------------------------------------------
 
 
-def _load_numpy(loaded: LoadedSource, log: ProblemLog, state: TaskState, budget: int) -> None:
-    config, report = loaded.config, loaded.report
-    arrays = numpy_source.load_numpy(config, log, state, budget)
-    if arrays is None:
-        return
+def take_arrays(loaded: LoadedSource, arrays: NumpyArrays, feature_shape: tuple[int, ...]) -> bool:
+    """Report what NumPy-style ``arrays`` hold (non-finite counts, details, samples,
+    constant columns) and keep them in ``loaded``; False when a problem blocks them."""
+    report = loaded.report
     report.nan_count, report.inf_count = arrays.nan_count, arrays.inf_count
     report.details = dict(arrays.details or {})
     if arrays.blocked:
-        return
+        return False
     loaded.arrays = arrays
     report.samples = arrays.n
-    report.feature_shape = arrays.feature_shape
+    report.feature_shape = feature_shape
     report.constant_columns = list(arrays.constant or [])
+    return True
+
+
+def take_validation(loaded: LoadedSource, val: NumpyArrays | None) -> None:
+    """Keep a separate validation source's arrays unless they are blocked."""
+    if val is not None and not val.blocked:
+        loaded.val_arrays = val
+        loaded.report.details["validation_samples"] = val.n
+
+
+def fill_array_targets(report: Report, arrays: NumpyArrays) -> None:
+    """The report's target summary from NumPy-style ``arrays`` (kept samples only)."""
+    assert arrays.y is not None
+    raw = arrays.y_raw if arrays.rows is None else arrays.y_raw[arrays.rows]
+    _fill_targets(report, arrays.task, arrays.y, arrays.class_names, arrays.num_outputs, raw)
+
+
+def _load_numpy(loaded: LoadedSource, log: ProblemLog, state: TaskState, budget: int) -> None:
+    config, report = loaded.config, loaded.report
+    arrays = numpy_source.load_numpy(config, log, state, budget)
+    if arrays is None or not take_arrays(loaded, arrays, arrays.feature_shape):
+        return
     report.details["features_shape"] = [int(d) for d in arrays.x.shape]
     report.details["targets_shape"] = [int(d) for d in arrays.y_raw.shape]
     head = np.asarray(arrays.x[:5]).reshape(min(5, len(arrays.x)), -1)[:, :8]
@@ -239,14 +261,9 @@ def _load_numpy(loaded: LoadedSource, log: ProblemLog, state: TaskState, budget:
     ]
     report.details["preview_targets"] = [str(v) for v in np.asarray(arrays.y_raw[:5]).tolist()]
     if config.validation_path:
-        val = numpy_source.load_numpy(config, log, state, budget, like=arrays)
-        if val is not None and not val.blocked:
-            loaded.val_arrays = val
-            report.details["validation_samples"] = val.n
-    assert arrays.y is not None
+        take_validation(loaded, numpy_source.load_numpy(config, log, state, budget, like=arrays))
     if arrays.task == RECONSTRUCTION:
         plain = config.normalization == "none"
         _fill_reconstruction(report, value_range(arrays.x) if plain else None)
         return
-    raw = arrays.y_raw if arrays.rows is None else arrays.y_raw[arrays.rows]
-    _fill_targets(report, arrays.task, arrays.y, arrays.class_names, arrays.num_outputs, raw)
+    fill_array_targets(report, arrays)

@@ -79,28 +79,16 @@ def load_multi_input(
 ) -> None:
     """Read a multi-input source into ``loaded`` (arrays and report), as the single-input
     loader does for one array."""
-    from nnstudio.core.data.inspection import _fill_targets
+    from nnstudio.core.data.inspection import fill_array_targets, take_arrays, take_validation
 
-    config, report = loaded.config, loaded.report
+    config = loaded.config
     arrays = _open(config, config.path, keys, log, state, None)
-    if arrays is None:
+    # several inputs: no one feature shape (see details["inputs"])
+    if arrays is None or not take_arrays(loaded, arrays, ()):
         return
-    report.nan_count, report.inf_count = arrays.nan_count, arrays.inf_count
-    report.details = dict(arrays.details or {})
-    if arrays.blocked:
-        return
-    loaded.arrays = arrays
-    report.samples = arrays.n
-    report.feature_shape = ()  # several inputs: see details["inputs"]
-    report.constant_columns = list(arrays.constant or [])
     if config.validation_path:
-        val = _open(config, config.validation_path, keys, log, state, arrays)
-        if val is not None and not val.blocked:
-            loaded.val_arrays = val
-            report.details["validation_samples"] = val.n
-    assert arrays.y is not None
-    raw = arrays.y_raw if arrays.rows is None else arrays.y_raw[arrays.rows]
-    _fill_targets(report, arrays.task, arrays.y, arrays.class_names, arrays.num_outputs, raw)
+        take_validation(loaded, _open(config, config.validation_path, keys, log, state, arrays))
+    fill_array_targets(loaded.report, arrays)
 
 
 def multi_input_source(loaded: LoadedSource, budget: int) -> Any:

@@ -50,12 +50,8 @@ class MultiInputSource(Source):
         if isinstance(va, MultiInputArrays):
             assert va.y is not None
             val = (va.inputs, va.y)
-        self._split(arrays.inputs, arrays.y, arrays.task, val)
-        if arrays.rows is not None:  # y holds the kept samples only; the inputs hold all
-            for name in ("train", "test") if val is not None else ("train", "val", "test"):
-                self.splits[name].rows = arrays.rows[self.splits[name].idx]
-        if isinstance(va, MultiInputArrays):
-            self.splits["val"].rows = va.rows
+        val_rows = va.rows if isinstance(va, MultiInputArrays) else None
+        self._split(arrays.inputs, arrays.y, arrays.task, val, arrays.rows, val_rows)
         if self.config.normalization == "standardize":
             train = self.splits["train"]
             for name, x in arrays.inputs.items():

@@ -42,12 +42,9 @@ class NumpySource(InMemorySource):
         if va is not None:
             assert va.y is not None
             val = (va.x, va.y)
-        self._split(arrays.x, arrays.y, arrays.task, val)
-        if arrays.rows is not None:  # y holds the kept samples only; x holds them all
-            for name in ("train", "test") if va is not None else ("train", "val", "test"):
-                self.splits[name].rows = arrays.rows[self.splits[name].idx]
-        if va is not None:
-            self.splits["val"].rows = va.rows
+        self._split(
+            arrays.x, arrays.y, arrays.task, val, arrays.rows, va.rows if va is not None else None
+        )
         if self.config.normalization == "standardize":
             self.mean, self.std = _moments(self.splits["train"])
         self.streamed = arrays.mapped
