@@ -26,12 +26,13 @@ import json
 import math
 import os
 import shutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnstudio import __version__
 from nnstudio.core.atomic import atomic_path, atomic_write_text
+from nnstudio.core.events import EventSource
 from nnstudio.core.graph import EditRefused, FormatError, Graph, graph_from_json
 from nnstudio.core.graph.validation import Issue
 from nnstudio.core.project_format import (
@@ -82,7 +83,6 @@ _KNOWN = {
     "runs",
 }
 
-Listener = Callable[[str, Any], None]
 # What reading a data or training section may raise on hostile values (DataError is a
 # ValueError-free Exception subclass: it is added where the data layer is loaded).
 _SECTION_ERRORS = (
@@ -95,7 +95,7 @@ _SECTION_ERRORS = (
 )
 
 
-class Project:
+class Project(EventSource):
     """A graph plus the data source, the training configuration and the recorded runs.
 
     ``data`` and ``training`` accept a config object or its JSON dict (converted and checked
@@ -113,7 +113,7 @@ class Project:
         extra: dict[str, Any] | None = None,
         path: Path | None = None,
     ) -> None:
-        self._listeners: list[Listener] = []
+        super().__init__()
         self.graph = graph if graph is not None else Graph()
         self.name = name
         self.description = description
@@ -129,20 +129,6 @@ class Project:
         self.save_notes: list[str] = []
         self.backup_path: Path | None = None
         self._unparsed: dict[str, Any] = {}  # sections that did not parse, written back as read
-
-    # -- events -----------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(event, payload)`` after every change of data, training or runs."""
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        """Stop calling ``listener``."""
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _emit(self, event: str, payload: Any) -> None:
-        for listener in list(self._listeners):
-            listener(event, payload)
 
     # -- typed state ------------------------------------------------------------------
     @property

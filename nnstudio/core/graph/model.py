@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from nnstudio.core import catalog
 from nnstudio.core.catalog.spec import LayerSpec, ParamError
+from nnstudio.core.events import EventSource
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 OUT_PORT = "out"
@@ -98,8 +99,6 @@ class OutputDecl:
         )
 
 
-Listener = Callable[[str, Any], None]
-
 # Event names a listener receives, with their payload.
 NODE_ADDED = "node_added"  # Node
 NODE_REMOVED = "node_removed"  # Node
@@ -110,31 +109,21 @@ EDGE_REMOVED = "edge_removed"  # Edge
 OUTPUTS_CHANGED = "outputs_changed"  # list[OutputDecl]
 
 
-class Graph:
+class Graph(EventSource):
     """Nodes (in insertion order), edges (ordered: the order of a merge's inputs) and outputs."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.outputs: list[OutputDecl] = []
-        self._listeners: list[Listener] = []
         self._next_id = 1
         self.revision = 0
 
     # -- events -----------------------------------------------------------------------
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(event, payload)`` after every change."""
-        self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        """Stop calling ``listener``."""
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
     def _emit(self, event: str, payload: Any) -> None:
         self.revision += 1
-        for listener in list(self._listeners):
-            listener(event, payload)
+        super()._emit(event, payload)
 
     # -- queries ----------------------------------------------------------------------
     def node(self, node_id: str) -> Node:
