@@ -298,6 +298,7 @@ class ExportDialog(QDialog):
             self.bake.isChecked(),
             parent=self,
             name="export",
+            pause_gc=True,  # TFLite's converter and a GUI-thread collection can deadlock
         )
         task.progress.connect(self._on_task_progress)
         task.result.connect(self._on_succeeded)

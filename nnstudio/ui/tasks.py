@@ -16,13 +16,18 @@ slot outlives a deleted sender (seen with ``deleteLater`` of a finished task).
 The function receives a :class:`~nnstudio.core.tasks.TaskState` as its first argument (it
 reports progress, emits events and asks for cancel and pause through it); every signal is
 delivered on the GUI thread (queued), and the events are drained by a GUI timer so a fast
-task cannot flood the event loop.  :func:`live_tasks` lists the tasks whose thread has not
+task cannot flood the event loop.  ``pause_gc=True`` keeps Python's cyclic garbage collector
+off while the task runs: a collection on the GUI thread can finalize TensorFlow objects
+whose destructors wait for a lock that TensorFlow's converters hold on the task's thread
+(seen as a deadlock while TFLite converted).  :func:`live_tasks` lists the tasks whose thread has not
 been joined yet (the tests fail when one is left running).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 import traceback
 import weakref
 from collections.abc import Callable
@@ -36,6 +41,24 @@ log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 33
 _LIVE: weakref.WeakSet[Task] = weakref.WeakSet()
+_GC_PAUSES = 0  # tasks running with pause_gc (the collector is back on at zero)
+_GC_LOCK = threading.Lock()
+
+
+def _pause_gc() -> None:
+    global _GC_PAUSES
+    with _GC_LOCK:
+        if _GC_PAUSES == 0:
+            gc.disable()
+        _GC_PAUSES += 1
+
+
+def _resume_gc() -> None:
+    global _GC_PAUSES
+    with _GC_LOCK:
+        _GC_PAUSES -= 1
+        if _GC_PAUSES == 0:
+            gc.enable()
 
 
 def live_tasks() -> list[Task]:
@@ -85,10 +108,12 @@ class Task(QObject):
         name: str = "nnstudio-task",
         interval_ms: int = DRAIN_INTERVAL_MS,
         expected: tuple[type[BaseException], ...] = (Cancelled,),
+        pause_gc: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(parent)
         self._expected = expected
+        self._pause_gc = pause_gc
         self.state = state if state is not None else TaskState()
         self.traceback: str | None = None
         self._call = lambda: fn(self.state, *args, **kwargs)
@@ -113,6 +138,8 @@ class Task(QObject):
         self._thread = _Thread(self._call, self._name, self)
         self._thread.done.connect(self._on_done)
         _LIVE.add(self)
+        if self._pause_gc:
+            _pause_gc()
         self._timer.start()
         self._thread.start()
         self.started.emit()
@@ -182,6 +209,8 @@ class Task(QObject):
         self._timer.stop()
         self._drain()
         _LIVE.discard(self)
+        if self._pause_gc:
+            _resume_gc()
         if ok:
             self.result.emit(value)
         else:

@@ -141,3 +141,33 @@ def test_the_guard_fails_a_test_that_leaves_a_task_or_pool_work_running(
     result.stdout.fnmatch_lines(["*the test left QThreads running:*task leaky*"])
     result.stdout.fnmatch_lines(["*the test left QThreads running:*QThreadPool runnable*"])
     result.assert_outcomes(passed=3, errors=2)
+
+
+def test_pause_gc_keeps_the_collector_off_while_the_task_runs(qtbot) -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    def work(state: TaskState, release: threading.Event) -> None:
+        seen.append(gc.isenabled())
+        release.wait(5)
+
+    assert gc.isenabled()
+    one, two = threading.Event(), threading.Event()
+    first = Task(work, one, pause_gc=True, name="gc-1").start()
+    second = Task(work, two, pause_gc=True, name="gc-2").start()
+    assert not gc.isenabled()
+    one.set()
+    with qtbot.waitSignal(first.finished, timeout=5000):
+        pass
+    assert not gc.isenabled()  # the second still runs
+    two.set()
+    with qtbot.waitSignal(second.finished, timeout=5000):
+        pass
+    assert gc.isenabled() and seen == [False, False]
+    release = threading.Event()
+    release.set()
+    plain = Task(work, release, name="gc-plain")
+    with qtbot.waitSignal(plain.start().finished, timeout=5000):
+        pass
+    assert gc.isenabled() and seen[-1] is True
