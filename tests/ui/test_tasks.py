@@ -128,10 +128,10 @@ def test_the_guard_fails_a_test_that_leaves_a_task_or_pool_work_running(
         STOP = threading.Event()
 
         def test_leaks_a_task(qapp):
-            Task(lambda state: STOP.wait(10), name="leaky").start()
+            Task(lambda state: STOP.wait(1.5), name="leaky").start()  # outlives the test
 
         def test_leaks_pool_work(qapp):
-            QThreadPool.globalInstance().start(lambda: STOP.wait(10))
+            QThreadPool.globalInstance().start(lambda: STOP.wait(1.5))
 
         def test_after():
             STOP.set()
