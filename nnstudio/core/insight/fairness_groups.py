@@ -88,7 +88,9 @@ def split_groups(prepared: Any, by: str, split: str = "validation") -> np.ndarra
     table = loaded.val_table if separate else loaded.table
     if by not in table.column_names:
         shown = ", ".join(f'"{c}"' for c in table.column_names)
-        raise FairnessError(f'there is no column "{by}"; the columns are {shown}')
+        raise FairnessError(
+            f'{os.path.basename(table.path)}: there is no column "{by}"; the columns are {shown}'
+        )
     like = loaded.table if separate else None
     values = read_csv_column(table.path, config, by, like)
     if len(values) != table.rows_read:

@@ -12,8 +12,8 @@ from nnstudio.core.insight.fairness import (
     MISSING_GROUP,
     FairnessError,
     fairness_report,
-    ordered_groups,
     group_labels,
+    ordered_groups,
     predicted_classes,
 )
 
