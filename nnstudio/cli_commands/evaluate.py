@@ -134,4 +134,12 @@ def format_report(report: object) -> list[str]:
             + ", ".join(report.small_groups)
             + " (their rates are noisy)"
         )
+    sup = report.supported
+    if sup is not None:
+        out.append(
+            f"without them ({sup['groups']} groups): demographic parity difference "
+            f"{_pct(sup['demographic_parity_difference'])}, equalized-odds difference "
+            f"{_pct(sup['equalized_odds_difference'])}, worst-group accuracy "
+            f"{_pct(sup['worst_group_accuracy'])} ({sup['worst_group']})"
+        )
     return out

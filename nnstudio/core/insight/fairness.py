@@ -10,7 +10,8 @@ positive), and the gaps between the groups:
 * worst-group accuracy: the lowest accuracy of any group (and which group).
 
 Groups with fewer than ``min_support`` samples are flagged ``small`` (their rates are noisy);
-they are still counted in the gaps.
+they are counted in the gaps, and the same gaps are given again without them
+(``FairnessReport.supported``) when at least two groups are large enough.
 
 Two classes: "positive" is the class ``positive`` (index 1 unless told); precision, recall,
 FPR and positive rate are that class's.  More than two classes: every class is taken
@@ -92,6 +93,9 @@ class FairnessReport:
     split: str = "validation"
     per_class_gaps: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    #: the same gaps among the groups with at least ``min_support`` samples (``None`` unless
+    #: there are two such groups and some smaller ones)
+    supported: dict[str, Any] | None = None
 
     @property
     def samples(self) -> int:
@@ -125,6 +129,9 @@ class FairnessReport:
                 c: {k: _num(v) for k, v in gaps.items()} for c, gaps in self.per_class_gaps.items()
             },
             "small_groups": self.small_groups,
+            "gaps_without_small_groups": None
+            if self.supported is None
+            else {k: v if isinstance(v, str | int) else _num(v) for k, v in self.supported.items()},
             "notes": list(self.notes),
         }
 
@@ -288,19 +295,8 @@ def fairness_report(
     for name in ordered_groups(labels):
         mask = labels == name
         per_group.append(_group_metrics(name, true[mask], pred[mask], *args))
-    checked = range(k) if not binary else [focus_index or 0]
-    gaps: dict[str, dict[str, float]] = {}
-    for c in checked:
-        dp = spread([r["positive_rate"][c] for _, r in per_group])
-        tpr_gap = spread([r["tpr"][c] for _, r in per_group])
-        fpr_gap = spread([r["fpr"][c] for _, r in per_group])
-        eo = max((g for g in (tpr_gap, fpr_gap) if math.isfinite(g)), default=math.nan)
-        gaps[names[c]] = {
-            "demographic_parity_difference": dp,
-            "tpr_difference": tpr_gap,
-            "fpr_difference": fpr_gap,
-            "equalized_odds_difference": eo,
-        }
+    checked = list(range(k)) if not binary else [focus_index or 0]
+    gaps = _class_gaps([r for _, r in per_group], names, checked)
     if focus_index is None:
         focus_index = max(
             checked, key=lambda c: _or_minus(gaps[names[c]]["demographic_parity_difference"])
@@ -312,9 +308,18 @@ def fairness_report(
             rates["tpr"],
             rates["fpr"],
         )
-    dpd = max((g["demographic_parity_difference"] for g in gaps.values()), key=_or_minus)
-    eod = max((g["equalized_odds_difference"] for g in gaps.values()), key=_or_minus)
-    worst = min((m for m, _ in per_group), key=lambda m: m.accuracy)
+    dpd, eod, worst = _summary(gaps, [m for m, _ in per_group])
+    large = [(m, r) for m, r in per_group if not m.small]
+    supported = None
+    if 2 <= len(large) < len(per_group):
+        sub = _summary(_class_gaps([r for _, r in large], names, checked), [m for m, _ in large])
+        supported = {
+            "groups": len(large),
+            "demographic_parity_difference": sub[0],
+            "equalized_odds_difference": sub[1],
+            "worst_group": sub[2].group,
+            "worst_group_accuracy": sub[2].accuracy,
+        }
     return FairnessReport(
         by=by,
         class_names=names,
@@ -329,7 +334,36 @@ def fairness_report(
         min_support=min_support,
         split=split,
         per_class_gaps=gaps,
+        supported=supported,
     )
+
+
+def _class_gaps(
+    rates: list[dict[str, np.ndarray]], names: list[str], checked: list[int]
+) -> dict[str, dict[str, float]]:
+    """Each checked class's one-vs-rest gaps over the groups whose ``rates`` are given."""
+    gaps: dict[str, dict[str, float]] = {}
+    for c in checked:
+        dp = spread([r["positive_rate"][c] for r in rates])
+        tpr_gap = spread([r["tpr"][c] for r in rates])
+        fpr_gap = spread([r["fpr"][c] for r in rates])
+        eo = max((g for g in (tpr_gap, fpr_gap) if math.isfinite(g)), default=math.nan)
+        gaps[names[c]] = {
+            "demographic_parity_difference": dp,
+            "tpr_difference": tpr_gap,
+            "fpr_difference": fpr_gap,
+            "equalized_odds_difference": eo,
+        }
+    return gaps
+
+
+def _summary(
+    gaps: dict[str, dict[str, float]], groups: list[GroupMetrics]
+) -> tuple[float, float, GroupMetrics]:
+    """The largest parity and odds differences over the classes, and the worst group."""
+    dpd = max((g["demographic_parity_difference"] for g in gaps.values()), key=_or_minus)
+    eod = max((g["equalized_odds_difference"] for g in gaps.values()), key=_or_minus)
+    return dpd, eod, min(groups, key=lambda m: m.accuracy)
 
 
 def _or_minus(value: float) -> float:

@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -39,6 +39,8 @@ EMPTY = "Train a classifier, then pick a group to see how the model does for eac
 BAR = QColor(59, 125, 216)
 SMALL_BAR = QColor(208, 138, 30)
 SMALL_TEXT = QColor(160, 100, 10)
+MAX_ROWS_SHOWN = 12  # the table scrolls beyond this many rows
+MIN_ROWS_SHOWN = 5
 
 
 def compute_fairness(state: Any, source: Any, by: str) -> FairnessReport:
@@ -62,27 +64,29 @@ class FairnessView(QWidget):
         self.task: Task | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("Run"))
+        pickers = QGridLayout()
+        pickers.setColumnStretch(1, 1)
+        pickers.addWidget(QLabel("Run"), 0, 0)
         self.run_box = QComboBox()
         self.run_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.run_box.setMinimumContentsLength(12)
         self.run_box.currentIndexChanged.connect(self._run_chosen)
-        row.addWidget(self.run_box, 2)
-        row.addWidget(QLabel("Group by"))
+        pickers.addWidget(self.run_box, 0, 1, 1, 2)
+        pickers.addWidget(QLabel("Group by"), 1, 0)
         self.group_box = QComboBox()
         self.group_box.setMinimumContentsLength(10)
         self.group_box.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        row.addWidget(self.group_box, 1)
+        self.group_box.setToolTip("A column of the run's CSV, or the images' sub-folders")
+        pickers.addWidget(self.group_box, 1, 1)
         self.compute_button = QPushButton("Compute")
         self.compute_button.setToolTip("Predict the run's validation split and slice it by group")
         self.compute_button.clicked.connect(self.compute)
-        row.addWidget(self.compute_button)
-        layout.addLayout(row)
+        pickers.addWidget(self.compute_button, 1, 2)
+        layout.addLayout(pickers)
         self.status = QLabel(EMPTY)
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -92,8 +96,9 @@ class FairnessView(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        layout.addWidget(self.table, 3)
+        layout.addWidget(self.table, 1)
         self.chart = pg.PlotWidget(background=None)
         self.plot = self.chart.getPlotItem()
         self.plot.setTitle("accuracy per group")
@@ -106,13 +111,13 @@ class FairnessView(QWidget):
         self.overall_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine),
-            label="all {value:.3f}",
+            label="all",
             labelOpts={"position": 0.95, "color": "#666"},
         )
         self.overall_line.hide()
         self.plot.addItem(self.overall_line)
         self.chart.setMinimumHeight(150)
-        layout.addWidget(self.chart, 4)
+        layout.addWidget(self.chart, 1)
         self.gaps = QLabel("")
         self.gaps.setWordWrap(True)
         self.gaps.setTextFormat(Qt.TextFormat.RichText)
@@ -271,6 +276,7 @@ class FairnessView(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(r, c, item)
+        self._fit_table()
         rate = "Positive rate" if report.mode == "binary" else f"Rate of {report.focus}"
         self.table.horizontalHeaderItem(5).setText(rate)
         self._draw_chart(report)
@@ -286,6 +292,14 @@ class FairnessView(QWidget):
             f"{kind}.{notes}"
         )
 
+    def _fit_table(self) -> None:
+        """As tall as its rows (up to :data:`MAX_ROWS_SHOWN`); the chart takes the rest."""
+        rows = self.table.rowCount()
+        frame = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth() + 2
+        row = self.table.verticalHeader().defaultSectionSize()
+        self.table.setMaximumHeight(frame + min(rows, MAX_ROWS_SHOWN) * row)
+        self.table.setMinimumHeight(frame + min(rows, MIN_ROWS_SHOWN) * row)
+
     def _draw_chart(self, report: FairnessReport) -> None:
         groups = report.groups
         x = np.arange(len(groups), dtype=np.float64)
@@ -297,8 +311,9 @@ class FairnessView(QWidget):
         self.plot.setXRange(-0.6, max(len(groups) - 0.4, 0.6), padding=0)
         self.plot.setYRange(0.0, 1.05, padding=0)
         if math.isfinite(report.overall.accuracy):
+            self.overall_line.show()  # the label formats its text only while shown
             self.overall_line.setValue(report.overall.accuracy)
-            self.overall_line.show()
+            self.overall_line.label.setFormat(f"all {report.overall.accuracy:.3f}")
 
 
 def _short(text: str, limit: int = 14) -> str:
@@ -317,6 +332,14 @@ def gaps_text(report: FairnessReport) -> str:
         text += (
             f"<br><span style='color:#a0640a'>Fewer than {report.min_support} samples: "
             f"{', '.join(report.small_groups)} (noisy rates).</span>"
+        )
+    sup = report.supported
+    if sup is not None:
+        text += (
+            f"<br>Without them ({sup['groups']} groups): parity "
+            f"<b>{_fmt(sup['demographic_parity_difference'])}</b> · odds "
+            f"<b>{_fmt(sup['equalized_odds_difference'])}</b> · worst "
+            f"<b>{_fmt(sup['worst_group_accuracy'])}</b> ({sup['worst_group']})"
         )
     return text
 

@@ -153,3 +153,21 @@ def test_bad_inputs_get_one_clear_error():
         fairness_report([0, 1], [0, 1, 1], ["a", "b"])
     with pytest.raises(FairnessError, match="no samples"):
         fairness_report([], np.zeros(0, np.int64), [])
+
+
+def test_the_gaps_are_given_again_without_the_small_groups():
+    true = np.tile([0, 1], 40)
+    groups = np.array(["a"] * 30 + ["b"] * 30 + ["c"] * 20, dtype=object)
+    pred = true.copy()
+    pred[60:] = 1 - true[60:]  # group c (small) is always wrong
+    pred[30:32] = 1  # group b: one false positive
+    r = fairness_report(true, pred, groups, min_support=25)
+    assert r.small_groups == ["c"]
+    assert r.worst_group == "c" and r.worst_group_accuracy == 0.0
+    sup = r.supported
+    assert sup["groups"] == 2 and sup["worst_group"] == "b"
+    assert sup["worst_group_accuracy"] == pytest.approx(29 / 30)
+    assert sup["demographic_parity_difference"] == pytest.approx(16 / 30 - 15 / 30)
+    assert sup["equalized_odds_difference"] == pytest.approx(1 / 15)  # FPR 0 vs 1/15
+    assert r.to_json()["gaps_without_small_groups"]["worst_group"] == "b"
+    assert fairness_report(true, pred, groups, min_support=1).supported is None

@@ -83,7 +83,9 @@ def test_a_standalone_run_folder_reads_its_data_json(trained, tmp_path):
     data = {**data, "path": str(path.parent / "people.csv")}
     (folder / "data.json").write_text(json.dumps({"data": data, "data_hash": record.data_hash}))
     source = locate_run(folder)
-    assert source.model_path == folder / "model.keras" and source.data["path"].endswith("people.csv")
+    assert source.model_path == folder / "model.keras" and source.data["path"].endswith(
+        "people.csv"
+    )
 
 
 def test_errors_are_one_line(trained, capsys):
