@@ -309,17 +309,7 @@ def fairness_report(
             rates["fpr"],
         )
     dpd, eod, worst = _summary(gaps, [m for m, _ in per_group])
-    large = [(m, r) for m, r in per_group if not m.small]
-    supported = None
-    if 2 <= len(large) < len(per_group):
-        sub = _summary(_class_gaps([r for _, r in large], names, checked), [m for m, _ in large])
-        supported = {
-            "groups": len(large),
-            "demographic_parity_difference": sub[0],
-            "equalized_odds_difference": sub[1],
-            "worst_group": sub[2].group,
-            "worst_group_accuracy": sub[2].accuracy,
-        }
+    supported = _without_small(per_group, names, checked)
     return FairnessReport(
         by=by,
         class_names=names,
@@ -364,6 +354,28 @@ def _summary(
     dpd = max((g["demographic_parity_difference"] for g in gaps.values()), key=_or_minus)
     eod = max((g["equalized_odds_difference"] for g in gaps.values()), key=_or_minus)
     return dpd, eod, min(groups, key=lambda m: m.accuracy)
+
+
+def _without_small(
+    per_group: list[tuple[GroupMetrics, dict[str, np.ndarray]]],
+    names: list[str],
+    checked: list[int],
+) -> dict[str, Any] | None:
+    """The gaps among the groups that are not small (``None`` unless two are left and some
+    were small)."""
+    large = [(m, r) for m, r in per_group if not m.small]
+    if not 2 <= len(large) < len(per_group):
+        return None
+    dpd, eod, worst = _summary(
+        _class_gaps([r for _, r in large], names, checked), [m for m, _ in large]
+    )
+    return {
+        "groups": len(large),
+        "demographic_parity_difference": dpd,
+        "equalized_odds_difference": eod,
+        "worst_group": worst.group,
+        "worst_group_accuracy": worst.accuracy,
+    }
 
 
 def _or_minus(value: float) -> float:

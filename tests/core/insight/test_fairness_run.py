@@ -18,7 +18,7 @@ from nnstudio.core.insight.fairness_run import locate_run, slice_prepared
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """A project with one 2-epoch run of a tiny MLP on a CSV grouped by an unused column."""
+    """A project with one 1-epoch run of a tiny MLP on a CSV grouped by an unused column."""
     from nnstudio.core.project import Project
     from nnstudio.core.tasks import TaskState
     from nnstudio.core.templates import build_template
@@ -26,7 +26,7 @@ def trained(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("fair")
     project = build_template("mlp")
-    project.training = {"epochs": 2, "batch_size": 32, "learning_rate": 0.02}
+    project.training = {"epochs": 1, "batch_size": 32, "learning_rate": 0.05}
     project.data = DataConfig(
         kind="csv",
         path=str(write_people(root / "people.csv", n=240)),
