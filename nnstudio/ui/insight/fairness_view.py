@@ -41,6 +41,7 @@ SMALL_BAR = QColor(208, 138, 30)
 SMALL_TEXT = QColor(160, 100, 10)
 MAX_ROWS_SHOWN = 12  # the table scrolls beyond this many rows
 MIN_ROWS_SHOWN = 5
+MIN_CHART_HEIGHT = 200  # every chart of a workspace keeps 200 px at 1366x768
 
 
 def compute_fairness(state: Any, source: Any, by: str) -> FairnessReport:
@@ -116,13 +117,14 @@ class FairnessView(QWidget):
         )
         self.overall_line.hide()
         self.plot.addItem(self.overall_line)
-        self.chart.setMinimumHeight(150)
+        self.chart.setMinimumHeight(MIN_CHART_HEIGHT)
         layout.addWidget(self.chart, 1)
         self.gaps = QLabel("")
         self.gaps.setWordWrap(True)
         self.gaps.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.gaps)
         self._sources: list[Any] = []
+        self._fit_table()
         self._set_busy(False)
 
     # -- the project ----------------------------------------------------------------------
@@ -249,6 +251,7 @@ class FairnessView(QWidget):
         self.shutdown()
         self.report = None
         self.table.setRowCount(0)
+        self._fit_table()
         self.bars.setOpts(x=[], height=[])
         self.overall_line.hide()
         self.gaps.setText("")
@@ -294,7 +297,7 @@ class FairnessView(QWidget):
 
     def _fit_table(self) -> None:
         """As tall as its rows (up to :data:`MAX_ROWS_SHOWN`); the chart takes the rest."""
-        rows = self.table.rowCount()
+        rows = max(self.table.rowCount(), MIN_ROWS_SHOWN)
         frame = self.table.horizontalHeader().sizeHint().height() + 2 * self.table.frameWidth() + 2
         row = self.table.verticalHeader().defaultSectionSize()
         self.table.setMaximumHeight(frame + min(rows, MAX_ROWS_SHOWN) * row)
