@@ -136,11 +136,14 @@ def load_run_model(path: Path) -> Any:
     """The run's ``model.keras``, checked and loaded in safe mode."""
     from nnstudio.core.export import ExportError
     from nnstudio.core.export.source import load_model_file
+    from nnstudio.core.interop.archive import check_keras_archive
+    from nnstudio.core.interop.errors import ModelImportError
 
     try:
+        check_keras_archive(path)  # caps, ratios, a damaged zip: before Keras opens it
         return load_model_file(path)
-    except ExportError as exc:
-        raise FairnessError(str(exc)) from None
+    except (ExportError, ModelImportError) as exc:
+        raise FairnessError(f"{path}: {str(exc).splitlines()[0].rstrip(':')}") from None
 
 
 def prepare_run_data(source: RunSource) -> Any:

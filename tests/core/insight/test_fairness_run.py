@@ -112,3 +112,43 @@ def test_a_regressor_is_refused(tmp_path):
 
 def test_the_cli_default_is_the_core_default():
     assert evaluate_cli.MIN_SUPPORT == fairness.MIN_SUPPORT
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{not json", "cannot be read"),
+        (b"\xff\xfe\x00garbage", "cannot be read"),
+        (b'["a list"]', "names no data source"),
+        (b'{"data": 3}', "names no data source"),
+    ],
+)
+def test_a_broken_data_json_is_one_clear_error(tmp_path, content, message):
+    (tmp_path / "model.keras").write_bytes(b"PK")
+    (tmp_path / "data.json").write_bytes(content)
+    with pytest.raises(fairness.FairnessError, match=message) as err:
+        locate_run(tmp_path)
+    assert "\n" not in str(err.value)
+
+
+def test_a_file_that_is_no_project_is_refused(tmp_path):
+    other = tmp_path / "notes.txt"
+    other.write_text("hello")
+    with pytest.raises(fairness.FairnessError, match="not a run folder or a .nnstudio"):
+        locate_run(other)
+    bad = tmp_path / "bad.nnstudio"
+    bad.write_text("{")
+    with pytest.raises(fairness.FairnessError, match="bad.nnstudio"):
+        locate_run(bad)
+
+
+def test_a_damaged_model_file_is_one_clear_error(tmp_path):
+    from nnstudio.core.insight.fairness_run import slice_run
+
+    csv_path = write_people(tmp_path / "people.csv", holes=False)
+    (tmp_path / "model.keras").write_bytes(b"PK\x03\x04 not really a zip")
+    data = {"kind": "csv", "path": str(csv_path), "target_columns": ["label"]}
+    (tmp_path / "data.json").write_text(json.dumps({"data": data}))
+    with pytest.raises(fairness.FairnessError, match="model.keras") as err:
+        slice_run(locate_run(tmp_path), "region")
+    assert "\n" not in str(err.value)
