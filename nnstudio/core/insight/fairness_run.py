@@ -143,7 +143,8 @@ def load_run_model(path: Path) -> Any:
         check_keras_archive(path)  # caps, ratios, a damaged zip: before Keras opens it
         return load_model_file(path)
     except (ExportError, ModelImportError) as exc:
-        raise FairnessError(f"{path}: {str(exc).splitlines()[0].rstrip(':')}") from None
+        message = str(exc).splitlines()[0].rstrip(":")
+        raise FairnessError(message if path.name in message else f"{path}: {message}") from None
 
 
 def prepare_run_data(source: RunSource) -> Any:
