@@ -39,6 +39,7 @@ def test_the_report_fills_the_table_chart_and_gaps(qtbot):
     heights = view.bars.opts["height"]
     assert list(heights) == pytest.approx([g.accuracy for g in report.groups])
     assert view.overall_line.value() == pytest.approx(report.overall.accuracy)
+    assert view.plot.titleLabel.text.endswith(f"all samples, {report.overall.accuracy:.3f})")
     text = view.gaps.text()
     assert f"{report.demographic_parity_difference:.3f}" in text
     assert "worst-group accuracy <b>0.500</b> (unfair)" in text

@@ -41,6 +41,7 @@ SMALL_BAR = QColor(208, 138, 30)
 SMALL_TEXT = QColor(160, 100, 10)
 MAX_ROWS_SHOWN = 12  # the table scrolls beyond this many rows
 MIN_ROWS_SHOWN = 5
+TITLE = "accuracy per group"
 MIN_CHART_HEIGHT = 200  # every chart of a workspace keeps 200 px at 1366x768
 
 
@@ -102,7 +103,7 @@ class FairnessView(QWidget):
         layout.addWidget(self.table, 1)
         self.chart = pg.PlotWidget(background=None)
         self.plot = self.chart.getPlotItem()
-        self.plot.setTitle("accuracy per group")
+        self.plot.setTitle(TITLE)
         self.plot.setLabel("left", "accuracy")
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
@@ -110,10 +111,7 @@ class FairnessView(QWidget):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6)
         self.plot.addItem(self.bars)
         self.overall_line = pg.InfiniteLine(
-            angle=0,
-            pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine),
-            label="all",
-            labelOpts={"position": 0.95, "color": "#666"},
+            angle=0, pen=pg.mkPen("#888", width=1.5, style=Qt.PenStyle.DashLine)
         )
         self.overall_line.hide()
         self.plot.addItem(self.overall_line)
@@ -254,6 +252,7 @@ class FairnessView(QWidget):
         self._fit_table()
         self.bars.setOpts(x=[], height=[])
         self.overall_line.hide()
+        self.plot.setTitle(TITLE)
         self.gaps.setText("")
         self.status.setText(EMPTY)
 
@@ -314,9 +313,10 @@ class FairnessView(QWidget):
         self.plot.setXRange(-0.6, max(len(groups) - 0.4, 0.6), padding=0)
         self.plot.setYRange(0.0, 1.05, padding=0)
         if math.isfinite(report.overall.accuracy):
-            self.overall_line.show()  # the label formats its text only while shown
             self.overall_line.setValue(report.overall.accuracy)
-            self.overall_line.label.setFormat(f"all {report.overall.accuracy:.3f}")
+            self.overall_line.show()
+        overall = _fmt(report.overall.accuracy)
+        self.plot.setTitle(f"accuracy per group (dashed line: all samples, {overall})")
 
 
 def _short(text: str, limit: int = 14) -> str:
