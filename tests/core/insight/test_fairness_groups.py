@@ -122,3 +122,21 @@ def test_arrays_have_no_groups(tmp_path):
     with pytest.raises(FairnessError, match="CSV column or an image sub-folder"):
         split_groups(prepared, "x")
     assert group_choices(config) == []
+
+
+def test_the_test_split_is_grouped_too(tmp_path):
+    config = DataConfig(
+        kind="csv",
+        path=str(write_people(tmp_path / "people.csv")),
+        target_columns=["label"],
+        feature_columns=["x", "code"],
+        missing="drop",
+        test_fraction=0.25,
+    )
+    prepared = prepare(config, batch_size=16)
+    x, _ = prepared.test_arrays()
+    groups = split_groups(prepared, "region", "test")
+    assert len(groups) == len(x) > 0
+    assert [REGIONS[c] for c in _codes(prepared, x)] == groups.tolist()
+    with pytest.raises(FairnessError, match="no split 'holdout'"):
+        split_groups(prepared, "region", "holdout")
