@@ -103,9 +103,10 @@ def test_a_run_is_sliced_in_the_background(qtbot, tmp_path, keras_engine):
     assert "distinct values" in view.status.text()
 
 
-def test_the_panel_is_in_the_insight_workspace(make_window, keras_engine, tmp_path):
-    from ui_helpers import show
+def test_the_panel_is_in_the_insight_workspace(make_window, keras_engine):
+    from ui_helpers import chain_project, show
 
+    from nnstudio.ui.training.controller import EVALUATION
     from nnstudio.ui.workspaces import INSIGHT
 
     window = make_window(plugins=True, engine=keras_engine)
@@ -115,6 +116,10 @@ def test_the_panel_is_in_the_insight_workspace(make_window, keras_engine, tmp_pa
     view = window.workspaces.widget(FAIRNESS)
     assert isinstance(view, FairnessView)
     assert view.run_box.count() == 0 and not view.compute_button.isEnabled()
-    show(window, _project_with_run(tmp_path, keras_engine))
-    assert view.project is window.project  # follows the open project
-    assert view.run_box.count() == 1 and view.compute_button.isEnabled()
+    dock = window.workspaces.dock(FAIRNESS)
+    assert dock.windowTitle() == "Fairness"
+    page = window.workspaces.pages[INSIGHT]
+    assert dock in page.tabifiedDockWidgets(window.workspaces.dock(EVALUATION))
+    first = view.project
+    show(window, chain_project())
+    assert view.project is window.project is not first  # follows the open project
