@@ -83,8 +83,12 @@ class CsvTable:
         self.targets = [c.take(keep) for c in self.targets]
         if self._lines is not None:
             self._lines = self._lines[keep]
-        else:
-            self._kept = keep if self._kept is None else self._kept[keep]
+        self._kept = keep if self._kept is None else self._kept[keep]
+
+    @property
+    def kept_rows(self) -> np.ndarray:
+        """The position of each kept row among the rows read (for columns read later)."""
+        return np.arange(self.rows_read) if self._kept is None else self._kept
 
     def release(self) -> None:
         """Drop the file's bytes kept for locating lines later."""

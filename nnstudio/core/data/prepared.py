@@ -58,6 +58,18 @@ class PreparedData:
             return None
         return self._source.train_counts(len(self.class_names))
 
+    @property
+    def loaded(self) -> Any:
+        """The checked source behind the pipelines (its CSV tables or image scans)."""
+        return self._source.loaded
+
+    def split_rows(self, name: str) -> np.ndarray:
+        """Where each sample of split ``name`` (``"train"``, ``"val"``, ``"test"``) comes from,
+        in the order :meth:`val_arrays` / :meth:`test_arrays` give them: its row among the
+        kept rows of the CSV table, or its file among the image scan's files (the validation
+        source's when there is a separate one)."""
+        return np.asarray(self._source.splits[name].idx, np.int64)
+
     def sample_batch(self, n: int = 32) -> tuple[np.ndarray, np.ndarray]:
         """The first ``n`` validation samples (training samples when there is no
         validation data), always the same: a fixed probe batch."""

@@ -21,6 +21,7 @@ from nnstudio.core.graph import model as gm
 from nnstudio.core.training.config import ConfigError
 from nnstudio.core.training.probes import activations_from_event
 from nnstudio.core.training.records import RunStatus
+from nnstudio.ui.insight.fairness_view import FAIRNESS, make_fairness_panel
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
 from nnstudio.ui.training.panel import IDLE, PAUSED, RUNNING, TrainingPanel
@@ -173,6 +174,8 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         )
         add(PanelSpec(EVALUATION, "Evaluation", INSIGHT, EvaluationView, right, 560))
         add(PanelSpec("insightMap", "Model", INSIGHT, self._make_map, bottom, 120))
+        fairness = make_fairness_panel(self.window)
+        add(PanelSpec(FAIRNESS, "Fairness", INSIGHT, fairness, right, 560, tab_with=EVALUATION))
 
     def _add_menu(self) -> None:
         menu = self.window.add_menu("&Training")

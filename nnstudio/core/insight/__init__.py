@@ -1,0 +1,1 @@
+"""Insight: what a trained model does and why (explanations, cost, data quality, fairness)."""

@@ -1,0 +1,1 @@
+"""The Insight workspace's panels (explanations, fairness slices)."""
