@@ -1,0 +1,122 @@
+"""Image files for the data-quality scan: a content hash and a perceptual hash per file,
+and the pairs whose perceptual hashes are within a Hamming distance.
+
+Each file is read once (sha256 of its bytes, then decoded from memory), in threads;
+a file that cannot be read or decoded is counted, never fatal. The pair search compares
+64-bit hashes in blocks with numpy's popcount: no Python loop over pairs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnstudio.core.data.progress import TaskState
+
+#: perceptual hashes at most this many bits apart are near duplicates (of 64)
+NEAR_BITS = 6
+#: the near-duplicate search compares every pair of at most this many images
+NEAR_LIMIT = 20_000
+_BLOCK_ELEMENTS = 4_000_000
+
+
+@dataclass
+class ImageKeys:
+    """Per file: the first 64 bits of its sha256 and its 64-bit perceptual hash;
+    ``ok`` is False for files that could not be read (or were not reached in time)."""
+
+    sha: np.ndarray
+    phash: np.ndarray
+    ok: np.ndarray
+    unreadable: int = 0
+    reached: int = 0
+
+
+def file_hashes(path: str) -> tuple[int, int] | None:
+    """``(sha256 prefix, perceptual hash)`` of one image file as unsigned 64-bit ints;
+    ``None`` when the file cannot be read or decoded (whatever the damage)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        digest = int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
+        return digest, perceptual_hash(io.BytesIO(data))
+    except Exception:  # a damaged file of any kind is counted by the caller, not raised
+        return None
+
+
+def perceptual_hash(source: object) -> int:
+    """``imagehash.phash`` (DCT of a 32x32 greyscale copy, 64 bits) of an image file or
+    file-like object, as an unsigned int."""
+    import imagehash
+    from PIL import Image
+
+    with Image.open(source) as im:  # type: ignore[arg-type]
+        im.draft("L", (64, 64))  # JPEG: decode at a reduced scale (much faster)
+        grey = im.convert("L")
+    bits = np.asarray(imagehash.phash(grey).hash, dtype=bool).reshape(-1)
+    return int.from_bytes(np.packbits(bits).tobytes(), "big")
+
+
+def hash_files(
+    paths: list[str], state: TaskState, deadline: float, workers: int | None = None
+) -> ImageKeys:
+    """Hash every file (threads, progress, cancel); stops at ``deadline`` (monotonic)."""
+    n = len(paths)
+    sha = np.zeros(n, np.uint64)
+    phash = np.zeros(n, np.uint64)
+    ok = np.zeros(n, bool)
+    keys = ImageKeys(sha, phash, ok)
+    if not n:
+        return keys
+    state.report(0, n, "checking duplicates", force=True)
+    pool = ThreadPoolExecutor(
+        max_workers=workers or min(8, (os.cpu_count() or 2) + 2),
+        thread_name_prefix="nnstudio-quality",
+    )
+    try:
+        for i, result in enumerate(pool.map(file_hashes, paths)):
+            keys.reached = i + 1
+            if result is None:
+                keys.unreadable += 1
+            else:
+                sha[i], phash[i] = result
+                ok[i] = True
+            state.report(i + 1, n, "checking duplicates")
+            if time.monotonic() > deadline:
+                break
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return keys
+
+
+def near_pairs(
+    hashes: np.ndarray, max_bits: int, state: TaskState, deadline: float
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Index pairs ``(i, j)``, ``i < j``, whose hashes differ in at most ``max_bits``
+    bits; the last value is False when the deadline stopped the search early."""
+    h = np.ascontiguousarray(hashes, dtype=np.uint64)
+    n = len(h)
+    block = max(1, _BLOCK_ELEMENTS // max(n, 1))
+    lefts: list[np.ndarray] = []
+    rights: list[np.ndarray] = []
+    for start in range(0, n, block):
+        state.check()
+        if time.monotonic() > deadline:
+            return _joined(lefts), _joined(rights), False
+        rows = h[start : start + block]
+        dist = np.bitwise_count(rows[:, None] ^ h[None, start:])
+        i, j = np.nonzero(dist <= max_bits)
+        keep = j > i  # j counts from ``start``: the upper triangle without the diagonal
+        lefts.append(i[keep] + start)
+        rights.append(j[keep] + start)
+    return _joined(lefts), _joined(rights), True
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
