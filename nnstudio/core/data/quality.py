@@ -125,11 +125,13 @@ class QualityReport:
             "problems": [p.kind for p in self.problems],
         }
 
-    def format_lines(self) -> list[str]:
-        """The scan in plain words, for a terminal."""
+    def format_lines(self, problems: bool = True) -> list[str]:
+        """The scan in plain words, for a terminal (``problems``: each one too; they are
+        also in the inspection report's own list)."""
         head = f"data quality: {len(self.problems)} problem(s) in {self.samples} samples"
-        lines = [head + ("" if self.complete else " (scan incomplete)")]
-        for p in self.problems:
+        head += f" ({self.seconds:.1f} s)" if self.seconds >= 0.1 else ""
+        lines = [head + ("" if self.complete else ", scan incomplete")]
+        for p in self.problems if problems else ():
             lines.append(f"  {p.kind}: {p.message}")
             if p.location:
                 lines.append(f"    at {p.location}")
