@@ -52,6 +52,7 @@ from nnstudio.core.graph.validation import Issue
 from nnstudio.ui.data.dialogs import FILE_FILTER
 from nnstudio.ui.data.inspection import InspectionResult, inspect_with_preview
 from nnstudio.ui.data.options_form import FORM_WIDGETS, ROLES, TYPES, OptionsForm
+from nnstudio.ui.data.quality_view import QualityView
 from nnstudio.ui.data.source_bar import SourceBar
 from nnstudio.ui.data_preview import ClassChart, PreviewView, ProblemsView, problem_counts
 from nnstudio.ui.tasks import Task
@@ -180,10 +181,12 @@ class DataPanel(QWidget):
         self.summary = QTextBrowser()
         self.summary.setOpenLinks(False)
         self.problems = ProblemsView()
+        self.quality = QualityView()
         self.tabs.addTab(self.preview, "Preview")
         self.tabs.addTab(self.chart, "Classes")
         self.tabs.addTab(self.summary, "Summary")
         self.tabs.addTab(self.problems, "Problems")
+        self.tabs.addTab(self.quality, "Quality")
         return self.tabs
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
@@ -378,6 +381,8 @@ class DataPanel(QWidget):
         self.summary.clear()
         self.problems.show_report(None)
         self.tabs.setTabText(3, "Problems")
+        self.quality.show_quality(None)
+        self.tabs.setTabText(4, "Quality")
         self.fit_button.setEnabled(False)
         self.apply_button.setEnabled(config is not None)
         self.progress.hide()
@@ -398,6 +403,9 @@ class DataPanel(QWidget):
         self.problems.show_report(report)
         n_problems = len(report.problems)
         self.tabs.setTabText(3, f"Problems ({n_problems})" if n_problems else "Problems")
+        self.quality.show_quality(result.quality, self.quality.balanced)
+        n_quality = len(result.quality.problems) if result.quality is not None else 0
+        self.tabs.setTabText(4, f"Quality ({n_quality})" if n_quality else "Quality")
         counts = problem_counts(report)
         if report.ok:
             self._show_readiness(fits=True)

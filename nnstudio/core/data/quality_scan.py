@@ -120,7 +120,7 @@ def scan_table(loaded: LoadedSource, out: QualityReport) -> None:
 
     def values(i: int) -> tuple[tuple[str, str], ...]:
         t, r = where(i)
-        cols = (t.features + t.targets)[:_VALUES_SHOWN]
+        cols = t.features[:_VALUES_SHOWN]
         return tuple((c.name, cell_text(c, r)) for c in cols)
 
     classification = task == "classification"

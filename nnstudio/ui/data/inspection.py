@@ -1,4 +1,5 @@
-"""The background inspection: read a source and build its preview off the GUI thread.
+"""The background inspection: read a source, scan its data quality and build its preview
+off the GUI thread.
 
 Runs on a :class:`~nnstudio.ui.tasks.Task`; TensorFlow is never imported, only the data
 layer's readers.
@@ -12,6 +13,7 @@ from PySide6.QtGui import QImage
 
 from nnstudio.core.data.config import DataConfig
 from nnstudio.core.data.errors import Cancelled, DataError
+from nnstudio.core.data.quality import QualityReport
 from nnstudio.core.data.report import Report
 from nnstudio.core.tasks import TaskState
 from nnstudio.ui.data_preview import load_thumbnail
@@ -29,19 +31,20 @@ class InspectionResult:
     table: tuple[list[str], list[list[str]]] | None = None
     images: list[tuple[str, QImage]] = field(default_factory=list)
     arrays: list[str] = field(default_factory=list)
+    quality: QualityReport | None = None
 
 
 def inspect_with_preview(state: TaskState, config: DataConfig, user: bool) -> InspectionResult:
-    """Inspect a source and build its preview, off the GUI thread (run on a
-    :class:`~nnstudio.ui.tasks.Task`); raises ``Cancelled`` when asked to stop."""
-    from nnstudio.core.data import inspect_source
+    """Inspect a source, scan its data quality and build its preview, off the GUI thread
+    (run on a :class:`~nnstudio.ui.tasks.Task`); raises ``Cancelled`` when asked to stop."""
+    from nnstudio.core.data.quality import inspect_with_quality
 
-    report = inspect_source(
+    report, quality = inspect_with_quality(
         config,
         progress=lambda done, total: state.set_progress(done, total),
         cancelled=lambda: state.stop_requested,
     )
-    result = InspectionResult(config, report, user)
+    result = InspectionResult(config, report, user, quality=quality)
     _preview(result, state)
     if state.stop_requested:
         raise Cancelled()
