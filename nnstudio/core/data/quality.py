@@ -86,6 +86,7 @@ class QualityProblem(Problem):
     validation_indices: tuple[int, ...] = ()
     files: tuple[str, ...] = ()
     class_weights: tuple[tuple[str, float], ...] = ()
+    class_counts: tuple[tuple[str, int], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = super().to_json()
@@ -98,6 +99,8 @@ class QualityProblem(Problem):
                 out["validation_indices"] = list(self.validation_indices)
         if self.class_weights:
             out["class_weights"] = {name: round(w, 6) for name, w in self.class_weights}
+        if self.class_counts:
+            out["class_counts"] = dict(self.class_counts)
         out["sample_groups"] = [g.to_json() for g in self.groups]
         return out
 
@@ -311,6 +314,7 @@ def imbalance(samples: Samples, out: QualityReport) -> None:
             kind="class_imbalance",
             count=int(small[1]),
             class_weights=tuple(out.class_weights.items()),
+            class_counts=tuple((name, int(c)) for name, c in zip(names, counts, strict=True)),
         )
     )
 

@@ -163,7 +163,8 @@ class QualityView(QWidget):
 
     def _problem_item(self, problem: QualityProblem) -> QTreeWidgetItem:
         title = KIND_TITLES.get(problem.kind, problem.kind)
-        item = QTreeWidgetItem([title, f"{problem.count:,}", problem.location])
+        count = "" if problem.kind == "class_imbalance" else f"{problem.count:,}"
+        item = QTreeWidgetItem([title, count, problem.location])
         item.setIcon(0, self._icons[problem.severity])
         item.setToolTip(0, f"{SEVERITY_WORDS[problem.severity]}: {problem.message}")
         item.setToolTip(2, problem.message)
@@ -189,7 +190,10 @@ class QualityView(QWidget):
 
     def _selected(self, current: QTreeWidgetItem | None, _previous: object = None) -> None:
         data = current.data(0, _ROLE) if current is not None else None
-        if isinstance(data, QualityProblem):
+        if isinstance(data, QualityProblem) and data.class_counts:
+            self._show_samples([], data.message)
+            self._show_classes(data)
+        elif isinstance(data, QualityProblem):
             self._show_samples(list(data.groups), data.message)
         elif isinstance(data, SampleGroup):
             parent = current.parent() if current is not None else None
@@ -245,6 +249,19 @@ class QualityView(QWidget):
                 self.rows.setItem(r, c, QTableWidgetItem(text))
         self.rows.resizeColumnsToContents()
         self.samples.setCurrentWidget(self.rows)
+
+    def _show_classes(self, problem: QualityProblem) -> None:
+        """Each class's samples and its balanced weight."""
+        weights = dict(problem.class_weights)
+        self.rows.setColumnCount(3)
+        self.rows.setHorizontalHeaderLabels(["Class", "Samples", "Balanced weight"])
+        self.rows.setRowCount(len(problem.class_counts))
+        for r, (name, count) in enumerate(problem.class_counts):
+            weight = weights.get(name)
+            texts = [name, f"{count:,}", "" if weight is None else f"{weight:.3g}"]
+            for c, text in enumerate(texts):
+                self.rows.setItem(r, c, QTableWidgetItem(text))
+        self.rows.resizeColumnsToContents()
 
     def problem_kinds(self) -> list[str]:
         """The kinds listed, in order (for tests and the tab's title)."""
