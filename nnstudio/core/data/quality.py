@@ -203,7 +203,7 @@ def scan_quality(
         quality_scan.scan_table(loaded, out)
     elif loaded.scan is not None:
         quality_scan.scan_images(loaded, out, state, deadline, near_bits)
-    elif loaded.arrays is not None and isinstance(loaded.arrays.x, np.ndarray):
+    elif loaded.arrays is not None and loaded.arrays.y is not None:
         quality_scan.scan_arrays(loaded, out, state)
     else:
         out.notes.append("not scanned: this kind of source is not checked for duplicates")

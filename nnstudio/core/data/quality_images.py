@@ -21,8 +21,12 @@ import numpy as np
 
 from nnstudio.core.data.progress import TaskState
 
-#: perceptual hashes at most this many bits apart are near duplicates (of 64)
-NEAR_BITS = 6
+#: perceptual hashes at most this many bits apart are candidate near duplicates (of 64)
+NEAR_BITS = 8
+#: ... confirmed when their 32x32 greyscale copies correlate at least this much (brightness,
+#: contrast, re-encoding and resizing keep it above 0.99; different small glyphs whose
+#: hashes are close, such as the sample digits, stay under 0.97)
+MIN_CORRELATION = 0.98
 #: the near-duplicate search compares every pair of at most this many images
 NEAR_LIMIT = 20_000
 _BLOCK_ELEMENTS = 4_000_000
@@ -37,6 +41,7 @@ class ImageKeys:
     sha: np.ndarray
     phash: np.ndarray
     ok: np.ndarray
+    thumbs: np.ndarray | None = None
     unreadable: int = 0
     reached: int = 0
 
@@ -96,7 +101,7 @@ def hash_files(
     phash = np.zeros(n, np.uint64)
     ok = np.zeros(n, bool)
     thumbs = np.zeros((n, _SIDE, _SIDE), np.uint8)
-    keys = ImageKeys(sha, phash, ok)
+    keys = ImageKeys(sha, phash, ok, thumbs)
     if not n:
         return keys
     state.report(0, n, "checking duplicates", force=True)
@@ -147,3 +152,24 @@ def near_pairs(
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+
+def confirmed(
+    thumbs: np.ndarray, left: np.ndarray, right: np.ndarray, min_corr: float = MIN_CORRELATION
+) -> np.ndarray:
+    """Which candidate pairs are near duplicates: their thumbnails' correlation is at least
+    ``min_corr`` (two flat images: their grey levels within 8 of each other)."""
+    flat = thumbs.reshape(len(thumbs), -1).astype(np.float32)
+    mean = flat.mean(axis=1)
+    std = flat.std(axis=1)
+    keep = np.zeros(len(left), bool)
+    step = 8192
+    for start in range(0, len(left), step):
+        i, j = left[start : start + step], right[start : start + step]
+        a = (flat[i] - mean[i, None]) / np.maximum(std[i, None], 1e-6)
+        b = (flat[j] - mean[j, None]) / np.maximum(std[j, None], 1e-6)
+        corr = (a * b).mean(axis=1)
+        both_flat = (std[i] < 1e-3) & (std[j] < 1e-3)
+        close = np.abs(mean[i] - mean[j]) <= 8
+        keep[start : start + len(i)] = np.where(both_flat, close, corr >= min_corr)
+    return keep

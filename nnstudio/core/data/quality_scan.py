@@ -19,7 +19,7 @@ from nnstudio.core.data.quality import (
     split_assignment,
 )
 from nnstudio.core.data.quality_groups import codes_of, components, lift, mixed, repeated
-from nnstudio.core.data.quality_images import NEAR_LIMIT, hash_files, near_pairs
+from nnstudio.core.data.quality_images import NEAR_LIMIT, confirmed, hash_files, near_pairs
 from nnstudio.core.data.quality_rows import (
     array_hash,
     cell_text,
@@ -142,13 +142,23 @@ def scan_table(loaded: LoadedSource, out: QualityReport) -> None:
 # -- NumPy --------------------------------------------------------------------
 
 
+def _arrays_hash(arrays: Any, state: TaskState) -> np.ndarray:
+    """A hash per kept sample of its features (of every input of a multi-input source)."""
+    inputs = getattr(arrays, "inputs", None) or {"x": arrays.x}
+    hashes = [array_hash(x, arrays.rows, state) for x in inputs.values()]
+    out = hashes[0]
+    for h in hashes[1:]:
+        out = combine(out, h)
+    return out
+
+
 def scan_arrays(loaded: LoadedSource, out: QualityReport, state: TaskState) -> None:
     arrays, va = loaded.arrays, loaded.val_arrays
     assert arrays is not None and arrays.y is not None
     if va is not None and (va.y is None or not isinstance(va.x, np.ndarray)):
         va = None
     parts = [arrays] + ([va] if va is not None else [])
-    features = np.concatenate([array_hash(a.x, a.rows, state) for a in parts])
+    features = np.concatenate([_arrays_hash(a, state) for a in parts])
     task = arrays.task
     y = None if task == RECONSTRUCTION else np.concatenate([np.asarray(a.y) for a in parts])
     full = features if y is None else combine(features, labels_hash(y))
@@ -251,6 +261,9 @@ def _image_problems(
     if not done:
         out.complete = False
         out.notes.append("the near-duplicate search stopped at its time budget")
+    if keys.thumbs is not None and len(left):
+        similar = confirmed(keys.thumbs[limit], left, right)
+        left, right = left[similar], right[similar]
     comp = components(len(limit), left, right)
     cluster = np.concatenate([comp, int(comp.max(initial=-1)) + 1 + sha[len(limit) :]])
     assert samples.labels is not None
@@ -298,7 +311,7 @@ def _image_problems(
                 "near_duplicates",
                 "info",
                 f"{_plural(near.n_groups, 'group')} of images look almost the same "
-                f"({near.n_samples} images; perceptual hashes at most {bits} of 64 bits apart)",
+                f"({near.n_samples} images: close perceptual hashes, correlated pixels)",
                 near,
                 samples,
             )

@@ -230,3 +230,11 @@ def test_inspect_json_lists_the_quality_problems(tmp_path, capsys):
     assert main(["inspect", str(path), "--json", "--no-quality"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert "quality" not in data and not any("kind" in p for p in data["problems"])
+
+
+def test_similar_glyphs_are_not_near_duplicates():
+    """The sample digits: small glyphs whose perceptual hashes are often close (a 0 and
+    an 8) but whose pixels differ: none is flagged."""
+    digits = Path(__file__).resolve().parents[3] / "resources" / "samples" / "digits"
+    _, quality = inspect_with_quality(config_for_path(str(digits)))
+    assert quality.samples == 640 and quality.problems == [] and quality.complete
