@@ -204,7 +204,7 @@ def scan_quality(
     elif loaded.scan is not None:
         quality_scan.scan_images(loaded, out, state, deadline, near_bits)
     elif loaded.arrays is not None and loaded.arrays.y is not None:
-        quality_scan.scan_arrays(loaded, out, state)
+        quality_scan.scan_arrays(loaded, out, state, deadline)
     else:
         out.notes.append("not scanned: this kind of source is not checked for duplicates")
     out.seconds = time.monotonic() - start

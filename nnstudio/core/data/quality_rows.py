@@ -4,6 +4,9 @@ over the row's bytes, in chunks), and the CSV lines the rows came from."""
 
 from __future__ import annotations
 
+import math
+import time
+
 import numpy as np
 
 from nnstudio.core.data.csv_columns import Column, CsvTable
@@ -36,9 +39,16 @@ def columns_hash(columns: list[Column]) -> np.ndarray:
     return pd.util.hash_pandas_object(frame, index=False).to_numpy(np.uint64)
 
 
-def array_hash(x: np.ndarray, rows: np.ndarray | None, state: TaskState) -> np.ndarray:
+class OutOfTime(Exception):
+    """The scan's time budget ran out."""
+
+
+def array_hash(
+    x: np.ndarray, rows: np.ndarray | None, state: TaskState, deadline: float = math.inf
+) -> np.ndarray:
     """A hash per sample of ``x`` (``rows``: only these samples, in this order) from its
-    bytes, read in chunks (a memory-mapped array is streamed) with cancel checks."""
+    bytes, read in chunks (a memory-mapped array is streamed) with cancel checks; raises
+    :class:`OutOfTime` past ``deadline`` (``time.monotonic``)."""
     index = np.arange(int(x.shape[0])) if rows is None else np.asarray(rows, np.int64)
     n = len(index)
     row_bytes = max(1, int(np.prod(x.shape[1:], dtype=np.int64)) * x.dtype.itemsize)
@@ -48,7 +58,9 @@ def array_hash(x: np.ndarray, rows: np.ndarray | None, state: TaskState) -> np.n
     out = np.zeros(n, np.uint64)
     step = max(1, _CHUNK_BYTES // row_bytes)
     for start in range(0, n, step):
-        state.check()
+        state.report(start, n, "checking duplicates")
+        if time.monotonic() > deadline:
+            raise OutOfTime()
         chunk = np.ascontiguousarray(x[index[start : start + step]])
         raw = chunk.reshape(len(chunk), -1).view(np.uint8).reshape(len(chunk), -1)
         if raw.shape[1] != words * 8:

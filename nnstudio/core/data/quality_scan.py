@@ -21,6 +21,7 @@ from nnstudio.core.data.quality import (
 from nnstudio.core.data.quality_groups import codes_of, components, lift, mixed, repeated
 from nnstudio.core.data.quality_images import NEAR_LIMIT, confirmed, hash_files, near_pairs
 from nnstudio.core.data.quality_rows import (
+    OutOfTime,
     array_hash,
     cell_text,
     columns_hash,
@@ -142,23 +143,30 @@ def scan_table(loaded: LoadedSource, out: QualityReport) -> None:
 # -- NumPy --------------------------------------------------------------------
 
 
-def _arrays_hash(arrays: Any, state: TaskState) -> np.ndarray:
+def _arrays_hash(arrays: Any, state: TaskState, deadline: float) -> np.ndarray:
     """A hash per kept sample of its features (of every input of a multi-input source)."""
     inputs = getattr(arrays, "inputs", None) or {"x": arrays.x}
-    hashes = [array_hash(x, arrays.rows, state) for x in inputs.values()]
+    hashes = [array_hash(x, arrays.rows, state, deadline) for x in inputs.values()]
     out = hashes[0]
     for h in hashes[1:]:
         out = combine(out, h)
     return out
 
 
-def scan_arrays(loaded: LoadedSource, out: QualityReport, state: TaskState) -> None:
+def scan_arrays(
+    loaded: LoadedSource, out: QualityReport, state: TaskState, deadline: float
+) -> None:
     arrays, va = loaded.arrays, loaded.val_arrays
     assert arrays is not None and arrays.y is not None
-    if va is not None and (va.y is None or not isinstance(va.x, np.ndarray)):
+    if va is not None and va.y is None:
         va = None
     parts = [arrays] + ([va] if va is not None else [])
-    features = np.concatenate([_arrays_hash(a, state) for a in parts])
+    try:
+        features = np.concatenate([_arrays_hash(a, state, deadline) for a in parts])
+    except OutOfTime:
+        out.complete = False
+        out.notes.append("the scan stopped at its time budget before every sample was hashed")
+        return
     task = arrays.task
     y = None if task == RECONSTRUCTION else np.concatenate([np.asarray(a.y) for a in parts])
     full = features if y is None else combine(features, labels_hash(y))

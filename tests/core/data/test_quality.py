@@ -205,6 +205,15 @@ def test_cancel_and_time_budget(folder):
     assert not quality.complete and "time budget" in " ".join(quality.notes)
 
 
+def test_arrays_stop_at_the_time_budget(tmp_path):
+    x = np.zeros((50, 4), np.float32)  # all duplicates, but never reported half-hashed
+    np.savez(tmp_path / "z.npz", x=x, y=np.arange(50) % 2)
+    loaded = load_source(config_for_path(str(tmp_path / "z.npz")), TaskState())
+    quality = scan_quality(loaded, budget_s=0.0)
+    assert not quality.complete and quality.problems == []
+    assert "duplicate_rows" in by_kind(scan_quality(loaded))
+
+
 # -- the command line -------------------------------------------------------------
 
 
