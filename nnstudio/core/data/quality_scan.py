@@ -34,6 +34,10 @@ from nnstudio.core.data.targets import RECONSTRUCTION
 _VALUES_SHOWN = 12
 
 
+def _copies(n: int) -> str:
+    return "1 image is a byte-for-byte copy" if n == 1 else f"{n} images are byte-for-byte copies"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -62,8 +66,8 @@ def row_problems(
                 make_problem(
                     "label_conflicts",
                     "warning",
-                    f"{conflicts.n_samples} {unit} in {_plural(conflicts.n_groups, 'set')} have the "
-                    "same features but different labels",
+                    f"{conflicts.n_samples} {unit} in {_plural(conflicts.n_groups, 'set')} "
+                    "have the same features but different labels",
                     conflicts,
                     samples,
                 )
@@ -75,7 +79,8 @@ def row_problems(
             make_problem(
                 "duplicate_rows",
                 "warning",
-                f"{extra} {unit} repeat another exactly (features and target), in "
+                f"{extra} {unit[:-1] + ' repeats' if extra == 1 else unit + ' repeat'} another "
+                "exactly (features and target), in "
                 f"{_plural(dup.n_groups, 'group')} of {dup.n_samples} {unit}",
                 dup,
                 samples,
@@ -306,7 +311,7 @@ def _image_problems(
             make_problem(
                 "duplicate_files",
                 "warning",
-                f"{dup.n_samples - dup.n_groups} images are byte-for-byte copies of another, "
+                f"{_copies(dup.n_samples - dup.n_groups)} of another, "
                 f"in {_plural(dup.n_groups, 'group')} of {dup.n_samples} files",
                 dup,
                 samples,

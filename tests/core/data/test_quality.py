@@ -234,7 +234,7 @@ def test_inspect_json_lists_the_quality_problems(tmp_path, capsys):
     assert data["quality"]["complete"] and set(data["quality"]["class_weights"]) == {"x", "y"}
     assert main(["inspect", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "line 4, line 11: 1 rows repeat another exactly" in out
+    assert "line 4, line 11: 1 row repeats another exactly" in out
     assert "balanced class weights: x" in out
     assert main(["inspect", str(path), "--json", "--no-quality"]) == 0
     data = json.loads(capsys.readouterr().out)
