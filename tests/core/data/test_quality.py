@@ -247,3 +247,38 @@ def test_similar_glyphs_are_not_near_duplicates():
     digits = Path(__file__).resolve().parents[3] / "resources" / "samples" / "digits"
     _, quality = inspect_with_quality(config_for_path(str(digits)))
     assert quality.samples == 640 and quality.problems == [] and quality.complete
+
+
+def test_damaged_inputs_never_break_the_scan(tmp_path):
+    """Seeded damage of a CSV with duplicates and of image files: the scan gives a report
+    (or notes), never another exception."""
+    import random
+
+    from data_helpers import write_image
+    from test_fuzz_data import _bounded, mutate
+
+    rng = random.Random(14)
+    rows = clean_rows(30)
+    rows[7] = rows[1]
+    text = ("a,b,label\n" + "\n".join(rows) + "\n").encode()
+    images = tmp_path / "pics"
+    for i in range(6):
+        write_image(images / "ab"[i % 2] / f"{i}.png", size=(16, 16), seed=i)
+    originals = {p: p.read_bytes() for p in images.rglob("*.png")}
+    for case in range(12):
+        path = tmp_path / f"f{case}.csv"
+        path.write_bytes(mutate(text, rng))
+        with _bounded():
+            report, quality = inspect_with_quality(config_for_path(str(path)))
+        assert quality.complete and all(p.kind for p in quality.problems)
+        for p, data in originals.items():
+            p.write_bytes(mutate(data, rng) if rng.random() < 0.5 else data)
+        with _bounded():
+            loaded = load_source(config_for_path(str(images)), TaskState())
+            scan_quality(loaded)
+        for p, data in originals.items():  # damaged after the inspection read them
+            p.write_bytes(mutate(data, rng))
+        with _bounded():
+            scan_quality(loaded)
+        for p, data in originals.items():
+            p.write_bytes(data)
