@@ -139,8 +139,9 @@ class QualityView(QWidget):
         self.summary.setText(text)
         for problem in quality.problems:
             self.tree.addTopLevelItem(self._problem_item(problem))
-        if n:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        first = self.tree.topLevelItem(0)
+        if first is not None:
+            self.tree.setCurrentItem(first)
         self._show_weights(quality.class_weights, balanced)
 
     def set_balanced(self, balanced: bool) -> None:
@@ -267,7 +268,8 @@ class QualityView(QWidget):
         """The kinds listed, in order (for tests and the tab's title)."""
         kinds = []
         for i in range(self.tree.topLevelItemCount()):
-            data = self.tree.topLevelItem(i).data(0, _ROLE)
+            item = self.tree.topLevelItem(i)
+            data = item.data(0, _ROLE) if item is not None else None
             if isinstance(data, QualityProblem):
                 kinds.append(data.kind)
         return kinds
