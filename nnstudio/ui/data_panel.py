@@ -50,7 +50,7 @@ from nnstudio.core.data.errors import Cancelled, DataError
 from nnstudio.core.data.report import Report
 from nnstudio.core.graph.validation import Issue
 from nnstudio.ui.data.dialogs import FILE_FILTER
-from nnstudio.ui.data.inspection import InspectionResult, inspect_with_preview
+from nnstudio.ui.data.inspection import INSPECTED, InspectionResult, inspect_with_preview
 from nnstudio.ui.data.options_form import FORM_WIDGETS, ROLES, TYPES, OptionsForm
 from nnstudio.ui.data.quality_view import QualityView
 from nnstudio.ui.data.source_bar import SourceBar
@@ -305,6 +305,7 @@ class DataPanel(QWidget):
             expected=(Cancelled,),
         )
         task.progress.connect(self._on_progress)
+        task.events.connect(self._on_inspected)
         task.result.connect(self._on_finished)
         task.error.connect(self._on_error)
         task.finished.connect(self._on_task_finished)
@@ -336,6 +337,14 @@ class DataPanel(QWidget):
             self.progress.setRange(0, int(total))
             self.progress.setValue(int(done))
             self.progress.setFormat(f"{int(done):,} / {int(total):,}")
+
+    def _on_inspected(self, events: list[dict[str, Any]]) -> None:
+        """The data before its quality scan: shown at once (the full result follows)."""
+        early = [e["result"] for e in events if e.get("type") == INSPECTED]
+        if early and self.sender() is self._task:
+            self._show_report(early[-1].report, early[-1])
+            if early[-1].report.ok:
+                self._set_status("Checking the data quality (duplicates, leakage, conflicts)…")
 
     def _on_finished(self, result: InspectionResult) -> None:
         if self.sender() is not self._task:

@@ -114,3 +114,19 @@ def test_balanced_class_weights_are_one_undo_step(make_window, qtbot, tmp_path):
     assert "class_weight" in window.undo_stack.undoText()
     window.undo_action.trigger()
     assert window.project.training.class_weight == "none" and button.isEnabled()
+
+
+def test_the_data_shows_before_its_quality_scan(tmp_path):
+    """The background inspection hands its result over before the quality scan runs."""
+    from nnstudio.core.data import config_for_path
+    from nnstudio.core.tasks import TaskState
+    from nnstudio.ui.data.inspection import INSPECTED, inspect_with_preview
+
+    state = TaskState()
+    result = inspect_with_preview(
+        state, config_for_path(str(problem_csv(tmp_path / "d.csv"))), True
+    )
+    early = [e for e in state.drain() if e.get("type") == INSPECTED]
+    assert len(early) == 1 and early[0]["result"] is result and result.table is not None
+    assert result.quality is not None and result.quality.problems
+    assert set(result.quality.problems) <= set(result.report.problems)

@@ -18,7 +18,9 @@ from nnstudio.core.data.report import Report
 from nnstudio.core.tasks import TaskState
 from nnstudio.ui.data_preview import load_thumbnail
 
-__all__ = ["InspectionResult", "inspect_with_preview"]
+__all__ = ["INSPECTED", "InspectionResult", "inspect_with_preview"]
+
+INSPECTED = "inspected"  # the event with the result before its quality scan
 
 
 @dataclass
@@ -35,19 +37,27 @@ class InspectionResult:
 
 
 def inspect_with_preview(state: TaskState, config: DataConfig, user: bool) -> InspectionResult:
-    """Inspect a source, scan its data quality and build its preview, off the GUI thread
-    (run on a :class:`~nnstudio.ui.tasks.Task`); raises ``Cancelled`` when asked to stop."""
-    from nnstudio.core.data.quality import inspect_with_quality
+    """Inspect a source and build its preview, then scan its data quality, off the GUI
+    thread (run on a :class:`~nnstudio.ui.tasks.Task`); raises ``Cancelled`` when asked to
+    stop. Between the two, an ``{"type": "inspected", "result": ...}`` event hands the
+    result without its quality scan to the GUI, so the data shows before the scan ends."""
+    from nnstudio.core.data.inspection import load_source
+    from nnstudio.core.data.progress import as_state
+    from nnstudio.core.data.quality import add_to_report, scan_quality
 
-    report, quality = inspect_with_quality(
-        config,
+    data_state = as_state(
         progress=lambda done, total: state.set_progress(done, total),
         cancelled=lambda: state.stop_requested,
     )
-    result = InspectionResult(config, report, user, quality=quality)
+    loaded = load_source(config, data_state)
+    result = InspectionResult(config, loaded.report, user)
     _preview(result, state)
     if state.stop_requested:
         raise Cancelled()
+    state.emit({"type": INSPECTED, "result": result})
+    quality = scan_quality(loaded, data_state)
+    add_to_report(loaded.report, quality)
+    result.quality = quality
     return result
 
 

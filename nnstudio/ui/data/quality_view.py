@@ -125,7 +125,10 @@ class QualityView(QWidget):
         self.tree.clear()
         self._show_samples([], "Select a problem to see its samples.")
         if quality is None:
-            self.summary.setText("The data-quality scan runs with each inspection.")
+            self.summary.setText(
+                "Each inspection checks for duplicates, near-duplicate images, leakage "
+                "across the splits, label conflicts and class imbalance."
+            )
             self._show_weights(None, balanced)
             return
         n = len(quality.problems)
