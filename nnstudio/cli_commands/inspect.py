@@ -1,7 +1,10 @@
 """``nnstudio inspect PATH [--target COLUMN] [--json]``: check a data source.
 
 Runs the same inspection as the Data panel on a CSV/TSV file, an image folder
-or a NumPy ``.npy``/``.npz`` file, prints the summary and every problem found.
+or a NumPy ``.npy``/``.npz`` file, then the data-quality scan (duplicates, near-duplicate
+images, leakage across the splits, label conflicts, class imbalance; ``--no-quality``
+skips it), prints the summary and every problem found. In ``--json`` the quality problems
+are in ``problems`` too, each with ``kind``, ``count`` and ``indices`` or ``files``.
 Exit 0 when the data can be trained on, 1 when it has blocking problems, 2 for
 unusable arguments.
 """
@@ -66,6 +69,19 @@ def register(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--image-size", metavar="HxW", help="image size, e.g. 28x28 or 64")
     p.add_argument("--color-mode", choices=_COLOR_MODES, help="image colour mode")
     p.add_argument("--validation", metavar="PATH", help="a separate validation file or folder")
+    p.add_argument(
+        "--no-quality",
+        action="store_true",
+        help="skip the data-quality scan (duplicates, near-duplicate images, leakage across "
+        "the splits, label conflicts, class imbalance)",
+    )
+    p.add_argument(
+        "--quality-budget",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="stop the data-quality scan after this many seconds (default: 60)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.set_defaults(func=run)
 
@@ -130,6 +146,7 @@ def _options(args: argparse.Namespace, kind: str) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Print the summary and every problem; 0 = trainable, 1 = blocking problems."""
     from nnstudio.core.data import DataError, config_for_path, detect_kind, inspect_source
+    from nnstudio.core.data.quality import inspect_with_quality
 
     path = args.path
     if not os.path.exists(path):
@@ -143,8 +160,13 @@ def run(args: argparse.Namespace) -> int:
     except DataError as exc:
         raise CliError(str(exc)) from None
     progress = _Progress() if sys.stderr.isatty() and not args.json else None
+    quality = None
     try:
-        report = inspect_source(config, progress=progress)
+        if args.no_quality:
+            report = inspect_source(config, progress=progress)
+        else:
+            budget = max(0.0, args.quality_budget)
+            report, quality = inspect_with_quality(config, progress=progress, budget_s=budget)
     finally:
         if progress is not None:
             progress.done()
@@ -153,9 +175,15 @@ def run(args: argparse.Namespace) -> int:
 
         out = report.to_json()
         out["config"] = config.to_json()
+        if quality is not None:
+            out["quality"] = quality.to_json()
+            for problem in out["problems"]:  # the inspection's own: no kind of their own
+                problem.setdefault("kind", "inspection")
         print_json(out)
     else:
         print(report.format_text())
+        if quality is not None:
+            print("\n".join(quality.format_lines(problems=False)))
     return 0 if report.ok else 1
 
 

@@ -50,8 +50,9 @@ from nnstudio.core.data.errors import Cancelled, DataError
 from nnstudio.core.data.report import Report
 from nnstudio.core.graph.validation import Issue
 from nnstudio.ui.data.dialogs import FILE_FILTER
-from nnstudio.ui.data.inspection import InspectionResult, inspect_with_preview
+from nnstudio.ui.data.inspection import INSPECTED, InspectionResult, inspect_with_preview
 from nnstudio.ui.data.options_form import FORM_WIDGETS, ROLES, TYPES, OptionsForm
+from nnstudio.ui.data.quality_view import QualityView
 from nnstudio.ui.data.source_bar import SourceBar
 from nnstudio.ui.data_preview import ClassChart, PreviewView, ProblemsView, problem_counts
 from nnstudio.ui.tasks import Task
@@ -180,10 +181,12 @@ class DataPanel(QWidget):
         self.summary = QTextBrowser()
         self.summary.setOpenLinks(False)
         self.problems = ProblemsView()
+        self.quality = QualityView()
         self.tabs.addTab(self.preview, "Preview")
         self.tabs.addTab(self.chart, "Classes")
         self.tabs.addTab(self.summary, "Summary")
         self.tabs.addTab(self.problems, "Problems")
+        self.tabs.addTab(self.quality, "Quality")
         return self.tabs
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt API)
@@ -302,6 +305,7 @@ class DataPanel(QWidget):
             expected=(Cancelled,),
         )
         task.progress.connect(self._on_progress)
+        task.events.connect(self._on_inspected)
         task.result.connect(self._on_finished)
         task.error.connect(self._on_error)
         task.finished.connect(self._on_task_finished)
@@ -333,6 +337,14 @@ class DataPanel(QWidget):
             self.progress.setRange(0, int(total))
             self.progress.setValue(int(done))
             self.progress.setFormat(f"{int(done):,} / {int(total):,}")
+
+    def _on_inspected(self, events: list[dict[str, Any]]) -> None:
+        """The data before its quality scan: shown at once (the full result follows)."""
+        early = [e["result"] for e in events if e.get("type") == INSPECTED]
+        if early and self.sender() is self._task:
+            self._show_report(early[-1].report, early[-1])
+            if early[-1].report.ok:
+                self._set_status("Checking the data quality (duplicates, leakage, conflicts)…")
 
     def _on_finished(self, result: InspectionResult) -> None:
         if self.sender() is not self._task:
@@ -378,6 +390,8 @@ class DataPanel(QWidget):
         self.summary.clear()
         self.problems.show_report(None)
         self.tabs.setTabText(3, "Problems")
+        self.quality.show_quality(None)
+        self.tabs.setTabText(4, "Quality")
         self.fit_button.setEnabled(False)
         self.apply_button.setEnabled(config is not None)
         self.progress.hide()
@@ -398,6 +412,9 @@ class DataPanel(QWidget):
         self.problems.show_report(report)
         n_problems = len(report.problems)
         self.tabs.setTabText(3, f"Problems ({n_problems})" if n_problems else "Problems")
+        self.quality.show_quality(result.quality, self.quality.balanced)
+        n_quality = len(result.quality.problems) if result.quality is not None else 0
+        self.tabs.setTabText(4, f"Quality ({n_quality})" if n_quality else "Quality")
         counts = problem_counts(report)
         if report.ok:
             self._show_readiness(fits=True)

@@ -22,7 +22,7 @@ class Problem:
         if self.severity not in SEVERITIES:
             raise ValueError(f"unknown severity {self.severity!r}")
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return {"severity": self.severity, "location": self.location, "message": self.message}
 
     def __str__(self) -> str:

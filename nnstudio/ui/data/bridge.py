@@ -10,6 +10,8 @@ re-locating of a missing data source.
 - ``core.project.project_issues`` (a data file or folder that is missing) go to the checker
   too, so the Issues panel lists them; their "Re-locate…" button opens a dialog at the last
   folder used and applies the chosen path as an undoable command.
+- The Quality tab's "Use balanced class weights" is one undoable ``SetTraining``
+  (``class_weight="balanced"``); the tab follows the training settings (undo/redo too).
 - Once the engine is ready, a project with data has its panel built (its workspace page is
   built, not shown), so that its inspection feeds the check without a visit to the Data
   workspace.
@@ -24,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from nnstudio.core.graph.validation import Issue
-from nnstudio.core.project import DATA_CHANGED, Project, project_issues
+from nnstudio.core.project import DATA_CHANGED, TRAINING_CHANGED, Project, project_issues
 from nnstudio.core.project_paths import PATH_KEYS
 from nnstudio.ui.data.dialogs import NUMPY_FILTER, choose_file, choose_source
 
@@ -76,6 +78,8 @@ class DataBridge(QObject):
         panel.source_changed.connect(self._source_changed)
         panel.report_ready.connect(self._report_ready)
         panel.fit_requested.connect(self.window._fit_to_data)
+        panel.quality.use_balanced_weights.connect(self.use_balanced_weights)
+        self._show_class_weight()
 
     # -- the project ----------------------------------------------------------------
     def _project_changed(self) -> None:
@@ -85,6 +89,7 @@ class DataBridge(QObject):
         self._project.subscribe(self._on_project_event)
         self.window.checker.set_data(None)
         self._update_issues()
+        self._show_class_weight()
         self._engine_ready()
 
     def _engine_ready(self) -> None:
@@ -96,6 +101,8 @@ class DataBridge(QObject):
             _ = window.data_dock
 
     def _on_project_event(self, event: str, payload: Any) -> None:
+        if event == TRAINING_CHANGED:
+            self._show_class_weight()
         if event != DATA_CHANGED:
             return
         self._update_issues()
@@ -141,6 +148,30 @@ class DataBridge(QObject):
             return
         issues = [i for i in result.issues if i.code.startswith(DATA_CHECK) and i.node]
         self.panel.show_model_check(issues)
+
+    # -- class weights ------------------------------------------------------------------
+    def _show_class_weight(self) -> None:
+        if self.panel is not None:
+            balanced = self.window.project.training.class_weight == "balanced"
+            self.panel.quality.set_balanced(balanced)
+
+    def use_balanced_weights(self) -> bool:
+        """Train with balanced class weights: one undo step; True if done."""
+        from nnstudio.core.graph.model import EditRefused
+        from nnstudio.core.project_commands import SetTraining
+
+        window = self.window
+        if window.project.training.class_weight == "balanced":
+            return False
+        try:
+            command = SetTraining(window.project, class_weight="balanced")
+        except EditRefused as exc:
+            window.show_message(f"Cannot change the class weights: {exc}", 10000)
+            return False
+        if not window.push(command):
+            return False
+        window.show_message("Training now weights the classes (balanced); Ctrl+Z undoes it.")
+        return True
 
     # -- re-locating --------------------------------------------------------------------
     def _issue_action(self, issue: Issue) -> None:
