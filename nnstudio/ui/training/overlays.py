@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor
 
 SPREADS = {"minmax": "min–max", "std": "±1 std"}
 LEGEND_RUNS = 6  # ungrouped runs named in the legend; the others counted
-BAND_ALPHA, EDGE_ALPHA = 50, 110
+BAND_ALPHA = 50
 
 Key = tuple[str, Any]  # ("group", label) or ("slot", palette index)
 
@@ -285,8 +285,7 @@ class RunOverlays:
     def _draw_band(self, bucket: _Bucket, metric: str, arrays: list[np.ndarray]) -> None:
         if metric not in bucket.bands:
             plot = self._plot_for(self._family_of(metric))
-            lo = self._new_item(plot, self._pen(bucket.color, metric, 1.0, EDGE_ALPHA))
-            hi = self._new_item(plot, self._pen(bucket.color, metric, 1.0, EDGE_ALPHA))
+            lo, hi = self._new_item(plot, None), self._new_item(plot, None)  # the fill's edges
             fill_color = QColor(bucket.color)
             fill_color.setAlpha(BAND_ALPHA)
             fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill_color))
