@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTreeView,
@@ -36,6 +37,7 @@ from nnstudio.ui.training.run_tree import (
 
 __all__ = ["COLUMNS", "STATUS_MARK", "CompareDialog", "RunsView"]
 GROUP_BY = {"sweep": "Sweep", "tag": "First tag", "none": "None"}
+SIZE_ROWS = 64
 SPREADS = {"minmax": "min–max", "std": "mean ± 1 std"}
 
 
@@ -81,6 +83,7 @@ class RunsView(QWidget):
         self.tree.setIndentation(14)
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(SIZE_ROWS)  # sizing reads a sample, not 500 rows
         header.setStretchLastSection(True)
         self.tree.collapsed.connect(lambda i: self._fold(i, True))
         self.tree.expanded.connect(lambda i: self._fold(i, False))
@@ -162,8 +165,20 @@ class RunsView(QWidget):
         for label in self.model.groups():
             if label not in self.collapsed:
                 self.tree.setExpanded(self.model.group_index(label, 0), True)
-        self.tree.resizeColumnToContents(0)
-        self.tree.resizeColumnToContents(NAME)
+        self._fit_names()
+
+    def _fit_names(self) -> None:
+        """The Name column as wide as the longest name (measured once, not per row)."""
+        names = [r.name or r.id for r in self._runs] + [
+            f"{g} (00/00 shown)" for g in self.model.groups()
+        ]
+        longest = max(names, key=len, default="Name")
+        width = self.tree.fontMetrics().horizontalAdvance(longest) + 24
+        self.tree.setColumnWidth(NAME, min(max(width, 80), 420))
+        style = self.tree.style()
+        box = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+        show = self.tree.fontMetrics().horizontalAdvance(COLUMNS[0]) + 24
+        self.tree.setColumnWidth(0, max(show, 2 * self.tree.indentation() + box + 16))
 
     def _regroup(self, _index: int) -> None:
         self.set_runs(self._runs, {r: True for r in self.model.shown})
