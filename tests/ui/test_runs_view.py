@@ -109,7 +109,8 @@ def test_a_group_shown_as_a_band_draws_its_mean_and_spread(studio) -> None:
     _check(model, model.group_index("sweep-1", SHOW))
     items = plots.runs_overlay.band_items("sweep-1")
     mean, lo, hi, fill = items["loss"]
-    assert fill.isVisible() and "band min–max" in plots.legend.text()
+    assert fill.isVisible() and not fill.path().isEmpty()  # a filled area is drawn
+    assert "band min–max" in plots.legend.text()
     stack = np.array([r.history["loss"] for r in ctl.window.project.runs[10:20]])
     assert np.allclose(mean.getData()[1], stack.mean(axis=0))
     assert np.allclose(lo.getData()[1], stack.min(axis=0))

@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor
 
 SPREADS = {"minmax": "min–max", "std": "±1 std"}
 LEGEND_RUNS = 6  # ungrouped runs named in the legend; the others counted
-BAND_ALPHA = 50
+BAND_ALPHA = 60
 
 Key = tuple[str, Any]  # ("group", label) or ("slot", palette index)
 
@@ -161,7 +161,7 @@ class RunOverlays:
     def _bucket_color(self, key: Key) -> str:
         if key[0] == "group":
             return self._group_colors.get(key[1], self._colors[0])
-        return self._colors[key[1]]
+        return self._colors[(key[1] + len(self._group_colors)) % len(self._colors)]  # after groups
 
     def _rebucket(self) -> None:
         """Re-sort runs into buckets; redraw the buckets whose shown members changed."""
@@ -285,7 +285,8 @@ class RunOverlays:
     def _draw_band(self, bucket: _Bucket, metric: str, arrays: list[np.ndarray]) -> None:
         if metric not in bucket.bands:
             plot = self._plot_for(self._family_of(metric))
-            lo, hi = self._new_item(plot, None), self._new_item(plot, None)  # the fill's edges
+            edge = pg.mkPen(style=Qt.PenStyle.NoPen)  # a pen (not None): the curves get paths
+            lo, hi = self._new_item(plot, edge), self._new_item(plot, edge)  # the fill's edges
             fill_color = QColor(bucket.color)
             fill_color.setAlpha(BAND_ALPHA)
             fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill_color))
@@ -333,14 +334,14 @@ class RunOverlays:
                 continue
             if key[0] == "group":
                 how = f"mean, band {spread}" if key[1] in self.bands else "lines"
-                text = f"━ {key[1]}: {how} ({len(ids)} of {len(bucket.members)} runs)"
+                text = f"━\u00a0{key[1]}: {how} ({len(ids)} of {len(bucket.members)} runs)"
                 parts.append(f"<span style='color:{bucket.color}'>{_html(text)}</span>")
             else:
                 runs += [(self.runs[r].index, r, bucket.color) for r in ids]
         runs.sort()
         for _i, run_id, color in runs[:LEGEND_RUNS]:
             name = _html(self.runs[run_id].name)
-            parts.append(f"<span style='color:{color}'>━ {name} (dashed: validation)</span>")
+            parts.append(f"<span style='color:{color}'>━&nbsp;{name} (dashed: validation)</span>")
         if len(runs) > LEGEND_RUNS:
             parts.append(f"+{len(runs) - LEGEND_RUNS} more runs")
         return parts

@@ -172,9 +172,11 @@ class MetricsPlots(QWidget):
         self.lr_plot.setMaximumHeight(LR_STRIP_HEIGHT)
         self.lr_plot.getAxis("left").setStyle(tickTextOffset=2)
         self.lr_curve = self.lr_plot.plot(pen=pg.mkPen("#8e6cc9", width=2))
+        # every run logs a loss: its chart exists before the run, and it is the one the
+        # others' x axes follow (its x auto-range sees the live run and the overlaid runs)
+        self._series("loss")
         self.rate_plot = self._add_plot("throughput")
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#3f9a4f", width=2))
-        self._series("loss")  # every run logs a loss: its chart exists before the run
         self.plots["loss"].getViewBox().sigXRangeChanged.connect(self._follow_x)
         self._update_legend()
 

@@ -19,7 +19,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from nnstudio.core.training.records import RunRecord, RunStatus
 
 COLUMNS = ("Show", "Name", "Band", "Tags", "Status", "Epochs", "Best val_loss", "Created")
-SHOW, NAME, BAND, TAGS = 0, 1, 2, 3
+SHOW, NAME, BAND, TAGS, STATUS, EPOCHS = 0, 1, 2, 3, 4, 5
 STATUS_MARK = {
     RunStatus.COMPLETED: "✔ completed",
     RunStatus.STOPPED: "■ stopped",

@@ -28,9 +28,12 @@ from nnstudio.core.training.history_export import run_groups
 from nnstudio.core.training.records import RunRecord, as_run_record
 from nnstudio.core.training.runs import compare_runs
 from nnstudio.ui.training.run_tree import (
+    BAND,
     COLUMNS,
+    EPOCHS,
     NAME,
     STATUS_MARK,
+    TAGS,
     Callbacks,
     RunTreeModel,
 )
@@ -175,6 +178,9 @@ class RunsView(QWidget):
         longest = max(names, key=len, default="Name")
         width = self.tree.fontMetrics().horizontalAdvance(longest) + 24
         self.tree.setColumnWidth(NAME, min(max(width, 80), 420))
+        metrics = self.tree.fontMetrics()
+        for col, sample in ((BAND, "Band"), (TAGS, "baseline, fast"), (EPOCHS, "Epochs")):
+            self.tree.setColumnWidth(col, metrics.horizontalAdvance(sample) + 24)
         style = self.tree.style()
         box = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
         show = self.tree.fontMetrics().horizontalAdvance(COLUMNS[0]) + 24
