@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSize, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QPushButton,
     QStyle,
     QTableWidget,
@@ -39,9 +38,16 @@ from nnstudio.ui.training.run_tree import (
 )
 
 __all__ = ["COLUMNS", "STATUS_MARK", "CompareDialog", "RunsView"]
-GROUP_BY = {"sweep": "Sweep", "tag": "First tag", "none": "None"}
+GROUP_BY = {"sweep": "Group: sweep", "tag": "Group: first tag", "none": "No groups"}
 SIZE_ROWS = 64
-SPREADS = {"minmax": "min–max", "std": "mean ± 1 std"}
+SPREADS = {"minmax": "Band: min–max", "std": "Band: ±1 std"}
+
+
+class _Bar(QWidget):
+    """A row of controls that asks for its full width but accepts less (clipped)."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(120, super().minimumSizeHint().height())
 
 
 class RunsView(QWidget):
@@ -73,7 +79,10 @@ class RunsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
-        layout.addLayout(self._controls())
+        bar = _Bar()  # may get narrower than its buttons: the window fits 1024 px
+        bar.setLayout(self._controls())
+        bar.layout().setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(bar)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)  # 500 rows: no per-row size queries
@@ -96,14 +105,12 @@ class RunsView(QWidget):
     def _controls(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(6)
-        row.addWidget(QLabel("Group by"))
         self.group_by = QComboBox()
         for key, text in GROUP_BY.items():
             self.group_by.addItem(text, key)
         self.group_by.setToolTip("Group the runs by their sweep or their first tag")
         self.group_by.currentIndexChanged.connect(self._regroup)
         row.addWidget(self.group_by)
-        row.addWidget(QLabel("Band"))
         self.spread = QComboBox()
         for key, text in SPREADS.items():
             self.spread.addItem(text, key)
@@ -113,9 +120,11 @@ class RunsView(QWidget):
         )
         row.addWidget(self.spread)
         row.addSpacing(8)
-        self.compare_button = QPushButton("Compare selected")
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Compare the selected runs (all runs when none is)")
         self.compare_button.clicked.connect(self.compare_selected)
-        self.delete_button = QPushButton("Delete selected")
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.setToolTip("Delete the selected runs and their saved models")
         self.delete_button.clicked.connect(lambda: self.delete_requested.emit(self.selected_ids()))
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Export the selected run's model, verified")
