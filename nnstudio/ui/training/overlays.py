@@ -264,6 +264,7 @@ class RunOverlays:
         plot.addItem(item)
         item.setClipToView(False)  # a bucket's x restarts at each run: never clip or thin
         item.setDownsampling(auto=False)
+        _cache_bounds(item.curve)
         return item
 
     def _draw_lines(self, bucket: _Bucket, metric: str, arrays: list[np.ndarray]) -> None:
@@ -345,6 +346,27 @@ class RunOverlays:
         if len(runs) > LEGEND_RUNS:
             parts.append(f"+{len(runs) - LEGEND_RUNS} more runs")
         return parts
+
+
+def _cache_bounds(curve: pg.PlotCurveItem) -> None:
+    """Keep a curve's data bounds until its data change: pyqtgraph drops them on every view
+    change (a pan), and recomputing them over 50,000 points with NaN gaps cost more than
+    drawing them."""
+    original = curve.dataBounds
+    cache: dict[int, tuple[Any, Any]] = {}
+
+    def bounds(ax: int, frac: float = 1.0, orthoRange: Any = None) -> Any:  # noqa: N803
+        if frac != 1.0 or orthoRange is not None:
+            return original(ax, frac, orthoRange)
+        data = curve.xData if ax == 0 else curve.yData
+        hit = cache.get(ax)
+        if hit is not None and hit[0] is data:
+            return hit[1]
+        value = original(ax, frac, orthoRange)
+        cache[ax] = (data, value)
+        return value
+
+    curve.dataBounds = bounds
 
 
 def _html(text: str) -> str:
