@@ -1,0 +1,1 @@
+"""Insight into a model: explanations (explain*), cost, fairness."""
