@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.insight.explain_backend import cam_gradients, score_gradients
+from nnstudio.core.insight.explain_backend import cam_gradients, score_gradients, to_numpy
 from nnstudio.core.insight.explain_maps import (
     BASELINES,
     ExplainError,
@@ -150,7 +150,7 @@ def predict(model: Any, x: np.ndarray) -> np.ndarray:
     for start in range(0, len(x), step):
         out = model(x[start : start + step], training=False)
         out = out[0] if isinstance(out, (list, tuple)) else out
-        outs.append(np.asarray(out, np.float32).reshape(len(x[start : start + step]), -1))
+        outs.append(to_numpy(out).astype(np.float32).reshape(len(x[start : start + step]), -1))
     return np.concatenate(outs) if outs else np.empty((0, 0), np.float32)
 
 

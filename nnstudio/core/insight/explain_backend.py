@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["backend_name", "cam_gradients", "score_gradients"]
+__all__ = ["backend_name", "cam_gradients", "score_gradients", "to_numpy"]
 
 
 def backend_name() -> str:
@@ -28,6 +28,17 @@ def backend_name() -> str:
     import keras
 
     return str(keras.backend.backend())
+
+
+def to_numpy(t: Any) -> np.ndarray:
+    """A backend tensor (or array) as numpy."""
+    if isinstance(t, np.ndarray):
+        return t
+    if hasattr(t, "numpy") and backend_name() == "tensorflow":
+        return np.asarray(t.numpy())
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(t))
 
 
 def _pick(preds: Any, classes: np.ndarray, signs: np.ndarray, ops: Any) -> Any:
@@ -75,7 +86,7 @@ def _tf_scores(model: Any, x: np.ndarray, classes: np.ndarray, signs: np.ndarray
         tape.watch(xt)
         preds = model(xt, training=False)
         score = _pick(preds, classes, signs, keras.ops)
-    return keras.ops.convert_to_numpy(preds), tape.gradient(score, xt).numpy()
+    return preds.numpy(), tape.gradient(score, xt).numpy()
 
 
 def _tf_cam(

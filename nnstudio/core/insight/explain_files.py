@@ -252,13 +252,13 @@ def explain_files(
             )
             _write_csv(out / CSV_FILE, labels, found, names)
             report.files.append(str(out / CSV_FILE))
+        report.files.append(str(out / SUMMARY_FILE))
         report.samples = [
             {"input": label, **e.to_json()} for label, e in zip(labels, found, strict=True)
         ]
         atomic_write_text(out / SUMMARY_FILE, json.dumps(report.to_json(), indent=1) + "\n")
     except OSError as exc:
         raise ExplainError(f"{out}: cannot write ({exc.strerror or exc})") from None
-    report.files.append(str(out / SUMMARY_FILE))
     return report
 
 
