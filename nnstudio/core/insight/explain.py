@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.insight.explain_backend import cam_gradients, score_gradients, to_numpy
+from nnstudio.core.insight.explain_backend import cam_gradients, score_gradients
 from nnstudio.core.insight.explain_maps import (
     BASELINES,
     ExplainError,
@@ -142,16 +142,40 @@ def sample_shape(model: Any) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
 
 
+def _units(model: Any) -> int:
+    shape = model.outputs[0].shape[1:]
+    return int(np.prod([d or 1 for d in shape]))
+
+
+def _step(x: np.ndarray) -> int:
+    return max(1, min(MAX_POINTS, POINT_BUDGET // max(1, int(np.prod(x.shape[1:])))))
+
+
 def predict(model: Any, x: np.ndarray) -> np.ndarray:
     """The model's first output on ``x`` as ``(batch, units)``, in chunks."""
     x = np.asarray(x, np.float32)
-    outs = []
-    step = max(1, min(MAX_POINTS, POINT_BUDGET // max(1, int(np.prod(x.shape[1:])))))
-    for start in range(0, len(x), step):
-        out = model(x[start : start + step], training=False)
-        out = out[0] if isinstance(out, (list, tuple)) else out
-        outs.append(to_numpy(out).astype(np.float32).reshape(len(x[start : start + step]), -1))
-    return np.concatenate(outs) if outs else np.empty((0, 0), np.float32)
+    if len(x) == 0:
+        return np.empty((0, _units(model)), np.float32)
+    return _gradients(model, x, np.zeros((len(x), _units(model)), np.float32), True)[0]
+
+
+def _weights(model: Any, n: int, class_index: int | Sequence[int] | None) -> np.ndarray:
+    """The one-hot score weights of ``class_index`` (zeros when the predicted class is
+    wanted: the pass picks it)."""
+    units = _units(model)
+    w = np.zeros((n, units), np.float32)
+    if class_index is None:
+        return w
+    wanted = np.broadcast_to(np.asarray(class_index, np.int64), (n,))
+    limit = 2 if units == 1 else units
+    bad = [int(k) for k in wanted if not 0 <= k < limit]
+    if bad:
+        raise ExplainError(f"class {bad[0]} is out of range (the model has {limit} classes)")
+    if units == 1:
+        w[:, 0] = np.where(wanted == 0, -1.0, 1.0)
+    else:
+        w[np.arange(n), wanted] = 1.0
+    return w
 
 
 def _targets(
@@ -164,13 +188,14 @@ def _targets(
         wanted = predicted.copy()
     else:
         wanted = np.broadcast_to(np.asarray(class_index, np.int64), (n,)).copy()
-    limit = 2 if units == 1 else units
-    bad = [int(k) for k in wanted if not 0 <= k < limit]
-    if bad:
-        raise ExplainError(f"class {bad[0]} is out of range (the model has {limit} classes)")
     if units == 1:  # one unit: the score is the output (class 1) or its negative (class 0)
         return np.zeros(n, np.int64), np.where(wanted == 0, -1.0, 1.0), predicted
     return wanted, np.ones(n), predicted
+
+
+def _chosen(preds: np.ndarray, classes: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """The class index of each sample's score (one unit: 1, or 0 for a negative sign)."""
+    return classes if preds.shape[1] > 1 else (signs > 0).astype(np.int64)
 
 
 def _results(
@@ -193,14 +218,14 @@ def _results(
 
 
 def _gradients(
-    model: Any, x: np.ndarray, classes: np.ndarray, signs: np.ndarray
+    model: Any, x: np.ndarray, weights: np.ndarray, predicted: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Predictions and input gradients of a large batch, in passes of bounded size."""
-    step = max(1, min(MAX_POINTS, POINT_BUDGET // max(1, int(np.prod(x.shape[1:])))))
+    step = _step(x)
     preds, grads = [], []
     for start in range(0, len(x), step):
         sl = slice(start, start + step)
-        p, g = score_gradients(model, x[sl], classes[sl], signs[sl])
+        p, g = score_gradients(model, x[sl], weights[sl], predicted)
         preds.append(p.reshape(len(g), -1))
         grads.append(g)
     return np.concatenate(preds), np.concatenate(grads)
@@ -213,9 +238,9 @@ def saliency(
     """Vanilla gradients of the class score with respect to each sample."""
     kind = input_kind(sample_shape(model))
     x = np.asarray(x, np.float32)
-    preds = predict(model, x)
+    weights = _weights(model, len(x), class_index)
+    preds, grads = _gradients(model, x, weights, class_index is None)
     classes, signs, predicted = _targets(preds, class_index)
-    _, grads = _gradients(model, x, classes, signs)
     return _results("saliency", kind, preds, classes, predicted, signs, grads)
 
 
@@ -244,7 +269,8 @@ def smoothgrad(
         -1, *x.shape[1:]
     )
     rep = np.repeat(np.arange(len(x)), samples)
-    _, grads = _gradients(model, noisy.astype(np.float32), classes[rep], signs[rep])
+    weights = _weights(model, len(x), _chosen(preds, classes, signs))
+    _, grads = _gradients(model, noisy.astype(np.float32), weights[rep])
     mean = grads.reshape(shape).mean(axis=1)
     params = {"noise": noise, "samples": samples}
     return _results("smoothgrad", kind, preds, classes, predicted, signs, mean, params=params)
@@ -276,9 +302,8 @@ def integrated_gradients(
     shape = (-1, *([1] * (x.ndim - 1)))
     points = base[:, None] + alphas.reshape(1, -1, *([1] * (x.ndim - 1))) * diff[:, None]
     rep = np.repeat(np.arange(n), m)
-    path_preds, grads = _gradients(
-        model, points.reshape(-1, *x.shape[1:]), classes[rep], signs[rep]
-    )
+    scores = _weights(model, n, _chosen(preds, classes, signs))
+    path_preds, grads = _gradients(model, points.reshape(-1, *x.shape[1:]), scores[rep])
     avg = (grads.reshape(n, m, *x.shape[1:]) * weights.reshape(1, -1, *shape[1:])).sum(axis=1)
     attributions = diff * avg
     start = path_preds.reshape(n, m, -1)[:, 0, :]
@@ -362,17 +387,19 @@ def gradcam(
     name = layer or default_cam_layer(model)
     cam_model = _cam_model(model, name)
     x = np.asarray(x, np.float32)
-    preds = predict(model, x)
-    classes, signs, predicted = _targets(preds, class_index)
-    maps = []
+    weights = _weights(model, len(x), class_index)
+    maps, outs = [], []
     step = max(1, min(256, POINT_BUDGET // max(1, int(np.prod(shape)))))
     for start in range(0, len(x), step):
         sl = slice(start, start + step)
-        acts, grads, _ = cam_gradients(cam_model, x[sl], classes[sl], signs[sl])
+        acts, grads, p = cam_gradients(cam_model, x[sl], weights[sl], class_index is None)
+        outs.append(p.reshape(len(p), -1))
         spatial = tuple(range(1, acts.ndim - 1))
         weights = grads.mean(axis=spatial, keepdims=True)
         cams = np.maximum((weights * acts).sum(axis=-1), 0.0)
         maps += [resize_map(c, shape[:-1]) for c in cams]
+    preds = np.concatenate(outs)
+    classes, signs, predicted = _targets(preds, class_index)
     return _results("gradcam", kind, preds, classes, predicted, signs, np.stack(maps), layer=name)
 
 
