@@ -21,6 +21,7 @@ from nnstudio.core.graph import model as gm
 from nnstudio.core.training.config import ConfigError
 from nnstudio.core.training.probes import activations_from_event
 from nnstudio.core.training.records import RunStatus
+from nnstudio.ui.insight.explain_view import ExplainView
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
 from nnstudio.ui.training.panel import IDLE, PAUSED, RUNNING, TrainingPanel
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS, CHARTS, RUNS = SETTINGS_KEY, "trainingCharts", "runs"
 TRAIN_MAP = "trainMap"
-ACTIVATIONS, EVALUATION = "activations", "evaluation"
+ACTIVATIONS, EVALUATION, EXPLAIN = "activations", "evaluation", "explain"
 LOCK_REASON = "a training run is active: stop it to change the model"
 DEAD_OK, DEAD_WARN = 0.1, 0.5
 
@@ -172,6 +173,18 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             )
         )
         add(PanelSpec(EVALUATION, "Evaluation", INSIGHT, EvaluationView, right, 560))
+        add(
+            PanelSpec(
+                EXPLAIN,
+                "Explain",
+                INSIGHT,
+                lambda: ExplainView(lambda: self.window.project),
+                right,
+                560,
+                tab_with=EVALUATION,
+                ready=lambda: self._widget(EXPLAIN).reload(),
+            )
+        )
         add(PanelSpec("insightMap", "Model", INSIGHT, self._make_map, bottom, 120))
 
     def _add_menu(self) -> None:
@@ -225,11 +238,13 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         self._indicators.clear()
         if not self.worker.is_running():
             self.window.set_run_progress(None)
-        for key in (CHARTS, EVALUATION, ACTIVATIONS):  # emptied in place: the layout stays
+        for key in (CHARTS, EVALUATION, ACTIVATIONS, EXPLAIN):  # emptied in place
             if self._built(key):
                 self._widget(key).reset()
         if self._built(ACTIVATIONS):
             self._sync_activations()
+        if self._built(EXPLAIN):
+            self._widget(EXPLAIN).reload()
         if self._built(SETTINGS):
             panel = self.panel
             panel.log_view.clear()
@@ -365,6 +380,8 @@ class TrainingController(SettingsLink, RunListActions, QObject):
     def shutdown(self) -> None:
         """Stop a run and wait for its thread (window closing, application quitting)."""
         self.worker.shutdown()
+        if self._built(EXPLAIN):
+            self._widget(EXPLAIN).shutdown()
 
     def _on_events(self, events: list[dict[str, Any]]) -> None:
         self.panel.handle_events(events)
@@ -430,6 +447,8 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             w.project.add_run(outcome.record)
             w.mark_modified()
             self._refresh_runs()
+            if self._built(EXPLAIN):
+                self._widget(EXPLAIN).run_finished()
         if outcome.evaluation is not None:
             self.evaluation.show_evaluation(outcome.evaluation)
         elif outcome.result is not None:

@@ -1,0 +1,1 @@
+"""The Insight workspace's panels on a trained model (explanations, fairness)."""
