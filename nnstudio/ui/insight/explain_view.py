@@ -180,7 +180,8 @@ class ExplainView(QWidget):
     def reload(self) -> None:
         """Load the latest trained run and its validation samples (in the background)."""
         project = self._project()
-        if project is None:
+        if project is None or not getattr(project, "runs", None):
+            self.reset()
             return
         self.status.setText("Loading the latest run…")
         self._submit("load", (project,))

@@ -21,7 +21,6 @@ from nnstudio.core.graph import model as gm
 from nnstudio.core.training.config import ConfigError
 from nnstudio.core.training.probes import activations_from_event
 from nnstudio.core.training.records import RunStatus
-from nnstudio.ui.insight.explain_view import ExplainView
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
 from nnstudio.ui.training.panel import IDLE, PAUSED, RUNNING, TrainingPanel
@@ -141,6 +140,11 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         view.export_requested.connect(self.export_run)
         return view
 
+    def _make_explain(self) -> Any:
+        from nnstudio.ui.insight.explain_view import ExplainView  # it imports ui.training
+
+        return ExplainView(lambda: self.window.project)
+
     def _make_map(self) -> GraphOverview:
         return GraphOverview(self.window)
 
@@ -178,7 +182,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
                 EXPLAIN,
                 "Explain",
                 INSIGHT,
-                lambda: ExplainView(lambda: self.window.project),
+                self._make_explain,
                 right,
                 560,
                 tab_with=EVALUATION,
