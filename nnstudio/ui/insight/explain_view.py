@@ -127,7 +127,7 @@ class ExplainView(QWidget):
         self.color_bar = pg.ColorBarItem(
             values=(0.0, 1.0),
             colorMap=heat_colormap(),
-            label="attribution",
+            label="attribution (share of the largest)",
             interactive=False,
             width=14,
             colorMapMenu=False,
@@ -210,7 +210,7 @@ class ExplainView(QWidget):
         wrong = len(samples.misclassified())
         self.misclassified_button.setEnabled(wrong > 0)
         self.status.setText(
-            f"Run {samples.run_name}: {len(samples.x)} validation samples"
+            f"{samples.run_name}: {len(samples.x)} validation samples"
             + (f", {wrong} misclassified" if samples.labels is not None else "")
         )
         self._changed()
@@ -300,7 +300,7 @@ class ExplainView(QWidget):
         where = f" on {e.layer}" if e.layer else ""
         self.sample_info.setText(
             f"{self.samples.describe(self.sample.value())} · {title}{where}, class {cls} "
-            f"(score {e.score:.2f})"
+            f"(score {e.score:.2f}; largest attribution {float(np.max(e.heatmap())):.3g})"
         )
         if e.kind == "image":
             self._draw_image(e)
@@ -312,8 +312,7 @@ class ExplainView(QWidget):
         heat = e.heatmap()
         rgb = overlay_rgb(x, heat)
         self.image_item.setImage(np.transpose(rgb, (1, 0, 2)), autoLevels=False, levels=(0, 255))
-        top = float(np.nanmax(heat)) if heat.size else 0.0
-        self.color_bar.setLevels((0.0, top if top > 0 else 1.0))
+        self.color_bar.setLevels((0.0, 1.0))  # the overlay is scaled to its largest value
         self.image_plot.autoRange(padding=0)
 
     def _draw_bars(self, e: Any) -> None:
