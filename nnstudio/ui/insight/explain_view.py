@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -97,6 +98,8 @@ class ExplainView(QWidget):
         self.misclassified_button = QPushButton("Next misclassified")
         self.misclassified_button.clicked.connect(self.show_misclassified)
         self.sample_info = QLabel("")
+        self.sample_info.setWordWrap(True)
+        self.sample_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         for col, (label, widget) in enumerate(
             [("Method", self.method), ("Class", self.class_box), ("Layer", self.layer_box)]
         ):
@@ -105,7 +108,7 @@ class ExplainView(QWidget):
         grid.addWidget(QLabel("Sample"), 1, 0)
         grid.addWidget(self.sample, 1, 1)
         grid.addWidget(self.misclassified_button, 1, 2, 1, 2)
-        grid.addWidget(self.sample_info, 1, 4, 1, 2)
+        grid.addWidget(self.sample_info, 2, 0, 1, 6)
         for col in (1, 3, 5):
             grid.setColumnStretch(col, 1)
         self.method.currentIndexChanged.connect(self._changed)
