@@ -328,7 +328,8 @@ class ExplainView(QWidget):
         brushes = [pg.mkBrush(*(POSITIVE if v >= 0 else NEGATIVE)) for v in values]
         self.row_bars.setOpts(x=np.arange(values.size), height=values, brushes=brushes)
         what = "feature" if tabular else "step"
-        self.row_plot.setTitle(f"attribution per {what} (blue: for the class, red: against)")
+        self.row_plot.setTitle(f"attribution per {what}")
+        self.row_plot.setLabel("left", "attribution (blue: for, red: against)")
         self.row_plot.setLabel("bottom", what)
         self._feature_ticks(self.row_plot, values.size if tabular else 0)
         self.row_plot.autoRange()
@@ -337,7 +338,9 @@ class ExplainView(QWidget):
         names = self.samples.feature_names if self.samples is not None else []
         axis = plot.getAxis("bottom")
         if n and len(names) == n and n <= 30:
-            axis.setTicks([[(i, str(name)) for i, name in enumerate(names)]])
+            room = max(3, int(max(plot.width(), self.width() - 60) / n / 8))  # ~8 px a letter
+            short = [str(x) if len(str(x)) <= room else str(x)[: room - 1] + "…" for x in names]
+            axis.setTicks([list(enumerate(short))])
         else:
             axis.setTicks(None)
 
