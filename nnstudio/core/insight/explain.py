@@ -50,6 +50,7 @@ __all__ = [
 ]
 
 METHODS = ("gradcam", "saliency", "smoothgrad", "ig")
+ClassIndex = int | Sequence[int] | np.ndarray | None  # one class for all samples, or one each
 METHOD_TITLES = {
     "gradcam": "Grad-CAM",
     "saliency": "Saliency (gradients)",
@@ -159,7 +160,7 @@ def predict(model: Any, x: np.ndarray) -> np.ndarray:
     return _gradients(model, x, np.zeros((len(x), _units(model)), np.float32), True)[0]
 
 
-def _weights(model: Any, n: int, class_index: int | Sequence[int] | None) -> np.ndarray:
+def _weights(model: Any, n: int, class_index: ClassIndex) -> np.ndarray:
     """The one-hot score weights of ``class_index`` (zeros when the predicted class is
     wanted: the pass picks it)."""
     units = _units(model)
@@ -179,7 +180,7 @@ def _weights(model: Any, n: int, class_index: int | Sequence[int] | None) -> np.
 
 
 def _targets(
-    preds: np.ndarray, class_index: int | Sequence[int] | None
+    preds: np.ndarray, class_index: ClassIndex
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(classes, signs, predicted)``: the column and sign of each sample's score."""
     n, units = preds.shape
@@ -232,9 +233,7 @@ def _gradients(
 
 
 # -- methods --------------------------------------------------------------------------------
-def saliency(
-    model: Any, x: np.ndarray, class_index: int | Sequence[int] | None = None
-) -> list[Explanation]:
+def saliency(model: Any, x: np.ndarray, class_index: ClassIndex = None) -> list[Explanation]:
     """Vanilla gradients of the class score with respect to each sample."""
     kind = input_kind(sample_shape(model))
     x = np.asarray(x, np.float32)
@@ -247,7 +246,7 @@ def saliency(
 def smoothgrad(
     model: Any,
     x: np.ndarray,
-    class_index: int | Sequence[int] | None = None,
+    class_index: ClassIndex = None,
     noise: float = 0.15,
     samples: int = 25,
     seed: int = 0,
@@ -279,7 +278,7 @@ def smoothgrad(
 def integrated_gradients(
     model: Any,
     x: np.ndarray,
-    class_index: int | Sequence[int] | None = None,
+    class_index: ClassIndex = None,
     baseline: str | np.ndarray = "zeros",
     steps: int = 50,
     data: np.ndarray | None = None,
@@ -378,7 +377,7 @@ def _cam_model(model: Any, layer: str) -> Any:
 def gradcam(
     model: Any,
     x: np.ndarray,
-    class_index: int | Sequence[int] | None = None,
+    class_index: ClassIndex = None,
     layer: str | None = None,
 ) -> list[Explanation]:
     """Grad-CAM maps (non-negative, the input's spatial size) of ``layer``."""
@@ -407,7 +406,7 @@ def explain(
     model: Any,
     x: np.ndarray,
     method: str,
-    class_index: int | Sequence[int] | None = None,
+    class_index: ClassIndex = None,
     **options: Any,
 ) -> list[Explanation]:
     """Run ``method`` (one of :data:`METHODS`) with its options on the batch ``x``."""
@@ -436,7 +435,7 @@ def step_attributions(e: Explanation) -> np.ndarray:
 def mean_abs_attributions(
     model: Any,
     rows: np.ndarray,
-    class_index: int | Sequence[int] | None = None,
+    class_index: ClassIndex = None,
     baseline: str | np.ndarray = "mean",
     steps: int = 50,
     data: np.ndarray | None = None,
