@@ -117,7 +117,7 @@ def test_rows_get_feature_bars_and_the_split_mean(qtbot) -> None:
     _wait(qtbot, view)
     assert view.current_method() == "ig"  # no convolution: Grad-CAM is off
     assert not view.method.model().item(0).isEnabled()
-    assert view.stack.currentIndex() == 1 and view.mean_abs is not None
+    assert view.stack.currentIndex() == 2 and view.mean_abs is not None
     assert view.mean_abs.shape == (4,) and np.all(view.mean_abs >= 0)
     heights = view.row_bars.opts["height"]
     np.testing.assert_allclose(heights, view.explanation.attributions, rtol=1e-6)
@@ -180,3 +180,4 @@ def test_the_panel_in_the_insight_workspace_at_1366x768(
     assert box.height() >= MIN_PLOT and box.width() >= MIN_PLOT, box
     ctl._project_changed()  # another project: emptied in place
     assert view.samples is None and view.status.text() == EMPTY
+    assert view.stack.currentIndex() == 0  # no chart while there is nothing to show

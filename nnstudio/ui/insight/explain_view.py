@@ -76,6 +76,7 @@ class ExplainView(QWidget):
         layout.addLayout(top)
         layout.addLayout(self._build_controls())
         self.stack = QStackedWidget()
+        self.stack.addWidget(QWidget())  # nothing loaded yet
         self.stack.addWidget(self._build_image_page())
         self.stack.addWidget(self._build_bars_page())
         layout.addWidget(self.stack, 1)
@@ -174,6 +175,7 @@ class ExplainView(QWidget):
         self.image_item.clear()
         self.row_bars.setOpts(x=[], height=[])
         self.mean_bars.setOpts(x=[], height=[])
+        self.stack.setCurrentIndex(0)
         self._set_enabled(False)
 
     def run_finished(self) -> None:
@@ -207,7 +209,7 @@ class ExplainView(QWidget):
         self.sample.setRange(0, len(samples.x) - 1)
         self.sample.setValue(0)
         self._filling = False
-        self.stack.setCurrentIndex(0 if samples.kind == "image" else 1)
+        self.stack.setCurrentIndex(1 if samples.kind == "image" else 2)
         self.mean_plot.setVisible(samples.kind == "tabular")
         self._set_enabled(True)
         wrong = len(samples.misclassified())
