@@ -18,6 +18,7 @@ the same steps eagerly.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -96,11 +97,13 @@ def _tf_step(model: Any, wrt: str) -> Any:
         return cached[wrt]
     import tensorflow as tf
 
+    ref: Callable[[], Any] = weakref.ref(model)  # the cached value must not hold its key
+
     @tf.function(reduce_retracing=True)
     def step(x: Any, weights: Any, predicted: Any) -> Any:
         with tf.GradientTape() as tape:
             tape.watch(x)
-            out = model(x, training=False)
+            out = ref()(x, training=False)
             if wrt == "layer":
                 acts, preds = out[0], out[1]
             else:

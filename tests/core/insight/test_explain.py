@@ -210,3 +210,22 @@ def test_blurred_baseline_smooths_and_keeps_the_mean() -> None:
     b = blurred(x)
     assert b.shape == x.shape and b.std() < x.std()
     assert b.mean() == pytest.approx(x.mean(), rel=0.05)
+
+
+def test_the_cached_steps_let_a_model_go() -> None:
+    import gc
+    import weakref
+
+    import keras
+
+    inp = keras.Input((8, 8, 1))
+    h = keras.layers.Conv2D(2, 3, name="c")(inp)
+    model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(h)))
+    x = np.zeros((1, 8, 8, 1), np.float32)
+    ex.gradcam(model, x)
+    ex.saliency(model, x)
+    ref = weakref.ref(model)
+    del model
+    for _ in range(3):
+        gc.collect()
+    assert ref() is None  # an explained model (e.g. of an older run) is freed
