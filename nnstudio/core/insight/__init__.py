@@ -1,1 +1,1 @@
-"""Insight: what a trained model does and why (explanations, cost, data quality, fairness)."""
+"""Insight into a model: explanations (explain*), the cost of every node (cost*), fairness."""

@@ -1,1 +1,1 @@
-"""The Insight workspace's panels (explanations, fairness slices)."""
+"""The Insight workspace's panels on a trained model (explanations, fairness)."""

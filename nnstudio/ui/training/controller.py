@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS, CHARTS, RUNS = SETTINGS_KEY, "trainingCharts", "runs"
 TRAIN_MAP = "trainMap"
-ACTIVATIONS, EVALUATION = "activations", "evaluation"
+ACTIVATIONS, EVALUATION, EXPLAIN = "activations", "evaluation", "explain"
 LOCK_REASON = "a training run is active: stop it to change the model"
 DEAD_OK, DEAD_WARN = 0.1, 0.5
 
@@ -136,6 +136,11 @@ class TrainingController(SettingsLink, RunListActions, QObject):
     def _make_runs(self) -> RunsView:
         return self._wire_runs(RunsView())
 
+    def _make_explain(self) -> Any:
+        from nnstudio.ui.insight.explain_view import ExplainView  # it imports ui.training
+
+        return ExplainView(lambda: self.window.project)
+
     def _make_map(self) -> GraphOverview:
         return GraphOverview(self.window)
 
@@ -168,6 +173,18 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             )
         )
         add(PanelSpec(EVALUATION, "Evaluation", INSIGHT, EvaluationView, right, 560))
+        add(
+            PanelSpec(
+                EXPLAIN,
+                "Explain",
+                INSIGHT,
+                self._make_explain,
+                right,
+                560,
+                tab_with=EVALUATION,
+                ready=lambda: self._widget(EXPLAIN).reload(),
+            )
+        )
         add(PanelSpec("insightMap", "Model", INSIGHT, self._make_map, bottom, 120))
         fairness = make_fairness_panel(self.window)
         add(PanelSpec(FAIRNESS, "Fairness", INSIGHT, fairness, right, 560, tab_with=EVALUATION))
@@ -223,11 +240,13 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         self._indicators.clear()
         if not self.worker.is_running():
             self.window.set_run_progress(None)
-        for key in (CHARTS, EVALUATION, ACTIVATIONS):  # emptied in place: the layout stays
+        for key in (CHARTS, EVALUATION, ACTIVATIONS, EXPLAIN):  # emptied in place
             if self._built(key):
                 self._widget(key).reset()
         if self._built(ACTIVATIONS):
             self._sync_activations()
+        if self._built(EXPLAIN):
+            self._widget(EXPLAIN).reload()
         if self._built(SETTINGS):
             panel = self.panel
             panel.log_view.clear()
@@ -363,6 +382,8 @@ class TrainingController(SettingsLink, RunListActions, QObject):
     def shutdown(self) -> None:
         """Stop a run and wait for its thread (window closing, application quitting)."""
         self.worker.shutdown()
+        if self._built(EXPLAIN):
+            self._widget(EXPLAIN).shutdown()
 
     def _on_events(self, events: list[dict[str, Any]]) -> None:
         self.panel.handle_events(events)
@@ -428,6 +449,8 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             w.project.add_run(outcome.record)
             w.mark_modified()
             self._refresh_runs()
+            if self._built(EXPLAIN):
+                self._widget(EXPLAIN).run_finished()
         if outcome.evaluation is not None:
             self.evaluation.show_evaluation(outcome.evaluation)
         elif outcome.result is not None:
