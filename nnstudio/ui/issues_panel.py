@@ -25,6 +25,13 @@ from PySide6.QtWidgets import (
 from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Graph
 from nnstudio.core.graph.validation import Issue
+from nnstudio.core.insight.cost import (
+    DEFAULT_BATCH,
+    CostModel,
+    CostReport,
+    human_bytes,
+    human_count,
+)
 from nnstudio.ui.theme import canvas_colors, format_bytes, format_count
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
@@ -45,8 +52,15 @@ def severity_icon(color: QColor) -> QIcon:
     return QIcon(pixmap)
 
 
-def summary_text(graph: Graph, result: CheckResult | None, pending_shapes: bool) -> str:
-    """``"9 layers · 52,138 parameters (52,138 trainable) · weights ≈ 203.7 KB …"``."""
+def summary_text(
+    graph: Graph,
+    result: CheckResult | None,
+    pending_shapes: bool,
+    cost: CostReport | None = None,
+    batch_size: int = DEFAULT_BATCH,
+) -> str:
+    """``"9 layers · 52,138 parameters (52,138 trainable) · weights ≈ 203.7 KB …"``, with
+    the cost (MACs, FLOPs, peak activation memory) when ``cost`` is given."""
     n = len(graph.nodes)
     parts = [f"{n} layer{'s' if n != 1 else ''}"]
     if result is None:
@@ -67,11 +81,22 @@ def summary_text(graph: Graph, result: CheckResult | None, pending_shapes: bool)
             parts[-1] += (
                 f", without the {unknown} layer{'s' if unknown != 1 else ''} whose shape is unknown"
             )
+        if cost is not None:
+            parts += cost_parts(cost, batch_size)
     errors = len(result.errors)
     warnings = len(result.issues) - errors
     parts.append(f"{errors} error{'s' if errors != 1 else ''}")
     parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
     return " · ".join(parts)
+
+
+def cost_parts(cost: CostReport, batch_size: int) -> list[str]:
+    """``["18.3 M MACs (36.9 M FLOPs) per sample", "peak activations 294 KiB …"]``."""
+    return [
+        f"{human_count(cost.total_macs)} MACs ({human_count(cost.total_flops)} FLOPs) per sample",
+        f"peak activations {human_bytes(cost.peak_activation_bytes)} inference, "
+        f"{human_bytes(cost.training_peak(batch_size))} training (batch {batch_size})",
+    ]
 
 
 class IssuesPanel(QWidget):
@@ -85,6 +110,7 @@ class IssuesPanel(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("modelSummary")
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setWordWrap(True)  # a long line wraps instead of widening the window
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Layer", "Issue", "How to fix it"])
@@ -115,10 +141,16 @@ class IssuesPanel(QWidget):
         self.tree.itemActivated.connect(self._activated)
         self._issues: list[Issue] = []
         self.action_buttons: list[QToolButton] = []
+        self.cost_model = CostModel()
+        self.cost: CostReport | None = None
 
     def show_result(self, graph: Graph, result: CheckResult | None, pending_shapes: bool) -> None:
         """List ``result``'s issues and update the summary line."""
-        self.summary.setText(summary_text(graph, result, pending_shapes))
+        self.cost = None
+        if result is not None and not pending_shapes:
+            self.cost = self.cost_model.compute(graph, result)
+        batch = self._batch_size()
+        self.summary.setText(summary_text(graph, result, pending_shapes, self.cost, batch))
         self.tree.clear()
         self._issues = []
         self.action_buttons = []
@@ -192,3 +224,9 @@ class IssuesPanel(QWidget):
         node_id = item.data(0, NODE_ROLE)
         if node_id:
             self.node_activated.emit(node_id)
+
+    def _batch_size(self) -> int:
+        """The open project's training batch size (the window's), for the training peak."""
+        training = getattr(getattr(self.window(), "project", None), "training", None)
+        size = getattr(training, "batch_size", DEFAULT_BATCH)
+        return size if isinstance(size, int) and size > 0 else DEFAULT_BATCH

@@ -193,6 +193,7 @@ class ShellActions:
         )
         view.addSeparator()
         view.addAction(self.minimap_action)
+        view.addAction(self.canvas.cost_overlay.action)
         view.addMenu(self.panels_menu)
         view.addAction(self.reset_layout_action)
         view.addSeparator()

@@ -99,6 +99,8 @@ class NodeItem(QGraphicsItem):
         self.is_output = False
         self.output_text = ""
         self.indicator: tuple[str, QColor | None] | None = None
+        self.heat: QColor | None = None  # the cost overlay's colour (None: none)
+        self.heat_text: str | None = None  # the cost overlay's value (None: overlay off)
         self.hover_port: tuple[str, str] | None = None
         self.candidate: tuple[str, bool] | None = None  # (port, allowed) while connecting
         self._icon = category_icon(self.spec.category).pixmap(32, 32)
@@ -135,6 +137,13 @@ class NodeItem(QGraphicsItem):
         """A small live label under the node (``None`` removes it)."""
         self.indicator = None if text is None else (text, color)
         self.update()
+
+    def set_heat(self, color: QColor | None, text: str | None) -> None:
+        """The cost overlay: a halo of ``color`` and ``text`` in place of the parameter
+        count (``None, None``: overlay off)."""
+        if (color, text) != (self.heat, self.heat_text):
+            self.heat, self.heat_text = color, text
+            self.update()
 
     def set_colors(self, colors: CanvasColors) -> None:
         """Repaint with another palette."""
@@ -208,8 +217,11 @@ class NodeItem(QGraphicsItem):
         severity = self.status.severity
         rect = node_rect()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        # Body and header band.
         painter.setPen(Qt.PenStyle.NoPen)
+        if self.heat is not None:  # the cost overlay's halo, under the body
+            painter.setBrush(self.heat)
+            painter.drawRoundedRect(rect.adjusted(-6, -6, 6, 6), CORNER + 5, CORNER + 5)
+        # Body and header band.
         painter.setBrush(c.node_fill)
         painter.drawPath(_BODY)
         band = QColor(accent)
@@ -244,8 +256,12 @@ class NodeItem(QGraphicsItem):
     def _paint_flat(self, painter: QPainter, lod: float) -> None:
         """Below 40 %: a coloured box with the name, as large as it fits, nothing else."""
         c = self.colors
-        fill = QColor(c.category(self.spec.category))
-        fill.setAlpha(120 if not c.dark else 150)
+        heat = self.heat is not None
+        fill = QColor(self.heat if heat else c.category(self.spec.category))
+        fill.setAlpha(230 if heat else 120 if not c.dark else 150)
+        if self.heat_text is not None and not heat:  # overlay on, no cost: neutral
+            fill = QColor(c.muted)
+            fill.setAlpha(70)
         painter.setBrush(fill)
         if self.isSelected():
             painter.setPen(QPen(c.selection, 6.0))
@@ -265,7 +281,8 @@ class NodeItem(QGraphicsItem):
         painter.setPen(c.text)
         type_font = _font(max(1, round(10 / lod)))
         type_fm = QFontMetricsF(type_font)
-        show_type = type_fm.horizontalAdvance(self.spec.display) <= NODE_W - 20
+        kind = self.heat_text or self.spec.display  # the cost overlay's value replaces the type
+        show_type = type_fm.horizontalAdvance(kind) <= NODE_W - 20
         name_box = QRectF(10, 2, NODE_W - 20, NODE_H - (type_fm.height() + 6 if show_type else 4))
         self._draw_lines(painter, self.name_layout(lod), name_box)
         if show_type:
@@ -274,7 +291,7 @@ class NodeItem(QGraphicsItem):
             painter.drawText(
                 QRectF(10, name_box.bottom(), NODE_W - 20, type_fm.height() + 2),
                 Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-                self.spec.display,
+                kind,
             )
 
     @staticmethod
@@ -329,9 +346,9 @@ class NodeItem(QGraphicsItem):
         if st.shape is not None:
             shape = "→ " + shape_text(st.shape)
             shape_need = small_fm.horizontalAdvance(shape) + TEXT_SLACK
-            count = params_count_text(st.params or 0)
+            count = self.heat_text or params_count_text(st.params or 0)
             if shape_need + 8 + small_fm.horizontalAdvance(count) > row.width():
-                count = count.replace(" params", "")
+                count = count.replace(" params", "").replace(" MACs", "")
             count_w = small_fm.horizontalAdvance(count) + TEXT_SLACK
             if shape_need + 8 + count_w <= row.width():
                 painter.setPen(c.muted)

@@ -118,6 +118,10 @@ class Minimap(QWidget):
                 p.setBrush(c.selection)
             elif item.status.severity:
                 p.setBrush(c.severity(item.status.severity))
+            elif item.heat is not None:
+                p.setBrush(item.heat)
+            elif item.heat_text is not None:  # cost overlay on, no cost
+                p.setBrush(c.muted)
             else:
                 p.setBrush(c.category(item.spec.category))
             p.drawRect(rect.adjusted(0, 0, 0.8, 0.8))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
@@ -28,7 +28,12 @@ SCENE_MARGIN = 2000.0
 
 
 class GraphScene(QGraphicsScene):
-    """Mirrors ``graph``: call :meth:`detach` before dropping the scene."""
+    """Mirrors ``graph``: call :meth:`detach` before dropping the scene.
+
+    ``checked`` is emitted after :meth:`apply_check` has shown a result (``last_check``).
+    """
+
+    checked = Signal()
 
     def __init__(
         self, graph: Graph, colors: CanvasColors | None = None, parent: Any = None
@@ -42,6 +47,7 @@ class GraphScene(QGraphicsScene):
         self._indicators: dict[str, tuple[str, QColor | None]] = {}
         self._statuses: dict[str, NodeStatus] = {}
         self.pending_shapes = True
+        self.last_check: CheckResult | None = None
         self._rects: tuple[list[float], list[QRectF]] | None = None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         for node in graph.nodes.values():
@@ -240,6 +246,8 @@ class GraphScene(QGraphicsScene):
             self._statuses[nid] = status
             if status != item.status:
                 item.set_status(status)
+        self.last_check = result
+        self.checked.emit()
 
     def output_shape(self, node_id: str) -> tuple[int | None, ...] | None:
         """The node's output shape as the last check inferred it (an Input's from its own

@@ -9,6 +9,7 @@ The edits themselves (add, insert, delete, clipboard, nudge) are :class:`CanvasE
 Mouse: left-drag on empty canvas selects with a rubber band, on a node moves the selection,
 on a port draws a connection; middle-drag or space+drag pans; the wheel (or a pinch) zooms
 around the cursor.  Keys: Tab opens the quick search, F zooms to the selection, arrows nudge.
+The cost overlay (:mod:`.cost_overlay`, ``view.cost_overlay.action``) colours nodes by cost.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from nnstudio.core.graph.command import Command
 from nnstudio.core.graph.model import EditRefused, Graph
+from nnstudio.ui.canvas.cost_overlay import CostOverlay
 from nnstudio.ui.canvas.drops import LAYER_MIME, DropTarget
 from nnstudio.ui.canvas.editing import (
     FRAGMENT_MIME,
@@ -108,6 +110,7 @@ class GraphView(QGraphicsView):
         self._minimap_timer.setSingleShot(True)
         self._minimap_timer.setInterval(60)
         self._minimap_timer.timeout.connect(self.minimap.refresh)
+        self.cost_overlay = CostOverlay(self)
 
     # -- scene ------------------------------------------------------------------------
     def graph_scene(self) -> GraphScene | None:
@@ -129,12 +132,15 @@ class GraphView(QGraphicsView):
         if old is not None:
             old.selectionChanged.disconnect(self._on_selection)
             old.changed.disconnect(self._schedule_minimap)
+            old.checked.disconnect(self.cost_overlay.refresh)
             old.detach()
         self.setScene(scene)
         scene.selectionChanged.connect(self._on_selection)
         scene.changed.connect(self._schedule_minimap)
+        scene.checked.connect(self.cost_overlay.refresh)
         self.editor.reset()
         self.minimap.refresh()
+        self.cost_overlay.refresh()
         if old is not None:
             old.deleteLater()
 
@@ -422,6 +428,7 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.minimap.place()
+        self.cost_overlay.legend.place()
         self.minimap.sync_view()
 
     # -- keyboard ---------------------------------------------------------------------
