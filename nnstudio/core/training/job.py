@@ -368,6 +368,7 @@ def _write(
                 data_config=job.data_config,
                 append=False,
             )
+            outcome.record = _sweep_fields(job, outcome.record)
             outcome.where = outcome.record.folder
     except OSError as exc:
         log.error("the run could not be written:\n%s", "".join(traceback.format_exception(exc)))
@@ -375,3 +376,19 @@ def _write(
         target = job.run_dir or "the run folder"
         outcome.write_error = f"The run could not be written to {target}: {reason}"
         outcome.notes.append(outcome.write_error)
+
+
+def _sweep_fields(job: TrainingJob, record: RunRecord) -> RunRecord:
+    """A sweep trial's record carries its sweep, its values and its name
+    (``options["sweep"]``: ``{"name", "params", "trial"}``)."""
+    sweep = job.options.get("sweep")
+    if not isinstance(sweep, dict) or not isinstance(sweep.get("name"), str):
+        return record
+    params = sweep.get("params")
+    number = sweep.get("trial")
+    name = f"{sweep['name']} trial {number}" if isinstance(number, int) else record.name
+    return record.replace(
+        sweep=sweep["name"],
+        trial_params=dict(params) if isinstance(params, dict) else None,
+        name=name,
+    )

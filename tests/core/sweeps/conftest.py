@@ -17,9 +17,10 @@ SPECIES_DATA = {"kind": "csv", "path": str(SPECIES), "target_columns": ["species
 
 @pytest.fixture
 def project(tmp_path):
-    """The MLP template saved as ``tmp_path/mlp.nnstudio`` (species data, 1 epoch)."""
+    """The MLP template saved as ``tmp_path/mlp.nnstudio`` (species data, 1 epoch, no
+    activation probes)."""
     p = build_template("mlp")
-    p.training = {"epochs": 1, "batch_size": 32, "learning_rate": 0.01}
+    p.training = {"epochs": 1, "batch_size": 32, "learning_rate": 0.01, "probe_budget": 0.0}
     p.data = SPECIES_DATA
     p.save(tmp_path / "mlp.nnstudio")
     return p
