@@ -19,7 +19,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from nnstudio.core.objectives import metric_mode
 
@@ -215,6 +215,8 @@ def default_spec(param: Any, current: Value, name: str | None = None) -> ParamSp
     hi_bound = math.inf if param.max is None else param.max
     if kind == "int":
         v = int(current) if isinstance(current, int | float) else int(param.default or 1)
+        lo: float
+        hi: float
         lo, hi = max(lo_bound, v // 2), min(hi_bound, max(v * 2, v + 2))
         if lo >= hi:
             lo, hi = max(lo_bound, v - 2), min(hi_bound, v + 2)
@@ -223,13 +225,13 @@ def default_spec(param: Any, current: Value, name: str | None = None) -> ParamSp
         log = lo >= 1 and hi / lo >= 4
         return ParamSpec(name, "int", low=int(lo), high=int(hi), log=log)
     if kind == "float":
-        v = float(current) if isinstance(current, int | float) else float(param.default or 0)
-        if hi_bound <= 1 or v <= 0:
-            top = min(hi_bound, max(v * 2, 0.5 if hi_bound >= 0.5 else hi_bound))
-            low = max(lo_bound, v / 2) if v > 0 else max(lo_bound, 0.0)
+        f = float(current) if isinstance(current, int | float) else float(param.default or 0)
+        if hi_bound <= 1 or f <= 0:
+            top = min(hi_bound, max(f * 2, 0.5 if hi_bound >= 0.5 else hi_bound))
+            low = max(lo_bound, f / 2) if f > 0 else max(lo_bound, 0.0)
             high = top * 0.99 if top == hi_bound and hi_bound != math.inf else top
             return ParamSpec(name, "float", low=float(low), high=float(high))
-        lo_f, hi_f = max(lo_bound, v / 10), min(hi_bound, v * 10)
+        lo_f, hi_f = max(lo_bound, f / 10), min(hi_bound, f * 10)
         return ParamSpec(name, "float", low=lo_f, high=hi_f, log=lo_f > 0)
     raise SweepError(f"{name}: a {kind} parameter cannot be swept (only numbers and choices)")
 
@@ -282,7 +284,7 @@ class SweepConfig:
             raise SweepError("metric: name the metric to optimise, e.g. val_loss")
 
     @property
-    def direction(self) -> str:
+    def direction(self) -> Literal["minimize", "maximize"]:
         """``"minimize"`` for loss-like metrics, ``"maximize"`` for accuracy-like ones."""
         return "maximize" if metric_mode(self.metric) == "max" else "minimize"
 
