@@ -185,3 +185,21 @@ def test_a_data_failure_ends_the_sweep(project, fake_jobs, tmp_path, monkeypatch
     outcome = run_sweep(project, _config(UNITS, trials=3), tmp_path / "sweep")
     assert outcome.error == "The data cannot be used: gone"
     assert [t.status for t in outcome.trials] == ["failed"]
+
+
+def test_a_trial_state_follows_the_sweep_state() -> None:
+    from nnstudio.core.sweeps.trial import TrialState
+
+    sweep = TaskState()
+    trial = TrialState(sweep)
+    trial.emit({"type": "batch"})
+    assert [e["type"] for e in sweep.drain()] == ["batch"]  # events go on to the sweep
+    sweep.request_pause()
+    assert trial.pause_requested
+    sweep.resume()
+    assert not trial.pause_requested and not trial.stop_requested
+    sweep.request_stop("stopped by Ctrl-C")
+    assert trial.stop_requested and trial.stop_reason == "stopped by Ctrl-C"
+    pruned = TrialState(TaskState())
+    pruned.prune("pruned by the median pruner")
+    assert pruned.stop_requested and pruned.pruned and not pruned.parent.stop_requested
