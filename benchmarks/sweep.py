@@ -1,11 +1,12 @@
 """What a sweep costs over N plain ``model.fit`` calls: throughput ratio, sweep / plain.
 
 A grid sweep of N small trials (an MLP on ~20k digit-like 28x28 images, ``hidden_1.units``
-varied) runs through ``run_sweep`` — each trial one TrainingJob: build, compile, train with
-live reporting and probes at the default budget, pruning checks, evaluation, the run folder
-(model.keras, history, metrics, trial.json, TensorBoard HParams), trials.csv — and against it
-the same N models are built, compiled and trained with plain ``model.fit`` on the same
-prepared data, in the same process, alternately, several times; the median of each side's
+varied) runs through ``run_sweep`` — the data prepared once, then each trial one
+TrainingJob: build, compile, train with live reporting and probes at the default budget,
+pruning checks, the run folder (model.keras, history, metrics, trial.json, TensorBoard
+HParams), trials.csv (``--evaluate``: each trial's evaluation too) — and against it the same
+data is prepared once and the same N models are built, compiled and trained with plain
+``model.fit``, in the same process, alternately, several times; the median of each side's
 wall time is compared (the same samples are trained on both sides, so the ratio of times is
 the throughput ratio).  Also printed: the ratio of the time inside ``fit`` alone (the
 trials' from their ``end`` events).  Target: ratio >= 0.95.
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -65,7 +67,9 @@ def sweep_once(project, folder: Path, args: argparse.Namespace) -> tuple[float, 
             fit_seconds += event["elapsed"]
 
     units = ",".join(str(u) for u in UNITS[: args.trials])
-    config = SweepConfig((parse_param(f"hidden_1.units={units}"),), strategy="grid")
+    config = SweepConfig(
+        (parse_param(f"hidden_1.units={units}"),), strategy="grid", evaluate=args.evaluate
+    )
     start = time.perf_counter()
     outcome = run_sweep(project, config, folder, TaskState(listen, keep_events=False))
     seconds = time.perf_counter() - start
@@ -74,14 +78,16 @@ def sweep_once(project, folder: Path, args: argparse.Namespace) -> tuple[float, 
     return seconds, fit_seconds
 
 
-def plain_once(project, prepared, args: argparse.Namespace) -> tuple[float, float]:
-    """The same models built, compiled and trained with plain ``fit``; (wall seconds,
-    seconds inside ``fit``)."""
+def plain_once(project, args: argparse.Namespace) -> tuple[float, float, Any]:
+    """The same data prepared once and the same models built, compiled and trained with
+    plain ``fit``; (wall seconds, seconds inside ``fit``, the prepared data)."""
     import keras
 
     from nnstudio.core.compiler import build_model, compile_model
+    from nnstudio.core.data import prepare
 
     start, fit_seconds = time.perf_counter(), 0.0
+    prepared = prepare(project.data, batch_size=args.batch_size, seed=1)
     for units in UNITS[: args.trials]:
         graph = project.graph.copy()
         graph.node_by_name("hidden_1").params["units"] = units
@@ -96,7 +102,7 @@ def plain_once(project, prepared, args: argparse.Namespace) -> tuple[float, floa
             verbose=0,
         )
         fit_seconds += time.perf_counter() - fit_start
-    return time.perf_counter() - start, fit_seconds
+    return time.perf_counter() - start, fit_seconds, prepared
 
 
 def main() -> None:
@@ -106,27 +112,25 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--evaluate", action="store_true", help="evaluate every trial too")
     args = parser.parse_args()
     import keras
-
-    from nnstudio.core.data import prepare
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         project = make_project(root, args.samples, args)
-        prepared = prepare(project.data, batch_size=args.batch_size, seed=1)
+        _, _, prepared = plain_once(project, argparse.Namespace(**{**vars(args), "trials": 1}))
         print(
             f"keras {keras.__version__} ({keras.backend.backend()}), {args.samples:,} samples "
             f"({prepared.train_size:,} for training), batch {args.batch_size}, "
             f"{args.trials} trials x {args.epochs} epoch(s), {args.repeats} repeats"
         )
-        plain_once(project, prepared, argparse.Namespace(**{**vars(args), "trials": 1}))
         sweeps, fits, plains, plain_fits = [], [], [], []
         for i in range(args.repeats):
             wall, fit = sweep_once(project, root / f"sweep-{i}", args)
             sweeps.append(wall)
             fits.append(fit)
-            wall, fit = plain_once(project, prepared, args)
+            wall, fit, _ = plain_once(project, args)
             plains.append(wall)
             plain_fits.append(fit)
     samples = prepared.train_size * args.epochs * args.trials

@@ -57,6 +57,9 @@ def register(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--target", metavar="COLUMN", help="the target column of a CSV --data")
     p.add_argument("--epochs", type=int, metavar="N", help="epochs of every trial")
     p.add_argument("--batch-size", type=int, metavar="N", help="samples per batch")
+    p.add_argument(
+        "--evaluate", action="store_true", help="also evaluate each trial's kept weights"
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress")
     p.set_defaults(func=run)
@@ -78,6 +81,7 @@ def sweep_config(args: argparse.Namespace) -> Any:
             pruner=args.pruner,
             epochs=args.epochs,
             batch_size=args.batch_size,
+            evaluate=args.evaluate,
         )
     except SweepError as exc:
         raise CliError(str(exc)) from None

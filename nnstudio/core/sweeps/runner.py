@@ -281,7 +281,10 @@ class _Loop:
             record=self.record_runs,
             fit_to_data=self.fit_to_data,
             kind="sweep_trial",
-            options={"sweep": {"name": self.name, "params": dict(params), "trial": number}},
+            options={
+                "sweep": {"name": self.name, "params": dict(params), "trial": number},
+                "evaluate": self.config.evaluate,
+            },
         )
 
 

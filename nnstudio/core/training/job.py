@@ -45,6 +45,8 @@ class TrainingJob:
     places the run folder beside the project file; ``run_dir`` writes the run files there
     instead (no run record); ``fit_to_data`` fits the Input shape and output head to the
     data first; ``device``, ``backend`` and ``precision`` override the settings.
+    ``options``: ``{"evaluate": False}`` skips the evaluation of the kept weights (sweep
+    trials); ``{"sweep": {"name", "params", "trial"}}`` marks a sweep trial's record.
 
     ``data`` is an in-process shortcut only (a ready ``TrainingData``); it is never
     serialised, and a job read back from JSON prepares its data from ``data_config``.
@@ -197,7 +199,7 @@ def _execute(job: TrainingJob, state: TaskState) -> RunOutcome:
     model = _model(project.graph, config, data, device)
     result = run_training(model, data, config, state, device=device)
     outcome = RunOutcome(result=result)
-    if result.epochs_completed:
+    if result.epochs_completed and job.options.get("evaluate", True):
         outcome.evaluation = _evaluate(model, data, config, state, outcome)
     _write(job, project, config, data, data_json, outcome)
     return outcome

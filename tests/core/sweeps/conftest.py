@@ -4,15 +4,11 @@ the training job (``fake_execute``) so that the search loop is tested without Ke
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
+from sweep_helpers import SPECIES_DATA
 
 from nnstudio.core.templates import build_template
-
-ROOT = Path(__file__).resolve().parents[3]
-SPECIES = ROOT / "resources" / "samples" / "species.csv"
-SPECIES_DATA = {"kind": "csv", "path": str(SPECIES), "target_columns": ["species"]}
 
 
 @pytest.fixture

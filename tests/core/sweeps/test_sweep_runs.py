@@ -10,7 +10,7 @@ import os
 import signal
 
 import pytest
-from conftest import SPECIES, SPECIES_DATA
+from sweep_helpers import SPECIES, SPECIES_DATA
 
 from nnstudio.cli import main
 from nnstudio.core.sweeps import SweepConfig, parse_param, read_trials, run_sweep
@@ -103,6 +103,7 @@ def test_trials_recorded_as_project_runs_carry_their_sweep(project, tmp_path, mo
     assert record == trial.record and record.sweep == "units"
     assert record.trial_params == {"hidden_1.units": 4} and record.name == "units trial 1"
     assert record.epochs_completed == 1 and record.data == SPECIES_DATA
+    assert record.evaluation is None  # trials are not evaluated unless asked
     run_folder = tmp_path / record.folder
     assert (run_folder / "model.keras").is_file() and (run_folder / "trial.json").is_file()
     assert project.runs == ()  # the caller appends the record
