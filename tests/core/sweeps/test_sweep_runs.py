@@ -23,36 +23,23 @@ def _rows(path):
         return list(csv.DictReader(fh))
 
 
-def test_the_sweep_command_writes_trials_stops_on_ctrl_c_and_resumes(
-    project, tmp_path, capsys, monkeypatch
-) -> None:
-    from nnstudio.cli_commands.sweep import SweepProgress
-
-    out = tmp_path / "out"
+def _command(tmp_path, *more):
     command = ["sweep", str(tmp_path / "mlp.nnstudio"), "--param", "hidden_1.units=4,8"]
     command += ["--param", "learning_rate=0.01", "--strategy", "grid", "--epochs", "1"]
-    command += ["--data", str(SPECIES), "--target", "species", "--out", str(out)]
-    shown = SweepProgress.__call__
+    return command + ["--out", str(tmp_path / "out"), *more]
 
-    def ctrl_c_in_trial_2(self, event):
-        shown(self, event)
-        if event["type"] == "batch" and event["batch"] == 0:
-            os.kill(os.getpid(), signal.SIGINT)
 
-    monkeypatch.setattr(SweepProgress, "__call__", ctrl_c_in_trial_2)
-    assert main(command) == 130
-    printed = capsys.readouterr()
-    assert "stopping after the current batch" in printed.err
-    (stopped,) = read_trials(out)
-    assert stopped.status == "stopped" and stopped.epochs == 0
-    assert [r["status"] for r in _rows(out / "trials.csv")] == ["stopped"]
-
-    monkeypatch.setattr(SweepProgress, "__call__", shown)
+def test_the_sweep_command_writes_a_run_folder_per_trial_and_trials_csv(
+    project, tmp_path, capsys
+) -> None:
+    out = tmp_path / "out"
+    command = _command(tmp_path, "--data", str(SPECIES), "--target", "species")
     assert main([*command, "--json"]) == 0
     printed = capsys.readouterr()
+    assert "trial 1/2  hidden_1.units=" in printed.err and "trial 2/2 completed" in printed.err
     result = json.loads(printed.out)
     assert [t["status"] for t in result["trials"]] == ["completed", "completed"]
-    assert result["trials"][0]["params"] == stopped.params  # the stopped trial ran again
+    assert result["best"] in (1, 2) and result["error"] is None
     rows = _rows(out / "trials.csv")
     assert sorted(r["hidden_1.units"] for r in rows) == ["4", "8"]
     assert all(r["epochs"] == "1" and float(r["best_val_loss"]) > 0 for r in rows)
@@ -63,9 +50,35 @@ def test_the_sweep_command_writes_trials_stops_on_ctrl_c_and_resumes(
         }
         info = json.loads((folder / "trial.json").read_text())
         assert info["number"] == n and info["config"]["epochs"] == 1
-    assert main([*command, "--quiet"]) == 0  # the grid is done: nothing runs
+        assert info["params"] == result["trials"][n - 1]["params"]
+    assert main([*command, "--quiet"]) == 0  # the grid is done: nothing runs again
     printed = capsys.readouterr()
     assert "2 trials finished (2 completed)" in printed.out and printed.err == ""
+
+
+def test_ctrl_c_stops_the_sweep_and_the_same_command_resumes_it(
+    project, fake_jobs, tmp_path, capsys
+) -> None:
+    out = tmp_path / "out"
+
+    def ctrl_c_in_trial_2(params, epoch, state):
+        if len(fake_jobs.calls) == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # the handler asks the sweep to stop
+
+    fake_jobs.on_epoch = ctrl_c_in_trial_2
+    command = _command(tmp_path, "--epochs", "2")
+    assert main(command) == 130
+    printed = capsys.readouterr()
+    assert "stopping after the current batch" in printed.err
+    assert [r["status"] for r in _rows(out / "trials.csv")] == ["completed", "stopped"]
+    first, stopped = read_trials(out)
+    fake_jobs.on_epoch, fake_jobs.calls = None, []
+    assert main(command) == 0
+    printed = capsys.readouterr()
+    assert "resuming: 1 trials already finished" in printed.err
+    assert fake_jobs.calls == [stopped.params]  # only the stopped trial ran again
+    assert [t.status for t in read_trials(out)] == ["completed", "completed"]
+    assert read_trials(out)[0] == first
 
 
 @pytest.mark.parametrize(
