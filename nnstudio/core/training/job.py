@@ -113,7 +113,8 @@ class TrainingJob:
 class RunOutcome:
     """How a job ended: the run's result (``None`` if it never started), its evaluation, the
     run record (for the caller to append to its project), or why it could not start
-    (``error``, with the ``stage`` it failed in)."""
+    (``error``, with the ``stage`` it failed in).  ``log_dir``: the run's TensorBoard
+    folder, when it wrote one."""
 
     result: Any = None
     evaluation: Any = None
@@ -124,6 +125,7 @@ class RunOutcome:
     write_error: str | None = None
     where: str | None = None
     notes: list[str] = field(default_factory=list)
+    log_dir: str | None = None
 
     @property
     def status(self) -> RunStatus:
@@ -146,6 +148,7 @@ class RunOutcome:
             "notes": list(self.notes),
             "record": self.record.to_json() if self.record is not None else None,
             "where": self.where,
+            "log_dir": self.log_dir,
             "write_error": self.write_error,
         }
         if self.result is not None:
@@ -197,12 +200,31 @@ def _execute(job: TrainingJob, state: TaskState) -> RunOutcome:
     _preflight(project.graph, data, data_json)
     device = _device(job, config)
     model = _model(project.graph, config, data, device)
-    result = run_training(model, data, config, state, device=device)
-    outcome = RunOutcome(result=result)
+    log_dir, run_id = _log_dir(job, project, config)
+    result = run_training(model, data, config, state, device=device, log_dir=log_dir)
+    outcome = RunOutcome(result=result, log_dir=str(log_dir) if log_dir else None)
     if result.epochs_completed and job.options.get("evaluate", True):
         outcome.evaluation = _evaluate(model, data, config, state, outcome)
-    _write(job, project, config, data, data_json, outcome)
+    _write(job, project, config, data, data_json, outcome, run_id)
     return outcome
+
+
+def _log_dir(job: TrainingJob, project: Any, config: Any) -> tuple[Path | None, str | None]:
+    """Where the run's TensorBoard logs go, and the run id reserved for them: the run
+    folder must exist when training starts."""
+    if not config.tensorboard or (job.run_dir is None and not job.record):
+        return None, None
+    from nnstudio.core.training.runs import RunError, reserve_run
+    from nnstudio.core.training.tensorboard import log_dir_of
+
+    if job.run_dir is not None:
+        return log_dir_of(job.run_dir), None
+    try:
+        run_id, folder = reserve_run(project)
+    except (OSError, RunError) as exc:
+        log.warning("no TensorBoard logs for this run: %s", exc)
+        return None, None
+    return log_dir_of(folder), run_id
 
 
 def _project(job: TrainingJob) -> Any:
@@ -345,6 +367,7 @@ def _write(
     data: Any,
     data_json: dict[str, Any] | None,
     outcome: RunOutcome,
+    run_id: str | None = None,
 ) -> None:
     """Write the run folder (``run_dir``) or the project's run folder and its record."""
     from nnstudio.core.training.runs import record_run, write_data_info, write_run_files
@@ -369,6 +392,7 @@ def _write(
                 evaluation=outcome.evaluation,
                 data_config=job.data_config,
                 append=False,
+                run_id=run_id,
             )
             outcome.record = _sweep_fields(job, outcome.record)
             outcome.where = outcome.record.folder

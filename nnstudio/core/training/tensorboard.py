@@ -37,6 +37,7 @@ __all__ = [
     "TRAIN",
     "VALIDATION",
     "EventWriter",
+    "graph_def",
     "histogram_value",
     "log_dir_of",
     "write_hparams",
@@ -238,3 +239,36 @@ def write_hparams(
         )
         writer.summary(end, 0)
         return writer.path
+
+
+# -- the model graph ----------------------------------------------------------------------
+def graph_def(nodes: Iterable[Mapping[str, Any]]) -> graph_pb2.GraphDef:
+    """A GraphDef of layers for TensorBoard's Graphs tab: each node ``{"name", "op"
+    (the layer class), "inputs" (names of the layers it reads), "output_shapes" (a list of
+    shapes, ``None`` for an unknown size), "params" (weights count)}``; the shapes show as
+    ``_output_shapes`` (TensorBoard labels the edges with them) and ``output_shape``."""
+    from tensorboard.compat.proto import tensor_shape_pb2
+
+    graph = graph_pb2.GraphDef()
+    for node in nodes:
+        nd = graph.node.add(name=str(node["name"]), op=str(node.get("op") or "Layer"))
+        nd.input.extend(str(i) for i in node.get("inputs") or ())
+        shapes = [s for s in node.get("output_shapes") or () if s is not None]
+        if shapes:
+            protos = []
+            for shape in shapes:
+                dims = [
+                    tensor_shape_pb2.TensorShapeProto.Dim(size=-1 if d is None else int(d))
+                    for d in shape
+                ]
+                protos.append(tensor_shape_pb2.TensorShapeProto(dim=dims))
+            nd.attr["_output_shapes"].list.shape.extend(protos)
+            text = ", ".join(_shape_text(s) for s in shapes)
+            nd.attr["output_shape"].s = text.encode("utf-8")
+        if node.get("params") is not None:
+            nd.attr["params"].i = int(node["params"])
+    return graph
+
+
+def _shape_text(shape: Iterable[Any]) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
