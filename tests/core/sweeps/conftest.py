@@ -14,9 +14,15 @@ from nnstudio.core.templates import build_template
 @pytest.fixture
 def project(tmp_path):
     """The MLP template saved as ``tmp_path/mlp.nnstudio`` (species data, 1 epoch, no
-    activation probes)."""
+    activation probes, no TensorBoard logs of its own)."""
     p = build_template("mlp")
-    p.training = {"epochs": 1, "batch_size": 32, "learning_rate": 0.01, "probe_budget": 0.0}
+    p.training = {
+        "epochs": 1,
+        "batch_size": 32,
+        "learning_rate": 0.01,
+        "probe_budget": 0.0,
+        "tensorboard": False,  # the runs' own logs are tested by tboard; HParams still written
+    }
     p.data = SPECIES_DATA
     p.save(tmp_path / "mlp.nnstudio")
     return p
