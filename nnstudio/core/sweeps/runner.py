@@ -256,7 +256,11 @@ class _Loop:
         self.results[number] = result
         if job is not None:
             write_trial_logs(self._run_folder(result), self.name, result, job.config, self.state)
-        write_results(self.folder, list(self.results.values()), self.param_names)
+        try:
+            write_results(self.folder, list(self.results.values()), self.param_names)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            fatal = f"{self.folder}: the sweep's results could not be written ({reason})"
         self.state.emit({"type": "trial_finished", "trial": result.to_json()})
         return result, fatal
 

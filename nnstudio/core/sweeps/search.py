@@ -86,8 +86,13 @@ def open_study(folder: Path, config: SweepConfig, epochs: int | None = None) -> 
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    folder.mkdir(parents=True, exist_ok=True)
-    _check_same_sweep(folder, config)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _check_same_sweep(folder, config)
+    except OSError as exc:
+        raise SweepError(
+            f"{folder}: the sweep's folder cannot be written ({_reason(exc)})"
+        ) from None
     path = str(folder / JOURNAL_FILE)
     try:
         storage = JournalStorage(
@@ -119,6 +124,10 @@ def _check_same_sweep(folder: Path, config: SweepConfig) -> None:
                 f"choose another folder to run {_describe(config)}"
             )
     atomic_write_text(path, json.dumps(config.to_json(), indent=1) + "\n")
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _describe(config: SweepConfig) -> str:

@@ -203,3 +203,23 @@ def test_a_trial_state_follows_the_sweep_state() -> None:
     pruned = TrialState(TaskState())
     pruned.prune("pruned by the median pruner")
     assert pruned.stop_requested and pruned.pruned and not pruned.parent.stop_requested
+
+
+def test_a_folder_that_cannot_be_written_is_one_clean_error(
+    project, fake_jobs, tmp_path, monkeypatch
+) -> None:
+    import errno
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(SweepError, match="the sweep's folder cannot be written"):
+        run_sweep(project, _config(UNITS), blocker / "sweep")
+    folder = tmp_path / "sweep"
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("nnstudio.core.sweeps.runner.write_results", full_disk)
+    outcome = run_sweep(project, _config(UNITS, trials=3), folder)
+    assert outcome.error.endswith("results could not be written (No space left on device)")
+    assert len(outcome.trials) == 1
