@@ -223,3 +223,26 @@ def test_a_folder_that_cannot_be_written_is_one_clean_error(
     outcome = run_sweep(project, _config(UNITS, trials=3), folder)
     assert outcome.error.endswith("results could not be written (No space left on device)")
     assert len(outcome.trials) == 1
+
+
+@pytest.mark.parametrize("name", ["trials.json", "sweep.json", "journal.log"])
+def test_a_damaged_sweep_folder_is_refused_cleanly_or_resumed(
+    project, fake_jobs, tmp_path, name
+) -> None:
+    import random
+
+    config = _config(UNITS, trials=2, seed=0)
+    folder = tmp_path / "sweep"
+    run_sweep(project, config, folder)
+    good = (folder / name).read_bytes()
+    rng = random.Random(name)
+    damaged = [good[: len(good) // 2], b"\x00\xff" * 8, b"[]", b'{"trials": 3}']
+    damaged += [bytes(b ^ 0xFF if rng.random() < 0.05 else b for b in good)]
+    for data in damaged:
+        (folder / name).write_bytes(data)
+        try:
+            outcome = run_sweep(project, config, folder)
+        except SweepError as exc:
+            assert str(exc).startswith(str(folder)), exc
+        else:
+            assert outcome.error is None and len(outcome.trials) >= 1
