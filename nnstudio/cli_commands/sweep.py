@@ -60,6 +60,11 @@ def register(subs: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--evaluate", action="store_true", help="also evaluate each trial's kept weights"
     )
+    p.add_argument(
+        "--no-tensorboard",
+        action="store_true",
+        help="write no TensorBoard logs of the trials' training (HParams are still written)",
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress")
     p.set_defaults(func=run)
@@ -96,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError("--target needs --data")
     config = sweep_config(args)
     project = load_project(args.project)
+    if args.no_tensorboard:  # this process only: the project file is never written
+        project.training = project.training.replace(tensorboard=False)
     data = _data_config(project, args)
     out = Path(args.out) if args.out else _default_out(args.project)
     progress = SweepProgress(sys.stderr, config.budget(), enabled=not args.quiet)
