@@ -48,10 +48,15 @@ def add_sweep_menu(widget: QWidget, request: Callable[[], None]) -> None:
 
     def show(pos: QPoint) -> None:
         menu = sweep_menu(widget, request)
-        menu.exec(widget.mapToGlobal(pos))
+        run_menu(menu, widget.mapToGlobal(pos))
         menu.deleteLater()
 
     widget.customContextMenuRequested.connect(show)
+
+
+def run_menu(menu: QMenu, at: QPoint) -> None:
+    """Show ``menu`` at ``at`` until it closes (a seam the tests replace)."""
+    menu.exec(at)
 
 
 def sweep_menu(widget: QWidget, request: Callable[[], None]) -> QMenu:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from nnstudio.core.graph.commands import Command, Macro, SetParam
+from nnstudio.core.graph.commands import Command, Macro, SetParams
 from nnstudio.core.project import Project
 from nnstudio.core.project_commands import SetTraining
 from nnstudio.core.sweeps import ParamSpec, SweepConfig, SweepError, default_spec, trial_changes
@@ -166,10 +166,12 @@ def apply_command(project: Project, trial: Any) -> Command | None:
     """One undo step setting ``trial``'s values (``None`` when nothing would change)."""
     nodes, training = trial_changes(project, dict(trial.params))
     graph = project.graph
-    steps: list[Command] = []
+    per_node: dict[str, dict[str, Any]] = {}
     for node_id, name, value in nodes:
         if graph.nodes[node_id].params.get(name) != value:
-            steps.append(SetParam(graph, node_id, name, value))
+            per_node.setdefault(node_id, {})[name] = value
+    # one SetParams per node: each keeps the node's whole old parameters for its undo
+    steps: list[Command] = [SetParams(graph, nid, values) for nid, values in per_node.items()]
     changed = {k: v for k, v in training.items() if getattr(project.training, k) != v}
     if changed:
         steps.append(SetTraining(project, **changed))

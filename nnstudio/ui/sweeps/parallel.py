@@ -1,6 +1,6 @@
 """Parallel coordinates of a sweep: one vertical axis per swept parameter and one for the
-metric; each trial is a polyline through its values, coloured by its metric (viridis, the
-best end bright); the trials selected in the table are drawn thick, the others faded."""
+metric; each trial is a polyline through its values, coloured by its metric (red the worst,
+green the best); the trials selected in the table are drawn thick, the others faded."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QWidget
 from nnstudio.core.objectives.monitors import metric_mode
 from nnstudio.ui.sweeps.results import fmt, trial_score
 
-MARGIN = 0.08  # room above and below the axes for their labels
+MARGIN = 0.14  # room above and below the axes for their labels
+#: bad -> middling -> good (readable on light and dark backgrounds)
+SCORE_COLORS = ("#d1495b", "#d08a1e", "#3f9a4f")
 
 
 def _is_number(v: Any) -> bool:
@@ -77,7 +79,7 @@ class ParallelCoordinates(pg.PlotWidget):
         self.axes: list[Axis] = []
         self._decor: list[Any] = []
         self._selected: set[int] = set()
-        self._cmap = pg.colormap.get("viridis")
+        self._cmap = pg.ColorMap([0.0, 0.5, 1.0], [QColor(c) for c in SCORE_COLORS])
         self._empty = pg.TextItem("The trials appear here as they finish", color="#888")
         self._empty.setAnchor((0.5, 0.5))
         self.addItem(self._empty)
@@ -146,9 +148,9 @@ class ParallelCoordinates(pg.PlotWidget):
             self._decor.append(line)
             self.addItem(line)
             low = pg.TextItem(axis.labels[0], color=muted, anchor=(0.5, 0.0))
-            low.setPos(i, -MARGIN * 0.3)
+            low.setPos(i, -0.02)
             high = pg.TextItem(axis.labels[1], color=muted, anchor=(0.5, 1.0))
-            high.setPos(i, 1 + MARGIN * 0.3)
+            high.setPos(i, 1.02)
             for item in (low, high):
                 self._decor.append(item)
                 self.addItem(item)

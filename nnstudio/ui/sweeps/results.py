@@ -195,8 +195,10 @@ class TrialsProxy(QSortFilterProxyModel):
         """Filter on ``text`` (:class:`FilterError` if it cannot be read; filter unchanged)."""
         model = self.sourceModel()
         assert isinstance(model, TrialsModel)
-        self.clauses = parse_filter(text, model.columns())
-        self.invalidateFilter()
+        clauses = parse_filter(text, model.columns())
+        self.beginFilterChange()
+        self.clauses = clauses
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: Index) -> bool:  # noqa: N802 - Qt
         model = self.sourceModel()
