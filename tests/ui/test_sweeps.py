@@ -66,9 +66,7 @@ def test_sweep_this_in_the_inspector_and_the_add_menu(studio, monkeypatch):
     rows = ctl.definition.rows
     assert list(rows) == ["hidden.units"]
     assert rows["hidden.units"].edit.text() == "8..32:log"  # half to twice the 16 units
-    label = next(
-        w for w in window.inspector.findChildren(QLabel) if w.text() == "activation"
-    )
+    label = next(w for w in window.inspector.findChildren(QLabel) if w.text() == "activation")
     label.customContextMenuRequested.emit(QPoint(2, 2))  # the label offers it too
     assert list(rows) == ["hidden.units", "hidden.activation"]
     assert "relu" in rows["hidden.activation"].edit.text().split(",")
@@ -188,10 +186,14 @@ def test_the_table_sorts_numerically_filters_and_marks_the_best(qtbot):
     brush = panel.model.index(best_row, 1).data(Qt.ItemDataRole.BackgroundRole)
     assert brush.color() == BEST_COLOR
     assert panel.model.index(0, 1).data(Qt.ItemDataRole.BackgroundRole) is None
-    panel.reset(["hidden.units"], "val_accuracy", [
-        TrialResult(1, {"hidden.units": 8}, "completed", {"val_accuracy": 0.7}, {}, 1),
-        TrialResult(2, {"hidden.units": 16}, "completed", {"val_accuracy": 0.9}, {}, 1),
-    ])
+    panel.reset(
+        ["hidden.units"],
+        "val_accuracy",
+        [
+            TrialResult(1, {"hidden.units": 8}, "completed", {"val_accuracy": 0.7}, {}, 1),
+            TrialResult(2, {"hidden.units": 16}, "completed", {"val_accuracy": 0.9}, {}, 1),
+        ],
+    )
     assert panel.model.best_number == 2  # accuracy: higher is better
 
 

@@ -259,9 +259,7 @@ class SweepController(QObject):
         copy = sweep_apply.project_copy(w.project)
         self._run_project = w.project
         self._total = config.budget() or 0
-        self.task = Task(
-            _run, copy, config, self.folder, parent=self, name="nnstudio-sweep"
-        )
+        self.task = Task(_run, copy, config, self.folder, parent=self, name="nnstudio-sweep")
         self.task.events.connect(self._on_events)
         self.task.result.connect(self._on_result)
         self.task.error.connect(self._on_error)

@@ -16,6 +16,7 @@ from nnstudio.core.objectives.monitors import metric_mode
 from nnstudio.ui.sweeps.results import fmt, trial_score
 
 MARGIN = 0.14  # room above and below the axes for their labels
+MAX_LEVELS = 8  # a choice axis names every level up to this many
 #: bad -> middling -> good (readable on light and dark backgrounds)
 SCORE_COLORS = ("#d1495b", "#d08a1e", "#3f9a4f")
 
@@ -154,6 +155,11 @@ class ParallelCoordinates(pg.PlotWidget):
             for item in (low, high):
                 self._decor.append(item)
                 self.addItem(item)
+            for level in axis.levels[1:-1] if len(axis.levels) <= MAX_LEVELS else []:
+                mid = pg.TextItem(level, color=muted, anchor=(0.0, 0.5))
+                mid.setPos(i, axis.position(level) or 0.0)
+                self._decor.append(mid)
+                self.addItem(mid)
 
     def highlight(self, numbers: Iterable[int]) -> None:
         """Draw the trials ``numbers`` thick and the others faded (none: all plain)."""
