@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 
 from nnstudio.core.sweeps import SweepError, TrialResult, read_trials, run_sweep
 from nnstudio.core.tasks import Cancelled, TaskState
@@ -70,6 +70,17 @@ class SweepController(QObject):
         window.inspector.sweep_requested.connect(self.sweep_node_param)
         window.project_changed.connect(self._project_changed)
         window.graph_checked.connect(lambda _r: self._refresh_metrics())
+        window.installEventFilter(self)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
+        """On closing the window, stop a running sweep and wait for it (its finished
+        trials are recorded before the save prompt)."""
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
 
     # -- panels -------------------------------------------------------------------------
     def _widget(self, key: str) -> Any:
