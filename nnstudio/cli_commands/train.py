@@ -61,6 +61,11 @@ def register(subs: argparse._SubParsersAction) -> None:
         choices=sorted(BACKEND_PACKAGES),
         help="Keras backend (default: KERAS_BACKEND or tensorflow)",
     )
+    p.add_argument(
+        "--no-tensorboard",
+        action="store_true",
+        help="write no TensorBoard logs into the run folder (default: the project's setting)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -106,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
             )
             if v is not None
         }
+        if getattr(args, "no_tensorboard", False):
+            overrides["tensorboard"] = False
         config = config.replace(**overrides)
     except ConfigError as exc:
         raise CliError(str(exc)) from None

@@ -9,7 +9,7 @@ nothing; ``redo``/``undo`` assign the project's typed state, which emits the pro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.data.config import DataConfig
@@ -22,7 +22,15 @@ from nnstudio.core.training.records import RunRecord, RunRecordError, as_run_rec
 if TYPE_CHECKING:
     from nnstudio.core.project import Project
 
-__all__ = ["AddRun", "ProjectCommand", "RemoveRun", "RenameRun", "SetDataSource", "SetTraining"]
+__all__ = [
+    "AddRun",
+    "ProjectCommand",
+    "RemoveRun",
+    "RenameRun",
+    "SetDataSource",
+    "SetRunTags",
+    "SetTraining",
+]
 
 
 class ProjectCommand(Command):
@@ -145,6 +153,34 @@ class RenameRun(ProjectCommand):
         index = self.project.run_index(self.run_id)
         if index is not None:
             self.project.replace_run(self.project.runs[index].replace(name=name))
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)
+
+
+class SetRunTags(ProjectCommand):
+    """Set a run's tags: stripped, empty ones dropped, duplicates once, in the given order."""
+
+    def __init__(self, project: Project, run_id: str, tags: Sequence[str]) -> None:
+        super().__init__(project)
+        index = project.run_index(run_id)
+        if index is None:
+            raise EditRefused(f"no run with id {run_id!r}")
+        if isinstance(tags, str) or not all(isinstance(t, str) for t in tags):
+            raise EditRefused("run tags are a list of text")
+        new = tuple(dict.fromkeys(t.strip() for t in tags if t.strip()))
+        if any(len(t) > 100 for t in new) or len(new) > 50:
+            raise EditRefused("a run has at most 50 tags of at most 100 characters")
+        self.run_id, self.old, self.new = run_id, project.runs[index].tags, new
+        self.text = f"Tag run {project.runs[index].name or run_id}"
+
+    def _set(self, tags: tuple[str, ...]) -> None:
+        index = self.project.run_index(self.run_id)
+        if index is not None:
+            self.project.replace_run(self.project.runs[index].replace(tags=tags))
 
     def redo(self) -> None:
         self._set(self.new)

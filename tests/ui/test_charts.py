@@ -270,8 +270,8 @@ def test_runs_table_fits_its_content_and_resets(qtbot) -> None:
     name = "Run 1 (adam, lr 0.002, bs 16, a long name)"
     runs = [{"id": "r1", "name": name, "status": "completed", "epochs_completed": 3}]
     view.set_runs(runs, {"r1": True})
-    table = view.table
-    assert table.columnWidth(1) >= table.fontMetrics().horizontalAdvance(name)
+    tree = view.tree
+    assert tree.columnWidth(1) >= tree.fontMetrics().horizontalAdvance(name)
     assert view.run_ids() == ["r1"]
     view.reset()
-    assert view.run_ids() == [] and table.rowCount() == 0
+    assert view.run_ids() == [] and view.model.rowCount() == 0

@@ -160,7 +160,7 @@ def test_overlays_of_recorded_runs(qtbot) -> None:
     )
     assert plots.overlays() == {"r1": True}
     assert "first" in plots.legend.text()
-    curves = plots._overlays["r1"]["curves"]
+    curves = plots.overlay_curves("r1")
     assert len(curves) == 2
     plots.show_overlay("r1", False)
     assert not any(c.isVisible() for _, c in curves) and "first" not in plots.legend.text()

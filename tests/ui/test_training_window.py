@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from ui_helpers import chain_project, node_id, show
 
@@ -159,15 +160,16 @@ def test_runs_view_renames_overlays_and_deletes(studio, qtbot) -> None:
             ctl.start(data=blob_data())
     first, second = (r["id"] for r in window.project.runs)
     old_name = window.project.runs[0]["name"]
-    ctl.runs.table.item(0, 1).setText("baseline")
+    model = ctl.runs.model
+    model.setData(model.index_of(first), "baseline")
     assert window.project.runs[0]["name"] == "baseline"
     assert window.undo_stack.undoText() == "Rename run to baseline"
     window.undo_stack.undo()  # one undo step; the view follows the project
     assert window.project.runs[0]["name"] == old_name
-    assert ctl.runs.table.item(0, 1).text() == old_name
+    assert model.index_of(first).data() == old_name
     window.undo_stack.redo()
-    assert ctl.runs.table.item(0, 1).text() == "baseline"
-    ctl.runs.table.item(1, 0).setCheckState(ctl.runs.table.item(1, 0).checkState().Checked)
+    assert model.index_of(first).data() == "baseline"
+    model.setData(model.index_of(second, 0), Qt.CheckState.Checked, Qt.ItemDataRole.CheckStateRole)
     assert ctl.plots.overlays() == {second: True}
     ctl.runs.select_ids([first, second])
     ctl.runs.compare_selected()

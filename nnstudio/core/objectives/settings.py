@@ -178,6 +178,17 @@ def _run_settings(run: str) -> list[Setting]:
             run,
             widget="percent",
         ),
+        Setting(
+            Param(
+                "tensorboard",
+                "bool",
+                True,
+                "Also write TensorBoard logs (scalars, weight histograms, the graph) into "
+                "the run folder, for `tensorboard --logdir`.",
+            ),
+            "TensorBoard logs",
+            run,
+        ),
     ]
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.sweeps.logs import write_experiment, write_trial_logs
 from nnstudio.core.sweeps.results import TrialResult, read_trials, write_results
 from nnstudio.core.sweeps.search import open_study, suggest
 from nnstudio.core.sweeps.spec import SweepConfig, SweepError, names
@@ -133,10 +134,26 @@ class _Loop:
         self.record_runs, self.fit_to_data = record_runs, fit_to_data
         self.results = {t.number: t for t in read_trials(folder)}
         self.param_names = names(config.params)
+        self.name = folder.name
+
+    def _run_folder(self, result: TrialResult) -> Path | None:
+        if self.record_runs and result.record is not None:
+            from nnstudio.core.training.runs import RunError, run_dir
+
+            try:
+                return run_dir(self.project, result.record)
+            except RunError:
+                return None
+        return Path(result.folder) if result.folder else None
 
     def run(self) -> SweepOutcome:
+        from nnstudio.core.objectives import graph_monitor_choices
+
         outcome = SweepOutcome(folder=str(self.folder))
         self._requeue_interrupted()
+        write_experiment(
+            self.folder, self.config, graph_monitor_choices(self.project.graph), self.state
+        )
         budget, limit = self.config.budget(), self.config.time_limit_s
         started = time.monotonic()
         self.state.emit(
@@ -212,6 +229,7 @@ class _Loop:
         self.state.emit({"type": "trial_started", "number": number, "params": dict(params)})
         pruning = Pruning(trial, self.config.metric, self.config.pruner, self.config.direction)
         fatal: str | None = None
+        job = None
         try:
             job = self._job(number, params)
             job.data = self.data.get(job.config, self.state)
@@ -236,7 +254,13 @@ class _Loop:
             if result.status == "stopped":
                 self.study.enqueue_trial(trial.params, user_attrs={"slot": number})
         self.results[number] = result
-        write_results(self.folder, list(self.results.values()), self.param_names)
+        if job is not None:
+            write_trial_logs(self._run_folder(result), self.name, result, job.config, self.state)
+        try:
+            write_results(self.folder, list(self.results.values()), self.param_names)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            fatal = f"{self.folder}: the sweep's results could not be written ({reason})"
         self.state.emit({"type": "trial_finished", "trial": result.to_json()})
         return result, fatal
 
@@ -261,7 +285,10 @@ class _Loop:
             record=self.record_runs,
             fit_to_data=self.fit_to_data,
             kind="sweep_trial",
-            options={"sweep": {"name": self.folder.name, "params": dict(params)}},
+            options={
+                "sweep": {"name": self.name, "params": dict(params), "trial": number},
+                "evaluate": self.config.evaluate,
+            },
         )
 
 

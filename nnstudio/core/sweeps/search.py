@@ -86,14 +86,20 @@ def open_study(folder: Path, config: SweepConfig, epochs: int | None = None) -> 
     from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    folder.mkdir(parents=True, exist_ok=True)
-    _check_same_sweep(folder, config)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _check_same_sweep(folder, config)
+    except OSError as exc:
+        raise SweepError(
+            f"{folder}: the sweep's folder cannot be written ({_reason(exc)})"
+        ) from None
+    _check_journal(folder / JOURNAL_FILE)
     path = str(folder / JOURNAL_FILE)
     try:
         storage = JournalStorage(
             JournalFileBackend(path, lock_obj=JournalFileOpenLock(path, LOCK_GRACE_S))
         )
-        return optuna.create_study(
+        study = optuna.create_study(
             storage=storage,
             sampler=make_sampler(config),
             pruner=make_pruner(config, epochs),
@@ -101,8 +107,36 @@ def open_study(folder: Path, config: SweepConfig, epochs: int | None = None) -> 
             direction=config.direction,
             load_if_exists=True,
         )
-    except (OSError, ValueError, KeyError) as exc:
+        study.get_trials(deepcopy=False)  # reads the whole journal now: damage shows here
+        return study
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise SweepError(f"{path}: the sweep's journal cannot be used ({exc})") from None
+
+
+def _check_journal(path: Path) -> None:
+    """Refuse a damaged journal (a line that is not a JSON object); cut off an unfinished
+    last line (a process killed while writing it), which Optuna would otherwise join to the
+    next line it writes."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise SweepError(f"{path}: cannot be read ({_reason(exc)})") from None
+    complete, _, partial = data.rpartition(b"\n")
+    for number, line in enumerate(complete.split(b"\n") if complete else [], 1):
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            entry = None
+        if not isinstance(entry, dict) or not isinstance(entry.get("op_code"), int):
+            raise SweepError(f"{path}: line {number} is damaged; the sweep cannot resume")
+    if partial:
+        try:
+            with open(path, "r+b") as fh:
+                fh.truncate(len(complete) + 1 if complete else 0)
+        except OSError as exc:
+            raise SweepError(f"{path}: cannot be repaired ({_reason(exc)})") from None
 
 
 def _check_same_sweep(folder: Path, config: SweepConfig) -> None:
@@ -119,6 +153,10 @@ def _check_same_sweep(folder: Path, config: SweepConfig) -> None:
                 f"choose another folder to run {_describe(config)}"
             )
     atomic_write_text(path, json.dumps(config.to_json(), indent=1) + "\n")
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _describe(config: SweepConfig) -> str:

@@ -120,7 +120,7 @@ class Pruning:
         self.last = value
         self.trial.report(value, step=epoch + 1)
         if self.pruner != "none" and self.trial.should_prune() and self.state is not None:
-            self.state.prune(f"pruned by the {self.pruner} pruner after epoch {epoch + 1}")
+            self.state.prune(f"pruned by the {self.pruner} pruner")
 
 
 def metric_value(logs: dict[str, Any], metric: str) -> float | None:

@@ -41,7 +41,8 @@ class TrainingConfig:
     ``device`` is ``"auto"`` (a GPU if there is one), ``"cpu"`` or ``"gpu:N"``.
     ``class_weight`` is ``"none"``, ``"balanced"`` or a mapping ``{class index: weight}``.
     ``probe_budget`` is the share of training time the live activation probes may take
-    (0 turns them off).  Unknown keys read from a file survive in ``extra``.
+    (0 turns them off).  ``tensorboard`` writes TensorBoard event files into the run folder
+    (a file without the key reads as on).  Unknown keys read from a file survive in ``extra``.
     """
 
     optimizer: str = "adam"
@@ -68,6 +69,7 @@ class TrainingConfig:
     device: str = "auto"
     mixed_precision: bool = False
     probe_budget: float = 0.05
+    tensorboard: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -114,6 +116,7 @@ class TrainingConfig:
             raise ConfigError("device", f"auto, cpu or gpu:N; got {self.device!r}")
         _flag("mixed_precision", self.mixed_precision)
         _number("probe_budget", self.probe_budget, 0.0, 0.5)
+        _flag("tensorboard", self.tensorboard)
         if not isinstance(self.extra, dict):
             raise ConfigError("extra", "must be an object")
 

@@ -45,6 +45,8 @@ class TrainingJob:
     places the run folder beside the project file; ``run_dir`` writes the run files there
     instead (no run record); ``fit_to_data`` fits the Input shape and output head to the
     data first; ``device``, ``backend`` and ``precision`` override the settings.
+    ``options``: ``{"evaluate": False}`` skips the evaluation of the kept weights (sweep
+    trials); ``{"sweep": {"name", "params", "trial"}}`` marks a sweep trial's record.
 
     ``data`` is an in-process shortcut only (a ready ``TrainingData``); it is never
     serialised, and a job read back from JSON prepares its data from ``data_config``.
@@ -111,7 +113,8 @@ class TrainingJob:
 class RunOutcome:
     """How a job ended: the run's result (``None`` if it never started), its evaluation, the
     run record (for the caller to append to its project), or why it could not start
-    (``error``, with the ``stage`` it failed in)."""
+    (``error``, with the ``stage`` it failed in).  ``log_dir``: the run's TensorBoard
+    folder, when it wrote one."""
 
     result: Any = None
     evaluation: Any = None
@@ -122,6 +125,7 @@ class RunOutcome:
     write_error: str | None = None
     where: str | None = None
     notes: list[str] = field(default_factory=list)
+    log_dir: str | None = None
 
     @property
     def status(self) -> RunStatus:
@@ -144,6 +148,7 @@ class RunOutcome:
             "notes": list(self.notes),
             "record": self.record.to_json() if self.record is not None else None,
             "where": self.where,
+            "log_dir": self.log_dir,
             "write_error": self.write_error,
         }
         if self.result is not None:
@@ -195,12 +200,31 @@ def _execute(job: TrainingJob, state: TaskState) -> RunOutcome:
     _preflight(project.graph, data, data_json)
     device = _device(job, config)
     model = _model(project.graph, config, data, device)
-    result = run_training(model, data, config, state, device=device)
-    outcome = RunOutcome(result=result)
-    if result.epochs_completed:
+    log_dir, run_id = _log_dir(job, project, config)
+    result = run_training(model, data, config, state, device=device, log_dir=log_dir)
+    outcome = RunOutcome(result=result, log_dir=str(log_dir) if log_dir else None)
+    if result.epochs_completed and job.options.get("evaluate", True):
         outcome.evaluation = _evaluate(model, data, config, state, outcome)
-    _write(job, project, config, data, data_json, outcome)
+    _write(job, project, config, data, data_json, outcome, run_id)
     return outcome
+
+
+def _log_dir(job: TrainingJob, project: Any, config: Any) -> tuple[Path | None, str | None]:
+    """Where the run's TensorBoard logs go, and the run id reserved for them: the run
+    folder must exist when training starts."""
+    if not config.tensorboard or (job.run_dir is None and not job.record):
+        return None, None
+    from nnstudio.core.training.runs import RunError, reserve_run
+    from nnstudio.core.training.tensorboard import log_dir_of
+
+    if job.run_dir is not None:
+        return log_dir_of(job.run_dir), None
+    try:
+        run_id, folder = reserve_run(project)
+    except (OSError, RunError) as exc:
+        log.warning("no TensorBoard logs for this run: %s", exc)
+        return None, None
+    return log_dir_of(folder), run_id
 
 
 def _project(job: TrainingJob) -> Any:
@@ -343,6 +367,7 @@ def _write(
     data: Any,
     data_json: dict[str, Any] | None,
     outcome: RunOutcome,
+    run_id: str | None = None,
 ) -> None:
     """Write the run folder (``run_dir``) or the project's run folder and its record."""
     from nnstudio.core.training.runs import record_run, write_data_info, write_run_files
@@ -367,7 +392,9 @@ def _write(
                 evaluation=outcome.evaluation,
                 data_config=job.data_config,
                 append=False,
+                run_id=run_id,
             )
+            outcome.record = _sweep_fields(job, outcome.record)
             outcome.where = outcome.record.folder
     except OSError as exc:
         log.error("the run could not be written:\n%s", "".join(traceback.format_exception(exc)))
@@ -375,3 +402,19 @@ def _write(
         target = job.run_dir or "the run folder"
         outcome.write_error = f"The run could not be written to {target}: {reason}"
         outcome.notes.append(outcome.write_error)
+
+
+def _sweep_fields(job: TrainingJob, record: RunRecord) -> RunRecord:
+    """A sweep trial's record carries its sweep, its values and its name
+    (``options["sweep"]``: ``{"name", "params", "trial"}``)."""
+    sweep = job.options.get("sweep")
+    if not isinstance(sweep, dict) or not isinstance(sweep.get("name"), str):
+        return record
+    params = sweep.get("params")
+    number = sweep.get("trial")
+    name = f"{sweep['name']} trial {number}" if isinstance(number, int) else record.name
+    return record.replace(
+        sweep=sweep["name"],
+        trial_params=dict(params) if isinstance(params, dict) else None,
+        name=name,
+    )

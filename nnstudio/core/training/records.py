@@ -66,6 +66,10 @@ def _or_none(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda v: v is None or check(v)
 
 
+def _is_text_list(v: Any) -> bool:
+    return isinstance(v, list | tuple) and all(isinstance(t, str) for t in v)
+
+
 # JSON key -> (field name, check, what the check wants)
 _KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "id": ("id", _is_text, "text"),
@@ -90,6 +94,9 @@ _KEYS: dict[str, tuple[str, Callable[[Any], bool], str]] = {
     "elapsed_s": ("elapsed_s", _or_none(_is_number), "a number or null"),
     "evaluation": ("evaluation", _or_none(_is_object), "an object or null"),
     "data": ("data", _or_none(_is_object), "an object or null"),
+    "sweep": ("sweep", _or_none(_is_text), "text or null"),
+    "trial_params": ("trial_params", _or_none(_is_object), "an object or null"),
+    "tags": ("tags", _is_text_list, "a list of text"),
 }
 
 
@@ -98,7 +105,9 @@ class RunRecord:
     """One recorded run (see :mod:`nnstudio.core.training.runs` for what the keys mean).
 
     ``folder`` is the file's ``dir`` key (relative to the project file's folder, or
-    absolute); ``extra`` holds keys this version does not know.
+    absolute); ``extra`` holds keys this version does not know. ``sweep`` names the sweep a
+    trial run belongs to, ``trial_params`` holds that trial's parameter values and ``tags``
+    the user's labels (a tuple here, a JSON list in the file).
     """
 
     id: str
@@ -123,8 +132,15 @@ class RunRecord:
     elapsed_s: float | None = None
     evaluation: dict[str, Any] | None = None
     data: dict[str, Any] | None = None
+    sweep: str | None = None
+    trial_params: dict[str, Any] | None = None
+    tags: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     key_order: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.tags, tuple):  # a list given in code or read from the file
+            object.__setattr__(self, "tags", tuple(self.tags))
 
     # -- JSON -----------------------------------------------------------------------------
     @classmethod
@@ -169,7 +185,11 @@ class RunRecord:
         out: dict[str, Any] = {}
         for key, (name, _, _) in _KEYS.items():
             value = getattr(self, name)
-            out[key] = str(value) if isinstance(value, RunStatus) else value
+            if isinstance(value, RunStatus):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[key] = value
         return out
 
     def replace(self, **changes: Any) -> RunRecord:

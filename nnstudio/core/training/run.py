@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import time
 import traceback
@@ -130,10 +131,12 @@ def run_training(
     *,
     callbacks: Sequence[Any] = (),
     device: Device | None = None,
+    log_dir: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Train ``model`` (compiled) on ``data`` as ``config`` says, reporting to ``state``.
 
-    Never raises for a problem of the run itself; see the module docstring.
+    With ``log_dir`` and ``config.tensorboard``, TensorBoard logs go there (kept however
+    the run ends).  Never raises for a problem of the run itself; see the module docstring.
     """
     import keras
 
@@ -156,7 +159,14 @@ def run_training(
         )
     notes = _start(config, device, state)
     cb = _run_callback(model, data, config, state)
-    status, message, kw = _fit(model, data, config, cb, [*callbacks], device, class_weight)
+    tb = _tensorboard(log_dir, config, state)
+    try:
+        status, message, kw = _fit(
+            model, data, config, [cb, *tb], [*callbacks], device, class_weight
+        )
+    finally:
+        for logger in tb:
+            logger.close()
     kept = _restore_weights(model, cb, config)
     if status != COMPLETED and kept == "initial" and cb.history.epochs == 0:
         message += " No epoch was completed; the model keeps its initial weights."
@@ -253,28 +263,48 @@ def _run_callback(model: Any, data: TrainingData, config: TrainingConfig, state:
     )
 
 
+def _tensorboard(
+    log_dir: str | os.PathLike[str] | None, config: TrainingConfig, state: RunState
+) -> list[Any]:
+    """The run's TensorBoard logger, when it has a folder and the setting is on."""
+    if log_dir is None or not config.tensorboard:
+        return []
+    try:
+        from nnstudio.core.training.tensorboard_callback import TensorBoardLogger
+    except ImportError as exc:
+        text = f"TensorBoard logs are off for this run: {exc}"
+        log.warning("%s", text)
+        state.emit({"type": "log", "level": "warning", "text": text})
+        return []
+    return [TensorBoardLogger(log_dir, state)]
+
+
 def _fit(
     model: Any,
     data: TrainingData,
     config: TrainingConfig,
-    cb: Any,
+    own: list[Any],
     callbacks: list[Any],
     device: Device,
     class_weight: dict[int, float] | None,
 ) -> tuple[str, str, dict[str, Any]]:
-    """Run ``fit``; how it ended: ``(status, message, RunResult fields)``."""
+    """Run ``fit`` with the run's own callbacks (its RunCallback first), the plateau
+    callback, then the caller's; how it ended: ``(status, message, RunResult fields)``."""
     from nnstudio.core.training.callbacks import StopRun
     from nnstudio.core.training.optimizers import plateau_callback
     from nnstudio.core.training.watch import Diverged
 
+    cb = own[0]
     state = cb.state
     extra = [c for c in [plateau_callback(config, cb.has_validation)] if c is not None]
+    # the run's own callbacks come before the plateau callback, so that TensorBoard logs
+    # the learning rate an epoch trained with
     fit_kwargs = data.fit_kwargs(config.batch_size, config.validation, config.shuffle)
     try:
         with device_scope(device), _unfiltered_tracebacks():
             model.fit(
                 epochs=config.epochs,
-                callbacks=[cb, *extra, *callbacks],
+                callbacks=[*own, *extra, *callbacks],
                 verbose=0,
                 class_weight=class_weight,
                 **fit_kwargs,

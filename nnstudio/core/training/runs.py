@@ -15,7 +15,10 @@ plus ``message``, ``outputs`` (loss and metrics of each declared output), ``prep
 The run folder is ``<project stem>.runs/<run id>/`` beside the project file (for a project
 that has no file yet: a folder under the user's data directory, recorded as an absolute
 path) and holds ``model.keras`` (the kept weights), ``history.csv`` and ``metrics.json`` —
-the same three files ``nnstudio train --out RUN_DIR`` writes.
+the same three files ``nnstudio train --out RUN_DIR`` writes — and, with the
+``tensorboard`` setting, the ``tensorboard/`` logs.  A run that logs is given its folder
+when it starts (:func:`reserve_run`; it then holds only ``tensorboard/``, which TensorBoard
+can show live) and the other files arrive at the end, in one atomic swap.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ __all__ = [
     "new_run_id",
     "record_run",
     "rename_run",
+    "reserve_run",
     "run_dir",
     "run_model_path",
     "runs_root",
@@ -143,6 +147,22 @@ def new_run_id(project: Any, now: dt.datetime | None = None) -> str:
     return candidate
 
 
+def reserve_run(project: Any, now: dt.datetime | None = None) -> tuple[str, Path]:
+    """Take a run id and create its folder now (``mkdir`` decides between two runs that
+    start in the same second): ``(run id, folder)``.  Pass the id to :func:`record_run`."""
+    root = runs_root(project)
+    root.mkdir(parents=True, exist_ok=True)
+    now = now or dt.datetime.now()
+    for _ in range(1000):
+        run_id = new_run_id(project, now)
+        try:
+            (root / run_id).mkdir()
+        except FileExistsError:
+            continue
+        return run_id, root / run_id
+    raise RunError(f"no free run folder in {root}")
+
+
 # -- files ------------------------------------------------------------------------------
 def write_run_files(
     folder: str | Path, model: Any, history: History, metrics: dict[str, Any]
@@ -192,6 +212,7 @@ def record_run(
     name: str | None = None,
     now: dt.datetime | None = None,
     append: bool = True,
+    run_id: str | None = None,
 ) -> RunRecord:
     """Write the run folder of ``result`` and add its record to the project's runs.
 
@@ -199,10 +220,11 @@ def record_run(
     ``data_config`` the data source it came from when it is not the project's own.
     The model file is written only when an epoch was completed.  Returns the record;
     ``append=False`` writes the folder only (a worker thread leaves the appending to the
-    thread that owns the project).
+    thread that owns the project).  ``run_id`` is one :func:`reserve_run` gave: what its
+    folder holds already (the TensorBoard logs) moves into the new folder.
     """
     now = now or dt.datetime.now()
-    run_id = new_run_id(project, now)
+    run_id = run_id or new_run_id(project, now)
     root = runs_root(project)
     root.mkdir(parents=True, exist_ok=True)
     target = root / run_id
@@ -213,6 +235,7 @@ def record_run(
         write_run_files(
             tmp, result.model if result.epochs_completed else None, result.history, metrics
         )
+        _carry_over(target, tmp)
     if project.path is not None:
         rel = os.path.relpath(target, Path(project.path).parent)
         folder = Path(rel).as_posix()
@@ -257,6 +280,16 @@ def record_run(
     if append:
         project.add_run(run)
     return run
+
+
+def _carry_over(reserved: Path, new: Path) -> None:
+    """Move what a reserved run folder holds (its logs) into its replacement, last, so
+    that a failed write leaves the logs where they were."""
+    if not reserved.is_dir():
+        return
+    for entry in reserved.iterdir():
+        if not (new / entry.name).exists():
+            os.replace(entry, new / entry.name)
 
 
 def _default_name(project: Any, config: Any) -> str:

@@ -133,12 +133,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         self._selection_changed(scene.selected_node_ids() if scene is not None else [])
 
     def _make_runs(self) -> RunsView:
-        view = RunsView()
-        view.overlay_toggled.connect(self._overlay_toggled)
-        view.renamed.connect(self._rename_run)
-        view.delete_requested.connect(self.delete_runs)
-        view.export_requested.connect(self.export_run)
-        return view
+        return self._wire_runs(RunsView())
 
     def _make_map(self) -> GraphOverview:
         return GraphOverview(self.window)

@@ -6,8 +6,9 @@ weight; loss charts can switch to a log scale; the learning rate is text while i
 constant and a thin strip below the charts once it changes.
 
 Curves are created once and fed from preallocated growing buffers with ``setData``; the plots
-clip to the view and downsample by peaks, so a million points still pan smoothly.  Earlier
-runs can be overlaid (their per-epoch curves), each shown or hidden on its own.
+clip to the view and downsample by peaks, so a million points still pan smoothly.  Recorded
+runs can be overlaid (their per-epoch curves), alone or by group, a group as lines or as its
+mean and spread (:mod:`.overlays`).
 
 Keras logs the running mean of each metric over the epoch so far; for mean-type metrics
 (losses, accuracies, absolute/squared errors) the per-batch value is recovered from two
@@ -21,7 +22,6 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
@@ -35,6 +35,7 @@ from nnstudio.ui.training.chart_style import (
     is_loss,
     style_plot,
 )
+from nnstudio.ui.training.overlays import RunOverlays
 from nnstudio.ui.training.smoothing import MAX_WEIGHT, Ema, check_weight, smooth
 
 TRAIN_COLOR = "#3b7dd8"
@@ -156,7 +157,7 @@ class MetricsPlots(QWidget):
         self.rate = GrowingBuffer()
         self.steps: int | None = None
         self._max_batch = -1
-        self._overlays: dict[str, dict[str, Any]] = {}
+        self.runs_overlay = RunOverlays(self.plot_for, metric_family, OVERLAY_COLORS)
         self._dirty = False
         self._drawn_at = -math.inf
         self._redraw = QTimer(self)
@@ -298,8 +299,8 @@ class MetricsPlots(QWidget):
     # -- live data --------------------------------------------------------------------
     def reset(self) -> None:
         """Empty, as new: no data, no overlays, only the loss and throughput charts."""
-        for run_id in list(self._overlays):
-            self.remove_overlay(run_id)
+        self.runs_overlay.clear()
+        self._update_legend()
         for key in [k for k in self.plots if k not in ("loss", "throughput")]:
             self.series.pop(key, None)
             self.plots.pop(key)
@@ -411,66 +412,62 @@ class MetricsPlots(QWidget):
         s = self.series.get(family)
         return getattr(s, kind).n if s is not None else 0
 
-    # -- overlays of recorded runs ------------------------------------------------------
+    # -- overlays of recorded runs (see :mod:`.overlays`) -----------------------------
     def set_overlay(
         self, run_id: str, name: str, history: Mapping[str, list[Any]], visible: bool = True
     ) -> None:
         """Show a recorded run's per-epoch curves (replacing an earlier overlay of it)."""
-        self.remove_overlay(run_id)
-        color = OVERLAY_COLORS[len(self._overlays) % len(OVERLAY_COLORS)]
-        curves = []
-        for key, values in history.items():
-            if key in NOT_PLOTTED:
-                continue
-            ys = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
-            xs = np.arange(1, len(ys) + 1, dtype=float)
-            style = Qt.PenStyle.DashLine if key.startswith("val_") else Qt.PenStyle.SolidLine
-            curve = self.plot_for(metric_family(key)).plot(
-                xs,
-                ys,
-                pen=pg.mkPen(color, width=1.5, style=style),
-                connect="finite",
-                name=f"{name}: {key}",
-            )
-            curve.setVisible(visible)
-            curves.append((self.plot_for(metric_family(key)), curve))
-        self._overlays[run_id] = {
-            "curves": curves,
-            "visible": visible,
-            "color": color,
-            "name": name,
-        }
+        self.runs_overlay.add_run(run_id, name, history)
+        self.runs_overlay.show([run_id], visible)
+        self._update_legend()
+
+    def set_runs(
+        self,
+        runs: Iterable[Any],
+        groups: Mapping[str, str | None] | None = None,
+        bands: Iterable[str] = (),
+    ) -> None:
+        """The runs that can be overlaid, their groups and the groups drawn as bands (see
+        :meth:`.overlays.RunOverlays.set_runs`); nothing is drawn for runs not shown."""
+        self.runs_overlay.set_runs(runs, groups, bands)
+        self._update_legend()
+
+    def show_overlays(self, run_ids: Iterable[str], visible: bool) -> None:
+        """Show or hide many runs at once (a group's checkbox)."""
+        self.runs_overlay.show(run_ids, visible)
         self._update_legend()
 
     def show_overlay(self, run_id: str, visible: bool) -> None:
         """Show or hide one overlay."""
-        overlay = self._overlays.get(run_id)
-        if overlay is not None:
-            overlay["visible"] = visible
-            for _plot, curve in overlay["curves"]:
-                curve.setVisible(visible)
-            self._update_legend()
+        self.show_overlays([run_id], visible)
+
+    def set_bands(self, groups: Iterable[str]) -> None:
+        """Draw these groups as their mean and spread."""
+        self.runs_overlay.set_bands(groups)
+        self._update_legend()
+
+    def set_spread(self, spread: str) -> None:
+        """What a band spans: ``minmax`` or ``std`` (the mean ± 1 standard deviation)."""
+        self.runs_overlay.set_spread(spread)
+        self._update_legend()
 
     def remove_overlay(self, run_id: str) -> None:
         """Drop an overlay."""
-        overlay = self._overlays.pop(run_id, None)
-        if overlay is not None:
-            for plot, curve in overlay["curves"]:
-                plot.removeItem(curve)
-            self._update_legend()
+        self.runs_overlay.remove(run_id)
+        self._update_legend()
+
+    def overlay_curves(self, run_id: str) -> list[tuple[pg.PlotItem, pg.PlotDataItem]]:
+        """The curves a run is drawn in (shared with the runs of its colour or group)."""
+        return self.runs_overlay.curves_of(run_id)
 
     def _update_legend(self) -> None:
         parts = [
             f"<span style='color:{TRAIN_COLOR}'>━ training (faint: batches, dotted: epochs)</span>",
             f"<span style='color:{VAL_COLOR}'>━ validation</span>",
         ]
-        parts += [
-            f"<span style='color:{o['color']}'>━ {o['name']} (dashed: validation)</span>"
-            for o in self._overlays.values()
-            if o["visible"]
-        ]
+        parts += self.runs_overlay.legend_parts()
         self.legend.setText("&nbsp;&nbsp;&nbsp;".join(parts))
 
     def overlays(self) -> dict[str, bool]:
-        """Overlaid run ids and whether each is shown."""
-        return {rid: o["visible"] for rid, o in self._overlays.items()}
+        """Overlaid run ids (toggled at least once) and whether each is shown."""
+        return dict(self.runs_overlay.shown)

@@ -1,61 +1,112 @@
-"""The project's runs: overlay them in the charts, rename, delete and compare them."""
+"""The project's runs: a grouped list (by sweep, by tag, or none) to overlay them in the
+charts, one by one or a whole group at once (as lines or as a band), rename, tag, delete,
+compare and export them, and to export every run's history to one file."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
     QDialog,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QTableWidgetSelectionRange,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from nnstudio.core.training.records import RunRecord, RunStatus, as_run_record
+from nnstudio.core.training.history_export import run_groups
+from nnstudio.core.training.records import RunRecord, as_run_record
 from nnstudio.core.training.runs import compare_runs
+from nnstudio.ui.training.run_tree import (
+    COLUMNS,
+    NAME,
+    STATUS_MARK,
+    Callbacks,
+    RunTreeModel,
+)
 
-COLUMNS = ("Show", "Name", "Status", "Epochs", "Best val_loss", "Created")
-STATUS_MARK = {
-    RunStatus.COMPLETED: "✔ completed",
-    RunStatus.STOPPED: "■ stopped",
-    RunStatus.FAILED: "✖ failed",
-    RunStatus.DIVERGED: "⚠ diverged",
-}
+__all__ = ["COLUMNS", "STATUS_MARK", "CompareDialog", "RunsView"]
+GROUP_BY = {"sweep": "Sweep", "tag": "First tag", "none": "None"}
+SPREADS = {"minmax": "min–max", "std": "mean ± 1 std"}
 
 
 class RunsView(QWidget):
-    """A table of runs.  Signals: ``overlay_toggled(run_id, shown)``,
-    ``renamed(run_id, name)``, ``delete_requested(list[run_id])``,
-    ``export_requested(run_id)``."""
+    """The run list.  Signals: ``overlay_toggled(run_id, shown)`` (one run's box),
+    ``group_toggled(run_ids, shown)`` (a group's box), ``band_toggled(label, on)``,
+    ``grouping_changed()``, ``spread_changed(spread)``, ``renamed(run_id, name)``,
+    ``tags_edited(run_id, tags)``, ``delete_requested(run_ids)``, ``export_requested(run_id)``,
+    ``history_export_requested()``."""
 
     overlay_toggled = Signal(str, bool)
+    group_toggled = Signal(list, bool)
+    band_toggled = Signal(str, bool)
+    grouping_changed = Signal()
+    spread_changed = Signal(str)
     renamed = Signal(str, str)
+    tags_edited = Signal(str, list)
     delete_requested = Signal(list)
     export_requested = Signal(str)
+    history_export_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._loading = False
         self._runs: list[RunRecord] = []
+        self.collapsed: set[str] = set()  # groups the user folded
+        self.model = RunTreeModel(
+            Callbacks(self._shown, self.band_toggled.emit, self.renamed.emit, self._tagged),
+            self,
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().hide()
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()  # every column fits its content
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        layout.setSpacing(3)
+        layout.addLayout(self._controls())
+        self.tree = QTreeView()
+        self.tree.setModel(self.model)
+        self.tree.setUniformRowHeights(True)  # 500 rows: no per-row size queries
+        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.tree.setIndentation(14)
+        header = self.tree.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        self.table.itemChanged.connect(self._item_changed)
-        layout.addWidget(self.table, 1)
-        buttons = QHBoxLayout()
+        self.tree.collapsed.connect(lambda i: self._fold(i, True))
+        self.tree.expanded.connect(lambda i: self._fold(i, False))
+        layout.addWidget(self.tree, 1)
+        self.compare_dialog: CompareDialog | None = None
+
+    def _controls(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        row.addWidget(QLabel("Group by"))
+        self.group_by = QComboBox()
+        for key, text in GROUP_BY.items():
+            self.group_by.addItem(text, key)
+        self.group_by.setToolTip("Group the runs by their sweep or their first tag")
+        self.group_by.currentIndexChanged.connect(self._regroup)
+        row.addWidget(self.group_by)
+        row.addWidget(QLabel("Band"))
+        self.spread = QComboBox()
+        for key, text in SPREADS.items():
+            self.spread.addItem(text, key)
+        self.spread.setToolTip("What a group's band spans around the mean of its shown runs")
+        self.spread.currentIndexChanged.connect(
+            lambda _i: self.spread_changed.emit(self.spread.currentData())
+        )
+        row.addWidget(self.spread)
+        row.addSpacing(8)
         self.compare_button = QPushButton("Compare selected")
         self.compare_button.clicked.connect(self.compare_selected)
         self.delete_button = QPushButton("Delete selected")
@@ -63,85 +114,115 @@ class RunsView(QWidget):
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Export the selected run's model, verified")
         self.export_button.clicked.connect(self._export_clicked)
-        buttons.addWidget(self.compare_button)
-        buttons.addWidget(self.delete_button)
-        buttons.addWidget(self.export_button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
-        self.compare_dialog: CompareDialog | None = None
+        self.history_button = QPushButton("Export histories…")
+        self.history_button.setToolTip(
+            "Every run's per-epoch history in one CSV or JSON file (run, group, epoch, metric, "
+            "value)"
+        )
+        self.history_button.clicked.connect(self.history_export_requested.emit)
+        for button in (
+            self.compare_button,
+            self.delete_button,
+            self.export_button,
+            self.history_button,
+        ):
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
+
+    # -- filling ----------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Empty, as new (a project was opened): no runs listed, the comparison closed."""
+        self.collapsed.clear()
+        self.set_runs([], {})
+        if self.compare_dialog is not None:
+            self.compare_dialog.hide()
+
+    def grouping(self) -> str:
+        """What runs are grouped by: ``sweep``, ``tag`` or ``none``."""
+        return str(self.group_by.currentData())
+
+    def set_grouping(self, by: str) -> None:
+        """Group by ``sweep``, ``tag`` or ``none``."""
+        self.group_by.setCurrentIndex(list(GROUP_BY).index(by))
+
+    def groups_of(self, runs: Sequence[RunRecord]) -> dict[str, str | None]:
+        """Each run's group under the current grouping."""
+        return run_groups(runs, self.grouping())
+
+    def band_groups(self) -> set[str]:
+        """The groups drawn as bands (a group is, until its Band box is unticked)."""
+        return self.model.band_groups()
+
+    def set_runs(self, runs: Sequence[RunRecord | dict[str, Any]], shown: dict[str, bool]) -> None:
+        """List ``runs`` (newest last); ``shown`` says which are overlaid."""
+        self._runs = [as_run_record(r) for r in runs]
+        on = {run_id for run_id, visible in shown.items() if visible}
+        self.model.set_runs(self._runs, self.groups_of(self._runs), on)
+        for label in self.model.groups():
+            if label not in self.collapsed:
+                self.tree.setExpanded(self.model.group_index(label, 0), True)
+        self.tree.resizeColumnToContents(0)
+        self.tree.resizeColumnToContents(NAME)
+
+    def _regroup(self, _index: int) -> None:
+        self.set_runs(self._runs, {r: True for r in self.model.shown})
+        self.grouping_changed.emit()
+
+    def _fold(self, index: Any, folded: bool) -> None:
+        label = self.model.group_at(index)
+        if label is not None:
+            (self.collapsed.add if folded else self.collapsed.discard)(label)
+
+    def _shown(self, run_ids: list[str], on: bool) -> None:
+        if len(run_ids) == 1 and self.model.group_at(self._index(run_ids[0])) is None:
+            self.overlay_toggled.emit(run_ids[0], on)
+        else:
+            self.group_toggled.emit(run_ids, on)
+
+    def _index(self, run_id: str) -> Any:
+        return self.model.index_of(run_id)
+
+    def _tagged(self, run_id: str, tags: list[str]) -> None:
+        self.tags_edited.emit(run_id, tags)
+
+    # -- reading and selecting --------------------------------------------------------------
+    def run_ids(self) -> list[str]:
+        """The ids listed, in the order recorded."""
+        return [r.id for r in self._runs]
+
+    def shown_ids(self) -> list[str]:
+        """The ids whose Show box is ticked."""
+        return [r.id for r in self._runs if r.id in self.model.shown]
+
+    def selected_ids(self) -> list[str]:
+        """Ids of the selected runs (a selected group stands for its runs), in order."""
+        chosen: set[str] = set()
+        groups = self.model.groups()
+        for index in self.tree.selectionModel().selectedRows(0):
+            run = self.model.run_at(index)
+            if run is not None:
+                chosen.add(run.id)
+            else:
+                chosen.update(groups.get(self.model.group_at(index) or "", []))
+        return [r for r in self.run_ids() if r in chosen]
+
+    def select_ids(self, ids: Sequence[str]) -> None:
+        """Select the rows of ``ids``."""
+        selection = QItemSelection()
+        last = len(COLUMNS) - 1
+        for run_id in ids:
+            first = self.model.index_of(run_id, 0)
+            if first.isValid():
+                end = first.siblingAtColumn(last)
+                selection.select(first, end)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.tree.selectionModel().select(selection, flags)
 
     def _export_clicked(self) -> None:
         ids = self.selected_ids()
         if ids:
             self.export_requested.emit(ids[0])
-
-    def reset(self) -> None:
-        """Empty, as new (a project was opened): no runs listed, the comparison closed."""
-        self.set_runs([], {})
-        if self.compare_dialog is not None:
-            self.compare_dialog.hide()
-
-    def set_runs(self, runs: Sequence[RunRecord | dict[str, Any]], shown: dict[str, bool]) -> None:
-        """List ``runs`` (newest last); ``shown`` says which are overlaid."""
-        self._loading = True
-        try:
-            self._runs = [as_run_record(r) for r in runs]
-            self.table.setRowCount(len(self._runs))
-            for r, run in enumerate(self._runs):
-                run_id = run.id
-                check = QTableWidgetItem()
-                check.setFlags(
-                    Qt.ItemFlag.ItemIsUserCheckable
-                    | Qt.ItemFlag.ItemIsEnabled
-                    | Qt.ItemFlag.ItemIsSelectable
-                )
-                check.setCheckState(
-                    Qt.CheckState.Checked if shown.get(run_id) else Qt.CheckState.Unchecked
-                )
-                check.setData(Qt.ItemDataRole.UserRole, run_id)
-                self.table.setItem(r, 0, check)
-                name = QTableWidgetItem(run.name or run_id)
-                name.setToolTip(run.message or "")
-                self.table.setItem(r, 1, name)
-                best = run.best.get("val_loss", run.best.get("loss"))
-                cells = [
-                    STATUS_MARK[run.status] if run.status is not None else "–",
-                    str(run.epochs_completed or 0),
-                    f"{best:.4g}" if isinstance(best, float | int) else "–",
-                    run.created.replace("T", " "),
-                ]
-                for c, text in enumerate(cells, start=2):
-                    item = QTableWidgetItem(text)
-                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                    self.table.setItem(r, c, item)
-        finally:
-            self._loading = False
-
-    def run_ids(self) -> list[str]:
-        """The ids listed, in order."""
-        return [r.id for r in self._runs]
-
-    def selected_ids(self) -> list[str]:
-        """Ids of the selected rows."""
-        rows = sorted({i.row() for i in self.table.selectedIndexes()})
-        return [self.run_ids()[r] for r in rows if r < len(self._runs)]
-
-    def select_ids(self, ids: Sequence[str]) -> None:
-        """Select the rows of ``ids``."""
-        self.table.clearSelection()
-        last = len(COLUMNS) - 1
-        for r, run_id in enumerate(self.run_ids()):
-            if run_id in ids:
-                self.table.setRangeSelected(QTableWidgetSelectionRange(r, 0, r, last), True)
-
-    def _item_changed(self, item: QTableWidgetItem) -> None:
-        if self._loading:
-            return
-        run_id = self.run_ids()[item.row()]
-        if item.column() == 0:
-            self.overlay_toggled.emit(run_id, item.checkState() == Qt.CheckState.Checked)
-        elif item.column() == 1:
-            self.renamed.emit(run_id, item.text())
 
     def compare_selected(self) -> None:
         """Open a table comparing the selected runs (all runs when none is selected)."""

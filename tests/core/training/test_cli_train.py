@@ -60,6 +60,7 @@ def test_train_with_out_writes_the_run_files(tmp_path, capsys) -> None:
         "history.csv",
         "metrics.json",
         "model.keras",
+        "tensorboard",  # the TensorBoard logs (on by default)
     ]
     info = json.loads((out / "data.json").read_text())
     assert info["class_names"] == ["aurelia", "borealis", "cerulea"]
