@@ -139,7 +139,7 @@ class SweepController(QObject):
                 EXPERIMENTS,
                 ParallelCoordinates,
                 bottom,
-                280,
+                330,
                 ready=self._redraw,
             )
         )

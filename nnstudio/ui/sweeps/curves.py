@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from nnstudio.ui.training.chart_style import axis_label, style_plot
@@ -57,7 +57,9 @@ class TrialCurves(QWidget):
         self.plot.setMinimumHeight(200)
         self.plot.setBackground(None)
         style_plot(self.plot.getPlotItem(), "loss")
-        self.legend = self.plot.getPlotItem().addLegend(offset=(-10, 10))
+        base = QColor(self.palette().color(QPalette.ColorRole.Base))
+        base.setAlpha(210)  # the legend stays readable over the curves
+        self.legend = self.plot.getPlotItem().addLegend(offset=(-10, 10), brush=pg.mkBrush(base))
         top = QHBoxLayout()
         top.addWidget(QLabel("Show"))
         top.addWidget(self.quantity, 1)
