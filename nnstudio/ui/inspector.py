@@ -3,7 +3,8 @@
 It shows the layer's name, type and help, its output shape and parameter count, its issues,
 one typed editor per parameter and the model-output settings.  Every change is a core
 command (one undo step); a value the core refuses is shown in place with the reason and the
-model is left unchanged.
+model is left unchanged.  Right-clicking a parameter (its label or field) offers "Sweep
+this", emitted as ``sweep_requested(node id, parameter name)``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,7 +41,12 @@ from nnstudio.core.graph.commands import (
 from nnstudio.core.graph.model import EditRefused, Graph
 from nnstudio.core.graph.shapes import format_shape
 from nnstudio.core.objectives import LOSSES, default_loss_and_metrics, output_task
-from nnstudio.ui.param_editors import ParamEditor, WheelSafeComboBox, parse_scalar
+from nnstudio.ui.param_editors import (
+    ParamEditor,
+    WheelSafeComboBox,
+    add_sweep_menu,
+    parse_scalar,
+)
 from nnstudio.ui.resources import category_icon
 from nnstudio.ui.theme import canvas_colors, format_bytes, format_count
 
@@ -56,6 +62,8 @@ def _muted(text: str = "") -> QLabel:
 
 class Inspector(QScrollArea):
     """Shows and edits the selected node(s); ``push`` applies a command for it."""
+
+    sweep_requested = Signal(str, str)  # node id, parameter name
 
     def __init__(self, push: Push, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -201,8 +209,11 @@ class Inspector(QScrollArea):
             for param in spec.params:
                 editor = ParamEditor(param)
                 editor.committed.connect(self._param_committed)
+                editor.sweep_requested.connect(self._sweep_requested)
                 label = QLabel(param.name.replace("_", " "))
                 label.setToolTip(param.help)
+                if editor.sweepable:
+                    add_sweep_menu(label, lambda n=param.name: self._sweep_requested(n))
                 params_form.addRow(label, editor)
                 self.editors[param.name] = editor
             layout.addWidget(box)
@@ -411,6 +422,10 @@ class Inspector(QScrollArea):
             return
         self.push(command)
         editor.set_value(graph.nodes[node_id].params.get(name))
+
+    def _sweep_requested(self, name: str) -> None:
+        if self.node_id is not None:
+            self.sweep_requested.emit(self.node_id, name)
 
     def _rename(self) -> None:
         graph, node_id, edit = self.graph, self.node_id, self.name_edit

@@ -7,14 +7,18 @@ does not judge the value: the inspector asks the core (``Param.validate`` throug
 The combo and spin boxes here (:class:`WheelSafeComboBox`, :class:`WheelSafeSpinBox`,
 :class:`WheelSafeDoubleSpinBox`) change on the mouse wheel only when they have the focus;
 otherwise the wheel scrolls the form they sit in.  Every generated form uses them.
+
+A numeric, choice or flag parameter's field (and its label, see :func:`add_sweep_menu`) has
+a "Sweep this" entry in its context menu; it emits ``sweep_requested(name)``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -32,6 +37,40 @@ from nnstudio.core.catalog.spec import Param
 from nnstudio.ui.canvas.labels import format_value
 
 NONE_WORDS = {"none", "null", "?", "auto"}
+SWEEPABLE_KINDS = ("int", "float", "choice", "bool")
+SWEEP_TEXT = "Sweep this"
+
+
+def add_sweep_menu(widget: QWidget, request: Callable[[], None]) -> None:
+    """Give ``widget`` a context menu whose "Sweep this" calls ``request`` (a line edit
+    keeps its own entries above it)."""
+    widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+    def show(pos: QPoint) -> None:
+        menu = sweep_menu(widget, request)
+        run_menu(menu, widget.mapToGlobal(pos))
+        menu.deleteLater()
+
+    widget.customContextMenuRequested.connect(show)
+
+
+def run_menu(menu: QMenu, at: QPoint) -> None:
+    """Show ``menu`` at ``at`` until it closes (a seam the tests replace)."""
+    menu.exec(at)
+
+
+def sweep_menu(widget: QWidget, request: Callable[[], None]) -> QMenu:
+    """The context menu :func:`add_sweep_menu` shows (built apart so tests can trigger it)."""
+    if isinstance(widget, QLineEdit):
+        menu = widget.createStandardContextMenu()
+        menu.addSeparator()
+    else:
+        menu = QMenu(widget)
+    action = menu.addAction(SWEEP_TEXT)
+    action.setObjectName("sweepThis")
+    action.setToolTip("Add this parameter to the sweep (Experiments workspace)")
+    action.triggered.connect(lambda _checked=False: request())
+    return menu
 
 
 def _fmt_number(v: float) -> str:
@@ -157,6 +196,7 @@ class ParamEditor(QWidget):
     """The field for one parameter plus its in-place error message."""
 
     committed = Signal(str, object)  # parameter name, value
+    sweep_requested = Signal(str)  # parameter name ("Sweep this")
 
     def __init__(self, param: Param, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -186,6 +226,13 @@ class ParamEditor(QWidget):
         if param.nullable:
             tip += " Leave empty for none."
         self.field.setToolTip(tip)
+        if self.sweepable:
+            add_sweep_menu(self.field, lambda: self.sweep_requested.emit(self.param.name))
+
+    @property
+    def sweepable(self) -> bool:
+        """True for the kinds a sweep can vary (numbers, choices, flags)."""
+        return self.param.kind in SWEEPABLE_KINDS
 
     # -- building ---------------------------------------------------------------------
     def _make_field(self) -> QWidget:

@@ -79,7 +79,7 @@ from nnstudio.ui.workspaces import DESIGN, PanelSpec, WorkspaceHost, WorkspacePa
 
 log = logging.getLogger(__name__)
 
-PLUGIN_MODULES = ("nnstudio.ui.data_panel", "nnstudio.ui.training")
+PLUGIN_MODULES = ("nnstudio.ui.data_panel", "nnstudio.ui.training", "nnstudio.ui.sweeps")
 __all__ = ["APP_TITLE", "STATE_VERSION", "MainWindow"]
 
 
@@ -335,6 +335,8 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
             names.append("nnstudio.ui.workspaces.data")
         if "nnstudio.ui.training" in present:
             names.append("nnstudio.ui.training")
+        if "nnstudio.ui.sweeps" in present:
+            names.append("nnstudio.ui.sweeps")
         names.append("nnstudio.ui.export_dialog")
         for name in names:
             try:

@@ -1,4 +1,5 @@
-"""Workspaces: one page of the window per stage of the work (Design, Data, Train, Insight).
+"""Workspaces: one page of the window per stage of the work (Design, Data, Train, Insight,
+Experiments).
 
 Every panel of the app is described by a :class:`PanelSpec` (which workspace, which dock
 area, a factory) and handed to ``window.add_panel_spec``; a :class:`Plugin` is anything
@@ -21,11 +22,13 @@ if TYPE_CHECKING:
     from nnstudio.ui.shell import MainWindow
 
 DESIGN, DATA, TRAIN, INSIGHT = "design", "data", "train", "insight"
+EXPERIMENTS = "experiments"
 WORKSPACES: tuple[tuple[str, str, str], ...] = (
     (DESIGN, "Design", "Build the network: layers, wiring, parameters, issues"),
     (DATA, "Data", "Choose the data and see what the model will get"),
     (TRAIN, "Train", "Training settings, live charts and the run log"),
     (INSIGHT, "Insight", "What a layer learned, and how the model does on held-out data"),
+    (EXPERIMENTS, "Experiments", "Sweeps: try many settings, compare the trials, keep the best"),
 )
 STATE_VERSION = 2
 Area = Qt.DockWidgetArea
