@@ -175,6 +175,31 @@ def test_the_setting_off_writes_no_logs(tmp_path, trained) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_failed_run_keeps_the_logs_it_wrote(tmp_path, trained) -> None:
+    import keras
+
+    from nnstudio.core.training.run import run_training
+
+    _, model, data = trained
+
+    class BreakInEpochTwo(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1 and batch == 2:
+                raise RuntimeError("a broken callback")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+    config = TrainingConfig(epochs=3, batch_size=32, probe_budget=0.0)
+    result = run_training(
+        model, data, config, callbacks=[BreakInEpochTwo()], log_dir=tmp_path / "tb"
+    )
+    assert result.status == "failed" and "broken callback" in result.message
+    train = _read(tmp_path / "tb" / "train")
+    assert [e.step for e in train.Scalars("epoch_loss")] == [0]
+    assert train.Scalars("batch_loss")[-1].step == STEPS + 3  # the batch it failed in
+
+
 def test_cli_out_writes_the_logs_there(tmp_path) -> None:
     path = _project(tmp_path, epochs=1).path
     out = tmp_path / "out"
