@@ -8,6 +8,8 @@ default: scalars every batch, weight histograms and the graph) — several times
 process; the median throughput of each is compared.  Target: ratio >= 0.95.  The app's run
 is also timed without TensorBoard logs (``app run, no TB``), so their cost shows under the
 same load; ``--no-tensorboard`` leaves that second measure out and times the app without them.
+Since run-to-run noise is larger than the logs' cost, each model also reports the share of a
+run's time spent inside the TensorBoard logger's own hooks (a measure that load hardly moves).
 
     python benchmarks/training_overhead.py [--samples 60000] [--repeats 3] [--epochs 1]
 """
@@ -100,6 +102,40 @@ def app_fit(model, data, config, log_dir: str | None = None) -> tuple[float, int
     return seconds, probes
 
 
+def tb_hook_share(graph, data, config) -> str:
+    """One app run with TB logs, timing the logger's hooks: a line with their share."""
+    from nnstudio.core.training import tensorboard_callback as tbc
+    from nnstudio.core.training.run import prepare_model
+
+    spent = {"batch": 0.0, "epoch": 0.0, "begin": 0.0}
+    hooks = {"on_train_batch_end": "batch", "on_epoch_end": "epoch", "on_train_begin": "begin"}
+    originals = {name: getattr(tbc.TensorBoardLogger, name) for name in hooks}
+
+    def timed(name: str):
+        def hook(self, *a, **k):
+            t = time.perf_counter()
+            originals[name](self, *a, **k)
+            spent[hooks[name]] += time.perf_counter() - t
+
+        return hook
+
+    logs = tempfile.mkdtemp(prefix="nnstudio-bench-tb-")
+    try:
+        for name in hooks:
+            setattr(tbc.TensorBoardLogger, name, timed(name))
+        model = prepare_model(graph, config, data)
+        seconds, _ = app_fit(model, data, config, logs)
+    finally:
+        for name, hook in originals.items():
+            setattr(tbc.TensorBoardLogger, name, hook)
+        shutil.rmtree(logs, ignore_errors=True)
+    return (
+        f"TB logger hooks: batches {spent['batch'] * 1e3:.1f} ms, epoch ends "
+        f"{spent['epoch'] * 1e3:.1f} ms, graph {spent['begin'] * 1e3:.1f} ms = "
+        f"{sum(spent.values()) / seconds * 100:.2f} % of a {seconds:.1f} s run"
+    )
+
+
 def bench(name: str, graph, x, y, args) -> float:
     import keras
 
@@ -163,6 +199,8 @@ def bench(name: str, graph, x, y, args) -> float:
             f"(runs: {', '.join(f'{v:,.0f}' for v in no_tb)}); ratio no TB / plain = "
             f"{statistics.median(no_tb) / statistics.median(plain):.3f}"
         )
+    if not args.no_tensorboard:
+        print(f"{name}: {tb_hook_share(graph, data, config)}")
     tb = "without" if args.no_tensorboard else "with"
     print(f"{name}: throughput ratio app ({tb} TB logs) / plain = {ratio:.3f}  (target >= 0.95)")
     return ratio

@@ -270,13 +270,13 @@ def _tensorboard(
     if log_dir is None or not config.tensorboard:
         return []
     try:
-        from nnstudio.core.training.tensorboard_callback import TensorBoardLogger
+        from nnstudio.core.training.tensorboard_callback import BATCH_BUDGET, TensorBoardLogger
     except ImportError as exc:
         text = f"TensorBoard logs are off for this run: {exc}"
         log.warning("%s", text)
         state.emit({"type": "log", "level": "warning", "text": text})
         return []
-    return [TensorBoardLogger(log_dir, state)]
+    return [TensorBoardLogger(log_dir, state, batch_budget=BATCH_BUDGET)]
 
 
 def _fit(

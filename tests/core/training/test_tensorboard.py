@@ -39,7 +39,9 @@ def trained(tmp_path_factory):
     config = TrainingConfig(epochs=2, batch_size=32, probe_budget=0.0)
     log_dir = tmp_path_factory.mktemp("run") / "tensorboard"
     model = prepare_model(mlp_graph(), config, data)
-    result = run_training(model, data, config, log_dir=log_dir)
+    with pytest.MonkeyPatch.context() as mp:  # every batch: the counts are exact
+        mp.setattr("nnstudio.core.training.tensorboard_callback.BATCH_BUDGET", None)
+        result = run_training(model, data, config, log_dir=log_dir)
     assert result.status == "completed", result.message
     return log_dir, model, data
 
@@ -86,6 +88,28 @@ def test_the_graph_has_one_node_per_layer_with_its_class_and_shape(logged) -> No
     dims = nodes["out"].attr["_output_shapes"].list.shape[0].dim
     assert [d.size for d in dims] == [-1, 3]
     assert nodes["hidden"].attr["params"].i == 4 * 16 + 16
+
+
+def test_batch_scalars_keep_to_their_time_budget(tmp_path) -> None:
+    """With no time to spare, the first batch and each epoch's last one are written, and a
+    run stopped mid-epoch still logs the batch it got to."""
+    from types import SimpleNamespace
+
+    from nnstudio.core.training.tensorboard_callback import TensorBoardLogger
+
+    logger = TensorBoardLogger(tmp_path, batch_budget=0.0, histograms=False)
+    logger.set_model(SimpleNamespace(layers=[], optimizer=None, get_config=dict))
+    logger.on_train_begin()
+    for epoch in range(2):
+        for batch in range(5):
+            logger.on_train_batch_end(batch, {"loss": 1.0 / (epoch * 5 + batch + 1)})
+        logger.on_epoch_end(epoch, {"loss": 0.5})
+    logger.on_train_batch_end(0, {"loss": 0.1})
+    logger.on_train_batch_end(1, {"loss": 0.1})
+    logger.close()
+    steps = [e.step for e in _read(tmp_path / "train").Scalars("batch_loss")]
+    assert steps == [1, 5, 10, 12]
+    assert _read(tmp_path / "train").Scalars("batch_loss")[1].value == pytest.approx(0.2)
 
 
 def test_a_branching_graph_keeps_its_connections() -> None:
@@ -149,6 +173,31 @@ def test_the_setting_off_writes_no_logs(tmp_path, trained) -> None:
     result = run_training(model, data, config, log_dir=tmp_path / "tensorboard")
     assert result.status == "completed", result.message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_run_keeps_the_logs_it_wrote(tmp_path, trained) -> None:
+    import keras
+
+    from nnstudio.core.training.run import run_training
+
+    _, model, data = trained
+
+    class BreakInEpochTwo(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if self.epoch == 1 and batch == 2:
+                raise RuntimeError("a broken callback")
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+    config = TrainingConfig(epochs=3, batch_size=32, probe_budget=0.0)
+    result = run_training(
+        model, data, config, callbacks=[BreakInEpochTwo()], log_dir=tmp_path / "tb"
+    )
+    assert result.status == "failed" and "broken callback" in result.message
+    train = _read(tmp_path / "tb" / "train")
+    assert [e.step for e in train.Scalars("epoch_loss")] == [0]
+    assert train.Scalars("batch_loss")[-1].step == STEPS + 3  # the batch it failed in
 
 
 def test_cli_out_writes_the_logs_there(tmp_path) -> None:
