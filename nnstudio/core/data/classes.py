@@ -9,6 +9,16 @@ from nnstudio.core.data.report import ProblemLog
 IMBALANCE_RATIO = 5.0
 
 
+def balanced_class_weight(counts: list[int]) -> dict[int, float]:
+    """Keras' ``{class: weight}`` with weight = n / (k * count) over the classes present
+    (sklearn's "balanced"): what training's ``class_weight="balanced"`` uses and what the
+    data-quality scan suggests."""
+    present = [(i, c) for i, c in enumerate(counts) if c > 0]
+    total = sum(c for _, c in present)
+    k = len(present)
+    return {i: total / (k * c) for i, c in present}
+
+
 def check_classes(
     names: list[str], counts: list[int], log: ProblemLog, location: str = "targets"
 ) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.data.classes import IMBALANCE_RATIO
+from nnstudio.core.data.classes import IMBALANCE_RATIO, balanced_class_weight
 from nnstudio.core.data.config import DataConfig
 from nnstudio.core.data.datasets import labels_for_split
 from nnstudio.core.data.inspection import LoadedSource, load_source
@@ -228,14 +228,6 @@ def split_assignment(
     return codes
 
 
-def balanced_weights(counts: list[int]) -> dict[int, float]:
-    """``{class: n / (k * count)}`` over the classes present: the weights training's
-    ``class_weight="balanced"`` uses (:func:`nnstudio.core.training.data.balanced_class_weight`)."""
-    present = [(i, c) for i, c in enumerate(counts) if c > 0]
-    total = sum(c for _, c in present)
-    return {i: total / (len(present) * c) for i, c in present}
-
-
 def make_problem(
     kind: str, severity: str, message: str, grouping: Grouping, samples: Samples
 ) -> QualityProblem:
@@ -294,7 +286,7 @@ def imbalance(samples: Samples, out: QualityReport) -> None:
     main = samples.labels[: samples.n_main]
     counts = np.bincount(main, minlength=k)[:k].tolist()
     train = samples.labels[samples.splits == 0]
-    weights = balanced_weights(np.bincount(train, minlength=k)[:k].tolist())
+    weights = balanced_class_weight(np.bincount(train, minlength=k)[:k].tolist())
     out.class_weights = {names[i]: w for i, w in weights.items()}
     present = [(names[i], c) for i, c in enumerate(counts) if c > 0]
     if len(present) < 2:

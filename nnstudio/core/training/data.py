@@ -209,14 +209,6 @@ def class_indices(y: np.ndarray) -> np.ndarray:
     return np.rint(y.reshape(-1)).astype(np.int64)
 
 
-def balanced_class_weight(counts: list[int]) -> dict[int, float]:
-    """Keras' ``{class: weight}`` with weight = n / (k * count) (sklearn's "balanced")."""
-    present = [(i, c) for i, c in enumerate(counts) if c > 0]
-    total = sum(c for _, c in present)
-    k = len(present)
-    return {i: total / (k * c) for i, c in present}
-
-
 def _first(value: Any) -> Any:
     if isinstance(value, Mapping):
         return next(iter(value.values()), None)

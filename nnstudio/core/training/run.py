@@ -19,8 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.data.classes import balanced_class_weight
 from nnstudio.core.training.config import TrainingConfig
-from nnstudio.core.training.data import TrainingData, balanced_class_weight
+from nnstudio.core.training.data import TrainingData
 from nnstudio.core.training.devices import Device, device_scope, resolve_device
 from nnstudio.core.training.failures import (
     clean,

@@ -13,12 +13,12 @@ from PIL import Image, ImageEnhance
 
 from nnstudio.cli import main
 from nnstudio.core.data import Cancelled, config_for_path
+from nnstudio.core.data.classes import balanced_class_weight
 from nnstudio.core.data.inspection import load_source
 from nnstudio.core.data.progress import TaskState
 from nnstudio.core.data.quality import inspect_with_quality, scan_quality, split_assignment
 from nnstudio.core.data.quality_images import file_hashes, hash_files, perceptual_hash
 from nnstudio.core.data.tabular_pipeline import TabularSource
-from nnstudio.core.training.data import balanced_class_weight
 
 
 def by_kind(quality) -> dict:

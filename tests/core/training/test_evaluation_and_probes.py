@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from training_helpers import blobs
 
+from nnstudio.core.data.classes import balanced_class_weight
 from nnstudio.core.training.config import TrainingConfig
-from nnstudio.core.training.data import TrainingData, balanced_class_weight, class_indices
+from nnstudio.core.training.data import TrainingData, class_indices
 from nnstudio.core.training.evaluation import (
     confusion_matrix,
     evaluate,
