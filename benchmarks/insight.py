@@ -3,9 +3,11 @@
 * Grad-CAM per image on the example digits CNN (28x28x1), after warm-up: target < 50 ms;
 * integrated gradients with 50 steps on one image of it: target < 0.5 s.
 
-Other insight measurements (cost, data quality) add their own functions and lines here.
+* the cost of ResNet-50 and MobileNetV2 imported from keras.applications (insight_cost.py):
+  target < 100 ms, with the MACs against the published counts;
+* the duplicate scan of 60k CSV rows and of 5,000 images (insight_quality.py): in seconds.
 
-    python benchmarks/insight.py [--repeats 20]
+    python benchmarks/insight.py [--repeats 20] [--skip-cost] [--skip-quality]
 """
 
 from __future__ import annotations
@@ -76,11 +78,23 @@ def main(argv: list[str] | None = None) -> int:
     """Print each measurement with its target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--skip-cost", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args(argv)
     for title, fn, target in MEASUREMENTS:
         value = fn(args.repeats)
         verdict = "ok" if value < target else "OVER"
         print(f"{title:<52} {value:9.1f}   target < {target:g}  {verdict}")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    if not args.skip_cost:
+        from insight_cost import cost_mobilenetv2, cost_resnet50, report_line
+
+        for cost in (cost_resnet50, cost_mobilenetv2):
+            print(report_line(cost(5)))
+    if not args.skip_quality:
+        from insight_quality import run
+
+        run(60_000, 5_000, 3)
     return 0
 
 

@@ -106,16 +106,21 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=5_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    run(args.rows, args.images, args.repeat)
+
+
+def run(rows: int, images: int, repeat: int) -> None:
+    """The duplicate scan of ``rows`` CSV rows and of ``images`` image files, printed."""
     import imagehash  # noqa: F401  (imported once, outside the timings)
     import pandas  # noqa: F401
 
     with tempfile.TemporaryDirectory(prefix="nnstudio-quality-") as tmp:
         csv_path = Path(tmp) / "rows.csv"
-        make_csv(csv_path, args.rows)
-        show(f"CSV: {args.rows:,} rows x 20 features", *timed(csv_path, args.repeat))
+        make_csv(csv_path, rows)
+        show(f"CSV: {rows:,} rows x 20 features", *timed(csv_path, repeat))
         root = Path(tmp) / "images"
-        written = make_images(root, args.images)
-        show(f"images: {written:,} PNG/JPEG files of 32x32", *timed(root, args.repeat))
+        written = make_images(root, images)
+        show(f"images: {written:,} PNG/JPEG files of 32x32", *timed(root, repeat))
 
 
 if __name__ == "__main__":

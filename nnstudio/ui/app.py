@@ -60,6 +60,9 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
 
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("io.github.nnstudio.NNStudio")  # the installed .desktop entry
+    from nnstudio.ui import collector
+
+    collector.install()  # cyclic garbage is collected on the GUI thread only
     return app  # type: ignore[return-value]
 
 

@@ -16,18 +16,17 @@ slot outlives a deleted sender (seen with ``deleteLater`` of a finished task).
 The function receives a :class:`~nnstudio.core.tasks.TaskState` as its first argument (it
 reports progress, emits events and asks for cancel and pause through it); every signal is
 delivered on the GUI thread (queued), and the events are drained by a GUI timer so a fast
-task cannot flood the event loop.  ``pause_gc=True`` keeps Python's cyclic garbage collector
-off while the task runs: a collection on the GUI thread can finalize TensorFlow objects
-whose destructors wait for a lock that TensorFlow's converters hold on the task's thread
-(seen as a deadlock while TFLite converted).  :func:`live_tasks` lists the tasks whose thread has not
+task cannot flood the event loop.  The cyclic garbage collector runs on the GUI thread only
+(:mod:`nnstudio.ui.collector`); ``pause_gc=True`` holds its collections off while the task
+runs, after one full collection before the thread starts: a collection on the GUI thread can
+finalize TensorFlow objects whose destructors wait for a lock that TensorFlow's converters
+hold on the task's thread.  :func:`live_tasks` lists the tasks whose thread has not
 been joined yet (the tests fail when one is left running).
 """
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 import traceback
 import weakref
 from collections.abc import Callable
@@ -36,29 +35,12 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from nnstudio.core.tasks import Cancelled, TaskState
+from nnstudio.ui import collector
 
 log = logging.getLogger(__name__)
 
 DRAIN_INTERVAL_MS = 33
 _LIVE: weakref.WeakSet[Task] = weakref.WeakSet()
-_GC_PAUSES = 0  # tasks running with pause_gc (the collector is back on at zero)
-_GC_LOCK = threading.Lock()
-
-
-def _pause_gc() -> None:
-    global _GC_PAUSES
-    with _GC_LOCK:
-        if _GC_PAUSES == 0:
-            gc.disable()
-        _GC_PAUSES += 1
-
-
-def _resume_gc() -> None:
-    global _GC_PAUSES
-    with _GC_LOCK:
-        _GC_PAUSES -= 1
-        if _GC_PAUSES == 0:
-            gc.enable()
 
 
 def live_tasks() -> list[Task]:
@@ -139,7 +121,8 @@ class Task(QObject):
         self._thread.done.connect(self._on_done)
         _LIVE.add(self)
         if self._pause_gc:
-            _pause_gc()
+            collector.collect_now()  # nothing of the window left for a collection to find
+            collector.pause()
         self._timer.start()
         self._thread.start()
         self.started.emit()
@@ -210,7 +193,7 @@ class Task(QObject):
         self._drain()
         _LIVE.discard(self)
         if self._pause_gc:
-            _resume_gc()
+            collector.resume()
         if ok:
             self.result.emit(value)
         else:

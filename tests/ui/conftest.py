@@ -83,6 +83,16 @@ def no_qthread_left_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def gui_collector(qapp) -> None:
+    """As in the app: cyclic garbage is collected on the GUI thread only."""
+    try:
+        from nnstudio.ui import collector
+    except ImportError:  # an installed copy of nnstudio older than ui.collector (a subprocess)
+        return
+    collector.install()
+
+
+@pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A modal dialog would block the test run: opening one fails the test instead.
 

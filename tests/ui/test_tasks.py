@@ -143,31 +143,64 @@ def test_the_guard_fails_a_test_that_leaves_a_task_or_pool_work_running(
     result.assert_outcomes(passed=3, errors=2)
 
 
-def test_pause_gc_keeps_the_collector_off_while_the_task_runs(qtbot) -> None:
+class _Cycle:
+    """Cyclic garbage that records the thread it is finalized on."""
+
+    def __init__(self, seen: list[str]) -> None:
+        self.me = self
+        self.seen = seen
+
+    def __del__(self) -> None:
+        self.seen.append(threading.current_thread().name)
+
+
+def test_garbage_of_a_task_thread_is_collected_on_the_gui_thread(qtbot) -> None:
     import gc
 
-    seen: list[bool] = []
+    from nnstudio.ui import collector
 
-    def work(state: TaskState, release: threading.Event) -> None:
-        seen.append(gc.isenabled())
+    gui = collector.install()
+    assert not gc.isenabled()  # no automatic collection on whatever thread allocates
+    seen: list[str] = []
+
+    def work(state: TaskState) -> None:
+        for _ in range(3 * gc.get_threshold()[0]):  # well past a generation-0 collection
+            _Cycle(seen)
+
+    with qtbot.waitSignal(Task(work, name="garbage").start().finished, timeout=10_000):
+        pass
+    assert seen == []  # nothing collected on the task's thread
+    qtbot.waitUntil(lambda: len(seen) > 0, timeout=5000)  # the GUI timer's collection
+    gui.tick()
+    gc.collect()
+    assert set(seen) == {threading.main_thread().name}
+
+
+def test_pause_gc_holds_the_gui_collections_off_while_the_task_runs(qtbot) -> None:
+    import gc
+
+    from nnstudio.ui import collector
+
+    gui = collector.install()
+    seen: list[str] = []
+    one, two = threading.Event(), threading.Event()
+
+    def hold(state: TaskState, release: threading.Event) -> None:
         release.wait(5)
 
-    assert gc.isenabled()
-    one, two = threading.Event(), threading.Event()
-    first = Task(work, one, pause_gc=True, name="gc-1").start()
-    second = Task(work, two, pause_gc=True, name="gc-2").start()
-    assert not gc.isenabled()
+    first = Task(hold, one, pause_gc=True, name="gc-1").start()
+    second = Task(hold, two, pause_gc=True, name="gc-2").start()
+    for _ in range(3 * gc.get_threshold()[0]):
+        _Cycle(seen)
+    gui.tick()
+    assert seen == []  # paused
     one.set()
     with qtbot.waitSignal(first.finished, timeout=5000):
         pass
-    assert not gc.isenabled()  # the second still runs
+    gui.tick()
+    assert seen == []  # the second still runs
     two.set()
     with qtbot.waitSignal(second.finished, timeout=5000):
         pass
-    assert gc.isenabled() and seen == [False, False]
-    release = threading.Event()
-    release.set()
-    plain = Task(work, release, name="gc-plain")
-    with qtbot.waitSignal(plain.start().finished, timeout=5000):
-        pass
-    assert gc.isenabled() and seen[-1] is True
+    gui.tick()
+    assert seen and set(seen) == {threading.main_thread().name}

@@ -133,10 +133,30 @@ def _saved_model_for_tflite(job: ExportJob, batch: int | None) -> Path:
 def _convert_tflite(saved_model: Path, quantize: bool) -> bytes:
     import tensorflow as tf
 
+    _skip_converter_collection()
     converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model))
     if quantize:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     return converter.convert()
+
+
+class _NoCollection:
+    """Stands in for ``gc`` in TFLite's converter module: ``collect()`` does nothing."""
+
+    @staticmethod
+    def collect(*_args: Any, **_kwargs: Any) -> int:
+        return 0
+
+
+def _skip_converter_collection() -> None:
+    """TFLite's converter calls ``gc.collect()`` on its own thread after loading the
+    SavedModel.  In the desktop app that thread is a worker, and a collection there can
+    finalize Qt objects of the window, which deadlocks against the GUI thread (seen in the
+    export dialog).  The converter's garbage is freed by the next regular collection."""
+    from tensorflow.lite.python import lite
+
+    if getattr(lite, "gc", None) is not _NoCollection:
+        lite.gc = _NoCollection
 
 
 def has_recurrent_loop(model: Any) -> bool:
