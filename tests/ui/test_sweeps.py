@@ -122,6 +122,11 @@ def test_a_real_sweep_runs_in_the_background_and_records_its_trials(studio, qtbo
     assert ctl.start()
     assert window.graph_locked_reason()  # the model is held while the sweep runs
     assert not ctl.apply("best")
+    from nnstudio.ui.training import TrainingController
+
+    training = window.findChild(TrainingController)
+    assert not training.start()  # F5 is refused while the sweep holds the model
+    assert "a sweep is running" in training.panel.status_label.text()
     qtbot.waitUntil(lambda: not ctl.is_running(), timeout=SWEEP_TIMEOUT)
     assert window.graph_locked_reason() is None
     table = ctl.results
@@ -129,9 +134,6 @@ def test_a_real_sweep_runs_in_the_background_and_records_its_trials(studio, qtbo
     assert sorted(t.params["hidden.units"] for t in ctl.trials) == [4, 8]
     runs = window.project.runs
     assert len(runs) == 2  # recorded like any run: the Runs view lists them
-    from nnstudio.ui.training import TrainingController
-
-    training = window.findChild(TrainingController)
     window.show_workspace("train")
     assert set(training.runs.run_ids()) == {r.id for r in runs}
     folder = ctl.folder

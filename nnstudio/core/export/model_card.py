@@ -80,6 +80,26 @@ def describe_output(
     return "model output"
 
 
+def input_info(model: Any, preps: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Name, dtype and shape of every input of ``model``, with the columns or the image size
+    and colour mode its recorded preprocessing (``preps``, by input name) expects."""
+    inputs = []
+    for t in model.inputs:
+        entry: dict[str, Any] = {
+            "name": t.name,
+            "dtype": str(t.dtype),
+            "shape": [None if d is None else int(d) for d in t.shape],
+        }
+        prep = preps.get(t.name)
+        if prep is not None and prep.columns:
+            entry["columns"] = prep.column_names
+        if prep is not None and prep.image_size is not None:
+            entry["image_size"] = list(prep.image_size)
+            entry["color_mode"] = prep.color_mode
+        inputs.append(entry)
+    return inputs
+
+
 def output_info(
     model: Any,
     losses: Mapping[str, Any],

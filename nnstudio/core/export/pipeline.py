@@ -23,7 +23,13 @@ import numpy as np
 from nnstudio.core.atomic import atomic_dir, atomic_path
 from nnstudio.core.export import samples as sm
 from nnstudio.core.export.formats import FORMATS, ExportJob, Format
-from nnstudio.core.export.model_card import build_card, card_json, card_path_for, output_info
+from nnstudio.core.export.model_card import (
+    build_card,
+    card_json,
+    card_path_for,
+    input_info,
+    output_info,
+)
 from nnstudio.core.export.preprocessing import (
     InputPreprocessing,
     bake_model,
@@ -385,27 +391,13 @@ def _card(run: ExportRun, result: FormatResult, fmt: Format) -> dict[str, Any]:
         run.baked,
         run.job,
     )
-    inputs = []
-    for t in exported.inputs:
-        prep = preps.get(t.name)
-        entry: dict[str, Any] = {
-            "name": t.name,
-            "dtype": str(t.dtype),
-            "shape": [None if d is None else int(d) for d in t.shape],
-        }
-        if prep is not None and prep.columns:
-            entry["columns"] = prep.column_names
-        if prep is not None and prep.image_size is not None:
-            entry["image_size"] = list(prep.image_size)
-            entry["color_mode"] = prep.color_mode
-        inputs.append(entry)
     return build_card(
         fmt=fmt.key,
         title=fmt.title,
         export_path=result.path,
         model=exported,
         model_name=source.name,
-        inputs=inputs,
+        inputs=input_info(exported, preps),
         outputs=output_info(exported, source.losses, source.class_names),
         preprocessing=[p.to_json() for p in preps.values()],
         baked=baked,

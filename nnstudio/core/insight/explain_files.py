@@ -63,25 +63,12 @@ class ExplainReport:
 
 def _card_for(source: Any) -> dict[str, Any]:
     """A model card for a run folder's model (what an export would write)."""
-    from nnstudio.core.export.model_card import output_info
+    from nnstudio.core.export.model_card import input_info, output_info
     from nnstudio.core.export.preprocessing import read_preprocessing
 
     model = source.model
     preps = read_preprocessing(source.preprocessing, [t.name for t in model.inputs])
-    inputs = []
-    for t in model.inputs:
-        entry: dict[str, Any] = {
-            "name": t.name,
-            "dtype": str(t.dtype),
-            "shape": [None if d is None else int(d) for d in t.shape],
-        }
-        prep = preps.get(t.name)
-        if prep is not None and prep.columns:
-            entry["columns"] = prep.column_names
-        if prep is not None and prep.image_size is not None:
-            entry["image_size"] = list(prep.image_size)
-            entry["color_mode"] = prep.color_mode
-        inputs.append(entry)
+    inputs = input_info(model, preps)
     outputs = output_info(model, source.losses, source.class_names)
     return {
         "model": source.name,

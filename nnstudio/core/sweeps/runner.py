@@ -274,6 +274,8 @@ class _Loop:
         from nnstudio.core.training.job import TrainingJob
 
         project_json, config_json = self.builder.build(params)
+        # Nobody watches a trial's live activations: no probes (they cost up to 5 % of fit).
+        config_json = {**config_json, "probe_budget": 0.0}
         path = self.project.path
         run_dir = None if self.record_runs else str(self.folder / f"trial-{number:03d}")
         return TrainingJob(

@@ -303,6 +303,9 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             return False
         if not w.is_engine_ready():
             return self._refuse("The engine is still loading; try again in a moment.")
+        busy = w.graph_locked_reason()
+        if busy is not None:  # another task holds the model (a sweep)
+            return self._refuse(f"Train is not available: {busy}")
         try:
             config = self.panel.config()
         except ConfigError as exc:
