@@ -104,6 +104,21 @@ def workspaces(prefix: str) -> Iterator[object]:
         window.select_nodes(outputs[:1])
     yield seconds(1.0)
     shot(f"{prefix}-insight-evaluation")
+    window.workspaces.dock("explain").raise_()
+    yield seconds(4.0)  # the explanation is computed in the background
+    shot(f"{prefix}-insight-explain")
+    window.workspaces.dock("fairness").raise_()
+    yield seconds(1.0)
+    shot(f"{prefix}-insight-fairness")
+    window.show_workspace("experiments")
+    yield seconds(1.0)
+    shot(f"{prefix}-experiments")
+    window.show_workspace("design")
+    overlay = window.canvas.cost_overlay.action
+    overlay.setChecked(True)
+    yield seconds(1.0)
+    shot(f"{prefix}-design-cost")
+    overlay.setChecked(False)
 
 
 def steps() -> Iterator[object]:
