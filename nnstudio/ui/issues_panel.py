@@ -105,7 +105,7 @@ class IssuesPanel(QWidget):
     node_activated = Signal(str)
     action_requested = Signal(object)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, cost_model: CostModel | None = None) -> None:
         super().__init__(parent)
         self.summary = QLabel(self)
         self.summary.setObjectName("modelSummary")
@@ -141,7 +141,7 @@ class IssuesPanel(QWidget):
         self.tree.itemActivated.connect(self._activated)
         self._issues: list[Issue] = []
         self.action_buttons: list[QToolButton] = []
-        self.cost_model = CostModel()
+        self.cost_model = cost_model if cost_model is not None else CostModel()
         self.cost: CostReport | None = None
 
     def show_result(self, graph: Graph, result: CheckResult | None, pending_shapes: bool) -> None:

@@ -119,7 +119,8 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         self.canvas = GraphView(self, self)
         self.palette_panel = PaletteWidget()
         self.inspector = Inspector(self.push)
-        self.issues_panel = IssuesPanel()
+        # one cost model for the summary line and the canvas overlay: one computation per check
+        self.issues_panel = IssuesPanel(cost_model=self.canvas.cost_overlay.model)
         self.history_view = QUndoView(self.undo_stack)
         self.history_view.setEmptyLabel("<original>")
         self.panels_menu = QMenu("&Panels", self)

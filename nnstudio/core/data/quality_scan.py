@@ -42,6 +42,13 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _label_text(y: Any, class_names: Any, i: int) -> str:
+    """Sample ``i``'s label as the user reads it: its class name, or its target values."""
+    if class_names is not None:
+        return str(class_names[int(y[i])])
+    return ", ".join(f"{v:.6g}" for v in np.asarray(y[i]).reshape(-1))
+
+
 def row_problems(
     samples: Samples, features: np.ndarray, full: np.ndarray, out: QualityReport
 ) -> None:
@@ -120,9 +127,7 @@ def scan_table(loaded: LoadedSource, out: QualityReport) -> None:
 
     def label_text(i: int) -> str:
         assert y is not None
-        if targets.class_names is not None:
-            return str(targets.class_names[int(y[i])])
-        return ", ".join(f"{v:.6g}" for v in np.asarray(y[i]).reshape(-1))
+        return _label_text(y, targets.class_names, i)
 
     def values(i: int) -> tuple[tuple[str, str], ...]:
         t, r = where(i)
@@ -190,9 +195,7 @@ def scan_arrays(
 
     def label_text(i: int) -> str:
         assert y is not None
-        if arrays.class_names is not None:
-            return str(arrays.class_names[int(y[i])])
-        return ", ".join(f"{v:.6g}" for v in np.asarray(y[i]).reshape(-1))
+        return _label_text(y, arrays.class_names, i)
 
     def values(i: int) -> tuple[tuple[str, str], ...]:
         a, r = raw(i)

@@ -167,9 +167,24 @@ class CostModel:
         self._cache: OrderedDict[Any, NodeCost] = OrderedDict()
         self._cache_size = cache_size
         self.computed = 0  # nodes computed by a rule (not taken from the cache)
+        self._last: tuple[CheckResult, Graph, int, CostReport] | None = None
 
     def compute(self, graph: Graph, result: CheckResult) -> CostReport:
-        """The cost of every node whose output shape ``result`` knows."""
+        """The cost of every node whose output shape ``result`` knows (the same report again
+        for the same check of an unchanged graph: views that share the model share it)."""
+        last = self._last
+        if (
+            last is not None
+            and last[0] is result
+            and last[1] is graph
+            and last[2] == graph.revision
+        ):
+            return last[3]
+        report = self._report(graph, result)
+        self._last = (result, graph, graph.revision, report)
+        return report
+
+    def _report(self, graph: Graph, result: CheckResult) -> CostReport:
         shapes = result.shapes
         incoming: dict[str, list[tuple[str, str]]] = {}
         for e in graph.edges:

@@ -186,6 +186,18 @@ def test_cache_recomputes_only_what_changed(checker) -> None:
     assert report.nodes[h2].macs == 48 * 32
 
 
+def test_the_same_check_of_an_unchanged_graph_is_one_computation(checker) -> None:
+    b = GraphBuilder()
+    out = b.add("Dense", b.add("Input", shape=(8,)), units=4)
+    b.output(out)
+    model = CostModel()
+    result = checker.check(b.graph)
+    first = model.compute(b.graph, result)
+    assert model.compute(b.graph, result) is first  # a second view of the same check
+    SetParam(b.graph, out, "units", 6).redo()
+    assert model.compute(b.graph, result) is not first  # the graph changed since
+
+
 def test_unknown_axes_count_as_one_and_are_marked(checker) -> None:
     c = _one(checker, "LSTM", [(None, 8)], units=4)
     assert c.approximate
