@@ -370,10 +370,13 @@ class Project(EventSource):
 def project_issues(project: Project) -> list[Issue]:
     """Problems of the project outside its graph: a data file or folder that is missing.
 
-    Each is an error with code ``data-missing`` and a hint to re-locate the data.
+    Each is an error with code ``data-missing`` and a hint to re-locate the data.  A GAN
+    project adds its GAN issues (``gan-*``: roles, sample shape, discriminator units).
     """
+    from nnstudio.core.gan.roles import gan_project_issues
+
     base = project.path.parent if project.path is not None else None
-    return data_issues(project.data, base)
+    return data_issues(project.data, base) + gan_project_issues(project)
 
 
 def _as_data(value: DataConfig | dict[str, Any] | None) -> DataConfig | None:

@@ -70,6 +70,7 @@ class TrainingConfig:
     mixed_precision: bool = False
     probe_budget: float = 0.05
     tensorboard: bool = True
+    gan: Any = None  # a GanConfig (nnstudio.core.gan.config) for a GAN project, else None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -117,6 +118,13 @@ class TrainingConfig:
         _flag("mixed_precision", self.mixed_precision)
         _number("probe_budget", self.probe_budget, 0.0, 0.5)
         _flag("tensorboard", self.tensorboard)
+        if self.gan is not None:
+            from nnstudio.core.gan.config import GanConfig
+
+            if isinstance(self.gan, dict):
+                self.gan = GanConfig.from_json(self.gan)
+            if not isinstance(self.gan, GanConfig):
+                raise ConfigError("gan", "GAN settings or null")
         if not isinstance(self.extra, dict):
             raise ConfigError("extra", "must be an object")
 
@@ -125,7 +133,10 @@ class TrainingConfig:
         """A JSON-able dict (unknown keys read earlier are written back)."""
         out: dict[str, Any] = dict(self.extra)
         for f in dataclasses.fields(self):
-            if f.name != "extra":
+            if f.name == "gan":
+                if self.gan is not None:  # written only for a GAN: older files stay as they are
+                    out["gan"] = self.gan.to_json()
+            elif f.name != "extra":
                 value = getattr(self, f.name)
                 out[f.name] = dict(value) if isinstance(value, dict) else value
         return out

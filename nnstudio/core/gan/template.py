@@ -1,0 +1,104 @@
+"""The DCGAN template: 28x28 grayscale digits from a 64-number latent vector.
+
+Generator: Dense -> 7x7x64 -> two strided transposed convolutions -> a sigmoid image (the
+image pipeline gives pixels in [0, 1]).  Discriminator: two strided convolutions with
+LeakyReLU, dropout, Dense(1) (a logit).  Registered in :mod:`nnstudio.core.templates`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnstudio.core.graph.builder import GraphBuilder
+
+LATENT = 64
+BN_MOMENTUM = 0.8
+SLOPE = 0.2
+
+#: the template's training settings (``TrainingConfig`` JSON, with its ``gan`` section)
+TRAINING: dict[str, Any] = {
+    "epochs": 30,
+    "batch_size": 32,
+    "validation": False,
+    "probe_budget": 0.0,
+    "gan": {
+        "mode": "standard",
+        "generator": {"learning_rate": 0.0005, "beta_1": 0.5, "beta_2": 0.999},
+        "discriminator": {"learning_rate": 0.0005, "beta_1": 0.5, "beta_2": 0.999},
+        "latent_input": "noise",
+        "generator_output": "generated",
+        "discriminator_input": "sample",
+        "discriminator_output": "real_or_fake",
+        "grid": 8,
+    },
+}
+
+
+def dcgan() -> GraphBuilder:
+    """The DCGAN graph: generator (noise -> generated) and discriminator (sample -> logit)."""
+    b = GraphBuilder()
+    z = b.add("Input", name="noise", shape=(LATENT,))
+    h = b.add("Dense", z, name="project", units=7 * 7 * 64, use_bias=False)
+    h = b.add("BatchNormalization", h, name="g_norm_0", momentum=BN_MOMENTUM)
+    h = b.add("LeakyReLU", h, name="g_act_0", negative_slope=SLOPE)
+    h = b.add("Reshape", h, name="to_7x7", target_shape=(7, 7, 64))
+    h = b.add(
+        "Conv2DTranspose",
+        h,
+        name="up_14",
+        filters=64,
+        kernel_size=(4, 4),
+        strides=(2, 2),
+        padding="same",
+        use_bias=False,
+    )
+    h = b.add("BatchNormalization", h, name="g_norm_1", momentum=BN_MOMENTUM)
+    h = b.add("LeakyReLU", h, name="g_act_1", negative_slope=SLOPE)
+    h = b.add(
+        "Conv2DTranspose",
+        h,
+        name="up_28",
+        filters=32,
+        kernel_size=(4, 4),
+        strides=(2, 2),
+        padding="same",
+        use_bias=False,
+    )
+    h = b.add("BatchNormalization", h, name="g_norm_2", momentum=BN_MOMENTUM)
+    h = b.add("LeakyReLU", h, name="g_act_2", negative_slope=SLOPE)
+    g = b.add(
+        "Conv2D",
+        h,
+        name="generated",
+        filters=1,
+        kernel_size=(5, 5),
+        padding="same",
+        activation="sigmoid",
+    )
+    b.output(g, "mse")
+    x = b.add("Input", name="sample", shape=(28, 28, 1))
+    h = b.add(
+        "Conv2D",
+        x,
+        name="d_conv_1",
+        filters=32,
+        kernel_size=(4, 4),
+        strides=(2, 2),
+        padding="same",
+    )
+    h = b.add("LeakyReLU", h, name="d_act_1", negative_slope=SLOPE)
+    h = b.add(
+        "Conv2D",
+        h,
+        name="d_conv_2",
+        filters=64,
+        kernel_size=(4, 4),
+        strides=(2, 2),
+        padding="same",
+    )
+    h = b.add("LeakyReLU", h, name="d_act_2", negative_slope=SLOPE)
+    h = b.add("Flatten", h, name="d_flatten")
+    h = b.add("Dropout", h, name="d_dropout", rate=0.3)
+    d = b.add("Dense", h, name="real_or_fake", units=1)
+    b.output(d, "binary_crossentropy")
+    return b
