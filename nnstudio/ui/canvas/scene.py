@@ -20,6 +20,7 @@ from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Edge, Graph, Node
 from nnstudio.core.layout import NODE_H, NODE_W
 from nnstudio.core.objectives import short_loss
+from nnstudio.ui.canvas.gan_frames import RegionFrames
 from nnstudio.ui.canvas.items import EdgeItem, NodeItem, NodeStatus
 from nnstudio.ui.theme import CanvasColors, canvas_colors
 
@@ -50,6 +51,7 @@ class GraphScene(QGraphicsScene):
         self.last_check: CheckResult | None = None
         self._rects: tuple[list[float], list[QRectF]] | None = None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.region_frames = RegionFrames(self)  # GAN regions (set by ui.gan.link)
         for node in graph.nodes.values():
             self._add_node(node)
         for edge in graph.edges:
@@ -87,6 +89,7 @@ class GraphScene(QGraphicsScene):
             self._sync_merge_order()
         elif event == gm.OUTPUTS_CHANGED:
             self._sync_outputs()
+        self.region_frames.on_event(event, payload)
 
     def _add_node(self, node: Node) -> None:
         self._rects = None
@@ -168,6 +171,7 @@ class GraphScene(QGraphicsScene):
         self._rects = None
         for edge_item in self._edges_at.get(item.node_id, ()):
             edge_item.update_path()
+        self.region_frames.node_moved(item.node_id)
 
     def moved_positions(self) -> dict[str, tuple[float, float]]:
         """Nodes whose item has been dragged away from the model's position."""
@@ -281,6 +285,7 @@ class GraphScene(QGraphicsScene):
             item.set_colors(colors)
         for edge in self.edge_items.values():
             edge.set_colors(colors)
+        self.region_frames.set_colors(colors)
         self.update()
 
     # -- selection --------------------------------------------------------------------

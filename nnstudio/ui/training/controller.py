@@ -21,6 +21,7 @@ from nnstudio.core.graph import model as gm
 from nnstudio.core.training.config import ConfigError
 from nnstudio.core.training.probes import activations_from_event
 from nnstudio.core.training.records import RunStatus
+from nnstudio.ui.gan.link import GanLink
 from nnstudio.ui.insight.fairness_view import FAIRNESS, make_fairness_panel
 from nnstudio.ui.training.activations import ActivationsView
 from nnstudio.ui.training.evaluation_view import EvaluationView
@@ -71,6 +72,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         self._blocked: str | None = None  # why Train is disabled (an error of the check)
         self._indicators: set[str] = set()
         self._add_panels()
+        self.gan = GanLink(window, self)  # GAN frames, issues and samples panel (ui.gan)
         self._add_menu()
         self._wire()
         self._project_changed()
@@ -120,6 +122,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         return p
 
     def _sync_panel(self) -> None:
+        self.gan.refresh()  # the GAN rows offer the graph's nodes as roles
         self._load_config()
         self._refresh_outputs()
         if self.window.is_engine_ready():
@@ -331,7 +334,8 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             f"{config.learning_rate:g}, batch size {config.batch_size}, "
             f"{config.epochs} epochs"
         )
-        self._prepare_charts(expected_metrics(w.graph))
+        self._prepare_charts(self.gan.expected_metrics(config) or expected_metrics(w.graph))
+        self.gan.run_started(config)
         self.activations.reset()  # built now if need be: it keeps the run's probes
         w.set_run_progress(0, 0, "Starting…")
         self.worker.start(job)
@@ -393,6 +397,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         self.plots.handle_events(events)
         if self._built(ACTIVATIONS):  # built at the start of every run
             self.activations.handle_events(events)
+        self.gan.handle_events(events)
         batch = next((e for e in reversed(events) if e["type"] == "batch"), None)
         if batch is not None:
             self._show_progress(batch)
@@ -428,6 +433,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         w.set_graph_locked(None)
         w.set_run_progress(None)
         self.panel.set_state(IDLE)
+        self.gan.run_finished(outcome)
         self._update_actions()
         level = "info" if outcome.status in (RunStatus.COMPLETED, RunStatus.STOPPED) else "error"
         self.panel.show_status(outcome.message)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.objectives import LOSSES
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.core.training.state import eta_seconds, format_duration
+from nnstudio.ui.gan.settings import GanSettings
 from nnstudio.ui.param_editors import WheelSafeComboBox
 from nnstudio.ui.training.settings_form import SettingsForm
 
@@ -103,10 +104,13 @@ class TrainingPanel(QWidget):
             setattr(self, "early" if name == "early_stopping" else name, widget)
         self.fixed_seed = self.form.fixed_seed
         self.form.edited.connect(self._edited)
+        self.gan = GanSettings()  # TrainingConfig.gan (ui.gan.settings)
+        self.gan.edited.connect(self._edited)
         host = QWidget()
         form_layout = QVBoxLayout(host)
         form_layout.setContentsMargins(0, 0, 0, 0)
         form_layout.addWidget(self.form)
+        form_layout.addWidget(self.gan)
         form_layout.addWidget(self._build_outputs())
         form_layout.addStretch(1)
         self.settings_scroll = QScrollArea()
@@ -161,13 +165,17 @@ class TrainingPanel(QWidget):
             self._extra = dict(config.extra)
             self._shuffle = config.shuffle
             self.form.set_values(config.to_json())
+            self.gan.set_config(config.gan)
         finally:
             self._loading = False
         self._update_enabled()
 
     def config(self) -> TrainingConfig:
         """The settings shown (``ConfigError`` if a combination is not usable)."""
-        return TrainingConfig(**self.form.values(), shuffle=self._shuffle, extra=dict(self._extra))
+        values = self.form.values()
+        return TrainingConfig(
+            **values, shuffle=self._shuffle, gan=self.gan.config(), extra=dict(self._extra)
+        )
 
     def set_devices(self, devices: Sequence[Any]) -> None:
         """Offer each device (``Device`` objects: ``id``, ``name``, ``mixed_precision``)."""
@@ -284,6 +292,7 @@ class TrainingPanel(QWidget):
         for name in _LOCKED_WHILE_RUNNING:
             self.form.widgets[name].setEnabled(idle)
         self.outputs.setEnabled(idle)
+        self.gan.set_running(not idle)
         if idle and not ok:
             self.status_label.setText(reason)
             self._blocked_text = reason
