@@ -25,19 +25,27 @@ def register(subs: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--input",
         "-i",
-        required=True,
         metavar="FILE_OR_FOLDER",
-        help="a .csv, an image, a folder of images, an .npy or an .npz",
+        help="a .csv, an image, a folder of images, an .npy or an .npz (not for a generator)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument(
+        "--count", type=int, default=64, metavar="N", help="a GAN generator: N samples (64)"
+    )
+    p.add_argument("--seed", type=int, default=0, help="a GAN generator: the latent seed (0)")
+    p.add_argument(
+        "--out", metavar="PNG", help="a GAN generator: the grid PNG (default MODEL.grid.png)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print one line (or JSON object) per sample."""
+    """Print one line (or JSON object) per sample; a generator writes a grid PNG."""
     from nnstudio.core.export import ExportError
     from nnstudio.core.export.predict import predict_file
 
+    if args.input is None:
+        return _generate(args)
     try:
         result = predict_file(args.model, args.input)
     except ExportError as exc:
@@ -61,3 +69,25 @@ def _text(value: dict[str, Any]) -> str:
     if len(flat) == 1 and not isinstance(flat[0], list):
         return f"{flat[0]:.6g}"
     return str(values) if len(str(values)) <= 80 else str(values)[:77] + "..."
+
+
+def _generate(args: argparse.Namespace) -> int:
+    """``nnstudio predict GENERATOR [--count N] [--seed S] [--out PNG]``: a sample grid."""
+    from pathlib import Path
+
+    from nnstudio.core.export import ExportError
+    from nnstudio.core.gan.export import predict_grid
+
+    out = args.out or str(Path(args.model).with_suffix(".grid.png"))
+    try:
+        info = predict_grid(args.model, out, count=args.count, seed=args.seed)
+    except ExportError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write the grid ({exc.strerror or exc})") from None
+    if args.json:
+        print_json(info)
+    else:
+        shape = "x".join(str(d) for d in info["sample_shape"])
+        print(f"{info['count']} samples of {shape} -> {info['path']}")
+    return 0

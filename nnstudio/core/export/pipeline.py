@@ -391,7 +391,7 @@ def _card(run: ExportRun, result: FormatResult, fmt: Format) -> dict[str, Any]:
         run.baked,
         run.job,
     )
-    return build_card(
+    card = build_card(
         fmt=fmt.key,
         title=fmt.title,
         export_path=result.path,
@@ -409,6 +409,8 @@ def _card(run: ExportRun, result: FormatResult, fmt: Format) -> dict[str, Any]:
         verification=result.verification.to_json() if result.verification else None,
         notes=[*source.warnings, *job.notes.get(fmt.key, [])],
     )
+    card.update(source.card_extra)  # e.g. a GAN generator's "generator" section
+    return card
 
 
 def _first_line(exc: BaseException) -> str:

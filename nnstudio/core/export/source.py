@@ -41,6 +41,7 @@ class ExportSource:
     data_config: dict[str, Any] | None = None
     project_path: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    card_extra: dict[str, Any] = field(default_factory=dict)  # more card sections (a generator)
 
     @property
     def run_id(self) -> str | None:
@@ -215,6 +216,10 @@ def run_outputs(
 def source_from_project(project: Any, run_id: str | None = None) -> ExportSource:
     """A project's run (the latest by default) or, with no run, its untrained graph."""
     run = find_run(project, run_id) if run_id else latest_run(project)
+    if run is None and getattr(project.training, "gan", None) is not None:
+        from nnstudio.core.gan.export import untrained_gan_source
+
+        return untrained_gan_source(project)
     if run is None:
         from nnstudio.core.compiler import CompileError, build_model, compile_model
 
@@ -240,7 +245,9 @@ def source_from_project(project: Any, run_id: str | None = None) -> ExportSource
     if not src.metrics:
         src.metrics = read_metrics(folder)
     src.losses = src.losses or compiled_losses(read_archive_config(path), list(model.output_names))
-    return src
+    from nnstudio.core.gan.export import generator_source
+
+    return generator_source(src, folder, project)
 
 
 def source_from_run_dir(folder: Path) -> ExportSource:
@@ -262,7 +269,9 @@ def source_from_run_dir(folder: Path) -> ExportSource:
     src.preprocessing = info.get("preprocessing") or None
     src.data_hash = info.get("data_hash")
     src.data_config = info.get("data")
-    return src
+    from nnstudio.core.gan.export import generator_source
+
+    return generator_source(src, folder)
 
 
 def read_data_info(folder: Path) -> dict[str, Any]:

@@ -191,6 +191,10 @@ def _execute(job: TrainingJob, state: TaskState) -> RunOutcome:
 
     project = _project(job)
     config = _config(job)
+    if config.gan is not None or job.kind == "gan":  # a GAN: same job, its own model
+        from nnstudio.core.gan.run import execute_gan
+
+        return execute_gan(job, project, config, state)
     data_json = job.data_config
     if data_json is None and project.data is not None:
         data_json = project.data.to_json()

@@ -133,11 +133,14 @@ def run_training(
     callbacks: Sequence[Any] = (),
     device: Device | None = None,
     log_dir: str | os.PathLike[str] | None = None,
+    before: Sequence[Any] = (),
 ) -> RunResult:
     """Train ``model`` (compiled) on ``data`` as ``config`` says, reporting to ``state``.
 
     With ``log_dir`` and ``config.tensorboard``, TensorBoard logs go there (kept however
-    the run ends).  Never raises for a problem of the run itself; see the module docstring.
+    the run ends).  ``before``: callbacks that run ahead of the run's own (a value they add
+    to an epoch's logs is recorded).  Never raises for a problem of the run itself; see the
+    module docstring.
     """
     import keras
 
@@ -163,7 +166,7 @@ def run_training(
     tb = _tensorboard(log_dir, config, state)
     try:
         status, message, kw = _fit(
-            model, data, config, [cb, *tb], [*callbacks], device, class_weight
+            model, data, config, [cb, *tb], [*callbacks], device, class_weight, [*before]
         )
     finally:
         for logger in tb:
@@ -288,6 +291,7 @@ def _fit(
     callbacks: list[Any],
     device: Device,
     class_weight: dict[int, float] | None,
+    before: list[Any] | None = None,
 ) -> tuple[str, str, dict[str, Any]]:
     """Run ``fit`` with the run's own callbacks (its RunCallback first), the plateau
     callback, then the caller's; how it ended: ``(status, message, RunResult fields)``."""
@@ -305,7 +309,7 @@ def _fit(
         with device_scope(device), _unfiltered_tracebacks():
             model.fit(
                 epochs=config.epochs,
-                callbacks=[*own, *extra, *callbacks],
+                callbacks=[*(before or []), *own, *extra, *callbacks],
                 verbose=0,
                 class_weight=class_weight,
                 **fit_kwargs,
