@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from nnstudio.core import project as pj
 from nnstudio.core.gan.roles import gan_issues, split_roles
 from nnstudio.core.project_paths import data_issues
+from nnstudio.ui.gan.arrange import arrange_command
 from nnstudio.ui.gan.samples_view import SamplesView
 from nnstudio.ui.training.settings_link import SETTINGS_KEY
 from nnstudio.ui.workspaces import TRAIN, PanelSpec
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 GAN_SAMPLES = "ganSamples"
 GAN_METRICS = ("d_loss", "g_loss", "d_real", "d_fake", "d_accuracy", "diversity")
+SAMPLES_WIDTH = 380  # the samples panel's default width (px)
 REFIT_MS = 60  # graph edits in a burst refit the frames once
 
 
@@ -81,7 +83,7 @@ class GanLink(QObject):
                 TRAIN,
                 self._make_view,
                 Qt.DockWidgetArea.RightDockWidgetArea,
-                380,
+                SAMPLES_WIDTH,
                 hidden=True,
                 ready=self._fill_view,
             )
@@ -132,6 +134,8 @@ class GanLink(QObject):
         if not dock.isVisible() and not dock.property("ganShown"):
             dock.setProperty("ganShown", True)
             dock.show()
+            page = self.window.workspaces.pages[TRAIN]
+            page.resizeDocks([dock], [SAMPLES_WIDTH], Qt.Orientation.Horizontal)
 
     # -- frames, roles, issues ----------------------------------------------------------
     def regions(self) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
@@ -158,10 +162,24 @@ class GanLink(QObject):
             scene.region_frames.set_regions(regions, subtitles)
         if self.controller._built(SETTINGS_KEY):
             gan_box = self.controller.panel.gan
+            if not gan_box.property("ganLinked"):
+                gan_box.setProperty("ganLinked", True)
+                gan_box.arrange_requested.connect(self.arrange)
             if gan_box._graph is not self.window.graph:
                 gan_box.set_graph(self.window.graph)
             else:
                 gan_box.graph_edited()
+
+    def arrange(self) -> bool:
+        """Place the generator above the discriminator (one undo step); True if done."""
+        regions, _ = self.regions()
+        if not regions:
+            self.window.show_message("The GAN's two networks cannot be told apart yet.")
+            return False
+        if not self.window.push(arrange_command(self.window.graph, regions)):
+            return False
+        QTimer.singleShot(0, self.window.canvas.fit_to_view)
+        return True
 
     def _on_checked(self, report: Any) -> None:
         shapes = dict(report.result.shapes)
@@ -211,6 +229,7 @@ class GanLink(QObject):
         self.view.set_runs(labels, current)
 
     def _fill_view(self) -> None:
+        QTimer.singleShot(0, self._show_dock)  # its dock is made right after the widget
         view = self.view
         if view.live:
             return

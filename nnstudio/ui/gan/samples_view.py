@@ -64,12 +64,12 @@ class GridImage(QLabel):
             return False
         if path is None:
             self.setText("The generator's samples appear here after each epoch.")
+            return True
         self._rescale()
         return True
 
     def _rescale(self) -> None:
-        if self.source.isNull():
-            self.setPixmap(QPixmap())
+        if self.source.isNull():  # the text stays (setPixmap would clear it)
             return
         side = max(16, min(self.width(), self.height()) - 4)
         self.setPixmap(

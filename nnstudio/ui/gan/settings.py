@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -101,6 +102,7 @@ class GanSettings(QGroupBox):
     """The GAN settings (see the module docstring); ``edited`` fires on a user's change."""
 
     edited = Signal()
+    arrange_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("GAN: generator against discriminator", parent)
@@ -169,6 +171,12 @@ class GanSettings(QGroupBox):
             combo.currentIndexChanged.connect(self._changed)
             self.roles[role] = combo
             self.form.addRow(label, combo)
+        self.arrange_button = QPushButton("Arrange the two networks")
+        self.arrange_button.setToolTip(
+            "Place the generator above the discriminator, each in its own frame (Ctrl+Z undoes it)"
+        )
+        self.arrange_button.clicked.connect(self.arrange_requested)
+        self.form.addRow("", self.arrange_button)
 
     # -- values -----------------------------------------------------------------------
     def set_config(self, config: GanConfig | None) -> None:
@@ -224,7 +232,10 @@ class GanSettings(QGroupBox):
     def set_running(self, running: bool) -> None:
         """While a run trains, the settings it uses are shown but not editable."""
         self.enabled_box.setEnabled(not running)
-        self.body.setEnabled(not running)
+        for w in (self.mode, self.critic_steps, self.gp_weight, self.generator):
+            w.setEnabled(not running)
+        for w in (self.discriminator, self.grid, *self.roles.values()):
+            w.setEnabled(not running)
 
     # -- roles --------------------------------------------------------------------------
     def set_graph(self, graph: Graph | None) -> None:

@@ -17,6 +17,12 @@ _NAMES = {
     "rmse": "root mean squared error",
     "learning rate": "learning rate",
     "throughput": "throughput (samples/s)",
+    "d_loss": "discriminator loss",  # a GAN run's logs (core.gan.model)
+    "g_loss": "generator loss",
+    "d_real": "D(x): real judged real",
+    "d_fake": "D(G(z)): generated judged real",
+    "d_accuracy": "discriminator accuracy (0–1)",
+    "diversity": "sample diversity",
 }
 
 
