@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
@@ -23,9 +23,11 @@ from nnstudio.core import project as pj
 from nnstudio.core.gan.roles import gan_issues, split_roles
 from nnstudio.core.project_paths import data_issues
 from nnstudio.ui.gan.arrange import arrange_command
-from nnstudio.ui.gan.samples_view import SamplesView
 from nnstudio.ui.training.settings_link import SETTINGS_KEY
 from nnstudio.ui.workspaces import TRAIN, PanelSpec
+
+if TYPE_CHECKING:
+    from nnstudio.ui.gan.samples_view import SamplesView
 
 __all__ = ["GAN_METRICS", "GAN_SAMPLES", "GanLink", "frame_subtitles"]
 
@@ -210,6 +212,8 @@ class GanLink(QObject):
 
     # -- the samples panel ------------------------------------------------------------------
     def _make_view(self) -> SamplesView:
+        from nnstudio.ui.gan.samples_view import SamplesView  # pyqtgraph: with its panel
+
         view = SamplesView()
         view.sample_requested.connect(self.sample_now)
         view.run_chosen.connect(self._show_recorded)

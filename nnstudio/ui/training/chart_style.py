@@ -19,8 +19,8 @@ _NAMES = {
     "throughput": "throughput (samples/s)",
     "d_loss": "discriminator loss",  # a GAN run's logs (core.gan.model)
     "g_loss": "generator loss",
-    "d_real": "D(x): real judged real",
-    "d_fake": "D(G(z)): generated judged real",
+    "d_real": "D(x) on real",
+    "d_fake": "D(G(z)) on generated",
     "d_accuracy": "discriminator accuracy (0–1)",
     "diversity": "sample diversity",
 }
