@@ -19,7 +19,7 @@ check are coalesced into one.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,7 @@ def _check(
     full: bool,
     data: Any = None,
     extra: Sequence[Issue] = (),
+    preflight: Callable[..., CheckResult] | None = None,
 ) -> CheckReport:
     """One check, run on a :class:`~nnstudio.ui.tasks.Task`.  ``box`` keeps the one
     memoising checker across checks (made off the GUI thread on first use; used by one
@@ -90,7 +91,7 @@ def _check(
         result = box["checker"].check(graph)
         if data is not None:  # (report, targets): the pre-flight check of data vs model
             report, targets = data
-            result = with_preflight(result, graph, report, targets)
+            result = (preflight or with_preflight)(result, graph, report, targets)
     else:
         result = structural_result(graph)
     if extra:
@@ -109,6 +110,7 @@ class CheckRunner(QObject):
         self.full = False
         self.data: tuple[object, str | None] | None = None
         self.project_issues: list[Issue] = []
+        self.preflight: Callable[..., CheckResult] | None = None  # None: with_preflight
         self._generation = 0
         self._held = False
         self._busy = False
@@ -190,6 +192,7 @@ class CheckRunner(QObject):
             self.full,
             self.data,
             list(self.project_issues),
+            self.preflight,
             parent=self,
             name="nnstudio-graph-check",
         )

@@ -35,8 +35,13 @@ CHARTS: dict[str, tuple[tuple[str, str, str], ...]] = {
 }
 
 
+def legend_html(keys: tuple[tuple[str, str, str], ...]) -> str:
+    """The chart's title: each line's name in its colour (no legend box over the data)."""
+    return " &nbsp; ".join(f'<span style="color:{c}">━ {name}</span>' for _k, name, c in keys)
+
+
 class _Line:
-    def __init__(self, plot: pg.PlotItem, name: str, color: str) -> None:
+    def __init__(self, plot: pg.PlotItem, color: str) -> None:
         faint = QColor(color)
         faint.setAlpha(70)
         self.batch, self.epoch = GrowingBuffer(), GrowingBuffer(64)
@@ -46,7 +51,6 @@ class _Line:
             symbol="o",
             symbolSize=5,
             symbolBrush=color,
-            name=name,
         )
 
     def refresh(self) -> None:
@@ -70,18 +74,29 @@ class GanCharts(QWidget):
         layout.addWidget(self.view)
         self.plots: dict[str, pg.PlotItem] = {}
         self.lines: dict[str, _Line] = {}
+        self.marks: dict[str, pg.InfiniteLine] = {}
         for row, (title, keys) in enumerate(CHARTS.items()):
             plot = style_plot(pg.PlotItem(), title)
             plot.getAxis("left").setWidth(48)
-            legend = plot.addLegend(offset=(-4, 4), labelTextSize="8pt")
-            legend.setBrush(pg.mkBrush(QColor(128, 128, 128, 40)))
+            plot.setTitle(legend_html(keys), size="9pt")
+            mark = pg.InfiniteLine(angle=90, pen=pg.mkPen(QColor(128, 128, 128, 150), width=1))
+            mark.setVisible(False)
+            plot.addItem(mark, ignoreBounds=True)
+            self.marks[title] = mark
             if self.plots:
                 plot.setXLink(next(iter(self.plots.values())))
             self.plots[title] = plot
             self.view.addItem(plot, row=row, col=0)
-            for key, name, color in keys:
-                self.lines[key] = _Line(plot, name, color)
+            for key, _name, color in keys:
+                self.lines[key] = _Line(plot, color)
         self.plots["D(·)"].addLine(y=0.5, pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
+
+    def mark_epoch(self, epoch: float | None) -> None:
+        """A thin vertical line at the epoch whose grid is shown (``None``: none)."""
+        for mark in self.marks.values():
+            mark.setVisible(epoch is not None)
+            if epoch is not None:
+                mark.setValue(epoch)
 
     def reset(self) -> None:
         """No data."""

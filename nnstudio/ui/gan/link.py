@@ -23,6 +23,7 @@ from nnstudio.core import project as pj
 from nnstudio.core.gan.roles import gan_issues, split_roles
 from nnstudio.core.project_paths import data_issues
 from nnstudio.ui.gan.arrange import arrange_command
+from nnstudio.ui.gan.preflight import preflight_for
 from nnstudio.ui.training.settings_link import SETTINGS_KEY
 from nnstudio.ui.workspaces import TRAIN, PanelSpec
 
@@ -62,6 +63,22 @@ def frame_subtitles(graph: Any, roles: Any, shapes: Any) -> dict[str, str]:
         "Generator": f"{noise} → {_dims(sample) if sample else 'sample'}",
         "Discriminator": f"{_dims(disc_in) if disc_in else 'sample'} → 1 logit (real or fake)",
     }
+
+
+def gan_summary(gan: Any) -> str:
+    """The run log's line about a GAN run's settings."""
+    from nnstudio.core.gan.config import MODES
+
+    mode = MODES.get(gan.mode, gan.mode)
+    if gan.is_wgan:
+        mode += f", {gan.critic_steps} critic steps, gradient penalty {gan.gp_weight:g}"
+
+    def adam(opt: Any) -> str:
+        return f"lr {opt.learning_rate:g} (β1 {opt.beta_1:g}, β2 {opt.beta_2:g})"
+
+    return (
+        f"— GAN: {mode}; generator {adam(gan.generator)}, discriminator {adam(gan.discriminator)}"
+    )
 
 
 class GanLink(QObject):
@@ -108,6 +125,7 @@ class GanLink(QObject):
         self._graph.subscribe(self._on_graph_event)
         self._project.subscribe(self._on_project_event)
         self._shapes = {}
+        self._sync_preflight()
         self.refresh()
         if self._built(GAN_SAMPLES):
             self._fill_view()
@@ -115,6 +133,7 @@ class GanLink(QObject):
 
     def _on_project_event(self, event: str, payload: Any) -> None:
         if event == pj.TRAINING_CHANGED:
+            self._sync_preflight()
             self.refresh()
             self._update_issues()
             self._show_dock()
@@ -182,6 +201,17 @@ class GanLink(QObject):
             return False
         QTimer.singleShot(0, self.window.canvas.fit_to_view)
         return True
+
+    def _sync_preflight(self) -> None:
+        """A GAN's data is checked against its discriminator's Input only."""
+        gan = self.gan()
+        checker = self.window.checker
+        if getattr(checker.preflight, "args", (None,))[0] == gan and (gan is None) == (
+            checker.preflight is None
+        ):
+            return
+        checker.preflight = preflight_for(gan)
+        checker.request()
 
     def _on_checked(self, report: Any) -> None:
         shapes = dict(report.result.shapes)
@@ -271,10 +301,12 @@ class GanLink(QObject):
 
     def run_started(self, config: Any) -> None:
         """A run starts: a GAN run streams into the samples panel."""
-        if getattr(config, "gan", None) is None:
+        gan = getattr(config, "gan", None)
+        if gan is None:
             return
         self._show_dock()
         self.view.begin_run()
+        self.controller.panel.log(gan_summary(gan))
 
     def handle_events(self, events: list[dict[str, Any]]) -> None:
         """The run's events, for the samples panel of a GAN run."""

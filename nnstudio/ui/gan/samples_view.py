@@ -146,6 +146,8 @@ class SamplesView(QWidget):
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setChildrenCollapsible(False)
+        self.split = split
+        self._sized = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(split)
@@ -169,6 +171,13 @@ class SamplesView(QWidget):
         for w in (self.prev_button, self.slider, self.next_button, self.follow):
             row.addWidget(w, 1 if w is self.slider else 0)
         return row
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if not self._sized:  # the grid gets most of the height, the charts the rest
+            self._sized = True
+            total = max(self.height(), 400)
+            self.split.setSizes([round(total * 0.6), total - round(total * 0.6)])
 
     # -- what is shown --------------------------------------------------------------
     def reset(self) -> None:
@@ -262,6 +271,7 @@ class SamplesView(QWidget):
         i = self.slider.value()
         self.prev_button.setEnabled(i > 0)
         self.next_button.setEnabled(i < len(self.grids) - 1)
+        self.charts.mark_epoch(grid.epoch if grid is not None else None)
         if grid is None:
             self.image.show_file(None)
             self.caption.setText("No samples yet" if not self.live else "Waiting for epoch 1…")
