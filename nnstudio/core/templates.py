@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nnstudio.core.gan.template import TRAINING as DCGAN_TRAINING
+from nnstudio.core.gan.template import dcgan
 from nnstudio.core.graph.builder import GraphBuilder
 from nnstudio.core.layout import apply_positions, layered_layout
 from nnstudio.core.project import Project
@@ -160,6 +162,11 @@ TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
         transformer,
     ),
     "autoencoder": ("Convolutional autoencoder", "Compress and reconstruct images.", autoencoder),
+    "dcgan": (
+        "DCGAN (generative)",
+        "A generator and a discriminator trained against each other to make digits.",
+        dcgan,
+    ),
 }
 
 
@@ -173,6 +180,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     "two_input": {"kind": "numpy", "path": "two_inputs.npz", "targets_key": "target"},
     "transformer": {"kind": "numpy", "path": "tokens.npz"},
     "autoencoder": {"kind": "images", "path": "digits", "targets": "inputs"},
+    "dcgan": {"kind": "images", "path": "digits", "val_fraction": 0.0},
 }
 TRAINING: dict[str, dict[str, Any]] = {
     "mlp": {"epochs": 30, "batch_size": 16},
@@ -182,6 +190,7 @@ TRAINING: dict[str, dict[str, Any]] = {
     "two_input": {"epochs": 30, "batch_size": 16, "learning_rate": 0.005},
     "transformer": {"epochs": 10},
     "autoencoder": {"epochs": 10},
+    "dcgan": DCGAN_TRAINING,
 }
 
 
@@ -212,7 +221,7 @@ def build_template(key: str, samples: str | Path | None = None) -> Project:
     project = Project(graph=graph, name=title, description=description)
     if samples is not None:
         project.data = sample_data(key, samples)
-        project.training = dict(TRAINING[key])
+        project.training = copy.deepcopy(TRAINING[key])
     return project
 
 

@@ -1,0 +1,172 @@
+"""What the app's GAN run costs over a plain Keras ``train_step`` GAN: images/s, app / plain.
+
+The same two networks (the DCGAN template's generator and discriminator, built once and
+cloned for each run with the same initial weights) and the same images (the shipped digits,
+repeated to ``--samples``) are trained alternately by
+
+* plain: a ``keras.Model`` subclass with the keras.io DCGAN ``train_step`` and ``fit``;
+* app: the core training job (``execute`` of a ``TrainingJob``: RunCallback reporting every
+  batch, NaN watch, kept weights, the fixed-noise sample grid and diversity every epoch,
+  TensorBoard logs off unless ``--tensorboard``),
+
+``--repeats`` times each in one process; the best of each is compared (the machine is
+shared, so the best is the fairest).  Target: ratio >= 0.95.
+
+    python benchmarks/gan.py [--samples 2560] [--epochs 3] [--repeats 2] [--batch-size 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def digits(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The shipped digit images in [0, 1], repeated to ``n``."""
+    from PIL import Image
+
+    paths = sorted((ROOT / "resources" / "samples" / "digits").rglob("*.png"))
+    x = np.stack([np.asarray(Image.open(p).convert("L"), np.float32) / 255.0 for p in paths])
+    y = np.array([int(p.parent.name) for p in paths], np.int32)
+    reps = -(-n // len(x))
+    return np.tile(x, (reps, 1, 1))[:n, ..., None], np.tile(y, reps)[:n]
+
+
+def plain_gan_class():
+    """The keras.io DCGAN (``dcgan_overriding_train_step.py``), as plain as it comes."""
+    import keras
+    import tensorflow as tf
+
+    class PlainGAN(keras.Model):
+        def __init__(self, discriminator, generator, latent_dim):
+            super().__init__()
+            self.discriminator, self.generator, self.latent_dim = (
+                discriminator,
+                generator,
+                latent_dim,
+            )
+            self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+            self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+        def compile(self, d_optimizer, g_optimizer):
+            super().compile()
+            self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
+
+        @property
+        def metrics(self):
+            return [self.d_loss_tracker, self.g_loss_tracker]
+
+        def train_step(self, data):
+            real = data[0] if isinstance(data, tuple) else data
+            batch = tf.shape(real)[0]
+            z = tf.random.normal((batch, self.latent_dim))
+            fake = self.generator(z, training=True)
+            with tf.GradientTape() as tape:
+                rl = self.discriminator(real, training=True)
+                fl = self.discriminator(fake, training=True)
+                d_loss = self.loss_fn(tf.ones_like(rl), rl) + self.loss_fn(tf.zeros_like(fl), fl)
+            dv = self.discriminator.trainable_weights
+            self.d_optimizer.apply(tape.gradient(d_loss, dv), dv)
+            z = tf.random.normal((batch, self.latent_dim))
+            with tf.GradientTape() as tape:
+                gl = self.discriminator(self.generator(z, training=True), training=True)
+                g_loss = self.loss_fn(tf.ones_like(gl), gl)
+            gv = self.generator.trainable_weights
+            self.g_optimizer.apply(tape.gradient(g_loss, gv), gv)
+            self.d_loss_tracker.update_state(d_loss)
+            self.g_loss_tracker.update_state(g_loss)
+            return {m.name: m.result() for m in self.metrics}
+
+    return PlainGAN
+
+
+def time_plain(nets, x, y, epochs: int, batch_size: int) -> float:
+    """Images/s of the plain GAN (``fit`` on a batched, cached tf.data pipeline)."""
+    import keras
+    import tensorflow as tf
+
+    gen = keras.models.clone_model(nets.generator)
+    gen.set_weights(nets.generator.get_weights())
+    disc = keras.models.clone_model(nets.discriminator)
+    disc.set_weights(nets.discriminator.get_weights())
+    gan = plain_gan_class()(disc, gen, nets.latent_dim)
+    gan.compile(keras.optimizers.Adam(5e-4, 0.5), keras.optimizers.Adam(5e-4, 0.5))
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0).batch(batch_size)
+    t0 = time.perf_counter()
+    gan.fit(ds.prefetch(2), epochs=epochs, verbose=0)
+    return len(x) * epochs / (time.perf_counter() - t0)
+
+
+def time_app(project, x, y, epochs: int, batch_size: int, tensorboard: bool) -> float:
+    """Images/s of the app's GAN job (its own data arrays path, a run folder for grids)."""
+    from nnstudio.core.tasks import TaskState
+    from nnstudio.core.training.data import TrainingData
+    from nnstudio.core.training.job import TrainingJob, execute
+
+    config = project.training.replace(epochs=epochs, batch_size=batch_size, tensorboard=tensorboard)
+    marks: dict[str, float] = {}
+
+    def listen(event):
+        if event["type"] == "start":
+            marks["start"] = time.perf_counter()
+        elif event["type"] == "end":
+            marks["end"] = time.perf_counter()
+
+    with tempfile.TemporaryDirectory() as folder:
+        job = TrainingJob.for_project(
+            project,
+            config=config.to_json(),
+            run_dir=str(Path(folder) / "run"),
+            data=TrainingData.from_arrays(x, y),
+        )
+        t0 = time.perf_counter()
+        outcome = execute(job, TaskState(listen, keep_events=False))
+        if outcome.error or str(outcome.status) != "completed":
+            raise SystemExit(f"the app's run failed: {outcome.message}")
+    # from fit's start (data and model ready, as for the plain run) to the run's end event
+    return len(x) * epochs / (marks.get("end", time.perf_counter()) - marks.get("start", t0))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=2560)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--tensorboard", action="store_true")
+    args = parser.parse_args()
+
+    from nnstudio.core.gan.model import build_networks
+    from nnstudio.core.project import Project
+
+    project = Project.load(ROOT / "resources" / "templates" / "dcgan.nnstudio")
+    nets = build_networks(project.graph, project.training.gan, seed=0)
+    x, y = digits(args.samples)
+    plain, app = [], []
+    for _ in range(args.repeats):
+        plain.append(time_plain(nets, x, y, args.epochs, args.batch_size))
+        app.append(time_app(project, x, y, args.epochs, args.batch_size, args.tensorboard))
+    print(
+        f"images: {args.samples} x {args.epochs} epochs, batch {args.batch_size}, "
+        f"{args.repeats} repeats"
+    )
+    print("plain Keras train_step GAN: " + ", ".join(f"{v:.0f}" for v in plain) + " images/s")
+    print("app GAN run               : " + ", ".join(f"{v:.0f}" for v in app) + " images/s")
+    ratio = max(app) / max(plain)
+    print(f"ratio app / plain (best of each): {ratio:.3f}  (target >= 0.95)")
+
+
+if __name__ == "__main__":
+    main()
