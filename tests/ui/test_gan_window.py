@@ -102,12 +102,19 @@ def test_the_samples_panel_in_train_and_sample_now(
     assert view.current().epoch == 1 and "diversity 0.300" in view.caption.text()
 
 
-def test_the_dcgan_template_is_in_the_gallery(qtbot) -> None:
-    if "dcgan" not in TEMPLATES:  # registered by the core side of GANs
-        return
+def test_the_dcgan_template_opens_with_both_regions_framed_apart(
+    make_window, keras_engine, qtbot
+) -> None:
     from nnstudio.ui.templates_dialog import TemplatesDialog
 
+    assert "dcgan" in TEMPLATES
     dialog = TemplatesDialog()
     qtbot.addWidget(dialog)
     dialog.select("dcgan")
     assert dialog.chosen_key() == "dcgan"
+    window = make_window(plugins=True, engine=keras_engine)
+    assert window.new_from_template("dcgan")
+    frames = window.canvas.graph_scene().region_frames.frames
+    assert set(frames) == {"Generator", "Discriminator"}
+    assert not frames["Generator"].rect.intersects(frames["Discriminator"].rect)
+    assert not window.undo_stack.count()  # placed as a new graph is, not an edit

@@ -21,8 +21,10 @@ from PySide6.QtCore import QObject, Qt, QTimer
 
 from nnstudio.core import project as pj
 from nnstudio.core.gan.roles import gan_issues, split_roles
+from nnstudio.core.layout import apply_positions
 from nnstudio.core.project_paths import data_issues
-from nnstudio.ui.gan.arrange import arrange_command
+from nnstudio.ui.canvas.gan_frames import frame_rect
+from nnstudio.ui.gan.arrange import arrange_command, region_positions
 from nnstudio.ui.gan.preflight import preflight_for
 from nnstudio.ui.training.settings_link import SETTINGS_KEY
 from nnstudio.ui.workspaces import TRAIN, PanelSpec
@@ -126,6 +128,7 @@ class GanLink(QObject):
         self._project.subscribe(self._on_project_event)
         self._shapes = {}
         self._sync_preflight()
+        self._place_untitled()
         self.refresh()
         if self._built(GAN_SAMPLES):
             self._fill_view()
@@ -190,6 +193,19 @@ class GanLink(QObject):
                 gan_box.set_graph(self.window.graph)
             else:
                 gan_box.graph_edited()
+
+    def _place_untitled(self) -> None:
+        """A new GAN project (a template: no file yet) whose regions overlap gets them
+        arranged before it is shown, without an undo step (as a new graph is laid out)."""
+        if self.window.project.path is not None:
+            return
+        regions, _ = self.regions()
+        if len(regions) != 2:
+            return
+        graph = self.window.graph
+        gen, disc = (frame_rect(graph.nodes[n].pos for n in ids) for ids in regions.values())
+        if gen.intersects(disc):
+            apply_positions(graph, region_positions(graph, regions))
 
     def arrange(self) -> bool:
         """Place the generator above the discriminator (one undo step); True if done."""
