@@ -26,7 +26,7 @@ from nnstudio.ui.theme import CanvasColors
 __all__ = ["FRAME_COLORS", "RegionFrame", "RegionFrames", "frame_rect"]
 
 PAD = 26.0  # around the nodes' bodies
-TITLE_H = 30.0  # room for the title above the first row of nodes
+TITLE_H = 40.0  # room for the title above the first row of nodes
 BELOW = 34.0  # the live indicator and the shape label under a node
 FRAME_Z = -10.0  # behind edges (0) and nodes (1)
 FRAME_COLORS = {"Generator": "#2a9d8f", "Discriminator": "#8e6cc9"}
@@ -105,18 +105,18 @@ class RegionFrame(QGraphicsItem):
         painter.setBrush(fill)
         painter.drawRoundedRect(self.rect, 14.0, 14.0)
         font = QFont(painter.font())
-        font.setPointSizeF(12.0)
+        font.setPointSizeF(17.0)
         font.setBold(True)
         painter.setFont(font)
         text = QColor(accent) if not self.colors.dark else accent.lighter(115)
         painter.setPen(text)
-        base = QPointF(self.rect.left() + 16.0, self.rect.top() + 24.0)
+        base = QPointF(self.rect.left() + 16.0, self.rect.top() + 34.0)
         painter.drawText(base, self.title)
         if self.subtitle:
             width = QFontMetricsF(font).horizontalAdvance(self.title)
             small = QFont(font)
             small.setBold(False)
-            small.setPointSizeF(10.0)
+            small.setPointSizeF(12.0)
             painter.setFont(small)
             painter.setPen(self.colors.muted)
             painter.drawText(QPointF(base.x() + width + 10.0, base.y()), self.subtitle)

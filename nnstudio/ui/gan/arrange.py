@@ -20,7 +20,7 @@ __all__ = ["LINE_GAP", "REGION_GAP", "arrange_command", "region_positions"]
 COLUMNS = 7  # layers per line before a region wraps
 LAYER_GAP = 80.0
 LINE_GAP = 70.0  # between the lines of one region
-REGION_GAP = 150.0  # between two regions: both frames' padding and the lower one's title
+REGION_GAP = 160.0  # between two regions: both frames' padding and the lower one's title
 
 
 def _sub(graph: Graph, ids: Iterable[str]) -> Graph:
