@@ -114,3 +114,10 @@ def test_a_gan_edit_in_the_window_is_one_undo_step(make_window, keras_engine, qt
     assert lr.value() == 0.001
     saved = window.project.to_json()["training"]["gan"]
     assert saved["generator"]["learning_rate"] == 0.001 and saved["latent_input"] == "noise"
+
+
+def test_the_gan_rows_fit_the_narrow_settings_panel(qtbot) -> None:
+    panel = _panel(qtbot)
+    panel.gan.set_graph(dcgan().graph)
+    panel.set_config(TrainingConfig(gan=GanConfig(mode="wgan-gp")))
+    assert panel.gan.minimumSizeHint().width() <= panel.settings_scroll.viewport().width()

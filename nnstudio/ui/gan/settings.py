@@ -19,8 +19,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -79,15 +79,18 @@ class _OptimizerRow(QWidget):
 
     def __init__(self, who: str, changed: Any) -> None:
         super().__init__()
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        grid = QGridLayout(self)  # two short lines: the panel is narrow
+        grid.setContentsMargins(0, 0, 0, 0)
         self.lr = _float_box(1e-6, 1.0, 1e-4, 6, f"The {who}'s Adam learning rate")
         self.beta_1 = _float_box(0.0, 0.999, 0.05, 3, f"The {who}'s Adam beta 1 (DCGAN: 0.5)")
         self.beta_2 = _float_box(0.0, 0.9999, 0.001, 4, f"The {who}'s Adam beta 2")
-        for label, box in (("lr", self.lr), ("β1", self.beta_1), ("β2", self.beta_2)):
-            row.addWidget(QLabel(label))
-            row.addWidget(box, 1)
+        places = (("lr", self.lr, 0, 0), ("β1", self.beta_1, 1, 0), ("β2", self.beta_2, 1, 2))
+        for label, box, row, col in places:
+            grid.addWidget(QLabel(label), row, col)
+            grid.addWidget(box, row, col + 1, 1, 3 if label == "lr" else 1)
             box.valueChanged.connect(changed)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
 
     def set(self, opt: GanOptimizer) -> None:
         self.lr.setValue(opt.learning_rate)
@@ -105,7 +108,7 @@ class GanSettings(QGroupBox):
     arrange_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("GAN: generator against discriminator", parent)
+        super().__init__("GAN (generative)", parent)
         self.setObjectName("ganSettings")
         self._base = GanConfig()  # the settings not shown (noise seed, unknown keys) ride on
         self._graph: Graph | None = None
@@ -177,6 +180,11 @@ class GanSettings(QGroupBox):
         )
         self.arrange_button.clicked.connect(self.arrange_requested)
         self.form.addRow("", self.arrange_button)
+        for combo in (self.mode, *self.roles.values()):  # narrow, not as wide as a long name
+            combo.setSizeAdjustPolicy(
+                WheelSafeComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
 
     # -- values -----------------------------------------------------------------------
     def set_config(self, config: GanConfig | None) -> None:
