@@ -1,6 +1,6 @@
 """A GAN run through the core training job: the DCGAN template on the digit images, briefly.
 
-One module-scoped run (2 epochs on 96 digits) is shared by the assertions: the discriminator's
+One module-scoped run (2 epochs on 64 digits) is shared by the assertions: the discriminator's
 accuracy leaves 1.0 and the generator's loss moves, the run folder holds the generator, the
 discriminator, the grids and gan.json, the events the UI listens to, an on-demand grid; the
 generator exports with its model card and `nnstudio predict` draws a grid from it.  A tiny
@@ -38,7 +38,7 @@ def dcgan_run(tmp_path_factory):
 
     project = Project.load(TEMPLATE)
     config = project.training.replace(epochs=2, batch_size=16, tensorboard=False)
-    x, y = _digits(96)
+    x, y = _digits(64)
     events: list[dict] = []
 
     def listen(event: dict) -> None:
