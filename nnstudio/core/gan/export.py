@@ -36,7 +36,16 @@ def generator_card(info: Mapping[str, Any]) -> dict[str, Any]:
 
 def as_generator(src: Any, info: Mapping[str, Any], project: Any | None = None) -> Any:
     """``src`` (an ExportSource of a GAN run's ``model.keras``) described as a generator."""
-    src.card_extra = {CARD_KEY: generator_card(info)}
+    from nnstudio.core.export.model_card import output_info
+
+    gen = generator_card(info)
+    outputs = output_info(src.model, {}, None)
+    for out in outputs:  # a sample, not a class score
+        out["kind"] = "sample"
+        act = out.get("activation")
+        scale = {"sigmoid": " in [0, 1]", "tanh": " in [-1, 1]"}.get(act or "", "")
+        out["meaning"] = f"a generated sample of shape {gen['maps'].rsplit(' ', 1)[-1]}{scale}"
+    src.card_extra = {CARD_KEY: gen, "outputs": outputs}
     src.preprocessing = None  # the data's image preprocessing is not the latent input's
     src.class_names = None
     names = [t.name for t in src.model.outputs]

@@ -155,6 +155,14 @@ class GanModel(keras.Model):
         return self.generator(inputs, training=training)
 
     # -- one step ---------------------------------------------------------------------
+    def _labels(self, labels: Any) -> Any:
+        """Class labels in the shape and dtype of the generator's label Input."""
+        import tensorflow as tf
+
+        spec = self.generator.inputs[1]
+        shape = [-1, *(int(d) for d in spec.shape[1:])]
+        return tf.reshape(tf.cast(labels, spec.dtype), shape)
+
     def _g_in(self, z: Any, labels: Any) -> Any:
         return [z, labels] if self.conditional else z
 
@@ -167,8 +175,10 @@ class GanModel(keras.Model):
         import tensorflow as tf
 
         real, labels = (data[0], data[1]) if isinstance(data, tuple | list) else (data, None)
-        if self.conditional and labels is None:
-            raise GanError("a conditional GAN needs class labels in its data")
+        if self.conditional:
+            if labels is None:
+                raise GanError("a conditional GAN needs class labels in its data")
+            labels = self._labels(labels)
         batch = tf.shape(real)[0]
         cfg = self.gan_config
         for _ in range(cfg.critic_steps if cfg.is_wgan else 1):

@@ -258,10 +258,10 @@ def _ends(
                 )
             )
     if (label is None) != (disc_label is None):
-        where = label or disc_label
+        at = label or disc_label
         issues.append(
             _issue(
-                where,
+                at,
                 "A conditional GAN feeds the class label to both networks: only one has a "
                 "label Input",
                 "gan-label",

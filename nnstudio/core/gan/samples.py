@@ -114,8 +114,12 @@ def write_grid(samples: np.ndarray, path: str | Path, columns: int | None = None
 
 def generate(generator: Any, noise: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
     """The generator's samples (inference mode) for ``noise`` (and ``labels``)."""
-    inputs = [noise, labels] if labels is not None else noise
-    return np.asarray(generator(inputs, training=False))
+    if labels is not None:
+        spec = generator.inputs[1]
+        shape = (len(labels), *(int(d) for d in spec.shape[1:]))
+        labels = np.asarray(labels).astype(spec.dtype).reshape(shape)
+        return np.asarray(generator([noise, labels], training=False))
+    return np.asarray(generator(noise, training=False))
 
 
 def grid_name(epoch: int, batch: int | None = None) -> str:

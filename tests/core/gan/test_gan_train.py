@@ -1,6 +1,6 @@
 """A GAN run through the core training job: the DCGAN template on the digit images, briefly.
 
-One module-scoped run (2 epochs on 96 digits) is shared by the assertions: the discriminator's
+One module-scoped run (2 epochs on 64 digits) is shared by the assertions: the discriminator's
 accuracy leaves 1.0 and the generator's loss moves, the run folder holds the generator, the
 discriminator, the grids and gan.json, the events the UI listens to, an on-demand grid; the
 generator exports with its model card and `nnstudio predict` draws a grid from it.  A tiny
@@ -38,7 +38,7 @@ def dcgan_run(tmp_path_factory):
 
     project = Project.load(TEMPLATE)
     config = project.training.replace(epochs=2, batch_size=16, tensorboard=False)
-    x, y = _digits(96)
+    x, y = _digits(64)
     events: list[dict] = []
 
     def listen(event: dict) -> None:
@@ -149,3 +149,46 @@ def test_a_wgan_gp_run_stops_within_its_first_epoch(tmp_path) -> None:
     assert str(outcome.status) == "stopped" and outcome.result.epochs_completed == 0
     batches = [e for e in state.drain() if e["type"] == "batch"]
     assert len(batches) == 3 and all(np.isfinite(e["logs"]["d_loss"]) for e in batches)
+
+
+def test_a_conditional_gan_feeds_the_labels_to_both_networks(tmp_path) -> None:
+    from nnstudio.core.gan.config import GanConfig
+    from nnstudio.core.gan.model import build_gan
+    from nnstudio.core.gan.samples import render_grid_model
+    from nnstudio.core.graph.builder import GraphBuilder
+
+    b = GraphBuilder()
+    z = b.add("Input", name="z", shape=(4,))
+    label = b.add("Input", name="label", shape=(1,), dtype="int32")
+    e = b.add("Flatten", b.add("Embedding", label, name="g_embed", input_dim=3, output_dim=2))
+    g = b.add("Dense", b.add("Concatenate", [z, e]), name="fake", units=6)
+    b.output(g)
+    x = b.add("Input", name="x", shape=(6,))
+    d_label = b.add("Input", name="d_label", shape=(1,), dtype="int32")
+    de = b.add("Flatten", b.add("Embedding", d_label, name="d_embed", input_dim=3, output_dim=2))
+    d = b.add("Dense", b.add("Concatenate", [x, de]), name="critic", units=1)
+    b.output(d)
+    model, nets = build_gan(b.graph, GanConfig(grid=2), seed=0)
+    assert nets.roles.conditional and [t.name for t in nets.generator.inputs] == ["z", "label"]
+    rng = np.random.default_rng(0)
+    history = model.fit(
+        rng.normal(size=(32, 6)).astype("float32"),
+        rng.integers(0, 3, 32),
+        batch_size=16,
+        epochs=1,
+        verbose=0,
+    )
+    assert np.isfinite(history.history["g_loss"][-1])
+    labels = np.arange(4) % 3
+    info = render_grid_model(nets.generator, tmp_path / "g.png", count=4, labels=labels)
+    assert info["sample_shape"] == [6] and (tmp_path / "g.png").is_file()
+
+
+def test_other_backends_are_refused_with_a_clear_message(monkeypatch) -> None:
+    import keras
+
+    from nnstudio.core.gan.model import GanError, check_backend
+
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(GanError, match="needs the TensorFlow backend.*runs Keras on jax"):
+        check_backend()
