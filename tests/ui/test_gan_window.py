@@ -78,6 +78,8 @@ def test_the_samples_panel_in_train_and_sample_now(
     worker.is_running = lambda: True  # a run in progress, as far as the link can tell
     link.sample_now()
     assert getattr(state, REQUEST_FLAG) is True
+    del worker.is_running  # the worker's own again: no run
+    worker.state = None
     # a recorded GAN run: its grids can be stepped through afterwards
     folder = tmp_path / "runs" / "run-1"
     (folder / "samples").mkdir(parents=True)
@@ -100,6 +102,10 @@ def test_the_samples_panel_in_train_and_sample_now(
     assert len(view.grids) == 2 and view.current().epoch == 2
     view.step(-1)
     assert view.current().epoch == 1 and "diversity 0.300" in view.caption.text()
+    # another project opened during a run: the panel stops following that run
+    view.begin_run()
+    window.set_project(Project())
+    assert not view.live and view.grids == [] and not view.sample_button.isEnabled()
 
 
 def test_the_dcgan_template_opens_with_both_regions_framed_apart(

@@ -131,6 +131,8 @@ class GanLink(QObject):
         self._place_untitled()
         self.refresh()
         if self._built(GAN_SAMPLES):
+            if self.view.live:  # the run belongs to the project that was closed
+                self.view.end_run()
             self._fill_view()
         self._show_dock()
 
