@@ -102,8 +102,16 @@ def test_the_samples_panel_in_train_and_sample_now(
     assert len(view.grids) == 2 and view.current().epoch == 2
     view.step(-1)
     assert view.current().epoch == 1 and "diversity 0.300" in view.caption.text()
+    # a sharp fall of the diversity during a run is also said in the run log
+    link.run_started(window.project.training)
+    events = [
+        {"type": "gan_samples", "epoch": e, "batch": None, "path": None, "diversity": d}
+        for e, d in enumerate((0.3, 0.32, 0.1))
+    ]
+    link.handle_events(events)
+    log_text = _controller(window).panel.log_view.toPlainText()
+    assert "— GAN: Standard (non-saturating)" in log_text and "mode collapse" in log_text
     # another project opened during a run: the panel stops following that run
-    view.begin_run()
     window.set_project(Project())
     assert not view.live and view.grids == [] and not view.sample_button.isEnabled()
 

@@ -93,6 +93,7 @@ class GanLink(QObject):
         self._graph: Any = None
         self._project: Any = None
         self._shapes: dict[str, Any] = {}
+        self._logged_hint = ""  # the mode-collapse warning last written to the run log
         self._refit = QTimer(self)
         self._refit.setSingleShot(True)
         self._refit.setInterval(REFIT_MS)
@@ -324,12 +325,17 @@ class GanLink(QObject):
             return
         self._show_dock()
         self.view.begin_run()
+        self._logged_hint = ""
         self.controller.panel.log(gan_summary(gan))
 
     def handle_events(self, events: list[dict[str, Any]]) -> None:
         """The run's events, for the samples panel of a GAN run."""
         if self._built(GAN_SAMPLES) and self.view.live:
             self.view.handle_events(events)
+            hint = self.view.hint.text()
+            if hint and hint != self._logged_hint:  # said once in the run log too
+                self._logged_hint = hint
+                self.controller.panel.log(hint, "warning")
 
     def run_finished(self, outcome: Any) -> None:
         """The run ended: its grids stay, the run box lists it."""

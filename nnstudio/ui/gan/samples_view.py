@@ -313,7 +313,7 @@ class SamplesView(QWidget):
     def handle_events(self, events: Sequence[Mapping[str, Any]]) -> None:
         """The run's events: batches and epochs feed the charts and the diversity,
         ``gan_samples`` the grids."""
-        grids_before, dirty = len(self.grids), False
+        grids_before, values_before, dirty = len(self.grids), len(self.diversity), False
         for e in events:
             kind = e.get("type")
             if kind == "start" and not self.live:
@@ -331,6 +331,7 @@ class SamplesView(QWidget):
             self.charts.refresh()
         if len(self.grids) != grids_before:
             self._sync_grids()
+        if len(self.grids) != grids_before or len(self.diversity) != values_before:
             self._show_diversity()
 
     def _add_grid(self, e: Mapping[str, Any]) -> None:
