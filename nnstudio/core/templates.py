@@ -170,6 +170,8 @@ TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
 }
 
 
+GAN_TEMPLATES = ("dcgan",)
+
 # The shipped sample of each template (a file or folder in ``resources/samples``, with the
 # data options it needs) and the training settings that make the template learn on it.
 SAMPLE_DATA: dict[str, dict[str, Any]] = {
@@ -218,6 +220,11 @@ def build_template(key: str, samples: str | Path | None = None) -> Project:
     title, description, make = TEMPLATES[key]
     graph = make().graph
     apply_positions(graph, layered_layout(graph))
+    if key in GAN_TEMPLATES:  # the two networks one above the other, room for their frames
+        from nnstudio.core.gan.config import GanConfig
+        from nnstudio.core.gan.layout import place_regions
+
+        place_regions(graph, GanConfig.from_json(TRAINING[key]["gan"]))
     project = Project(graph=graph, name=title, description=description)
     if samples is not None:
         project.data = sample_data(key, samples)

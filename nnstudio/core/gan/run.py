@@ -129,7 +129,16 @@ def execute_gan(job: Any, project: Any, config: Any, state: TaskState) -> Any:
         _write_extras(folder, nets, gan, project.graph, sampler)
     outcome = J.RunOutcome(result=result, log_dir=str(log_dir) if log_dir else None)
     J._write(job, project, config, data, data_json, outcome, run_id)
+    if outcome.record is not None:
+        outcome.record = outcome.record.replace(name=run_name(project, config, gan))
     return outcome
+
+
+def run_name(project: Any, config: Any, gan: GanConfig) -> str:
+    """``Run 3 (GAN standard, lr G 0.0005 / D 0.0005, bs 16)``."""
+    n = len(project.runs) + 1
+    lrs = f"lr G {gan.generator.learning_rate:g} / D {gan.discriminator.learning_rate:g}"
+    return f"Run {n} (GAN {gan.mode}, {lrs}, bs {config.batch_size})"
 
 
 def _build(graph: Any, gan: GanConfig, config: Any, device: Any) -> tuple[Any, Any]:

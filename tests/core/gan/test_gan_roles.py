@@ -90,3 +90,14 @@ def test_project_issues_carry_the_gan_issues_only_for_a_gan_project() -> None:
     project.training = {"gan": {"discriminator_output": "score"}}
     codes = [i.code for i in project_issues(project)]
     assert "gan-discriminator-units" in codes
+
+
+def test_the_template_places_the_generator_above_the_discriminator() -> None:
+    from nnstudio.core.graph.model import NODE_H
+    from nnstudio.core.templates import build_template
+
+    graph = build_template("dcgan").graph
+    roles, _ = split_roles(graph, GanConfig())
+    gen_bottom = max(graph.nodes[n].pos[1] for n in roles.generator) + NODE_H
+    disc_top = min(graph.nodes[n].pos[1] for n in roles.discriminator)
+    assert disc_top - gen_bottom >= 100  # room for both frames and the lower one's title

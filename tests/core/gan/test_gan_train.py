@@ -192,3 +192,14 @@ def test_other_backends_are_refused_with_a_clear_message(monkeypatch) -> None:
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     with pytest.raises(GanError, match="needs the TensorFlow backend.*runs Keras on jax"):
         check_backend()
+
+
+def test_a_gan_run_is_named_after_its_mode_and_two_learning_rates() -> None:
+    from nnstudio.core.gan.config import GanConfig
+    from nnstudio.core.gan.run import run_name
+    from nnstudio.core.project import Project
+    from nnstudio.core.training.config import TrainingConfig
+
+    gan = GanConfig.from_json({"mode": "wgan-gp", "generator": {"learning_rate": 1e-4}})
+    name = run_name(Project(name="p"), TrainingConfig(batch_size=8), gan)
+    assert name == "Run 1 (GAN wgan-gp, lr G 0.0001 / D 0.0002, bs 8)"
