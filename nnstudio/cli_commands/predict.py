@@ -76,7 +76,7 @@ def _generate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from nnstudio.core.export import ExportError
-    from nnstudio.core.gan.export import predict_grid
+    from nnstudio.core.export.generator import predict_grid
 
     out = args.out or str(Path(args.model).with_suffix(".grid.png"))
     try:

@@ -217,7 +217,7 @@ def source_from_project(project: Any, run_id: str | None = None) -> ExportSource
     """A project's run (the latest by default) or, with no run, its untrained graph."""
     run = find_run(project, run_id) if run_id else latest_run(project)
     if run is None and getattr(project.training, "gan", None) is not None:
-        from nnstudio.core.gan.export import untrained_gan_source
+        from nnstudio.core.export.generator import untrained_gan_source
 
         return untrained_gan_source(project)
     if run is None:
@@ -245,7 +245,7 @@ def source_from_project(project: Any, run_id: str | None = None) -> ExportSource
     if not src.metrics:
         src.metrics = read_metrics(folder)
     src.losses = src.losses or compiled_losses(read_archive_config(path), list(model.output_names))
-    from nnstudio.core.gan.export import generator_source
+    from nnstudio.core.export.generator import generator_source
 
     return generator_source(src, folder, project)
 
@@ -269,7 +269,7 @@ def source_from_run_dir(folder: Path) -> ExportSource:
     src.preprocessing = info.get("preprocessing") or None
     src.data_hash = info.get("data_hash")
     src.data_config = info.get("data")
-    from nnstudio.core.gan.export import generator_source
+    from nnstudio.core.export.generator import generator_source
 
     return generator_source(src, folder)
 

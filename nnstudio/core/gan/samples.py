@@ -10,7 +10,7 @@ generator collapses onto a few modes) to the epoch's logs, and emits::
      "diversity": 0.21, "requested": False}
 
 ``epoch`` counts from 0 like the run's ``epoch`` events; ``batch`` is ``None`` at an epoch's
-end; ``path`` is ``None`` when the run has no folder.  :func:`render_grid_file` draws a grid
+end; ``path`` is ``None`` when the run has no folder.  :func:`nnstudio.core.export.generator.render_grid_file` draws a grid
 from a saved generator after the run.
 """
 
@@ -128,33 +128,6 @@ def grid_name(epoch: int, batch: int | None = None) -> str:
     return f"{stem}_batch_{batch + 1:04d}.png" if batch is not None else f"{stem}.png"
 
 
-def render_grid_file(
-    generator_path: str | Path,
-    out_path: str | Path,
-    *,
-    count: int = 64,
-    seed: int = 0,
-    labels: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """Load a saved generator (``.keras``, checked like any model file) and write the grid
-    of ``count`` samples from random latent vectors of ``seed``.  Returns ``{"path",
-    "count", "latent_dim", "sample_shape", "diversity"}``; ``ExportError`` for a file that
-    is not a generator."""
-    from nnstudio.core.export.report import ExportError
-    from nnstudio.core.export.source import load_model_file
-
-    model = load_model_file(Path(generator_path))
-    return render_grid_model(
-        model,
-        out_path,
-        count=count,
-        seed=seed,
-        labels=labels,
-        where=str(generator_path),
-        error=ExportError,
-    )
-
-
 def render_grid_model(
     model: Any,
     out_path: str | Path,
@@ -165,7 +138,8 @@ def render_grid_model(
     where: str = "the model",
     error: type[Exception] = ValueError,
 ) -> dict[str, Any]:
-    """:func:`render_grid_file` for a model in memory."""
+    """Write the grid of ``count`` samples of a generator in memory to ``out_path`` (see
+    :func:`nnstudio.core.export.generator.render_grid_file` for a saved one)."""
     inputs = model.inputs if isinstance(model.inputs, list) else [model.inputs]
     shape = tuple(inputs[0].shape[1:])
     if len(shape) != 1 or shape[0] is None:

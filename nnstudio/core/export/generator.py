@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 CARD_KEY = "generator"
 
 
@@ -130,3 +132,32 @@ def untrained_gan_source(project: Any) -> Any:
         "the project has no trained run: exporting the untrained generator (random weights)"
     )
     return as_generator(src, info, project)
+
+
+def render_grid_file(
+    generator_path: str | Path,
+    out_path: str | Path,
+    *,
+    count: int = 64,
+    seed: int = 0,
+    labels: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """Load a saved generator (``.keras``, checked like any model file) and write the grid
+    of ``count`` samples from random latent vectors of ``seed``.  Returns ``{"path",
+    "count", "latent_dim", "sample_shape", "diversity"}``; ``ExportError`` for a file that
+    is not a generator."""
+    from nnstudio.core.export.report import ExportError
+    from nnstudio.core.export.source import load_model_file
+
+    model = load_model_file(Path(generator_path))
+    from nnstudio.core.gan.samples import render_grid_model
+
+    return render_grid_model(
+        model,
+        out_path,
+        count=count,
+        seed=seed,
+        labels=labels,
+        where=str(generator_path),
+        error=ExportError,
+    )
