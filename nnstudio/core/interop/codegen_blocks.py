@@ -12,6 +12,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping
+
 from nnstudio.core.graph.blocks import definitions_used
 from nnstudio.core.graph.model import BLOCK_KEY, OUT_PORT, Edge, Graph, Node
 from nnstudio.core.interop import codegen as cg
