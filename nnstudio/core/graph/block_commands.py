@@ -110,7 +110,8 @@ class GroupNodes(_StateEdit):
     The block's inputs are the distinct tensors that enter the selection (one Input node
     inside per source, shaped as the check found it), its outputs the tensors that leave it
     (and model outputs inside it).  ``shapes`` (node id -> ``NodeShape``, e.g. the latest
-    check's) gives those shapes; without it the graph is checked here.
+    check's; a block's output as ``"use:port"``) gives those shapes; without it the graph is
+    checked here.
     """
 
     def __init__(
@@ -286,12 +287,12 @@ def _shape_lookup(graph: Graph, shapes: Mapping[str, Any] | None) -> Any:
         shapes, flat = result.shapes, getattr(result, "flat", None)
 
     def lookup(node_id: str, port: str) -> dict[str, Any]:
-        s = shapes.get(node_id) if shapes is not None else None
-        if port != OUT_PORT and flat is not None:
-            fid = flat.flat.ports.get((node_id, port))
-            s = flat.result.shapes.get(fid) if fid else None
-        elif port != OUT_PORT:
-            s = None
+        if port == OUT_PORT:
+            s = shapes.get(node_id) if shapes is not None else None
+        elif flat is not None:
+            s = flat.port_shape(node_id, port)
+        else:  # a block's output: the caller may give it as "use:port"
+            s = shapes.get(f"{node_id}:{port}") if shapes is not None else None
         if s is None or s.shape is None or any(d is None for d in s.shape[1:]) or not s.shape[1:]:
             return {}
         return {"shape": tuple(int(d) for d in s.shape[1:]), "dtype": s.dtype or "float32"}
