@@ -295,7 +295,8 @@ def _shape_lookup(graph: Graph, shapes: Mapping[str, Any] | None) -> Any:
             s = shapes.get(f"{node_id}:{port}") if shapes is not None else None
         if s is None or s.shape is None or any(d is None for d in s.shape[1:]) or not s.shape[1:]:
             return {}
-        return {"shape": tuple(int(d) for d in s.shape[1:]), "dtype": s.dtype or "float32"}
+        dims = tuple(int(d) for d in s.shape[1:] if d is not None)
+        return {"shape": dims, "dtype": s.dtype or "float32"}
 
     return lookup
 
@@ -330,7 +331,7 @@ class Ungroup(_StateEdit):
                 edges.append(Edge(s, e.dst, e.port, dict(e.extra), p))
             else:
                 edges.append(e)
-        for src, dst, port, extra in alias.pop(("", ""), []):  # type: ignore[misc]
+        for src, dst, port, extra in alias.pop(("", ""), []):
             s, p = resolve(*src)
             edges.append(Edge(s, dst, port, dict(extra), p))
         outputs = []
@@ -388,7 +389,7 @@ def _inline(
     )
     nodes: list[Node] = []
     ids: set[str] = set()
-    prev: dict[str, str] = {}
+    prev: dict[str, tuple[str, str]] = {}
     for k in range(repeat):
         label = use_label(use, k)
         idmap: dict[str, str] = {}
