@@ -16,6 +16,7 @@ from nnstudio.core.graph.blocks import qualify, use_label
 from nnstudio.core.graph.command import Command
 from nnstudio.core.graph.model import (
     BLOCK_KEY,
+    BLOCKS_CHANGED,
     NAME_RE,
     OUT_PORT,
     BlockDefinition,
@@ -28,7 +29,15 @@ from nnstudio.core.graph.model import (
     share_blocks,
 )
 
-__all__ = ["GroupNodes", "PlaceBlock", "SetRepeat", "Ungroup", "check_block_name"]
+__all__ = [
+    "GroupNodes",
+    "PlaceBlock",
+    "RenameBlock",
+    "SetBlockDescription",
+    "SetRepeat",
+    "Ungroup",
+    "check_block_name",
+]
 
 BlockChanges = dict[str, BlockDefinition | None]
 
@@ -485,3 +494,60 @@ class SetRepeat(Command):
 
     def undo(self) -> None:
         self.graph._set_params(self.node_id, self.old)
+
+
+class RenameBlock(Command):
+    """Rename a definition (and every use of it, here and inside other definitions)."""
+
+    def __init__(self, graph: Graph, old: str, new: str) -> None:
+        super().__init__(graph)
+        if old not in graph.blocks:
+            raise GraphError(f"no block called {old!r}")
+        if new != old:
+            check_block_name(graph, new)
+        self.old, self.new = old, new
+        self.text = f"Rename block {old} to {new}"
+
+    def _rename(self, old: str, new: str) -> None:
+        g = self.graph
+        items = list(g.blocks.items())
+        g.blocks.clear()  # the same dict: the definitions' graphs share it
+        for name, d in items:
+            g.blocks[new if name == old else name] = d
+        g.blocks[new].name = new
+        for holder in [g, *(x.graph for x in g.blocks.values())]:
+            for node in list(holder.nodes.values()):
+                if node.key == BLOCK_KEY and node.params.get("definition") == old:
+                    holder._set_params(node.id, {**node.params, "definition": new})
+        g.refresh_block_specs()
+        g._emit(BLOCKS_CHANGED, new)
+
+    def redo(self) -> None:
+        if self.new != self.old:
+            self._rename(self.old, self.new)
+
+    def undo(self) -> None:
+        if self.new != self.old:
+            self._rename(self.new, self.old)
+
+
+class SetBlockDescription(Command):
+    """Change a definition's description."""
+
+    def __init__(self, graph: Graph, name: str, description: str) -> None:
+        super().__init__(graph)
+        if name not in graph.blocks:
+            raise GraphError(f"no block called {name!r}")
+        self.name, self.old, self.new = name, graph.blocks[name].description, description
+        self.text = f"Describe block {name}"
+
+    def _set(self, text: str) -> None:
+        self.graph.blocks[self.name].description = text
+        self.graph.refresh_block_specs()
+        self.graph._emit(BLOCKS_CHANGED, self.name)
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)

@@ -229,3 +229,26 @@ def test_copy_and_paste_of_a_block_use_carries_its_definition():
     same = Paste(g, fragment)  # into its own graph: the definitions are reused
     same.redo()
     assert list(g.blocks) == ["pair", "res"] and len(g.nodes) == 5
+
+
+def test_rename_and_describe_a_definition_undo_exactly():
+    from nnstudio.core.graph.block_commands import RenameBlock, SetBlockDescription
+
+    g, ids = residual_graph()
+    inner = GroupNodes(g, [ids[1], ids[2]], "pair", shapes={})
+    inner.redo()
+    outer = GroupNodes(g, [inner.use_id, ids[3]], "res", shapes={})
+    outer.redo()
+    before = dump(g)
+    h = History()
+    h.push(RenameBlock(g, "pair", "duo"))
+    h.push(SetBlockDescription(g, "duo", "two layers"))
+    assert list(g.blocks) == ["duo", "res"]
+    assert g.blocks["res"].graph.nodes[inner.use_id].params["definition"] == "duo"
+    assert g.blocks["res"].graph.nodes[inner.use_id].spec.help == "two layers"
+    assert not flatten(g).issues
+    h.undo()
+    h.undo()
+    assert dump(g) == before
+    with pytest.raises(GraphError, match="already exists"):
+        RenameBlock(g, "pair", "res")
