@@ -173,6 +173,14 @@ def _group(
         {"definition": name, "repeat": 1},
         pos,
     )
+    edges, outputs = _outer(graph, inside, sources, use)
+    return definition, use, edges, outputs
+
+
+def _outer(
+    graph: Graph, inside: set[str], sources: Mapping[tuple[str, str], str], use: Node
+) -> tuple[list[Edge], list[OutputDecl]]:
+    """The outer graph's edges and outputs once ``inside`` is the use ``use``."""
     edges: list[Edge] = []
     bound: set[tuple[str, str]] = set()
     for e in graph.edges:
@@ -196,7 +204,7 @@ def _group(
         else o.copy()
         for o in graph.outputs
     ]
-    return definition, use, edges, outputs
+    return edges, outputs
 
 
 def _consumer_pos(graph: Graph, edges: list[Edge], input_id: str) -> tuple[float, float]:
