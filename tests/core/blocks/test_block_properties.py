@@ -32,6 +32,11 @@ def _edges_by_name(graph, names_of):
     return [(names_of(e.src), names_of(e.dst), e.port) for e in graph.edges]
 
 
+def _flat_edges(flat, original):
+    """The flat graph's edges, named by the original names of their nodes."""
+    return _flat_edges(flat, original)
+
+
 def test_grouping_keeps_the_flat_graph():
     rng = random.Random(17)
     grouped = 0
@@ -50,7 +55,7 @@ def test_grouping_keeps_the_flat_graph():
         h.push(cmd)
         flat = flatten(g)
         assert not flat.issues, (case, flat.issues)
-        got = _edges_by_name(flat.graph, lambda fid: original[flat.origin[fid].inner])
+        got = _flat_edges(flat, original)
         assert sorted(got) == sorted(want), case
         # merges keep their input order
         for dst in {d for _, d, _ in want}:
@@ -110,6 +115,6 @@ def test_nested_grouping_keeps_the_flat_graph():
         nested += 1
         flat = flatten(g)
         assert not flat.issues, case
-        got = _edges_by_name(flat.graph, lambda fid: original[flat.origin[fid].inner])
+        got = _flat_edges(flat, original)
         assert sorted(got) == want, case
     assert nested >= 10
