@@ -34,7 +34,7 @@ def _edges_by_name(graph, names_of):
 
 def _flat_edges(flat, original):
     """The flat graph's edges, named by the original names of their nodes."""
-    return _flat_edges(flat, original)
+    return _edges_by_name(flat.graph, lambda fid: original[flat.origin[fid].inner])
 
 
 def test_grouping_keeps_the_flat_graph():
