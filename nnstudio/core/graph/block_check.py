@@ -4,7 +4,7 @@ carries the inner path, :attr:`Issue.inner`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from nnstudio.core.graph.blocks import FlatGraph, flatten
@@ -22,6 +22,7 @@ class FlatCheck:
 
     flat: FlatGraph
     result: CheckResult
+    _index: dict[tuple[str, tuple[str, ...], int], str] | None = field(default=None, repr=False)
 
     @property
     def graph(self) -> Graph:
@@ -34,11 +35,20 @@ class FlatCheck:
         return self.result.shapes.get(fid) if fid else None
 
     def shape_of(self, top_id: str, inner: tuple[str, ...], copy: int = 0) -> NodeShape | None:
-        """The shape of the node at ``inner`` below the top-level use (first copy)."""
-        for fid, o in self.flat.origin.items():
-            if o.top == top_id and o.inner_path == inner and (not o.path or o.path[0][1] == copy):
-                return self.result.shapes.get(fid)
-        return None
+        """The shape of the node at ``inner`` below the top-level use (in copy ``copy`` of it;
+        nested repeated uses: their first copy)."""
+        fid = self.flat_id(top_id, inner, copy)
+        return self.result.shapes.get(fid) if fid else None
+
+    def flat_id(self, top_id: str, inner: tuple[str, ...], copy: int = 0) -> str | None:
+        """The flat id of the node at ``inner`` below the top-level use ``top_id``."""
+        if self._index is None:
+            index: dict[tuple[str, tuple[str, ...], int], str] = {}
+            for fid, o in self.flat.origin.items():
+                if o.path and all(k == 0 for _, k in o.path[1:]):
+                    index.setdefault((o.top, o.inner_path, o.path[0][1]), fid)
+            self._index = index
+        return self._index.get((top_id, inner, copy))
 
 
 def check_with_blocks(checker: GraphChecker, graph: Graph) -> CheckResult:
@@ -49,12 +59,18 @@ def check_with_blocks(checker: GraphChecker, graph: Graph) -> CheckResult:
     inner = checker.check(flat.graph)
     issues = [_lift(i, flat, graph) for i in inner.issues] + list(flat.issues)
     shapes: dict[str, NodeShape] = {}
+    errors: dict[str | None, Issue] = {}
+    for i in issues:
+        if i.severity == "error":
+            errors.setdefault(i.node, i)
     for nid, node in graph.nodes.items():
         if node.key != BLOCK_KEY:
             if nid in inner.shapes:
                 shapes[nid] = inner.shapes[nid]
             continue
-        shapes[nid] = _use_shape(nid, flat, inner, issues)
+        d = graph.blocks.get(str(node.params.get("definition")))
+        ports = d.output_ports() if d is not None else []
+        shapes[nid] = _use_shape(nid, ports, flat, inner, errors)
     order = {nid: i for i, nid in enumerate(graph.nodes)}
     issues.sort(key=lambda i: (i.severity != "error", order.get(i.node or "", -1)))
     return CheckResult(issues, shapes, flat=FlatCheck(flat, inner))
@@ -85,13 +101,19 @@ def _lift(issue: Issue, flat: FlatGraph, graph: Graph) -> Issue:
     )
 
 
-def _use_shape(use_id: str, flat: FlatGraph, inner: CheckResult, issues: list[Issue]) -> NodeShape:
+def _use_shape(
+    use_id: str,
+    ports: list[str],
+    flat: FlatGraph,
+    inner: CheckResult,
+    errors: dict[str | None, Issue],
+) -> NodeShape:
     members = flat.members.get(use_id, [])
     params = sum(inner.shapes[m].params for m in members if m in inner.shapes)
     trainable = sum(inner.shapes[m].trainable for m in members if m in inner.shapes)
-    first = next((fid for (u, _), fid in flat.ports.items() if u == use_id), None)
+    first = flat.ports.get((use_id, ports[0])) if ports else None
     out = inner.shapes.get(first) if first else None
-    error = next((i for i in issues if i.node == use_id and i.severity == "error"), None)
+    error = errors.get(use_id)
     return NodeShape(
         out.shape if out and not error else None,
         out.dtype if out and not error else None,

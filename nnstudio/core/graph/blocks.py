@@ -102,6 +102,7 @@ class _Flattener:
         self.out = FlatGraph(self.flat)
         self.alias: dict[Tensor, Tensor] = {}
         self.edges: list[tuple[Tensor, str, str, dict]] = []  # (src tensor, dst, port, extra)
+        self._by_dst: dict[int, dict[str, list[Edge]]] = {}
 
     def run(self) -> FlatGraph:
         self._expand(self.root, "", (), "", 0)
@@ -245,6 +246,16 @@ class _Flattener:
         for port, out in zip(outs, definition.graph.outputs, strict=True):
             self.alias[(scope + use.id, port)] = (last + out.node, out.port)
 
+    def _incoming(self, graph: Graph) -> dict[str, list[Edge]]:
+        """Edges into each node of ``graph`` (computed once per graph and flatten)."""
+        found = self._by_dst.get(id(graph))
+        if found is None:
+            found = {}
+            for e in graph.edges:
+                found.setdefault(e.dst, []).append(e)
+            self._by_dst[id(graph)] = found
+        return found
+
     def _definition_of(self, graph: Graph, use_id: str) -> str | None:
         node = graph.nodes.get(use_id)
         return None if node is None else str(node.params.get("definition"))
@@ -262,7 +273,7 @@ class _Flattener:
         """Copy 1's Input ports take the tensors on the use's input edges."""
         first = f"{scope}{use.id}#0/" if _repeat(use) > 1 else f"{scope}{use.id}/"
         for port in ins:
-            edges = graph.in_edges(use.id, port)
+            edges = [e for e in self._incoming(graph).get(use.id, ()) if e.port == port]
             label = definition.port_label(port)
             if not edges:
                 self._issue(
@@ -282,7 +293,7 @@ class _Flattener:
                 )
             e = edges[0]
             self.alias[(first + port, OUT_PORT)] = (scope + e.src, e.src_port)
-        for e in graph.in_edges(use.id):
+        for e in self._incoming(graph).get(use.id, ()):
             if e.port not in ins:
                 self._issue(
                     top,
