@@ -97,6 +97,7 @@ class DocumentActions:
         self._extra_dirty = modified
         scene = GraphScene(graph, canvas_colors(), self)
         self.canvas.set_graph_scene(scene)
+        self.blocks.reset(graph)
         self.inspector.set_graph(graph)
         graph.subscribe(self._on_graph_event)
         self._graph_listener_graph = graph
