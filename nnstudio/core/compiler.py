@@ -51,6 +51,8 @@ def build_model(
     result = (checker or GraphChecker()).check(graph)
     if not result.ok:
         raise CompileError(result.errors, graph)
+    if result.flat is not None:  # blocks are inlined (see nnstudio.core.graph.blocks)
+        graph = result.flat.graph
     import keras
 
     if seed is not None:

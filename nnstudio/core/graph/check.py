@@ -16,6 +16,8 @@ class CheckResult:
 
     issues: list[Issue] = field(default_factory=list)
     shapes: dict[str, NodeShape] = field(default_factory=dict)
+    # With block uses: the flat graph and its own check (``graph.block_check.FlatCheck``).
+    flat: Any = None
 
     @property
     def errors(self) -> list[Issue]:
@@ -90,6 +92,10 @@ class GraphChecker:
 
     def check(self, graph: Graph) -> CheckResult:
         """Structure then shapes; issues sorted errors first, in graph order."""
+        if graph.uses_blocks():
+            from nnstudio.core.graph.block_check import check_with_blocks
+
+            return check_with_blocks(self, graph)
         issues = check_structure(graph)
         shapes = self.inference.infer(graph)
         issues += shapes.issues

@@ -137,15 +137,21 @@ class Connect(Command):
     """Connect ``src``'s output to input ``port`` of ``dst`` (refused with the reason)."""
 
     def __init__(
-        self, graph: Graph, src: str, dst: str, port: str | None = None, index: int | None = None
+        self,
+        graph: Graph,
+        src: str,
+        dst: str,
+        port: str | None = None,
+        index: int | None = None,
+        src_port: str = "out",
     ) -> None:
         super().__init__(graph)
         if port is None:
             port = _free_port(graph, dst)
-        reason = graph.check_connect(src, dst, port)
+        reason = graph.check_connect(src, dst, port, src_port)
         if reason:
             raise GraphError(reason)
-        self.edge = Edge(src, dst, port)
+        self.edge = Edge(src, dst, port, src_port=src_port)
         self.index = index
         self.text = f"Connect {graph.nodes[src].name} → {graph.nodes[dst].name}"
 
@@ -292,16 +298,19 @@ class SetOutput(Command):
         loss: str = "mse",
         loss_weight: float = 1.0,
         metrics: Sequence[str] = (),
+        port: str = "out",
     ) -> None:
         super().__init__(graph)
-        graph.node(node_id)
+        node = graph.node(node_id)
+        if port != "out" and (not node.is_block or port not in _output_ports(graph, node)):
+            raise GraphError(f"{node.name!r} has no output {port!r}")
         self.old = [o.copy() for o in graph.outputs]
-        previous = graph.output_decl(node_id)
+        previous = next((o for o in graph.outputs if o.node == node_id and o.port == port), None)
         keep = dict(previous.extra) if previous is not None else {}
-        decl = OutputDecl(node_id, loss, float(loss_weight), list(metrics), keep)
+        decl = OutputDecl(node_id, loss, float(loss_weight), list(metrics), keep, port)
         new = [o.copy() for o in graph.outputs]
         for i, o in enumerate(new):
-            if o.node == node_id:
+            if o.node == node_id and o.port == port:
                 new[i] = decl
                 break
         else:
@@ -422,6 +431,11 @@ def _check_name(graph: Graph, name: str) -> None:
         )
     if graph.node_by_name(name) is not None:
         raise GraphError(f"a layer called {name!r} already exists")
+
+
+def _output_ports(graph: Graph, node: Node) -> list[str]:
+    d = graph.blocks.get(str(node.params.get("definition")))
+    return d.output_ports() if d is not None else []
 
 
 def _free_port(graph: Graph, dst: str) -> str:

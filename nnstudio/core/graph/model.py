@@ -18,6 +18,7 @@ from nnstudio.core.events import EventSource
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 OUT_PORT = "out"
+BLOCK_KEY = "Block"  # the node type of a block use (see :mod:`.blocks`)
 NODE_W = 180.0  # a node's footprint on the canvas (layout and insert-on-edge use it)
 NODE_H = 84.0
 
@@ -58,15 +59,28 @@ class Node:
     params: dict[str, Any]
     pos: tuple[float, float] = (0.0, 0.0)
     extra: dict[str, Any] = field(default_factory=dict)
+    # A block use's spec (its ports come from its definition); set by the graph that holds it.
+    _spec: LayerSpec | None = field(default=None, compare=False, repr=False)
 
     @property
     def spec(self) -> LayerSpec:
-        """The catalog spec of this node's layer type."""
+        """The catalog spec of this node's layer type (a block use: its definition's)."""
+        if self._spec is not None:
+            return self._spec
+        if self.key == BLOCK_KEY:
+            return block_spec(None, str(self.params.get("definition", "")))
         return catalog.get(self.key)
+
+    @property
+    def is_block(self) -> bool:
+        """True for a block use."""
+        return self.key == BLOCK_KEY
 
     def copy(self) -> Node:
         """A deep-enough copy (params and extra are copied)."""
-        return Node(self.id, self.key, self.name, dict(self.params), self.pos, dict(self.extra))
+        return Node(
+            self.id, self.key, self.name, dict(self.params), self.pos, dict(self.extra), self._spec
+        )
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,7 @@ class Edge:
     dst: str
     port: str = "in"
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    src_port: str = OUT_PORT  # which output of ``src`` (a block use has several)
 
 
 @dataclass
@@ -91,12 +106,79 @@ class OutputDecl:
     loss_weight: float = 1.0
     metrics: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    port: str = OUT_PORT  # which output of ``node`` (a block use has several)
 
     def copy(self) -> OutputDecl:
         """An independent copy."""
         return OutputDecl(
-            self.node, self.loss, self.loss_weight, list(self.metrics), dict(self.extra)
+            self.node, self.loss, self.loss_weight, list(self.metrics), dict(self.extra), self.port
         )
+
+
+@dataclass
+class BlockDefinition:
+    """A named block: an inner graph whose Input nodes are the block's input ports (in graph
+    order; a port is named by the Input's id) and whose declared outputs are its output ports
+    (in order; see :meth:`output_ports`).  ``graph.blocks`` is its owner's definitions."""
+
+    name: str
+    graph: Graph
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def input_ports(self) -> list[str]:
+        """The input port names: the ids of the inner Input nodes, in graph order."""
+        return [n.id for n in self.graph.nodes.values() if n.key == "Input"]
+
+    def output_ports(self) -> list[str]:
+        """The output port names: ``node`` or ``node:port`` of each declared inner output."""
+        return [port_name(o.node, o.port) for o in self.graph.outputs]
+
+    def port_label(self, port: str) -> str:
+        """The readable label of a port (the name of its inner node)."""
+        node = self.graph.nodes.get(port.split(":", 1)[0])
+        return node.name if node is not None else port
+
+    def copy(self) -> BlockDefinition:
+        """An independent copy (its graph shares no state; ``blocks`` is left empty)."""
+        return BlockDefinition(
+            self.name,
+            self.graph.copy(with_blocks=False),
+            self.description,
+            copy.deepcopy(self.extra),
+        )
+
+
+def port_name(node_id: str, port: str = OUT_PORT) -> str:
+    """A block output port's name: the inner node id, with ``:port`` for a nested use's."""
+    return node_id if port == OUT_PORT else f"{node_id}:{port}"
+
+
+def block_spec(definition: BlockDefinition | None, name: str = "") -> LayerSpec:
+    """The spec of a use of ``definition``: its input ports; parameters definition, repeat."""
+    from nnstudio.core.catalog.spec import Param
+
+    label = definition.name if definition is not None else name
+    return LayerSpec(
+        key=BLOCK_KEY,
+        display=label or "Block",
+        category="Blocks",
+        help=(definition.description if definition is not None else "")
+        or f"Block {label} (a group of layers).",
+        params=(
+            Param("definition", "str", label, "The block definition this node uses.", keras=None),
+            Param(
+                "repeat",
+                "int",
+                1,
+                "How many chained copies of the block, each with its own weights.",
+                min=1,
+                max=1000,
+                keras=None,
+            ),
+        ),
+        inputs=tuple(definition.input_ports()) if definition is not None else (),
+    )
 
 
 # Event names a listener receives, with their payload.
@@ -107,6 +189,7 @@ NODE_MOVED = "node_moved"  # Node
 EDGE_ADDED = "edge_added"  # Edge
 EDGE_REMOVED = "edge_removed"  # Edge
 OUTPUTS_CHANGED = "outputs_changed"  # list[OutputDecl]
+BLOCKS_CHANGED = "blocks_changed"  # str: the name of the definition added, replaced or removed
 
 
 class Graph(EventSource):
@@ -117,6 +200,8 @@ class Graph(EventSource):
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.outputs: list[OutputDecl] = []
+        # Block definitions by name; a definition's inner graph shares its owner's dict.
+        self.blocks: dict[str, BlockDefinition] = {}
         self._next_id = 1
         self.revision = 0
 
@@ -172,16 +257,25 @@ class Graph(EventSource):
             i += 1
         return f"{stem}_{i}"
 
-    def check_connect(self, src: str, dst: str, port: str) -> str | None:
-        """Why connecting ``src`` to ``dst.port`` is refused, or ``None`` if it is allowed."""
+    def check_connect(self, src: str, dst: str, port: str, src_port: str = OUT_PORT) -> str | None:
+        """Why connecting ``src`` (output ``src_port``) to ``dst.port`` is refused, or
+        ``None`` if it is allowed."""
         if src not in self.nodes or dst not in self.nodes:
             return "both ends must be nodes of this graph"
         if src == dst:
             return "a layer cannot feed itself"
+        if src_port != OUT_PORT:
+            node = self.nodes[src]
+            d = self.blocks.get(str(node.params.get("definition")))
+            if node.key != BLOCK_KEY or d is None or src_port not in d.output_ports():
+                return f"{node.name!r} has no output {src_port!r}"
         spec = self.nodes[dst].spec
         if port not in spec.inputs:
             return f"{spec.display} has no input port {port!r}"
-        if any(e.src == src and e.dst == dst and e.port == port for e in self.edges):
+        if any(
+            e.src == src and e.dst == dst and e.port == port and e.src_port == src_port
+            for e in self.edges
+        ):
             return "these ports are already connected"
         existing = self.in_edges(dst, port)
         if not spec.variadic and existing:
@@ -247,6 +341,8 @@ class Graph(EventSource):
     def _insert_node(self, node: Node, index: int | None = None) -> None:
         if node.id in self.nodes:
             raise GraphError(f"node id {node.id!r} is taken")
+        if node.key == BLOCK_KEY:
+            self._attach_spec(node)
         items = list(self.nodes.items())
         items.insert(len(items) if index is None else index, (node.id, node))
         self.nodes = dict(items)
@@ -271,6 +367,8 @@ class Graph(EventSource):
     def _set_params(self, node_id: str, params: dict[str, Any]) -> None:
         node = self.nodes[node_id]
         node.params = dict(params)
+        if node.key == BLOCK_KEY:
+            self._attach_spec(node)
         self._emit(NODE_CHANGED, node)
 
     def _set_name(self, node_id: str, name: str) -> None:
@@ -287,9 +385,57 @@ class Graph(EventSource):
         self.outputs = [o.copy() for o in outputs]
         self._emit(OUTPUTS_CHANGED, self.outputs)
 
+    def _set_block(self, name: str, definition: BlockDefinition | None) -> None:
+        """Add, replace (``definition``) or remove (``None``) the definition ``name``."""
+        old = self.blocks.pop(name, None)
+        if old is not None:
+            old.graph.unsubscribe(self._inner_changed)
+        if definition is not None:
+            self.blocks[name] = definition
+            share_blocks(definition.graph, self.blocks)
+            definition.graph.subscribe(self._inner_changed)
+        self.refresh_block_specs()
+        self._emit(BLOCKS_CHANGED, name)
+
+    def _inner_changed(self, event: str, payload: Any) -> None:
+        """An edit inside a definition (opened as its own canvas): its uses may change."""
+        self.refresh_block_specs()
+        self._emit(BLOCKS_CHANGED, "")
+
+    def _attach_spec(self, node: Node) -> None:
+        definition = self.blocks.get(str(node.params.get("definition", "")))
+        node._spec = block_spec(definition, str(node.params.get("definition", "")))
+
+    def refresh_block_specs(self) -> None:
+        """Recompute the ports of every block use (here and inside every definition)."""
+        for g in [self, *(d.graph for d in self.blocks.values())]:
+            for node in g.nodes.values():
+                if node.key == BLOCK_KEY:
+                    g._attach_spec(node)
+
+    def uses_blocks(self) -> bool:
+        """True when a node of this graph is a block use."""
+        return any(n.key == BLOCK_KEY for n in self.nodes.values())
+
     # -- serialisation ----------------------------------------------------------------
-    def to_json(self) -> dict[str, Any]:
-        """The graph as plain JSON data (see :mod:`nnstudio.core.project` for the file)."""
+    def to_json(self, with_blocks: bool = True) -> dict[str, Any]:
+        """The graph as plain JSON data (see :mod:`nnstudio.core.project` for the file).
+
+        Block definitions are written under ``blocks`` (only when there are any); edges and
+        outputs name a source port only when it is not ``out``."""
+        data = self._plain_json()
+        if with_blocks and self.blocks:
+            data["blocks"] = {
+                name: {
+                    **d.extra,
+                    "description": d.description,
+                    "graph": d.graph.to_json(with_blocks=False),
+                }
+                for name, d in self.blocks.items()
+            }
+        return data
+
+    def _plain_json(self) -> dict[str, Any]:
         return {
             "nodes": [
                 {
@@ -302,7 +448,16 @@ class Graph(EventSource):
                 }
                 for n in self.nodes.values()
             ],
-            "edges": [{**e.extra, "from": e.src, "to": e.dst, "port": e.port} for e in self.edges],
+            "edges": [
+                {
+                    **e.extra,
+                    "from": e.src,
+                    "to": e.dst,
+                    "port": e.port,
+                    **({"from_port": e.src_port} if e.src_port != OUT_PORT else {}),
+                }
+                for e in self.edges
+            ],
             "outputs": [
                 {
                     **o.extra,
@@ -310,26 +465,49 @@ class Graph(EventSource):
                     "loss": o.loss,
                     "loss_weight": o.loss_weight,
                     "metrics": list(o.metrics),
+                    **({"port": o.port} if o.port != OUT_PORT else {}),
                 }
                 for o in self.outputs
             ],
         }
 
-    def copy(self) -> Graph:
-        """An independent copy without listeners."""
+    def copy(self, with_blocks: bool = True) -> Graph:
+        """An independent copy without listeners (with copies of the block definitions)."""
         other = Graph()
         other.nodes = {nid: _deep_node(n) for nid, n in self.nodes.items()}
-        other.edges = [Edge(e.src, e.dst, e.port, copy.deepcopy(e.extra)) for e in self.edges]
+        other.edges = [
+            Edge(e.src, e.dst, e.port, copy.deepcopy(e.extra), e.src_port) for e in self.edges
+        ]
         other.outputs = [o.copy() for o in self.outputs]
         for o in other.outputs:
             o.extra = copy.deepcopy(o.extra)
         other._next_id = self._next_id
+        if with_blocks and self.blocks:
+            for name, d in self.blocks.items():
+                other.blocks[name] = d.copy()
+            for d in other.blocks.values():
+                share_blocks(d.graph, other.blocks)
+            other.refresh_block_specs()
         return other
+
+
+def share_blocks(graph: Graph, blocks: dict[str, BlockDefinition]) -> None:
+    """Make ``graph`` (a definition's inner graph) read its owner's definitions."""
+    graph.blocks = blocks
+    for node in graph.nodes.values():
+        if node.key == BLOCK_KEY:
+            graph._attach_spec(node)
 
 
 def _deep_node(node: Node) -> Node:
     return Node(
-        node.id, node.key, node.name, dict(node.params), node.pos, copy.deepcopy(node.extra)
+        node.id,
+        node.key,
+        node.name,
+        dict(node.params),
+        node.pos,
+        copy.deepcopy(node.extra),
+        node._spec,
     )
 
 

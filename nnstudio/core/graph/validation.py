@@ -13,7 +13,10 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True)
 class Issue:
-    """One finding: ``node`` is the node id it belongs to (``None``: the whole graph)."""
+    """One finding: ``node`` is the node id it belongs to (``None``: the whole graph).
+
+    Inside a block use, ``node`` is the use and ``inner`` the path below it: the ids of the
+    nested uses, then the inner node's id (in the graph of the innermost definition)."""
 
     severity: Severity
     node: str | None
@@ -21,6 +24,7 @@ class Issue:
     hint: str = ""
     port: str | None = None
     code: str = ""
+    inner: tuple[str, ...] = ()
 
     def to_json(self, graph: Graph | None = None) -> dict[str, Any]:
         """JSON form; with ``graph``, the node's name is included."""
@@ -36,6 +40,8 @@ class Issue:
             d["hint"] = self.hint
         if self.port:
             d["port"] = self.port
+        if self.inner:
+            d["inner"] = list(self.inner)
         return d
 
 

@@ -1,0 +1,485 @@
+"""Block edits, each one undo step: group a selection into a block, ungroup a use, place a
+definition (from the library) as a new use, and set how many times a use repeats.
+
+Each command computes the graph's new nodes, edges, outputs and definitions in its
+constructor (refusing with a plain :class:`GraphError`) and applies the difference with the
+graph's mutators, so a view mirrors it through the usual events (``blocks_changed`` too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from nnstudio.core import catalog
+from nnstudio.core.graph.blocks import qualify, use_label
+from nnstudio.core.graph.command import Command
+from nnstudio.core.graph.model import (
+    BLOCK_KEY,
+    NAME_RE,
+    OUT_PORT,
+    BlockDefinition,
+    Edge,
+    Graph,
+    GraphError,
+    Node,
+    OutputDecl,
+    port_name,
+    share_blocks,
+)
+
+__all__ = ["GroupNodes", "PlaceBlock", "SetRepeat", "Ungroup", "check_block_name"]
+
+BlockChanges = dict[str, BlockDefinition | None]
+
+
+class _StateEdit(Command):
+    """Replace the graph's nodes, edges, outputs and some definitions; undo restores them."""
+
+    def _prepare(
+        self,
+        nodes: list[Node],
+        edges: list[Edge],
+        outputs: list[OutputDecl],
+        blocks: BlockChanges,
+    ) -> None:
+        g = self.graph
+        self._before = (
+            [n.copy() for n in g.nodes.values()],
+            list(g.edges),
+            [o.copy() for o in g.outputs],
+            {name: g.blocks.get(name) for name in blocks},
+        )
+        self._after = (nodes, edges, outputs, blocks)
+
+    def redo(self) -> None:
+        _apply(self.graph, *self._after)
+
+    def undo(self) -> None:
+        _apply(self.graph, *self._before)
+
+
+def _apply(
+    g: Graph,
+    nodes: list[Node],
+    edges: list[Edge],
+    outputs: list[OutputDecl],
+    blocks: BlockChanges,
+) -> None:
+    """Bring ``g`` to exactly this state with the fewest mutator calls (events)."""
+    for name, d in blocks.items():
+        if d is not None and g.blocks.get(name) is not d:
+            g._set_block(name, d)
+    keep_ids = {n.id for n in nodes}
+    if any(o.node not in keep_ids for o in g.outputs):
+        g._set_outputs([o for o in g.outputs if o.node in keep_ids])
+    target = set(edges)
+    for e in reversed(list(g.edges)):
+        if e not in target:
+            g._delete_edge(e)
+    for nid in [nid for nid in g.nodes if nid not in keep_ids]:
+        g._delete_node(nid)
+    for i, n in enumerate(nodes):
+        if n.id not in g.nodes:
+            g._insert_node(n.copy(), i)
+    present = set(g.edges)
+    for i, e in enumerate(edges):
+        if e not in present:
+            g._insert_edge(e, i)
+    if g.outputs != outputs:
+        g._set_outputs(outputs)
+    for name, d in blocks.items():
+        if d is None and name in g.blocks:
+            g._set_block(name, None)
+
+
+def check_block_name(graph: Graph, name: str) -> None:
+    """Refuse a definition name that is invalid or taken."""
+    if not NAME_RE.match(name):
+        raise GraphError(
+            f"{name!r} is not a valid block name: use letters, digits, _ . - "
+            "(starting with a letter or _), at most 64 characters"
+        )
+    if name in graph.blocks:
+        raise GraphError(f"a block called {name!r} already exists")
+
+
+class GroupNodes(_StateEdit):
+    """Group ``node_ids`` into a new block ``name``, used once where they were.
+
+    The block's inputs are the distinct tensors that enter the selection (one Input node
+    inside per source, shaped as the check found it), its outputs the tensors that leave it
+    (and model outputs inside it).  ``shapes`` (node id -> ``NodeShape``, e.g. the latest
+    check's) gives those shapes; without it the graph is checked here.
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        node_ids: Iterable[str],
+        name: str,
+        description: str = "",
+        shapes: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(graph)
+        wanted = set(node_ids)
+        for nid in wanted:
+            graph.node(nid)
+        sel = [nid for nid in graph.nodes if nid in wanted]
+        if not sel:
+            raise GraphError("select the layers to group into a block")
+        check_block_name(graph, name)
+        for nid in sel:
+            if graph.nodes[nid].key == "Input":
+                raise GraphError(
+                    f"the Input {graph.nodes[nid].name!r} cannot go inside a block: "
+                    "leave it out of the selection (the block's inputs are made for you)"
+                )
+        _refuse_detours(graph, set(sel))
+        self.definition, use, edges, outputs = _group(graph, sel, name, description, shapes)
+        self.use_id = use.id
+        nodes = [use if nid == sel[0] else graph.nodes[nid] for nid in graph.nodes]
+        nodes = [n for n in nodes if n.id not in wanted or n is use]
+        self._prepare(nodes, edges, outputs, {name: self.definition})
+        self.text = f"Group {len(sel)} layer(s) into {name}"
+
+
+def _refuse_detours(graph: Graph, sel: set[str]) -> None:
+    """A path that leaves the selection and comes back would make the block feed itself."""
+    succ: dict[str, set[str]] = {}
+    pred: dict[str, set[str]] = {}
+    for e in graph.edges:
+        succ.setdefault(e.src, set()).add(e.dst)
+        pred.setdefault(e.dst, set()).add(e.src)
+
+    def reach(start: set[str], nxt: dict[str, set[str]]) -> set[str]:
+        stack = [m for s in start for m in nxt.get(s, ()) if m not in sel]
+        seen = set(stack)
+        while stack:
+            for m in nxt.get(stack.pop(), ()):
+                if m not in seen:
+                    seen.add(m)
+                    stack.append(m)
+        return seen
+
+    between = reach(sel, succ) & reach(sel, pred)
+    if between:
+        names = ", ".join(sorted(graph.nodes[n].name for n in between)[:3])
+        raise GraphError(
+            f"these layers cannot form a block: {names} lies on a path that leaves the "
+            "selection and comes back into it; add it to the selection or leave out the "
+            "layers after it"
+        )
+
+
+def _group(
+    graph: Graph,
+    sel: list[str],
+    name: str,
+    description: str,
+    shapes: Mapping[str, Any] | None,
+) -> tuple[BlockDefinition, Node, list[Edge], list[OutputDecl]]:
+    inside = set(sel)
+    inner = Graph()
+    for nid in sel:
+        inner.nodes[nid] = graph.nodes[nid].copy()
+    sources: dict[tuple[str, str], str] = {}  # outside tensor -> inner Input id
+    inner_edges: list[Edge] = []
+    for e in graph.edges:
+        if e.dst not in inside:
+            continue
+        if e.src in inside:
+            inner_edges.append(e)
+            continue
+        key = (e.src, e.src_port)
+        if key not in sources:
+            sources[key] = _fresh_id(graph, inside | set(sources.values()))
+        inner_edges.append(Edge(sources[key], e.dst, e.port, dict(e.extra)))
+    shape_of = _shape_lookup(graph, shapes) if sources else None
+    for i, (key, input_id) in enumerate(sources.items()):
+        label = "in" if len(sources) == 1 else f"in_{i + 1}"
+        params = catalog.get("Input").defaults()
+        if shape_of is not None:
+            params.update(shape_of(*key))
+        x, y = _consumer_pos(graph, inner_edges, input_id)
+        inner.nodes[input_id] = Node(input_id, "Input", inner.unique_name(label), params, (x, y))
+    inner.nodes = {
+        **{i: inner.nodes[i] for i in sources.values()},
+        **{nid: inner.nodes[nid] for nid in sel},
+    }
+    inner.edges = inner_edges
+    leaving: dict[tuple[str, str], OutputDecl] = {}
+    for e in graph.edges:
+        if e.src in inside and e.dst not in inside:
+            leaving.setdefault((e.src, e.src_port), OutputDecl(e.src, port=e.src_port))
+    for o in graph.outputs:
+        if o.node in inside:
+            leaving[(o.node, o.port)] = OutputDecl(
+                o.node, o.loss, o.loss_weight, list(o.metrics), dict(o.extra), o.port
+            )
+    if not leaving:
+        raise GraphError(
+            "these layers cannot form a block: nothing leaves the selection (connect one of "
+            "them onward, or mark one as a model output)"
+        )
+    inner.outputs = list(leaving.values())
+    inner._next_id = graph._next_id
+    definition = BlockDefinition(name, inner, description)
+    share_blocks(inner, graph.blocks)
+    xs = [graph.nodes[n].pos for n in sel]
+    pos = (sum(p[0] for p in xs) / len(xs), sum(p[1] for p in xs) / len(xs))
+    taken = {n.name for n in graph.nodes.values() if n.id not in inside}
+    use = Node(
+        _fresh_id(graph, set(sources.values())),
+        BLOCK_KEY,
+        graph.unique_name(name, taken) if name in taken else name,
+        {"definition": name, "repeat": 1},
+        pos,
+    )
+    edges: list[Edge] = []
+    bound: set[tuple[str, str]] = set()
+    for e in graph.edges:
+        if e.src in inside and e.dst in inside:
+            continue
+        if e.dst in inside:
+            key = (e.src, e.src_port)
+            if key not in bound:
+                bound.add(key)
+                edges.append(Edge(e.src, use.id, sources[key], dict(e.extra), e.src_port))
+        elif e.src in inside:
+            port = port_name(e.src, e.src_port)
+            edges.append(Edge(use.id, e.dst, e.port, dict(e.extra), port))
+        else:
+            edges.append(e)
+    outputs = [
+        OutputDecl(
+            use.id, o.loss, o.loss_weight, list(o.metrics), dict(o.extra), port_name(o.node, o.port)
+        )
+        if o.node in inside
+        else o.copy()
+        for o in graph.outputs
+    ]
+    return definition, use, edges, outputs
+
+
+def _fresh_id(graph: Graph, also_taken: set[str]) -> str:
+    while True:
+        nid = graph.new_id()
+        if nid not in also_taken:
+            return nid
+
+
+def _consumer_pos(graph: Graph, edges: list[Edge], input_id: str) -> tuple[float, float]:
+    consumers = [graph.nodes[e.dst].pos for e in edges if e.src == input_id]
+    x = min(p[0] for p in consumers) - 220.0
+    y = sum(p[1] for p in consumers) / len(consumers)
+    return x, y
+
+
+def _shape_lookup(graph: Graph, shapes: Mapping[str, Any] | None) -> Any:
+    """``(node id, port) -> Input params`` from the check's shapes (``{}`` if unknown)."""
+    flat = None
+    if shapes is None:
+        from nnstudio.core.graph.check import GraphChecker
+
+        result = GraphChecker().check(graph)
+        shapes, flat = result.shapes, getattr(result, "flat", None)
+
+    def lookup(node_id: str, port: str) -> dict[str, Any]:
+        s = shapes.get(node_id) if shapes is not None else None
+        if port != OUT_PORT and flat is not None:
+            fid = flat.flat.ports.get((node_id, port))
+            s = flat.result.shapes.get(fid) if fid else None
+        elif port != OUT_PORT:
+            s = None
+        if s is None or s.shape is None or any(d is None for d in s.shape[1:]) or not s.shape[1:]:
+            return {}
+        return {"shape": tuple(int(d) for d in s.shape[1:]), "dtype": s.dtype or "float32"}
+
+    return lookup
+
+
+class Ungroup(_StateEdit):
+    """Put the layers of a block use back in its place (all its copies, names as compiled,
+    so trained weights still fit); the definition goes when nothing uses it any more."""
+
+    def __init__(self, graph: Graph, use_id: str) -> None:
+        super().__init__(graph)
+        use = graph.node(use_id)
+        if use.key != BLOCK_KEY:
+            raise GraphError(f"{use.name!r} is not a block")
+        name = str(use.params.get("definition"))
+        definition = graph.blocks.get(name)
+        if definition is None:
+            raise GraphError(f"the block definition {name!r} does not exist")
+        new_nodes, alias = _inline(graph, use, definition)
+        self.node_ids = [n.id for n in new_nodes]
+
+        def resolve(src: str, port: str) -> tuple[str, str]:
+            while (src, port) in alias:
+                src, port = alias[(src, port)]
+            return src, port
+
+        edges: list[Edge] = []
+        for e in graph.edges:
+            if e.dst == use_id:
+                continue
+            if e.src == use_id:
+                s, p = resolve(use_id, e.src_port)
+                edges.append(Edge(s, e.dst, e.port, dict(e.extra), p))
+            else:
+                edges.append(e)
+        for src, dst, port, extra in alias.pop(("", ""), []):  # type: ignore[misc]
+            s, p = resolve(*src)
+            edges.append(Edge(s, dst, port, dict(extra), p))
+        outputs = []
+        for o in graph.outputs:
+            if o.node == use_id:
+                s, p = resolve(use_id, o.port)
+                outputs.append(
+                    OutputDecl(s, o.loss, o.loss_weight, list(o.metrics), dict(o.extra), p)
+                )
+            else:
+                outputs.append(o.copy())
+        nodes: list[Node] = []
+        for n in graph.nodes.values():
+            if n.id == use_id:
+                nodes.extend(new_nodes)
+            else:
+                nodes.append(n)
+        still_used = any(
+            n.key == BLOCK_KEY and n.id != use_id and n.params.get("definition") == name
+            for g in [graph, *(d.graph for d in graph.blocks.values())]
+            for n in g.nodes.values()
+        )
+        self._prepare(nodes, _in_order(edges), outputs, {} if still_used else {name: None})
+        self.text = f"Ungroup {use.name}"
+
+
+def _in_order(edges: list[Edge]) -> list[Edge]:
+    seen: set[Edge] = set()
+    out = []
+    for e in edges:
+        if e not in seen:
+            seen.add(e)
+            out.append(e)
+    return out
+
+
+def _inline(
+    graph: Graph, use: Node, definition: BlockDefinition
+) -> tuple[list[Node], dict[Any, Any]]:
+    """The copies' nodes (fresh ids, flat names) and the tensor aliases that bind them.
+
+    ``alias[(use, port)]`` is the tensor of an output port; ``alias[("", "")]`` lists the
+    inner edges as ``((src, port), dst, dst_port, extra)`` with sources still to resolve.
+    """
+    inner = definition.graph
+    repeat = int(use.params.get("repeat", 1) or 1)
+    taken = {n.name for n in graph.nodes.values() if n.id != use.id}
+    ins, outs = definition.input_ports(), definition.output_ports()
+    alias: dict[Any, Any] = {}
+    pending: list[Any] = []
+    cx = sum(n.pos[0] for n in inner.nodes.values()) / max(1, len(inner.nodes))
+    cy = sum(n.pos[1] for n in inner.nodes.values()) / max(1, len(inner.nodes))
+    width = max((n.pos[0] for n in inner.nodes.values()), default=0.0) - min(
+        (n.pos[0] for n in inner.nodes.values()), default=0.0
+    )
+    nodes: list[Node] = []
+    ids: set[str] = set()
+    prev: dict[str, str] = {}
+    for k in range(repeat):
+        label = use_label(use, k)
+        idmap: dict[str, str] = {}
+        for n in inner.nodes.values():
+            if n.key == "Input":
+                continue
+            nid = _fresh_id(graph, ids)
+            ids.add(nid)
+            idmap[n.id] = nid
+            name = qualify(label, n.name)
+            if name in taken:
+                name = graph.unique_name(name, taken)
+            taken.add(name)
+            dx = k * (width + 260.0)
+            pos = (use.pos[0] + n.pos[0] - cx + dx, use.pos[1] + n.pos[1] - cy)
+            nodes.append(Node(nid, n.key, name, dict(n.params), pos, dict(n.extra)))
+        for port_id in ins:
+            if k == 0:
+                edges = graph.in_edges(use.id, port_id)
+                if edges:
+                    alias[(f"{k}:{port_id}", OUT_PORT)] = (edges[0].src, edges[0].src_port)
+            else:
+                alias[(f"{k}:{port_id}", OUT_PORT)] = prev[port_id]
+        for e in inner.edges:
+            src = idmap.get(e.src, f"{k}:{e.src}")
+            pending.append(((src, e.src_port), idmap[e.dst], e.port, e.extra))
+        outs_now = {}
+        for port, o in zip(outs, inner.outputs, strict=True):
+            outs_now[port] = (idmap.get(o.node, f"{k}:{o.node}"), o.port)
+        prev = {p: outs_now[o] for p, o in zip(ins, outs, strict=False)}
+        if k == repeat - 1:
+            for port, t in outs_now.items():
+                alias[(use.id, port)] = t
+    alias[("", "")] = pending
+    return nodes, alias
+
+
+class PlaceBlock(_StateEdit):
+    """Add a use of a definition at ``pos``; ``definition`` (e.g. from the library, with the
+    definitions it uses in ``requires``) is added to the graph when it is not there yet."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        name: str,
+        pos: tuple[float, float] = (0.0, 0.0),
+        definition: BlockDefinition | None = None,
+        requires: Mapping[str, BlockDefinition] | None = None,
+    ) -> None:
+        super().__init__(graph)
+        changes: BlockChanges = {}
+        if definition is not None and name not in graph.blocks:
+            for dep, d in (requires or {}).items():
+                if dep not in graph.blocks:
+                    changes[dep] = d
+            changes[name] = definition
+        elif name not in graph.blocks:
+            raise GraphError(f"no block called {name!r}")
+        node = Node(
+            graph.new_id(),
+            BLOCK_KEY,
+            graph.unique_name(name),
+            {"definition": name, "repeat": 1},
+            (float(pos[0]), float(pos[1])),
+        )
+        self.node_id = node.id
+        self._prepare(
+            [*graph.nodes.values(), node],
+            list(graph.edges),
+            [o.copy() for o in graph.outputs],
+            changes,
+        )
+        self.text = f"Add block {name}"
+
+
+class SetRepeat(Command):
+    """Set how many chained copies a block use stands for (1..1000)."""
+
+    def __init__(self, graph: Graph, use_id: str, repeat: int) -> None:
+        super().__init__(graph)
+        node = graph.node(use_id)
+        if node.key != BLOCK_KEY:
+            raise GraphError(f"{node.name!r} is not a block")
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or not 1 <= repeat <= 1000:
+            raise GraphError("repeat must be a whole number from 1 to 1000")
+        self.node_id = use_id
+        self.old = dict(node.params)
+        self.new = {**node.params, "repeat": repeat}
+        self.text = f"Repeat {node.name} {repeat} times"
+
+    def redo(self) -> None:
+        self.graph._set_params(self.node_id, self.new)
+
+    def undo(self) -> None:
+        self.graph._set_params(self.node_id, self.old)
