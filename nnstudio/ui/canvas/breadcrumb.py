@@ -36,6 +36,8 @@ class BreadcrumbBar(QWidget):
             item = self._layout.takeAt(0)
             widget = item.widget()
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)
                 widget.deleteLater()
         self.buttons = []
         self.current = None
