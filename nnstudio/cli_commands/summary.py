@@ -32,20 +32,38 @@ def register(subs: argparse._SubParsersAction) -> None:
 
 
 def summary_data(project: Any, batch_size: int | None = None) -> dict[str, Any]:
-    """The summary JSON: the check's layers and totals, with the cost keys added."""
+    """The summary JSON: the check's layers and totals, with the cost keys added.
+
+    With blocks, ``layers`` is the flat list (as compiled) and ``blocks`` lists each block
+    use: name, definition, repeat, number of nodes, parameters, output shape and its cost.
+    """
     from nnstudio.core.graph import check_graph
     from nnstudio.core.insight.cost import compute_cost
 
     if batch_size is None or batch_size < 1:
         batch_size = int(project.training.batch_size)
-    result = check_graph(project.graph)
-    data = result.summary_json(project.graph)
-    cost = compute_cost(project.graph, result)
+    graph = project.graph
+    result = check_graph(graph)
+    flat_graph, flat_result = graph, result
+    if result.flat is not None:
+        flat_graph, flat_result = result.flat.graph, result.flat.result
+    data = flat_result.summary_json(flat_graph)
+    data["errors"] = len(result.errors)
+    data["warnings"] = len(result.issues) - len(result.errors)
+    cost = compute_cost(flat_graph, flat_result)
     for layer in data["layers"]:
         node_cost = cost.nodes.get(layer["id"])
         figures = node_cost.to_json() if node_cost else dict.fromkeys(_COST_KEYS)
         layer.update(figures)
     data.update(cost.totals_json(batch_size))
+    if result.flat is not None:
+        from nnstudio.core.graph.block_check import block_uses
+
+        lifted = compute_cost(graph, result)
+        data["blocks"] = blocks = block_uses(graph, result)
+        for block in blocks:
+            node_cost = lifted.nodes.get(block["id"])
+            block.update(node_cost.to_json() if node_cost else dict.fromkeys(_COST_KEYS))
     return data
 
 
@@ -95,6 +113,12 @@ def run(args: argparse.Namespace) -> int:
         f"{human_bytes(data['training_peak_activation_bytes'])} "
         f"(training, batch {data['batch_size']})"
     )
+    for block in data.get("blocks", []):
+        times = f" x{block['repeat']}" if block["repeat"] != 1 else ""
+        print(
+            f"Block {block['name']} ({block['definition']}{times}): {block['nodes']} layers, "
+            f"{block['params']:,} params, output {block['output_shape_text']}"
+        )
     if data["errors"]:
         print(f"{data['errors']} error(s): run `nnstudio validate` for details")
     return 0

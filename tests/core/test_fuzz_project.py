@@ -75,11 +75,34 @@ def _seed_documents() -> list[dict[str, Any]]:
         "connections": [{"from": "a", "to": "b", "port": "in"}],
         "outputs": [{"layer": "b", "loss": "mse"}],
     }
-    docs = [own, v1]
+    docs = [own, v1, _blocks_document()]
     for folder in ("resources/examples", "resources/templates"):
         for path in sorted((ROOT / folder).glob("*.nnstudio"))[:3]:
             docs.append(json.loads(path.read_text(encoding="utf-8")))
     return docs
+
+
+def _blocks_document() -> dict[str, Any]:
+    """A project with blocks: a nested definition, a repeated use and a two-output block."""
+    from nnstudio.core.graph.block_commands import GroupNodes, SetRepeat
+
+    b = GraphBuilder()
+    x = b.add("Input", shape=(8,))
+    a = b.add("Dense", x, units=8, activation="relu")
+    c = b.add("Dense", a, units=8)
+    s = b.add("Add", [c, x])
+    left = b.add("Dense", s, units=4)
+    right = b.add("Dense", s, units=4)
+    y = b.add("Dense", b.add("Concatenate", [left, right]), units=1)
+    b.output(y)
+    g = b.graph
+    pair = GroupNodes(g, [a, c], "pair", shapes={})
+    pair.redo()
+    res = GroupNodes(g, [pair.use_id, s], "res", "residual", shapes={})
+    res.redo()
+    SetRepeat(g, res.use_id, 2).redo()
+    GroupNodes(g, [left, right], "split", shapes={}).redo()
+    return Project(graph=g, name="Blocks").to_json()
 
 
 def _paths(value: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -487,6 +487,7 @@ class Graph(EventSource):
                 other.blocks[name] = d.copy()
             for d in other.blocks.values():
                 share_blocks(d.graph, other.blocks)
+                d.graph.subscribe(other._inner_changed)
             other.refresh_block_specs()
         return other
 

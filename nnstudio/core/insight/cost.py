@@ -185,6 +185,10 @@ class CostModel:
         return report
 
     def _report(self, graph: Graph, result: CheckResult) -> CostReport:
+        if result.flat is not None:  # blocks: the flat graph's costs, summed per block use
+            from nnstudio.core.insight.block_cost import lift_report
+
+            return lift_report(self._report(result.flat.graph, result.flat.result), result.flat)
         shapes = result.shapes
         incoming: dict[str, list[tuple[str, str]]] = {}
         for e in graph.edges:
