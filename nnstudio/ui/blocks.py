@@ -109,9 +109,7 @@ class BlockController(QObject):
         self._listening: Graph | None = None
         self.ask_text: Callable[[str, str, str], str | None] = self._ask_text
         window.canvas.node_activated.connect(self._node_activated)
-        window.canvas.setContextMenuPolicy(
-            window.canvas.contextMenuPolicy().CustomContextMenu
-        )
+        window.canvas.setContextMenuPolicy(window.canvas.contextMenuPolicy().CustomContextMenu)
         window.canvas.customContextMenuRequested.connect(self._context_menu)
 
     # -- actions ------------------------------------------------------------------------
@@ -319,7 +317,7 @@ class BlockController(QObject):
         if not ids:
             self.window.show_message("Select the layers to group into a block.")
             return False
-        name = self.ask_text("Group into Block", "Name of the new block:", self._free_name())
+        name = self.ask_text("Group into Block", "Name of the new block:", self.free_name())
         if not name:
             return False
         graph = self.graph
@@ -331,7 +329,7 @@ class BlockController(QObject):
         self.window.select_nodes([cmd.use_id])
         return True
 
-    def _free_name(self) -> str:
+    def free_name(self) -> str:
         blocks = getattr(self.graph, "blocks", {})
         i = 1
         while f"block{i}" in blocks:

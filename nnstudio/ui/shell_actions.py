@@ -125,6 +125,9 @@ class ShellActions:
             self.quick_add_action,
         ]
         self.block_actions = self.blocks.build_actions()  # group, ungroup, expand, open, up
+        from nnstudio.ui.block_library_panel import BlockLibraryUI
+
+        self.block_library = BlockLibraryUI(self)  # "My blocks" in the palette
         self.editing_actions += self.block_actions[:3]
 
     def _build_view_actions(self) -> None:
@@ -188,6 +191,7 @@ class ShellActions:
         edit.addActions([self.select_all_action, self.find_action, self.quick_add_action])
         edit.addSeparator()
         edit.addActions(self.block_actions)
+        edit.addAction(self.block_library.save_action)
         self.edit_menu = edit
         view = bar.addMenu("&View")
         view.addActions(

@@ -96,9 +96,7 @@ def test_expand_shows_layers_in_a_frame_and_makes_room(window, wait_checked):
     assert item.frame_size() == (NODE_W, NODE_H)
 
 
-def test_open_block_edit_inside_updates_every_use_and_breadcrumb_goes_back(
-    window, wait_checked
-):
+def test_open_block_edit_inside_updates_every_use_and_breadcrumb_goes_back(window, wait_checked):
     use = _grouped(window, wait_checked)
     window.select_nodes([use])
     assert window.blocks.open_selected()

@@ -15,19 +15,26 @@ from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
+from PySide6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from nnstudio.core.graph.model import Graph, Node
 from nnstudio.core.layout import NODE_H, NODE_W, layered_layout
-from nnstudio.ui.canvas.geometry import CORNER, LOD_DETAIL, PORT_HIT_RADIUS, node_rect
+from nnstudio.ui.canvas.geometry import (
+    CORNER,
+    LOD_DETAIL,
+    LOD_NAME_ONLY,
+    PORT_HIT_RADIUS,
+    node_rect,
+)
 from nnstudio.ui.canvas.items import HEADER_H, NodeItem, NodeStatus
 from nnstudio.ui.canvas.labels import params_count_text, shape_text
+from nnstudio.ui.canvas.namefit import fit_name
 from nnstudio.ui.theme import CanvasColors
 
 BLOCK_KEY = "Block"
 STACK_STEP = 5.0  # offset of each card behind a collapsed block
 FRAME_PAD = 28.0
-FRAME_HEADER = 34.0
+FRAME_HEADER = 44.0
 CHEVRON = 18.0
 
 
@@ -57,15 +64,14 @@ def _font(pixels: int, weight: QFont.Weight = QFont.Weight.Normal) -> QFont:
 
 
 def inner_layout(definition: Any) -> dict[str, tuple[float, float]]:
-    """Positions of a definition's layers (its Input ports left out), from (0, 0)."""
+    """Positions of a definition's layers (its Input ports left out), from (0, 0): the
+    automatic layered layout, compact whatever the positions on the block's own canvas."""
     graph: Graph = definition.graph
     shown = [n for n in graph.nodes.values() if n.key != "Input"]
     if not shown:
         return {}
-    positions = {n.id: n.pos for n in shown}
-    if len(set(positions.values())) < len(positions):  # never placed: lay it out
-        laid = layered_layout(graph)
-        positions = {nid: laid[nid] for nid in positions}
+    laid = layered_layout(graph, layer_gap=50.0, node_gap=24.0)
+    positions = {n.id: laid[n.id] for n in shown}
     x0 = min(p[0] for p in positions.values())
     y0 = min(p[1] for p in positions.values())
     return {nid: (p[0] - x0, p[1] - y0) for nid, p in positions.items()}
@@ -87,6 +93,7 @@ class BlockNodeItem(NodeItem):
         self.inner_status: dict[str, NodeStatus] = {}
         self._inner: dict[str, tuple[float, float]] = {}
         self._frame = QRectF(node_rect())
+        self._lod = 1.0
         super().__init__(node, colors)
         self.setZValue(0.5)
 
@@ -266,6 +273,7 @@ class BlockNodeItem(NodeItem):
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_frame(self, painter: QPainter, option: QStyleOptionGraphicsItem) -> None:
+        self._lod = option.levelOfDetailFromTransform(painter.worldTransform())
         c = self.colors
         frame = self._frame
         accent = c.category(self.spec.category)
@@ -273,7 +281,9 @@ class BlockNodeItem(NodeItem):
         fill = QColor(accent)
         fill.setAlpha(26 if not c.dark else 40)
         severity = self.status.severity
-        pen = QPen(c.severity(severity), 2.0) if severity else QPen(accent, 1.5, Qt.PenStyle.DashLine)
+        pen = (
+            QPen(c.severity(severity), 2.0) if severity else QPen(accent, 1.5, Qt.PenStyle.DashLine)
+        )
         if self.isSelected():
             pen = QPen(c.selection, 2.5)
         painter.setPen(pen)
@@ -285,10 +295,12 @@ class BlockNodeItem(NodeItem):
         painter.setBrush(band)
         painter.drawRoundedRect(QRectF(1, 1, frame.width() - 2, FRAME_HEADER), CORNER, CORNER)
         self._paint_chevron(painter, expanded=True)
-        painter.setFont(self._FRAME_FONT)
+        frame_font = _font(min(34, max(13, round(11 / max(self._lod, 0.05)))))
+        frame_font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(frame_font)
         painter.setPen(c.text)
         label = f"{self.name}  ·  block {self.definition_name}  ·  {self.params_line}"
-        fm = QFontMetricsF(self._FRAME_FONT)
+        fm = QFontMetricsF(frame_font)
         room = frame.width() - 40 - (70 if self.repeat > 1 else 0) - 130
         painter.drawText(
             QRectF(34, 0, room, FRAME_HEADER),
@@ -363,6 +375,15 @@ class BlockNodeItem(NodeItem):
         status = self.inner_status.get(node.id)
         severity = status.severity if status else None
         painter.setPen(QPen(c.severity(severity), 2.0) if severity else QPen(c.node_border, 1.0))
+        if self._lod < LOD_NAME_ONLY:  # zoomed out: a coloured box with the name, large
+            fill = QColor(accent)
+            fill.setAlpha(120 if not c.dark else 150)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(rect, CORNER, CORNER)
+            fitted = fit_name(node.name, NODE_W - 12, NODE_H - 8, self._lod, screen_px=11.0)
+            painter.setPen(c.text)
+            NodeItem._draw_lines(painter, fitted, rect.adjusted(6, 0, -6, 0))
+            return
         painter.setBrush(c.node_fill)
         painter.drawRoundedRect(rect, CORNER, CORNER)
         painter.setPen(Qt.PenStyle.NoPen)

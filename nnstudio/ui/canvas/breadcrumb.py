@@ -44,8 +44,6 @@ class BreadcrumbBar(QWidget):
         for depth, name in enumerate(self.path):
             if depth:
                 sep = QLabel(SEPARATOR, self)
-                sep.setForegroundRole(self.foregroundRole())
-                sep.setEnabled(False)
                 self._layout.addWidget(sep)
             if depth < len(self.path) - 1:
                 button = QToolButton(self)
