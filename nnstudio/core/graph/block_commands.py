@@ -16,6 +16,7 @@ from nnstudio.core.graph.blocks import qualify, use_label
 from nnstudio.core.graph.command import Command
 from nnstudio.core.graph.model import (
     BLOCK_KEY,
+    BLOCKS_CHANGED,
     NAME_RE,
     OUT_PORT,
     BlockDefinition,
@@ -28,7 +29,15 @@ from nnstudio.core.graph.model import (
     share_blocks,
 )
 
-__all__ = ["GroupNodes", "PlaceBlock", "SetRepeat", "Ungroup", "check_block_name"]
+__all__ = [
+    "GroupNodes",
+    "PlaceBlock",
+    "RenameBlock",
+    "SetBlockDescription",
+    "SetRepeat",
+    "Ungroup",
+    "check_block_name",
+]
 
 BlockChanges = dict[str, BlockDefinition | None]
 
@@ -110,7 +119,8 @@ class GroupNodes(_StateEdit):
     The block's inputs are the distinct tensors that enter the selection (one Input node
     inside per source, shaped as the check found it), its outputs the tensors that leave it
     (and model outputs inside it).  ``shapes`` (node id -> ``NodeShape``, e.g. the latest
-    check's) gives those shapes; without it the graph is checked here.
+    check's; a block's output as ``"use:port"``) gives those shapes; without it the graph is
+    checked here.
     """
 
     def __init__(
@@ -286,15 +296,16 @@ def _shape_lookup(graph: Graph, shapes: Mapping[str, Any] | None) -> Any:
         shapes, flat = result.shapes, getattr(result, "flat", None)
 
     def lookup(node_id: str, port: str) -> dict[str, Any]:
-        s = shapes.get(node_id) if shapes is not None else None
-        if port != OUT_PORT and flat is not None:
-            fid = flat.flat.ports.get((node_id, port))
-            s = flat.result.shapes.get(fid) if fid else None
-        elif port != OUT_PORT:
-            s = None
+        if port == OUT_PORT:
+            s = shapes.get(node_id) if shapes is not None else None
+        elif flat is not None:
+            s = flat.port_shape(node_id, port)
+        else:  # a block's output: the caller may give it as "use:port"
+            s = shapes.get(f"{node_id}:{port}") if shapes is not None else None
         if s is None or s.shape is None or any(d is None for d in s.shape[1:]) or not s.shape[1:]:
             return {}
-        return {"shape": tuple(int(d) for d in s.shape[1:]), "dtype": s.dtype or "float32"}
+        dims = tuple(int(d) for d in s.shape[1:] if d is not None)
+        return {"shape": dims, "dtype": s.dtype or "float32"}
 
     return lookup
 
@@ -329,7 +340,7 @@ class Ungroup(_StateEdit):
                 edges.append(Edge(s, e.dst, e.port, dict(e.extra), p))
             else:
                 edges.append(e)
-        for src, dst, port, extra in alias.pop(("", ""), []):  # type: ignore[misc]
+        for src, dst, port, extra in alias.pop(("", ""), []):
             s, p = resolve(*src)
             edges.append(Edge(s, dst, port, dict(extra), p))
         outputs = []
@@ -387,7 +398,7 @@ def _inline(
     )
     nodes: list[Node] = []
     ids: set[str] = set()
-    prev: dict[str, str] = {}
+    prev: dict[str, tuple[str, str]] = {}
     for k in range(repeat):
         label = use_label(use, k)
         idmap: dict[str, str] = {}
@@ -483,3 +494,60 @@ class SetRepeat(Command):
 
     def undo(self) -> None:
         self.graph._set_params(self.node_id, self.old)
+
+
+class RenameBlock(Command):
+    """Rename a definition (and every use of it, here and inside other definitions)."""
+
+    def __init__(self, graph: Graph, old: str, new: str) -> None:
+        super().__init__(graph)
+        if old not in graph.blocks:
+            raise GraphError(f"no block called {old!r}")
+        if new != old:
+            check_block_name(graph, new)
+        self.old, self.new = old, new
+        self.text = f"Rename block {old} to {new}"
+
+    def _rename(self, old: str, new: str) -> None:
+        g = self.graph
+        items = list(g.blocks.items())
+        g.blocks.clear()  # the same dict: the definitions' graphs share it
+        for name, d in items:
+            g.blocks[new if name == old else name] = d
+        g.blocks[new].name = new
+        for holder in [g, *(x.graph for x in g.blocks.values())]:
+            for node in list(holder.nodes.values()):
+                if node.key == BLOCK_KEY and node.params.get("definition") == old:
+                    holder._set_params(node.id, {**node.params, "definition": new})
+        g.refresh_block_specs()
+        g._emit(BLOCKS_CHANGED, new)
+
+    def redo(self) -> None:
+        if self.new != self.old:
+            self._rename(self.old, self.new)
+
+    def undo(self) -> None:
+        if self.new != self.old:
+            self._rename(self.new, self.old)
+
+
+class SetBlockDescription(Command):
+    """Change a definition's description."""
+
+    def __init__(self, graph: Graph, name: str, description: str) -> None:
+        super().__init__(graph)
+        if name not in graph.blocks:
+            raise GraphError(f"no block called {name!r}")
+        self.name, self.old, self.new = name, graph.blocks[name].description, description
+        self.text = f"Describe block {name}"
+
+    def _set(self, text: str) -> None:
+        self.graph.blocks[self.name].description = text
+        self.graph.refresh_block_specs()
+        self.graph._emit(BLOCKS_CHANGED, self.name)
+
+    def redo(self) -> None:
+        self._set(self.new)
+
+    def undo(self) -> None:
+        self._set(self.old)

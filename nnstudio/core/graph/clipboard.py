@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nnstudio.core.graph.command import Command
-from nnstudio.core.graph.model import Edge, Graph, GraphError, Node
+from nnstudio.core.graph.model import BLOCK_KEY, Edge, Graph, GraphError, Node
 from nnstudio.core.graph.serialize import FormatError, graph_from_json
 
 
@@ -15,11 +15,19 @@ def copy_fragment(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
     ids = [nid for nid in graph.nodes if nid in set(node_ids)]
     chosen = set(ids)
     full = graph.to_json()
-    return {
+    fragment = {
         "nnstudio_fragment": 1,
         "nodes": [n for n in full["nodes"] if n["id"] in chosen],
         "edges": [e for e in full["edges"] if e["from"] in chosen and e["to"] in chosen],
     }
+    if any(graph.nodes[nid].key == BLOCK_KEY for nid in ids):  # the definitions go along
+        from nnstudio.core.graph.blocks import definitions_used
+
+        part = Graph()
+        part.blocks = graph.blocks
+        part.nodes = {nid: graph.nodes[nid] for nid in ids}
+        fragment["blocks"] = {name: full["blocks"][name] for name in definitions_used(part)}
+    return fragment
 
 
 class Paste(Command):
@@ -35,7 +43,11 @@ class Paste(Command):
         super().__init__(graph)
         try:
             frag = graph_from_json(
-                {"nodes": fragment.get("nodes", []), "edges": fragment.get("edges", [])},
+                {
+                    "nodes": fragment.get("nodes", []),
+                    "edges": fragment.get("edges", []),
+                    "blocks": fragment.get("blocks", {}),
+                },
                 "clipboard",
             )
         except FormatError as exc:  # a damaged fragment is a refused edit
@@ -57,6 +69,8 @@ class Paste(Command):
                 )
             )
         self._frag_edges = list(frag.edges)
+        # definitions the fragment uses that the graph lacks (same name: the graph's is used)
+        self._blocks = {n: d for n, d in frag.blocks.items() if n not in graph.blocks}
         self.edges: list[Edge] = []
         self._ids_taken = False
         self.text = f"Paste {len(self.nodes)} layer" + ("s" if len(self.nodes) != 1 else "")
@@ -70,12 +84,17 @@ class Paste(Command):
         id_map: dict[str, str] = {}
         for old, node in zip(self._source, self.nodes, strict=True):
             node.id = id_map[old] = self.graph.new_id()
-        self.edges = [Edge(id_map[e.src], id_map[e.dst], e.port) for e in self._frag_edges]
+        self.edges = [
+            Edge(id_map[e.src], id_map[e.dst], e.port, src_port=e.src_port)
+            for e in self._frag_edges
+        ]
         self._ids_taken = True
 
     def redo(self) -> None:
         if not self._ids_taken:
             self._take_ids()
+        for name, d in self._blocks.items():
+            self.graph._set_block(name, d)
         for node in self.nodes:
             self.graph._insert_node(node.copy())
         for e in self.edges:
@@ -86,3 +105,5 @@ class Paste(Command):
             self.graph._delete_edge(e)
         for node in reversed(self.nodes):
             self.graph._delete_node(node.id)
+        for name in reversed(list(self._blocks)):
+            self.graph._set_block(name, None)

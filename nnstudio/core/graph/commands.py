@@ -148,6 +148,8 @@ class Connect(Command):
         super().__init__(graph)
         if port is None:
             port = _free_port(graph, dst)
+        if src_port == "out" and src in graph.nodes and graph.nodes[src].is_block:
+            src_port = next(iter(_output_ports(graph, graph.nodes[src])), "out")  # its first
         reason = graph.check_connect(src, dst, port, src_port)
         if reason:
             raise GraphError(reason)
@@ -302,6 +304,8 @@ class SetOutput(Command):
     ) -> None:
         super().__init__(graph)
         node = graph.node(node_id)
+        if port == "out" and node.is_block:
+            port = next(iter(_output_ports(graph, node)), "out")  # a block's first output
         if port != "out" and (not node.is_block or port not in _output_ports(graph, node)):
             raise GraphError(f"{node.name!r} has no output {port!r}")
         self.old = [o.copy() for o in graph.outputs]

@@ -66,6 +66,16 @@ def generate_code(
         raise CompileError(result.errors, graph)
     if not graph.outputs:
         raise CodegenError("the graph declares no outputs")
+    if result.flat is not None:  # blocks: one function per definition
+        from nnstudio.core.interop.codegen_blocks import block_code
+
+        return block_code(
+            graph,
+            weights_file=weights_file,
+            model_name=model_name,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+        )
     ids = used_node_ids(graph)
     names = _variable_names(graph, ids)
     body: list[str] = []

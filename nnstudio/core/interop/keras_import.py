@@ -80,11 +80,17 @@ def import_model(
     weights: bool = True,
     direction: Direction = "LR",
     limits: ImportLimits = DEFAULT_LIMITS,
+    group: bool = False,
 ) -> ImportResult:
-    """Import a ``.keras``/``.h5`` file (a path) or a Keras functional/Sequential model."""
+    """Import a ``.keras``/``.h5`` file (a path) or a Keras functional/Sequential model.
+
+    With ``group``, nested sub-models and ``keras.applications`` stages and blocks arrive
+    as blocks (:mod:`.grouping`)."""
     if isinstance(source, (str, Path)):
-        return import_model_file(source, weights=weights, direction=direction, limits=limits)
-    return import_keras_model(source, weights=weights, direction=direction)
+        return import_model_file(
+            source, weights=weights, direction=direction, limits=limits, group=group
+        )
+    return import_keras_model(source, weights=weights, direction=direction, group=group)
 
 
 def import_model_file(
@@ -93,8 +99,10 @@ def import_model_file(
     weights: bool = True,
     direction: Direction = "LR",
     limits: ImportLimits = DEFAULT_LIMITS,
+    group: bool = False,
 ) -> ImportResult:
-    """Import a ``.keras`` archive or a legacy ``.h5`` model file.
+    """Import a ``.keras`` archive or a legacy ``.h5`` model file (``group``: see
+    :func:`import_model`).
 
     Raises :class:`UnsafeModelError` (code, non-Keras classes, size bombs),
     :class:`UnsupportedModelError` (layers or settings the catalog lacks) or
@@ -102,7 +110,15 @@ def import_model_file(
     """
     path = Path(path)
     with reading_untrusted(path.name):
-        return _import_file(path, weights, direction, limits)
+        return _grouped(_import_file(path, weights, direction, limits), group)
+
+
+def _grouped(result: ImportResult, group: bool) -> ImportResult:
+    if group:
+        from nnstudio.core.interop.grouping import group_result
+
+        group_result(result)
+    return result
 
 
 def _import_file(
@@ -151,9 +167,10 @@ def declared_params(graph: Graph) -> int | None:
 
 
 def import_keras_model(
-    model: Any, *, weights: bool = True, direction: Direction = "LR"
+    model: Any, *, weights: bool = True, direction: Direction = "LR", group: bool = False
 ) -> ImportResult:
-    """Import a Keras functional or Sequential model object (weights read from it)."""
+    """Import a Keras functional or Sequential model object (weights read from it;
+    ``group``: see :func:`import_model`)."""
     import keras
 
     if not isinstance(model, keras.Model):
@@ -178,7 +195,7 @@ def import_keras_model(
     result.project.description = f"Imported from the Keras model {model.name!r}."
     if weights:
         result.weights = collect_weights(model, result.origin)
-    return result
+    return _grouped(result, group)
 
 
 def import_config(
@@ -187,6 +204,7 @@ def import_config(
     direction: Direction = "LR",
     limits: ImportLimits = DEFAULT_LIMITS,
     source: str = "config",
+    group: bool = False,
 ) -> ImportResult:
     """Import a serialized model (``config.json`` content, or ``json.loads(model.to_json())``).
 
@@ -198,7 +216,7 @@ def import_config(
         top = _top_level(dict(config))
         compile_config = top.get("compile_config")
         training = compile_config if isinstance(compile_config, dict) else None
-        return _plan(top, source, training, direction, limits)
+        return _grouped(_plan(top, source, training, direction, limits), group)
 
 
 def apply_weights(model: Any, weights: Mapping[str, Sequence[Any]]) -> int:

@@ -206,3 +206,49 @@ def test_place_block_adds_a_definition_and_a_use_in_one_step():
     assert not other.blocks and not other.nodes
     with pytest.raises(GraphError, match="no block called"):
         PlaceBlock(other, "missing")
+
+
+def test_copy_and_paste_of_a_block_use_carries_its_definition():
+    from nnstudio.core.graph.commands import Paste, copy_fragment
+
+    g, ids = residual_graph()
+    inner = GroupNodes(g, [ids[1], ids[2]], "pair", shapes={})
+    inner.redo()
+    outer = GroupNodes(g, [inner.use_id, ids[3]], "res", shapes={})
+    outer.redo()
+    fragment = json.loads(json.dumps(copy_fragment(g, [outer.use_id, ids[4]])))
+    assert set(fragment["blocks"]) == {"pair", "res"}
+    other = Graph()
+    paste = Paste(other, fragment)
+    paste.redo()
+    assert set(other.blocks) == {"pair", "res"}
+    [e] = other.edges
+    assert e.src_port == g.edges[-1].src_port
+    paste.undo()
+    assert not other.blocks and not other.nodes
+    same = Paste(g, fragment)  # into its own graph: the definitions are reused
+    same.redo()
+    assert list(g.blocks) == ["pair", "res"] and len(g.nodes) == 5
+
+
+def test_rename_and_describe_a_definition_undo_exactly():
+    from nnstudio.core.graph.block_commands import RenameBlock, SetBlockDescription
+
+    g, ids = residual_graph()
+    inner = GroupNodes(g, [ids[1], ids[2]], "pair", shapes={})
+    inner.redo()
+    outer = GroupNodes(g, [inner.use_id, ids[3]], "res", shapes={})
+    outer.redo()
+    before = dump(g)
+    h = History()
+    h.push(RenameBlock(g, "pair", "duo"))
+    h.push(SetBlockDescription(g, "duo", "two layers"))
+    assert list(g.blocks) == ["duo", "res"]
+    assert g.blocks["res"].graph.nodes[inner.use_id].params["definition"] == "duo"
+    assert g.blocks["res"].graph.nodes[inner.use_id].spec.help == "two layers"
+    assert not flatten(g).issues
+    h.undo()
+    h.undo()
+    assert dump(g) == before
+    with pytest.raises(GraphError, match="already exists"):
+        RenameBlock(g, "pair", "res")
