@@ -75,6 +75,17 @@ def level_check(result: CheckResult, path: tuple[str, ...]) -> CheckResult:
     return CheckResult(issues, shapes)
 
 
+def _port_shapes(graph: Graph, result: CheckResult) -> None:
+    """Inside a block, its Input ports (no layer of the flat graph) get their own shapes."""
+    from nnstudio.core.graph.shapes import NodeShape
+
+    for nid, node in graph.nodes.items():
+        dims = node.params.get("shape") if node.key == "Input" else None
+        if nid not in result.shapes and isinstance(dims, (list, tuple)):
+            dtype = str(node.params.get("dtype", "float32"))
+            result.shapes[nid] = NodeShape((None, *dims), dtype)
+
+
 def statuses(result: CheckResult, pending: bool) -> dict[str, NodeStatus]:
     """Node statuses from a check (as the scene shows them), for an expanded block."""
     out: dict[str, NodeStatus] = {}
@@ -279,6 +290,8 @@ class BlockController(QObject):
     def apply_check(self, result: CheckResult, pending: bool) -> None:
         """Show the model's check on the level shown (scene and inspector)."""
         shown = level_check(result, self.path())
+        if len(self.levels) > 1:
+            _port_shapes(self.graph, shown)
         scene = self.window.canvas.graph_scene()
         if scene is not None:
             scene.apply_check(shown, pending)

@@ -37,6 +37,11 @@ def test_group_then_ungroup_are_one_undo_step_each(window, wait_checked):
     assert item.status.shape == (None, 3)
     assert item.status.params == 8 * 16 + 16 + 16 * 3 + 3
     assert window.undo_stack.count() == 1
+    overlay = window.canvas.cost_overlay
+    overlay.set_enabled(True)  # the cost overlay: the block's cost is its layers' sum
+    assert overlay.report.nodes[use].macs == 8 * 16 + 16 * 3
+    assert item.heat_text == "176 MACs"
+    overlay.set_enabled(False)
 
     window.undo_stack.undo()
     assert [n.name for n in graph.nodes.values()] == ["features", "hidden", "scores"]
@@ -109,6 +114,9 @@ def test_open_block_edit_inside_updates_every_use_and_breadcrumb_goes_back(windo
     scene = window.canvas.graph_scene()
     hidden = inner.node_by_name("hidden").id
     assert scene.node_items[hidden].status.shape == (None, 16)
+    window.canvas.cost_overlay.set_enabled(True)  # inside a block: the layers' own costs
+    assert scene.node_items[hidden].heat_text == "128 MACs"
+    window.canvas.cost_overlay.set_enabled(False)
     # an edit inside the definition: one undo step, and the use's parameters follow
     assert window.push(SetParam(inner, hidden, "units", 4))
     wait_checked(window)

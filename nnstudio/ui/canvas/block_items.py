@@ -301,7 +301,7 @@ class BlockNodeItem(NodeItem):
         painter.setPen(c.text)
         label = f"{self.name}  ·  block {self.definition_name}  ·  {self.params_line}"
         fm = QFontMetricsF(frame_font)
-        room = frame.width() - 40 - (70 if self.repeat > 1 else 0) - 130
+        room = frame.width() - 40 - (70 if self.repeat > 1 else 0) - 260
         painter.drawText(
             QRectF(34, 0, room, FRAME_HEADER),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -311,11 +311,11 @@ class BlockNodeItem(NodeItem):
         summary = "→ " + shape_text(st.shape) if st.shape is not None else ""
         if st.params is not None:
             summary += ("  " if summary else "") + (self.heat_text or params_count_text(st.params))
-        painter.setFont(self._INNER_SMALL)
+        painter.setFont(_font(min(26, max(11, round(9 / max(self._lod, 0.05))))))
         painter.setPen(c.muted)
         right = frame.width() - 12 - (60 if self.repeat > 1 else 0)
         painter.drawText(
-            QRectF(right - 220, 0, 220, FRAME_HEADER),
+            QRectF(right - 420, 0, 420, FRAME_HEADER),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             summary,
         )
