@@ -175,7 +175,10 @@ def shoot(out: Path, size: tuple[int, int], resnet: bool) -> None:
             if first is not None:
                 w.blocks.toggle_expanded(first)
                 s.wait()
-                s.fit()
+                w.select_nodes([first])
+                s.app.processEvents()
+                w.canvas.zoom_to_selection()
+                s.app.processEvents()
                 s.shot(f"import-{path.stem}-expanded")
     w.close_without_prompt()
 

@@ -301,24 +301,27 @@ class BlockNodeItem(NodeItem):
         painter.setPen(c.text)
         label = f"{self.name}  ·  block {self.definition_name}  ·  {self.params_line}"
         fm = QFontMetricsF(frame_font)
-        room = frame.width() - 40 - (70 if self.repeat > 1 else 0) - 260
+        avail = frame.width() - 46 - (70 if self.repeat > 1 else 0)
+        label_w = min(fm.horizontalAdvance(label) + 4, avail)
         painter.drawText(
-            QRectF(34, 0, room, FRAME_HEADER),
+            QRectF(34, 0, label_w, FRAME_HEADER),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            fm.elidedText(label, Qt.TextElideMode.ElideRight, room),
+            fm.elidedText(label, Qt.TextElideMode.ElideRight, label_w),
         )
         st = self.status
         summary = "→ " + shape_text(st.shape) if st.shape is not None else ""
         if st.params is not None:
             summary += ("  " if summary else "") + (self.heat_text or params_count_text(st.params))
-        painter.setFont(_font(min(26, max(11, round(9 / max(self._lod, 0.05))))))
-        painter.setPen(c.muted)
-        right = frame.width() - 12 - (60 if self.repeat > 1 else 0)
-        painter.drawText(
-            QRectF(right - 420, 0, 420, FRAME_HEADER),
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            summary,
-        )
+        small = _font(min(26, max(11, round(9 / max(self._lod, 0.05)))))
+        room = avail - label_w - 16
+        if summary and QFontMetricsF(small).horizontalAdvance(summary) <= room:
+            painter.setFont(small)
+            painter.setPen(c.muted)
+            painter.drawText(
+                QRectF(34 + label_w + 16, 0, room, FRAME_HEADER),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                summary,
+            )
         if self.repeat > 1:
             self._paint_repeat_badge(painter, QPointF(frame.width() - 36, FRAME_HEADER / 2))
         self._paint_inner(painter)
