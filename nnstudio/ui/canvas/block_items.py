@@ -377,6 +377,11 @@ class BlockNodeItem(NodeItem):
             accent, kind = c.muted, node.key
         status = self.inner_status.get(node.id)
         severity = status.severity if status else None
+        if is_block(node):  # a nested block: the card stack here too
+            painter.setPen(QPen(c.node_border, 1.0))
+            painter.setBrush(QColor(c.node_fill).darker(112))
+            for k in (2, 1):
+                painter.drawRoundedRect(rect.translated(k * 4, k * 4), CORNER, CORNER)
         painter.setPen(QPen(c.severity(severity), 2.0) if severity else QPen(c.node_border, 1.0))
         if self._lod < LOD_NAME_ONLY:  # zoomed out: a coloured box with the name, large
             fill = QColor(accent)
