@@ -60,6 +60,15 @@ def check_with_blocks(checker: GraphChecker, graph: Graph) -> CheckResult:
     return CheckResult(issues, shapes, flat=FlatCheck(flat, inner))
 
 
+def structure_with_blocks(graph: Graph) -> list[Issue]:
+    """The structural issues of ``graph`` (no Keras), checked on its flat graph and located
+    on the top-level nodes, plus the problems of the blocks themselves."""
+    from nnstudio.core.graph.validation import check_structure
+
+    flat = flatten(graph)
+    return [_lift(i, flat, graph) for i in check_structure(flat.graph)] + list(flat.issues)
+
+
 def _lift(issue: Issue, flat: FlatGraph, graph: Graph) -> Issue:
     """An issue of the flat graph, located on the top-level node it belongs to."""
     origin = flat.origin.get(issue.node or "")

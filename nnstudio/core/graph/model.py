@@ -483,13 +483,20 @@ class Graph(EventSource):
             o.extra = copy.deepcopy(o.extra)
         other._next_id = self._next_id
         if with_blocks and self.blocks:
-            for name, d in self.blocks.items():
-                other.blocks[name] = d.copy()
-            for d in other.blocks.values():
-                share_blocks(d.graph, other.blocks)
-                d.graph.subscribe(other._inner_changed)
-            other.refresh_block_specs()
+            copy_blocks(self, other)
         return other
+
+
+def copy_blocks(source: Graph, target: Graph) -> None:
+    """Give ``target`` independent copies of ``source``'s block definitions (e.g. for a
+    detached snapshot that a background check reads)."""
+    target.blocks.clear()
+    for name, d in source.blocks.items():
+        target.blocks[name] = d.copy()
+    for d in target.blocks.values():
+        share_blocks(d.graph, target.blocks)
+        d.graph.subscribe(target._inner_changed)
+    target.refresh_block_specs()
 
 
 def share_blocks(graph: Graph, blocks: dict[str, BlockDefinition]) -> None:

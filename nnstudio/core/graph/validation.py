@@ -52,6 +52,10 @@ def check_structure(graph: Graph) -> list[Issue]:
     """
     import networkx as nx  # lazily: the editor's window opens before NetworkX is needed
 
+    if graph.uses_blocks():  # checked through the blocks, located on the uses
+        from nnstudio.core.graph.block_check import structure_with_blocks
+
+        return structure_with_blocks(graph)
     if not graph.nodes:
         return [
             Issue("error", None, "The graph is empty: add an Input and some layers.", code="empty")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import textwrap
 from collections.abc import Mapping
 
 from nnstudio.core.graph.blocks import definitions_used
@@ -120,12 +121,18 @@ def _function(graph: Graph, name: str) -> list[str]:
     ids = [*ports, *(i for i in ids if i not in ports)]
     names = _names(inner, ids)
     params = [names[p] for p in ports]
-    doc = definition.description.strip().splitlines()[0] if definition.description.strip() else ""
-    safe = doc and doc.isprintable() and '"' not in doc and "\\" not in doc
-    lines = [
-        f"def {function_name(name)}({', '.join([*params, 'prefix'])}):",
-        f'{cg.INDENT}"""Block {name}: {doc[:70]}"""' if safe else f'{cg.INDENT}"""Block {name}."""',
-    ]
+    text = " ".join(definition.description.split())
+    safe = text.isprintable() and '"""' not in text and "\\" not in text
+    doc = [f'{cg.INDENT}"""Block {name}.']
+    if text and safe:
+        doc += [
+            "",
+            *textwrap.wrap(text, cg.WIDTH, initial_indent=cg.INDENT, subsequent_indent=cg.INDENT),
+        ]
+    doc[-1] += '"""' if len(doc) == 1 else ""
+    if len(doc) > 1:
+        doc.append(f'{cg.INDENT}"""')
+    lines = [f"def {function_name(name)}({', '.join([*params, 'prefix'])}):", *doc]
     for nid in ids:
         node = inner.nodes[nid]
         if node.key == "Input":
@@ -162,16 +169,17 @@ def _use_lines(
     label = cg._str(use.name) if prefix is None else f"_name({prefix}, {cg._str(use.name)})"
     repeat = int(use.params.get("repeat", 1))
     if repeat == 1:
-        return [f"{indent}{', '.join(outs)} = {fn}({', '.join([*args, label])})"]
+        return cg._call_text(f"{indent}{', '.join(outs)} = ", fn, [*args, label], "").split("\n")
     copy_label = (
         f'f"{use.name}_{{i + 1}}"'
         if prefix is None and _plain(use.name)
         else f'{label} + f"_{{i + 1}}"'
     )
+    body = cg._call_text(f"{indent}{cg.INDENT}{', '.join(outs)} = ", fn, [*outs, copy_label], "")
     return [
         f"{indent}{', '.join(outs)} = {', '.join(args)}",
         f"{indent}for i in range({repeat}):",
-        f"{indent}{cg.INDENT}{', '.join(outs)} = {fn}({', '.join([*outs, copy_label])})",
+        *body.split("\n"),
     ]
 
 

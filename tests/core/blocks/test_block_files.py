@@ -102,3 +102,52 @@ def test_a_definition_that_contains_itself_is_refused(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(ProjectError, match="loop.nnstudio: graph.blocks.res"):
         Project.load(path)
+
+
+def test_mutated_block_files_load_or_give_a_library_error(tmp_path):
+    """A seeded mutator over a built-in block file: every case loads, or raises LibraryError
+    naming the file; nothing else escapes."""
+    import random
+
+    from nnstudio.core import block_library as lib
+    from nnstudio.core.graph import Graph, GraphError
+    from nnstudio.core.graph.validation import check_structure
+
+    source = json.loads((ROOT / "resources/blocks/unet_up_step.nnblock").read_text())
+    odd = [None, True, -1, 10**400, 1e308, "", "x" * 3000, [], {}, [None] * 70, {"": 1}]
+    rng = random.Random(20261202)
+
+    def paths(value, here=()):
+        out = [here]
+        if isinstance(value, dict):
+            for k, v in value.items():
+                out += paths(v, (*here, k))
+        elif isinstance(value, list):
+            for i, v in enumerate(value[:12]):
+                out += paths(v, (*here, i))
+        return out
+
+    failures = []
+    for case in range(300):
+        doc = copy.deepcopy(source)
+        where = rng.choice(paths(doc)[1:])
+        target = doc
+        for key in where[:-1]:
+            target = target[key]
+        if rng.random() < 0.2 and isinstance(target, dict):
+            target.pop(where[-1], None)
+        else:
+            target[where[-1]] = rng.choice(odd)
+        path = tmp_path / f"case{case}.nnblock"
+        path.write_text(json.dumps(doc))
+        try:
+            block = lib.load_block(path)
+            g = Graph()
+            lib.place_command(g, block, (0.0, 0.0)).redo()  # placed and checked, no Keras
+            check_structure(g)
+        except (lib.LibraryError, GraphError) as exc:
+            if isinstance(exc, lib.LibraryError) and path.name not in str(exc):
+                failures.append((case, str(exc)))
+        except Exception as exc:  # noqa: BLE001 - the point of the test
+            failures.append((case, repr(exc)))
+    assert not failures, failures[:5]

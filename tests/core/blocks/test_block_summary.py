@@ -76,3 +76,23 @@ def test_costs_are_summed_per_block_use_and_errors_open_at_the_inner_node():
     assert issue.message.startswith('In block "res" (copy 1 of 3): ')
     assert issue.to_json(g)["inner"] == list(issue.inner)
     assert result.shapes[use].error
+
+
+def test_the_structural_check_alone_sees_through_blocks():
+    from nnstudio.core.graph.model import Graph, copy_blocks
+    from nnstudio.core.graph.validation import check_structure
+
+    project, use = _project()
+    g = project.graph
+    inner = g.blocks["res"].graph
+    s = next(n.id for n in inner.nodes.values() if n.name == "s")
+    inner._delete_edge(inner.in_edges(s)[0])  # the Add keeps one input: an error inside
+    issues = check_structure(g)
+    merge = [i for i in issues if i.code == "merge_inputs"]
+    assert merge and merge[0].node == use and merge[0].inner == (s,)
+    snapshot = Graph()  # what a background check copies: nodes, edges, outputs, blocks
+    snapshot.nodes = {nid: n.copy() for nid, n in g.nodes.items()}
+    snapshot.edges, snapshot.outputs = list(g.edges), [o.copy() for o in g.outputs]
+    copy_blocks(g, snapshot)
+    assert [i.message for i in check_structure(snapshot)] == [i.message for i in issues]
+    assert snapshot.blocks["res"] is not g.blocks["res"]
