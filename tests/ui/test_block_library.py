@@ -64,3 +64,28 @@ def test_save_a_block_use_keeps_its_definition(window, wait_checked):
     assert ui.entries["hidden_block"].parent() is ui.groups[MY_BLOCKS]
     assert ui.place("hidden_block")  # the same definition is reused, not duplicated
     assert list(window.graph.blocks) == ["hidden_block"]
+
+
+def test_a_block_with_two_outputs_has_a_port_for_each(window):
+    from nnstudio.ui.canvas.interactions import ConnectDrag
+
+    ui = window.block_library
+    assert ui.place("unet_down_step", QPointF(0.0, 0.0))
+    graph = window.graph
+    use = next(n.id for n in graph.nodes.values() if n.is_block)
+    dense = window.canvas.add_layer("Dense", QPointF(600.0, 300.0))
+    scene = window.canvas.graph_scene()
+    item = scene.node_items[use]
+    assert len(item.outputs) == 2
+    first, second = (item.port_scene_pos("out", p) for p in item.outputs)
+    assert first.y() < second.y()
+    assert item.port_at(second) == ("out", item.outputs[1])
+    drag = ConnectDrag(scene, item, "out", item.outputs[1])
+    assert (
+        drag.finish(scene.node_items[dense].port_scene_pos("in", "in"), window.canvas.attempt)
+        is None
+    )
+    edge = graph.in_edges(dense)[0]
+    assert edge.src == use and edge.src_port == item.outputs[1]
+    edge_item = scene.edge_items[edge]
+    assert abs(edge_item._path.pointAtPercent(0).y() - second.y()) < 1.0

@@ -91,6 +91,7 @@ class BlockNodeItem(NodeItem):
         self.definition_name = ""
         self.layer_count = 0
         self.inner_status: dict[str, NodeStatus] = {}
+        self.outputs: list[str] = []
         self._inner: dict[str, tuple[float, float]] = {}
         self._frame = QRectF(node_rect())
         self._lod = 1.0
@@ -110,6 +111,7 @@ class BlockNodeItem(NodeItem):
         layers = f"{self.layer_count} layer{'s' if self.layer_count != 1 else ''}"
         self.params_line = f"{layers} × {self.repeat}" if self.repeat > 1 else layers
         self.spec = node.spec
+        self.outputs = definition.output_ports() if definition is not None else []
         self._inner = inner_layout(definition) if definition is not None else {}
         self._relayout()
         self.refresh_tooltip()
@@ -184,15 +186,23 @@ class BlockNodeItem(NodeItem):
         height = self._frame.height() if self.expanded else NODE_H
         return QPointF(0.0, height * (index + 1) / (len(ports) + 1))
 
-    def _out_pos(self) -> QPointF:
-        return QPointF(self._frame.width(), self._frame.height() / 2.0)
+    def _out_pos(self, port: str = "out") -> QPointF:
+        """Output ``port``'s place on the right edge (one per output of the definition)."""
+        ports = self.outputs or ["out"]
+        index = ports.index(port) if port in ports else 0
+        height = self._frame.height() if self.expanded else NODE_H
+        return QPointF(self._frame.width(), height * (index + 1) / (len(ports) + 1))
+
+    def out_port_name(self, port: str) -> str:
+        """The edge's source port as this use names it (``out``: its first output)."""
+        return port if port in self.outputs else (self.outputs[0] if self.outputs else "out")
 
     def port_at(self, scene_pos: QPointF) -> tuple[str, str] | None:
-        if not self.expanded:
+        if not self.expanded and len(self.outputs) <= 1:
             return super().port_at(scene_pos)
         local = self.mapFromScene(scene_pos)
         candidates = [(self._in_pos(p), ("in", p)) for p in self.spec.inputs]
-        candidates.append((self._out_pos(), ("out", "out")))
+        candidates += [(self._out_pos(p), ("out", p)) for p in self.outputs or ["out"]]
         for pos, which in candidates:
             d = pos - local
             if (d.x() ** 2 + d.y() ** 2) ** 0.5 <= PORT_HIT_RADIUS:
@@ -200,9 +210,9 @@ class BlockNodeItem(NodeItem):
         return None
 
     def port_scene_pos(self, side: str, port: str = "out") -> QPointF:
-        if not self.expanded:
+        if not self.expanded and (side != "out" or len(self.outputs) <= 1):
             return super().port_scene_pos(side, port)
-        return self.mapToScene(self._out_pos() if side == "out" else self._in_pos(port))
+        return self.mapToScene(self._out_pos(port) if side == "out" else self._in_pos(port))
 
     def refresh_tooltip(self) -> None:
         super().refresh_tooltip()
@@ -242,6 +252,8 @@ class BlockNodeItem(NodeItem):
         super().paint(painter, option, widget)
         if lod < LOD_DETAIL:
             return
+        if len(self.outputs) > 1:
+            self._paint_out_ports(painter, accent, cover=True)
         self._paint_chevron(painter, expanded=False)
         if self.repeat > 1:
             self._paint_repeat_badge(painter, QPointF(NODE_W - 4, NODE_H - 2))
@@ -442,11 +454,32 @@ class BlockNodeItem(NodeItem):
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                 label,
             )
-        pos = self._out_pos()
-        filled = "out" in self.connected or self.is_output
-        painter.setPen(QPen(accent if filled else c.port_open, 2.0))
-        painter.setBrush(accent if filled else c.node_fill)
-        painter.drawEllipse(pos, 5.5, 5.5)
+        self._paint_out_ports(painter, accent)
+
+    def _paint_out_ports(self, painter: QPainter, accent: QColor, cover: bool = False) -> None:
+        """One port per output (``cover``: paint over the single port of a plain node)."""
+        c = self.colors
+        if cover:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(c.node_fill)
+            painter.drawEllipse(QPointF(NODE_W, NODE_H / 2), 8.0, 8.0)
+            painter.setPen(QPen(c.node_border, 1.0))
+            painter.drawLine(QPointF(NODE_W, NODE_H / 2 - 8), QPointF(NODE_W, NODE_H / 2 + 8))
+        definition = definition_of(self.graph, self.graph.nodes.get(self.node_id) or _NONE)
+        painter.setFont(self._INNER_SMALL)
+        for port in self.outputs or ["out"]:
+            pos = self._out_pos(port)
+            filled = "out" in self.connected or self.is_output
+            painter.setPen(QPen(accent if filled else c.port_open, 2.0))
+            painter.setBrush(accent if filled else c.node_fill)
+            painter.drawEllipse(pos, 5.5, 5.5)
+            if len(self.outputs) > 1 and definition is not None:
+                painter.setPen(c.muted)
+                painter.drawText(
+                    QRectF(pos.x() + 8, pos.y() - 16, 90, 14),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    definition.port_label(port),
+                )
 
 
 _NONE = Node("", "", "", {})
