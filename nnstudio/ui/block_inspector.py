@@ -1,5 +1,6 @@
-"""The inspector's section for a block use: its definition, description, layers, how many
-times it repeats (a spin box; each change one undo step) and a button that opens it."""
+"""The inspector's section for a block use: its definition (renamed here), description,
+layers, how many times it repeats (a spin box) and a button that opens it; each change is one
+undo step and every use of the definition follows."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -37,10 +39,14 @@ class BlockSection(QGroupBox):
         self.node_id = node.id
         self.push = push
         form = QFormLayout(self)
-        self.definition_label = QLabel()
+        self.definition_label = QLineEdit()
         self.definition_label.setObjectName("blockDefinition")
-        self.description_label = QLabel()
-        self.description_label.setWordWrap(True)
+        self.definition_label.setToolTip("The block definition's name (every use shows it)")
+        self.definition_label.editingFinished.connect(self._rename_definition)
+        self.description_label = QLineEdit()
+        self.description_label.setObjectName("blockDescription")
+        self.description_label.setPlaceholderText("What the block does")
+        self.description_label.editingFinished.connect(self._describe)
         self.layers_label = QLabel()
         self.repeat_spin = QSpinBox()
         self.repeat_spin.setObjectName("blockRepeat")
@@ -75,9 +81,11 @@ class BlockSection(QGroupBox):
             return
         name = str(node.params.get("definition", ""))
         definition = getattr(self.graph, "blocks", {}).get(name)
-        self.definition_label.setText(name if definition is not None else f"{name} (missing)")
-        text = getattr(definition, "description", "") or "—"
-        self.description_label.setText(text)
+        if not self.definition_label.hasFocus():
+            self.definition_label.setText(name if definition is not None else f"{name} (missing)")
+        if not self.description_label.hasFocus():
+            self.description_label.setText(getattr(definition, "description", "") or "")
+            self.description_label.setCursorPosition(0)
         inner = definition.graph.nodes.values() if definition is not None else []
         count = sum(1 for n in inner if n.key != "Input")
         ins = len(definition.input_ports()) if definition is not None else 0
@@ -94,8 +102,31 @@ class BlockSection(QGroupBox):
         node = self.graph.nodes.get(self.node_id)
         if node is None or node.params.get("repeat", 1) == value:
             return
+        self._run(lambda: SetRepeat(self.graph, self.node_id, value))
+
+    def _definition(self) -> str:
+        node = self.graph.nodes.get(self.node_id)
+        return str(node.params.get("definition", "")) if node is not None else ""
+
+    def _rename_definition(self) -> None:
+        from nnstudio.core.graph.block_commands import RenameBlock
+
+        old, new = self._definition(), self.definition_label.text().strip()
+        if new and new != old:
+            self._run(lambda: RenameBlock(self.graph, old, new))
+
+    def _describe(self) -> None:
+        from nnstudio.core.graph.block_commands import SetBlockDescription
+
+        name = self._definition()
+        definition = self.graph.blocks.get(name)
+        text = self.description_label.text().strip()
+        if definition is not None and text != definition.description:
+            self._run(lambda: SetBlockDescription(self.graph, name, text))
+
+    def _run(self, factory: Callable[[], Command]) -> None:
         try:
-            command = SetRepeat(self.graph, self.node_id, value)
+            command = factory()
         except EditRefused as exc:
             self.error.setText(str(exc))
             self.error.show()
@@ -108,3 +139,5 @@ class BlockSection(QGroupBox):
     def set_locked(self, locked: bool) -> None:
         """Read-only while the model is locked."""
         self.repeat_spin.setEnabled(not locked)
+        self.definition_label.setReadOnly(locked)
+        self.description_label.setReadOnly(locked)

@@ -152,7 +152,16 @@ def test_repeat_in_the_inspector_is_undoable(window, wait_checked):
     assert item.repeat == 3 and "× 3" in item.params_line
     window.undo_stack.undo()
     assert window.graph.nodes[use].params["repeat"] == 1
-    assert window.inspector.block_section.repeat_spin.value() == 1
+    section = window.inspector.block_section
+    assert section.repeat_spin.value() == 1
+    section.description_label.setText("one dense layer")
+    section.description_label.editingFinished.emit()
+    assert window.graph.blocks["enc"].description == "one dense layer"
+    section.definition_label.setText("encoder")
+    section.definition_label.editingFinished.emit()
+    assert window.graph.nodes[use].params["definition"] == "encoder"
+    window.undo_stack.undo()
+    assert window.graph.nodes[use].params["definition"] == "enc"
 
 
 def test_an_issue_inside_a_block_marks_it_and_clicking_opens_the_block(window, wait_checked):
