@@ -139,7 +139,10 @@ class BlockController(QObject):
         )
         self.up_action = a("Up to &Parent", self.up, ["Alt+Up", "Ctrl+Backspace"])
         self.expand_action = a(
-            "E&xpand/Collapse Block", self.toggle_selected, "Ctrl+E", "Show the layers in place"
+            "E&xpand/Collapse Block",
+            self.toggle_selected,
+            "Ctrl+Shift+E",
+            "Show the layers in place",
         )
         self.open_action.setShortcutContext(self.open_action.shortcutContext().WidgetShortcut)
         w.canvas.addAction(self.open_action)

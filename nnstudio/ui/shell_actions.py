@@ -28,7 +28,7 @@ SHORTCUTS = [
     ("Nudge selection", "arrow keys (Shift: 1 px)"),
     ("Arrange automatically", "Ctrl+L"),
     ("Group into block / Ungroup", "Ctrl+G / Ctrl+Shift+G"),
-    ("Expand or collapse a block", "double-click it, its chevron, or Ctrl+E"),
+    ("Expand or collapse a block", "double-click it, its chevron, or Ctrl+Shift+E"),
     ("Open a block / back to the parent", "Enter / Alt+Up (or the breadcrumb)"),
     ("Design / Data / Train / Insight", "Alt+1 / Alt+2 / Alt+3 / Alt+4"),
     ("Train / Pause / Stop", "F5 / F6 / Shift+F5 (from every workspace)"),

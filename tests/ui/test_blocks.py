@@ -21,7 +21,9 @@ def _grouped(window, wait_checked, name: str = "head") -> str:
     wait_checked(window)
     window.select_nodes([node_id(window, "hidden"), node_id(window, "scores")])
     window.blocks.ask_text = lambda *_: name
-    assert window.blocks.group_selection()
+    action = window.blocks.group_action  # Edit > Group into Block… (Ctrl+G)
+    assert action.shortcut().toString() == "Ctrl+G" and action in window.edit_menu.actions()
+    action.trigger()
     wait_checked(window)
     return next(n.id for n in window.graph.nodes.values() if n.is_block)
 
