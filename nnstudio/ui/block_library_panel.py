@@ -160,7 +160,7 @@ class BlockLibraryUI(QObject):
                 )
                 self.entries[entry.name] = item
             if own and not group.childCount():
-                hint = QTreeWidgetItem(group, ["Save a block: Edit › Save Block to Library…"])
+                hint = QTreeWidgetItem(group, ["None yet (Edit › Save Block…)"])
                 hint.setFlags(Qt.ItemFlag.NoItemFlags)
             group.setExpanded(True)
 
