@@ -12,12 +12,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from nnstudio.core import catalog
-from nnstudio.core.graph.blocks import qualify, use_label
+from nnstudio.core.graph.block_edit import BlockChanges, _fresh_id, _StateEdit, check_block_name
+from nnstudio.core.graph.block_ungroup import Ungroup
 from nnstudio.core.graph.command import Command
 from nnstudio.core.graph.model import (
     BLOCK_KEY,
     BLOCKS_CHANGED,
-    NAME_RE,
     OUT_PORT,
     BlockDefinition,
     Edge,
@@ -38,79 +38,6 @@ __all__ = [
     "Ungroup",
     "check_block_name",
 ]
-
-BlockChanges = dict[str, BlockDefinition | None]
-
-
-class _StateEdit(Command):
-    """Replace the graph's nodes, edges, outputs and some definitions; undo restores them."""
-
-    def _prepare(
-        self,
-        nodes: list[Node],
-        edges: list[Edge],
-        outputs: list[OutputDecl],
-        blocks: BlockChanges,
-    ) -> None:
-        g = self.graph
-        self._before = (
-            [n.copy() for n in g.nodes.values()],
-            list(g.edges),
-            [o.copy() for o in g.outputs],
-            {name: g.blocks.get(name) for name in blocks},
-        )
-        self._after = (nodes, edges, outputs, blocks)
-
-    def redo(self) -> None:
-        _apply(self.graph, *self._after)
-
-    def undo(self) -> None:
-        _apply(self.graph, *self._before)
-
-
-def _apply(
-    g: Graph,
-    nodes: list[Node],
-    edges: list[Edge],
-    outputs: list[OutputDecl],
-    blocks: BlockChanges,
-) -> None:
-    """Bring ``g`` to exactly this state with the fewest mutator calls (events)."""
-    for name, d in blocks.items():
-        if d is not None and g.blocks.get(name) is not d:
-            g._set_block(name, d)
-    keep_ids = {n.id for n in nodes}
-    if any(o.node not in keep_ids for o in g.outputs):
-        g._set_outputs([o for o in g.outputs if o.node in keep_ids])
-    target = set(edges)
-    for e in reversed(list(g.edges)):
-        if e not in target:
-            g._delete_edge(e)
-    for nid in [nid for nid in g.nodes if nid not in keep_ids]:
-        g._delete_node(nid)
-    for i, n in enumerate(nodes):
-        if n.id not in g.nodes:
-            g._insert_node(n.copy(), i)
-    present = set(g.edges)
-    for i, e in enumerate(edges):
-        if e not in present:
-            g._insert_edge(e, i)
-    if g.outputs != outputs:
-        g._set_outputs(outputs)
-    for name, d in blocks.items():
-        if d is None and name in g.blocks:
-            g._set_block(name, None)
-
-
-def check_block_name(graph: Graph, name: str) -> None:
-    """Refuse a definition name that is invalid or taken."""
-    if not NAME_RE.match(name):
-        raise GraphError(
-            f"{name!r} is not a valid block name: use letters, digits, _ . - "
-            "(starting with a letter or _), at most 64 characters"
-        )
-    if name in graph.blocks:
-        raise GraphError(f"a block called {name!r} already exists")
 
 
 class GroupNodes(_StateEdit):
@@ -246,6 +173,14 @@ def _group(
         {"definition": name, "repeat": 1},
         pos,
     )
+    edges, outputs = _outer(graph, inside, sources, use)
+    return definition, use, edges, outputs
+
+
+def _outer(
+    graph: Graph, inside: set[str], sources: Mapping[tuple[str, str], str], use: Node
+) -> tuple[list[Edge], list[OutputDecl]]:
+    """The outer graph's edges and outputs once ``inside`` is the use ``use``."""
     edges: list[Edge] = []
     bound: set[tuple[str, str]] = set()
     for e in graph.edges:
@@ -269,14 +204,7 @@ def _group(
         else o.copy()
         for o in graph.outputs
     ]
-    return definition, use, edges, outputs
-
-
-def _fresh_id(graph: Graph, also_taken: set[str]) -> str:
-    while True:
-        nid = graph.new_id()
-        if nid not in also_taken:
-            return nid
+    return edges, outputs
 
 
 def _consumer_pos(graph: Graph, edges: list[Edge], input_id: str) -> tuple[float, float]:
@@ -308,132 +236,6 @@ def _shape_lookup(graph: Graph, shapes: Mapping[str, Any] | None) -> Any:
         return {"shape": dims, "dtype": s.dtype or "float32"}
 
     return lookup
-
-
-class Ungroup(_StateEdit):
-    """Put the layers of a block use back in its place (all its copies, names as compiled,
-    so trained weights still fit); the definition goes when nothing uses it any more."""
-
-    def __init__(self, graph: Graph, use_id: str) -> None:
-        super().__init__(graph)
-        use = graph.node(use_id)
-        if use.key != BLOCK_KEY:
-            raise GraphError(f"{use.name!r} is not a block")
-        name = str(use.params.get("definition"))
-        definition = graph.blocks.get(name)
-        if definition is None:
-            raise GraphError(f"the block definition {name!r} does not exist")
-        new_nodes, alias = _inline(graph, use, definition)
-        self.node_ids = [n.id for n in new_nodes]
-
-        def resolve(src: str, port: str) -> tuple[str, str]:
-            while (src, port) in alias:
-                src, port = alias[(src, port)]
-            return src, port
-
-        edges: list[Edge] = []
-        for e in graph.edges:
-            if e.dst == use_id:
-                continue
-            if e.src == use_id:
-                s, p = resolve(use_id, e.src_port)
-                edges.append(Edge(s, e.dst, e.port, dict(e.extra), p))
-            else:
-                edges.append(e)
-        for src, dst, port, extra in alias.pop(("", ""), []):
-            s, p = resolve(*src)
-            edges.append(Edge(s, dst, port, dict(extra), p))
-        outputs = []
-        for o in graph.outputs:
-            if o.node == use_id:
-                s, p = resolve(use_id, o.port)
-                outputs.append(
-                    OutputDecl(s, o.loss, o.loss_weight, list(o.metrics), dict(o.extra), p)
-                )
-            else:
-                outputs.append(o.copy())
-        nodes: list[Node] = []
-        for n in graph.nodes.values():
-            if n.id == use_id:
-                nodes.extend(new_nodes)
-            else:
-                nodes.append(n)
-        still_used = any(
-            n.key == BLOCK_KEY and n.id != use_id and n.params.get("definition") == name
-            for g in [graph, *(d.graph for d in graph.blocks.values())]
-            for n in g.nodes.values()
-        )
-        self._prepare(nodes, _in_order(edges), outputs, {} if still_used else {name: None})
-        self.text = f"Ungroup {use.name}"
-
-
-def _in_order(edges: list[Edge]) -> list[Edge]:
-    seen: set[Edge] = set()
-    out = []
-    for e in edges:
-        if e not in seen:
-            seen.add(e)
-            out.append(e)
-    return out
-
-
-def _inline(
-    graph: Graph, use: Node, definition: BlockDefinition
-) -> tuple[list[Node], dict[Any, Any]]:
-    """The copies' nodes (fresh ids, flat names) and the tensor aliases that bind them.
-
-    ``alias[(use, port)]`` is the tensor of an output port; ``alias[("", "")]`` lists the
-    inner edges as ``((src, port), dst, dst_port, extra)`` with sources still to resolve.
-    """
-    inner = definition.graph
-    repeat = int(use.params.get("repeat", 1) or 1)
-    taken = {n.name for n in graph.nodes.values() if n.id != use.id}
-    ins, outs = definition.input_ports(), definition.output_ports()
-    alias: dict[Any, Any] = {}
-    pending: list[Any] = []
-    cx = sum(n.pos[0] for n in inner.nodes.values()) / max(1, len(inner.nodes))
-    cy = sum(n.pos[1] for n in inner.nodes.values()) / max(1, len(inner.nodes))
-    width = max((n.pos[0] for n in inner.nodes.values()), default=0.0) - min(
-        (n.pos[0] for n in inner.nodes.values()), default=0.0
-    )
-    nodes: list[Node] = []
-    ids: set[str] = set()
-    prev: dict[str, tuple[str, str]] = {}
-    for k in range(repeat):
-        label = use_label(use, k)
-        idmap: dict[str, str] = {}
-        for n in inner.nodes.values():
-            if n.key == "Input":
-                continue
-            nid = _fresh_id(graph, ids)
-            ids.add(nid)
-            idmap[n.id] = nid
-            name = qualify(label, n.name)
-            if name in taken:
-                name = graph.unique_name(name, taken)
-            taken.add(name)
-            dx = k * (width + 260.0)
-            pos = (use.pos[0] + n.pos[0] - cx + dx, use.pos[1] + n.pos[1] - cy)
-            nodes.append(Node(nid, n.key, name, dict(n.params), pos, dict(n.extra)))
-        for port_id in ins:
-            if k == 0:
-                edges = graph.in_edges(use.id, port_id)
-                if edges:
-                    alias[(f"{k}:{port_id}", OUT_PORT)] = (edges[0].src, edges[0].src_port)
-            else:
-                alias[(f"{k}:{port_id}", OUT_PORT)] = prev[port_id]
-        for e in inner.edges:
-            src = idmap.get(e.src, f"{k}:{e.src}")
-            pending.append(((src, e.src_port), idmap[e.dst], e.port, e.extra))
-        outs_now = {}
-        for port, o in zip(outs, inner.outputs, strict=True):
-            outs_now[port] = (idmap.get(o.node, f"{k}:{o.node}"), o.port)
-        prev = {p: outs_now[o] for p, o in zip(ins, outs, strict=False)}
-        if k == repeat - 1:
-            for port, t in outs_now.items():
-                alias[(use.id, port)] = t
-    alias[("", "")] = pending
-    return nodes, alias
 
 
 class PlaceBlock(_StateEdit):

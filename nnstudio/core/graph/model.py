@@ -15,10 +15,15 @@ from typing import Any
 from nnstudio.core import catalog
 from nnstudio.core.catalog.spec import LayerSpec, ParamError
 from nnstudio.core.events import EventSource
+from nnstudio.core.graph.block_model import BLOCK_KEY as BLOCK_KEY
+from nnstudio.core.graph.block_model import BlockDefinition as BlockDefinition
+from nnstudio.core.graph.block_model import block_spec as block_spec
+from nnstudio.core.graph.block_model import copy_blocks as copy_blocks
+from nnstudio.core.graph.block_model import port_name as port_name
+from nnstudio.core.graph.block_model import share_blocks as share_blocks
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")
 OUT_PORT = "out"
-BLOCK_KEY = "Block"  # the node type of a block use (see :mod:`.blocks`)
 NODE_W = 180.0  # a node's footprint on the canvas (layout and insert-on-edge use it)
 NODE_H = 84.0
 
@@ -113,72 +118,6 @@ class OutputDecl:
         return OutputDecl(
             self.node, self.loss, self.loss_weight, list(self.metrics), dict(self.extra), self.port
         )
-
-
-@dataclass
-class BlockDefinition:
-    """A named block: an inner graph whose Input nodes are the block's input ports (in graph
-    order; a port is named by the Input's id) and whose declared outputs are its output ports
-    (in order; see :meth:`output_ports`).  ``graph.blocks`` is its owner's definitions."""
-
-    name: str
-    graph: Graph
-    description: str = ""
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    def input_ports(self) -> list[str]:
-        """The input port names: the ids of the inner Input nodes, in graph order."""
-        return [n.id for n in self.graph.nodes.values() if n.key == "Input"]
-
-    def output_ports(self) -> list[str]:
-        """The output port names: ``node`` or ``node:port`` of each declared inner output."""
-        return [port_name(o.node, o.port) for o in self.graph.outputs]
-
-    def port_label(self, port: str) -> str:
-        """The readable label of a port (the name of its inner node)."""
-        node = self.graph.nodes.get(port.split(":", 1)[0])
-        return node.name if node is not None else port
-
-    def copy(self) -> BlockDefinition:
-        """An independent copy (its graph shares no state; ``blocks`` is left empty)."""
-        return BlockDefinition(
-            self.name,
-            self.graph.copy(with_blocks=False),
-            self.description,
-            copy.deepcopy(self.extra),
-        )
-
-
-def port_name(node_id: str, port: str = OUT_PORT) -> str:
-    """A block output port's name: the inner node id, with ``:port`` for a nested use's."""
-    return node_id if port == OUT_PORT else f"{node_id}:{port}"
-
-
-def block_spec(definition: BlockDefinition | None, name: str = "") -> LayerSpec:
-    """The spec of a use of ``definition``: its input ports; parameters definition, repeat."""
-    from nnstudio.core.catalog.spec import Param
-
-    label = definition.name if definition is not None else name
-    return LayerSpec(
-        key=BLOCK_KEY,
-        display=label or "Block",
-        category="Blocks",
-        help=(definition.description if definition is not None else "")
-        or f"Block {label} (a group of layers).",
-        params=(
-            Param("definition", "str", label, "The block definition this node uses.", keras=None),
-            Param(
-                "repeat",
-                "int",
-                1,
-                "How many chained copies of the block, each with its own weights.",
-                min=1,
-                max=1000,
-                keras=None,
-            ),
-        ),
-        inputs=tuple(definition.input_ports()) if definition is not None else (),
-    )
 
 
 # Event names a listener receives, with their payload.
@@ -485,26 +424,6 @@ class Graph(EventSource):
         if with_blocks and self.blocks:
             copy_blocks(self, other)
         return other
-
-
-def copy_blocks(source: Graph, target: Graph) -> None:
-    """Give ``target`` independent copies of ``source``'s block definitions (e.g. for a
-    detached snapshot that a background check reads)."""
-    target.blocks.clear()
-    for name, d in source.blocks.items():
-        target.blocks[name] = d.copy()
-    for d in target.blocks.values():
-        share_blocks(d.graph, target.blocks)
-        d.graph.subscribe(target._inner_changed)
-    target.refresh_block_specs()
-
-
-def share_blocks(graph: Graph, blocks: dict[str, BlockDefinition]) -> None:
-    """Make ``graph`` (a definition's inner graph) read its owner's definitions."""
-    graph.blocks = blocks
-    for node in graph.nodes.values():
-        if node.key == BLOCK_KEY:
-            graph._attach_spec(node)
 
 
 def _deep_node(node: Node) -> Node:
