@@ -150,6 +150,9 @@ def shoot(out: Path, size: tuple[int, int], resnet: bool) -> None:
     s.fit()
     s.shot("transformer-expanded")
     w.blocks.toggle_expanded(use)
+    w.select_nodes([use])
+    w.block_library.ask_save = lambda name, text: ("my_encoder", "My 4-head encoder layer")
+    w.block_library.save_selection()  # so that My blocks lists one
     w.blocks.open_block(use)
     s.wait()
     w.arrange()
