@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QPoint, QTimer
+from PySide6.QtCore import QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMenu, QVBoxLayout, QWidget
 
@@ -144,7 +144,7 @@ class BlockController(QObject):
             "Ctrl+Shift+E",
             "Show the layers in place",
         )
-        self.open_action.setShortcutContext(self.open_action.shortcutContext().WidgetShortcut)
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         w.canvas.addAction(self.open_action)
         return [
             self.group_action,

@@ -187,3 +187,18 @@ def test_an_issue_inside_a_block_marks_it_and_clicking_opens_the_block(window, w
     assert window.canvas.graph_scene().selected_node_ids() == [issue.inner[-1]]
     wait_checked(window)
     assert window.canvas.graph_scene().node_items[issue.inner[-1]].status.severity == "error"
+
+
+def test_enter_on_the_canvas_opens_the_selected_block_and_alt_up_goes_back(window, wait_checked):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    use = _grouped(window, wait_checked)
+    window.select_nodes([use])
+    window.activateWindow()
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Return)
+    assert window.canvas.graph is window.graph.blocks["head"].graph
+    window.canvas.setFocus()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert window.canvas.graph is window.graph
