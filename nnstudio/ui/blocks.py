@@ -378,9 +378,19 @@ class BlockController(QObject):
         return self.open_block(uses[0])
 
     def _node_activated(self, node_id: str) -> None:
+        """A double-click on a block: on a layer of an expanded one, open the block at that
+        layer; elsewhere, expand or collapse it."""
         node = self.graph.nodes.get(node_id)
-        if node is not None and is_block(node):
-            self.toggle_expanded(node_id)
+        if node is None or not is_block(node):
+            return
+        scene = self.window.canvas.graph_scene()
+        item = scene.node_items.get(node_id) if scene is not None else None
+        if isinstance(item, BlockNodeItem) and item.expanded and item.last_press is not None:
+            inner = item.inner_at(item.last_press)
+            if inner is not None:
+                self.open_block(node_id, select=inner)
+                return
+        self.toggle_expanded(node_id)
 
     # -- expanding ----------------------------------------------------------------------
     def toggle_selected(self) -> None:

@@ -98,6 +98,15 @@ def test_expand_shows_layers_in_a_frame_and_makes_room(window, wait_checked):
     tail = node_id(window, "tail")
     edge = next(e for e in scene.edge_items.values() if e.edge.dst == tail)
     assert abs(edge._path.pointAtPercent(0).x() - item.port_scene_pos("out").x()) < 1.0
+    # a double-click on a layer of the frame opens the block at that layer
+    item.last_press = item.inner_rect(inner_ids[1]).center()
+    window.canvas.node_activated.emit(use)
+    assert window.canvas.graph is window.graph.blocks["pair"].graph
+    assert window.canvas.graph_scene().selected_node_ids() == [inner_ids[1]]
+    window.blocks.go_to(0)
+    scene = window.canvas.graph_scene()
+    item = scene.node_items[use]
+    assert item.expanded  # still expanded on the way back
     window.blocks.toggle_expanded(use)  # what the chevron does
     assert not item.expanded
     assert item.frame_size() == (NODE_W, NODE_H)

@@ -95,6 +95,7 @@ class BlockNodeItem(NodeItem):
         self._inner: dict[str, tuple[float, float]] = {}
         self._frame = QRectF(node_rect())
         self._lod = 1.0
+        self.last_press: QPointF | None = None  # where the latest click landed (item coords)
         super().__init__(node, colors)
         self.setZValue(0.5)
 
@@ -217,10 +218,20 @@ class BlockNodeItem(NodeItem):
     def refresh_tooltip(self) -> None:
         super().refresh_tooltip()
         extra = f"<p>Block “{self.definition_name}” · {self.params_line}"
-        extra += "<br><i>Double-click or the chevron: expand · Enter: open</i></p>"
+        extra += "<br><i>Double-click or the chevron: expand · Enter: open</i>"
+        extra += "<br><i>Expanded: double-click a layer to open the block at it</i></p>"
         self.setToolTip(self.toolTip() + extra)
 
+    def inner_at(self, local: QPointF) -> str | None:
+        """The inner layer drawn at ``local`` (item coordinates; expanded only)."""
+        for nid in self._inner:
+            rect = self.inner_rect(nid)
+            if rect is not None and rect.contains(local):
+                return nid
+        return None
+
     def mousePressEvent(self, event: Any) -> None:
+        self.last_press = QPointF(event.pos())
         toggle: Callable[[str], None] | None = getattr(self.scene(), "block_toggle", None)
         if (
             event.button() == Qt.MouseButton.LeftButton
