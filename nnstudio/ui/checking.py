@@ -51,6 +51,14 @@ def snapshot(graph: Graph) -> Graph:
     copy.nodes = {nid: node.copy() for nid, node in graph.nodes.items()}
     copy.edges = list(graph.edges)
     copy.outputs = [o.copy() for o in graph.outputs]
+    blocks = getattr(graph, "blocks", None)
+    if blocks:  # block definitions too (their inner graphs are copied: the GUI edits them)
+        from nnstudio.core.graph.model import share_blocks
+
+        copy.blocks = {name: d.copy() for name, d in blocks.items()}
+        for d in copy.blocks.values():
+            share_blocks(d.graph, copy.blocks)
+        copy.refresh_block_specs()
     return copy
 
 

@@ -97,6 +97,7 @@ class DocumentActions:
         self._extra_dirty = modified
         scene = GraphScene(graph, canvas_colors(), self)
         self.canvas.set_graph_scene(scene)
+        self.blocks.reset(graph)
         self.inspector.set_graph(graph)
         graph.subscribe(self._on_graph_event)
         self._graph_listener_graph = graph
@@ -199,7 +200,7 @@ class DocumentActions:
         from nnstudio.core.interop import ModelImportError, import_model_file
 
         try:
-            result = import_model_file(path, weights=False)
+            result = import_model_file(path, weights=False, group=True)  # arrives collapsed
         except ModelImportError as exc:
             details = "\n".join(f"• {p}" for p in exc.problems[:12])
             self.show_error("Cannot import the model", f"{exc.summary}\n{details}".strip())

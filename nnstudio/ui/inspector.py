@@ -41,6 +41,8 @@ from nnstudio.core.graph.commands import (
 from nnstudio.core.graph.model import EditRefused, Graph
 from nnstudio.core.graph.shapes import format_shape
 from nnstudio.core.objectives import LOSSES, default_loss_and_metrics, output_task
+from nnstudio.ui.block_inspector import BlockSection
+from nnstudio.ui.canvas.block_items import BLOCK_KEY
 from nnstudio.ui.param_editors import (
     ParamEditor,
     WheelSafeComboBox,
@@ -138,6 +140,7 @@ class Inspector(QScrollArea):
         self.name_edit = self.name_error = self.shape_label = self.params_label = None
         self.issues_label = self.output_box = self.loss_combo = self.metrics_edit = None
         self.weight_edit = self.output_error = self.summary_label = None
+        self.block_section: BlockSection | None = None
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -202,7 +205,12 @@ class Inspector(QScrollArea):
         form.addRow(self.issues_label)
         layout.addWidget(info)
 
-        if spec.params:
+        if node.key == BLOCK_KEY:  # a block use: its own section instead of raw parameters
+            blocks = getattr(self.window(), "blocks", None)
+            opener = blocks.open_block if blocks is not None else None
+            self.block_section = BlockSection(self.graph, node, self.push, opener)
+            layout.addWidget(self.block_section)
+        elif spec.params:
             box = QGroupBox("Parameters")
             params_form = QFormLayout(box)
             params_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -304,6 +312,8 @@ class Inspector(QScrollArea):
             if editor.field.hasFocus() and editor.has_error():
                 continue
             editor.set_value(node.params.get(name, editor.param.default))
+        if self.block_section is not None:
+            self.block_section.refresh()
         self._refresh_output()
 
     def _refresh_output(self) -> None:
@@ -400,6 +410,8 @@ class Inspector(QScrollArea):
             self.lock_banner.setVisible(locked)
         for editor in self.editors.values():
             editor.set_read_only(locked)
+        if self.block_section is not None:
+            self.block_section.set_locked(locked)
         if self.name_edit is not None:
             self.name_edit.setReadOnly(locked)
         if self.output_box is not None:

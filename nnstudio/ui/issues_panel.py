@@ -1,6 +1,7 @@
 """The issues list: every validation issue, with a summary line of the model's size.
 
-Clicking an issue emits ``node_activated(node_id)``; the window selects and centres it.
+Clicking an issue emits ``node_activated(node_id)`` and ``issue_activated(issue)``; the window
+selects and centres its node (inside a block: opens the block at the layer, ``Issue.inner``).
 An issue with a one-click fix (a missing data source: code ``data-missing``) carries a button
 ("Re-locate…") that emits ``action_requested(issue)``; activating its row does the same.
 """
@@ -99,10 +100,23 @@ def cost_parts(cost: CostReport, batch_size: int) -> list[str]:
     ]
 
 
+def inner_names(graph: Graph, node: object, inner: tuple[str, ...]) -> str:
+    """`` › stage2 › conv`` for an issue inside a block use (the names along ``inner``)."""
+    names = []
+    for nid in inner or ():
+        definition = graph.blocks.get(str(getattr(node, "params", {}).get("definition")))
+        node = definition.graph.nodes.get(nid) if definition is not None else None
+        if node is None:
+            break
+        names.append(node.name)
+    return "".join(f" › {n}" for n in names)
+
+
 class IssuesPanel(QWidget):
     """The check's issues as a list (severity, layer, message, hint) under a summary."""
 
     node_activated = Signal(str)
+    issue_activated = Signal(object)
     action_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None, cost_model: CostModel | None = None) -> None:
@@ -171,6 +185,7 @@ class IssuesPanel(QWidget):
             where = node.name if node else "data" if issue.code.startswith(DATA_CODES) else "model"
             if node is not None and issue.port and len(node.spec.inputs) > 1:
                 where += f" · {issue.port}"
+            where += inner_names(graph, node, getattr(issue, "inner", ()))
             item = QTreeWidgetItem([where, issue.message, issue.hint])
             item.setIcon(0, icons[issue.severity])
             item.setData(0, NODE_ROLE, issue.node)
@@ -224,6 +239,9 @@ class IssuesPanel(QWidget):
         node_id = item.data(0, NODE_ROLE)
         if node_id:
             self.node_activated.emit(node_id)
+            index = self.tree.indexOfTopLevelItem(item)
+            if 0 <= index < len(self._issues):
+                self.issue_activated.emit(self._issues[index])
 
     def _batch_size(self) -> int:
         """The open project's training batch size (the window's), for the training peak."""

@@ -8,6 +8,7 @@ centre of the view.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core import catalog
 from nnstudio.core.catalog.spec import LayerSpec
 from nnstudio.core.catalog.synonyms import synonyms_for
+from nnstudio.ui.block_library_panel import BLOCK_ROLE, block_mime
 from nnstudio.ui.canvas.view import LAYER_MIME
 from nnstudio.ui.resources import category_icon
 from nnstudio.ui.search import layer_matches
@@ -47,6 +49,9 @@ class _LayerTree(QTreeWidget):
         return [LAYER_MIME]
 
     def mimeData(self, items: list[QTreeWidgetItem]) -> QMimeData:
+        blocks = [i.data(0, BLOCK_ROLE) for i in items if i.data(0, BLOCK_ROLE)]
+        if blocks:  # a block of the library ("My blocks")
+            return block_mime(blocks[0])
         mime = QMimeData()
         keys = [i.data(0, KEY_ROLE) for i in items if i.data(0, KEY_ROLE)]
         if keys:
@@ -62,8 +67,9 @@ class PaletteWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.block_filter: Callable[[str], None] | None = None  # "My blocks" (the window's)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search layers")
+        self.search.setPlaceholderText("Search layers and blocks")
         self.search.setClearButtonEnabled(True)
         self.tree = _LayerTree(self)
         self.tree.setHeaderHidden(True)
@@ -122,6 +128,8 @@ class PaletteWidget(QWidget):
             parent_item.setHidden(not any_visible)
             if any_visible and text:
                 parent_item.setExpanded(True)
+        if self.block_filter is not None:
+            self.block_filter(text)
 
     def visible_keys(self) -> list[str]:
         """The layer keys currently listed (after the search filter)."""

@@ -65,6 +65,7 @@ from nnstudio.core.layout import layout_command
 from nnstudio.core.project import Project
 from nnstudio.ui import resources
 from nnstudio.ui.autosave import Autosaver
+from nnstudio.ui.blocks import BlockController
 from nnstudio.ui.canvas.view import GraphView
 from nnstudio.ui.checking import CheckReport, CheckRunner
 from nnstudio.ui.document import APP_TITLE, DocumentActions
@@ -121,6 +122,7 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         self.inspector = Inspector(self.push)
         # one cost model for the summary line and the canvas overlay: one computation per check
         self.issues_panel = IssuesPanel(cost_model=self.canvas.cost_overlay.model)
+        self.blocks = BlockController(self)  # the canvas's levels: the model and open blocks
         self.history_view = QUndoView(self.undo_stack)
         self.history_view.setEmptyLabel("<original>")
         self.panels_menu = QMenu("&Panels", self)
@@ -312,7 +314,7 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         self.canvas.file_dropped.connect(self.open_dropped)
         self.canvas.node_activated.connect(self._focus_inspector)
         self.palette_panel.layer_activated.connect(lambda key: self.canvas.add_layer(key))
-        self.issues_panel.node_activated.connect(lambda nid: self.select_nodes([nid], True))
+        self.issues_panel.issue_activated.connect(self.blocks.show_issue)
 
     @staticmethod
     def plugin_modules() -> list[str]:
@@ -353,7 +355,8 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
 
     def arrange(self) -> None:
         """Lay the graph out automatically (one undo step), then fit it in view."""
-        if self.graph.nodes and self.push(layout_command(self.graph)):
+        graph = self.blocks.graph  # the level shown (the model, or an open block)
+        if graph.nodes and self.push(layout_command(graph)):
             self.canvas.fit_to_view()
 
     # -- reactions --------------------------------------------------------------------
@@ -365,10 +368,7 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         pending = not report.full
         self.last_report = report
         self.last_check = report.result
-        scene = self.canvas.graph_scene()
-        if scene is not None:
-            scene.apply_check(report.result, pending)
-        self.inspector.apply_check(report.result, pending)
+        self.blocks.apply_check(report.result, pending)  # mapped onto the level shown
         self.issues_panel.show_result(self.graph, report.result, pending)
         if report.full:
             self.graph_checked.emit(report.result)

@@ -27,6 +27,9 @@ SHORTCUTS = [
     ("Fit / Zoom to selection / 100 %", "Ctrl+0 / F / Ctrl+1"),
     ("Nudge selection", "arrow keys (Shift: 1 px)"),
     ("Arrange automatically", "Ctrl+L"),
+    ("Group into block / Ungroup", "Ctrl+G / Ctrl+Shift+G"),
+    ("Expand or collapse a block", "double-click it, its chevron, or Ctrl+Shift+E"),
+    ("Open a block / back to the parent", "Enter / Alt+Up (or the breadcrumb)"),
     ("Design / Data / Train / Insight", "Alt+1 / Alt+2 / Alt+3 / Alt+4"),
     ("Train / Pause / Stop", "F5 / F6 / Shift+F5 (from every workspace)"),
 ]
@@ -121,6 +124,11 @@ class ShellActions:
             self.select_all_action,
             self.quick_add_action,
         ]
+        self.block_actions = self.blocks.build_actions()  # group, ungroup, expand, open, up
+        from nnstudio.ui.block_library_panel import BlockLibraryUI
+
+        self.block_library = BlockLibraryUI(self)  # "My blocks" in the palette
+        self.editing_actions += self.block_actions[:3]
 
     def _build_view_actions(self) -> None:
         K = QKeySequence.StandardKey
@@ -181,6 +189,10 @@ class ShellActions:
         )
         edit.addSeparator()
         edit.addActions([self.select_all_action, self.find_action, self.quick_add_action])
+        edit.addSeparator()
+        edit.addActions(self.block_actions)
+        edit.addAction(self.block_library.save_action)
+        self.edit_menu = edit
         view = bar.addMenu("&View")
         view.addActions(
             [

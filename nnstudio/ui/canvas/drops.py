@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QMimeData, QPointF
 
 from nnstudio.core import catalog
+from nnstudio.ui.block_library_panel import block_name
 from nnstudio.ui.canvas.editing import CanvasEditor
 from nnstudio.ui.canvas.items import EdgeItem
 from nnstudio.ui.canvas.scene import GraphScene
@@ -37,11 +38,15 @@ class DropTarget:
         self._scene = scene
         self._editor = editor
         self._edge: EdgeItem | None = None
+        # a block from the library ("My blocks"): (name, scene pos) -> placed; the window's
+        self.block_drop: Callable[[str, QPointF], bool] | None = None
 
     @staticmethod
     def accepts(mime: QMimeData) -> bool:
         """True for a layer or local files."""
-        return layer_key(mime) is not None or bool(local_paths(mime))
+        return (
+            layer_key(mime) is not None or block_name(mime) is not None or bool(local_paths(mime))
+        )
 
     def hover(self, mime: QMimeData, pos: QPointF) -> bool:
         """The drag moved to scene ``pos``: highlight the edge a layer would go into."""
@@ -56,6 +61,9 @@ class DropTarget:
     def drop(self, mime: QMimeData, pos: QPointF) -> str | bool:
         """Add (or insert) the dropped layer: True; a dropped file: its path; else False."""
         self._highlight(None)
+        block = block_name(mime)
+        if block is not None:
+            return self.block_drop is not None and self.block_drop(block, pos)
         key = layer_key(mime)
         if key is not None:
             edge = self._insertion_edge(key, pos)

@@ -52,7 +52,7 @@ class EdgeItem(QGraphicsItem):
 
     def update_path(self) -> None:
         """Recompute the curve from the two nodes' port positions."""
-        p1 = self.src.port_scene_pos("out")
+        p1 = self.src.port_scene_pos("out", self.edge.src_port)  # a block has several
         p2 = self.dst.port_scene_pos("in", self.edge.port)
         self.prepareGeometryChange()
         self._path = route(p1, p2, self._blocked, self._band)

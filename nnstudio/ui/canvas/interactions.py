@@ -103,7 +103,7 @@ class ConnectDrag:
     def finish(self, pos: QPointF, push: Callable[[Callable[[], Command]], object]) -> str | None:
         """Remove the preview and, if released over a node, push the ``Connect``; returns
         the reason when the shape would be refused (nothing is pushed then)."""
-        target, _ = self.target_at(pos)
+        target, other = self.target_at(pos)
         self.cancel()
         if target is None:
             return None
@@ -114,7 +114,8 @@ class ConnectDrag:
         )
         if shape:
             return shape
-        push(lambda: Connect(graph, target.src, target.dst, target.port))
+        src_port = _source_port(self.item if self.side == "out" else other, self, pos)
+        push(lambda: Connect(graph, target.src, target.dst, target.port, src_port=src_port))
         return None
 
     def cancel(self) -> None:
@@ -131,6 +132,15 @@ class ConnectDrag:
         if item is not None:
             item.candidate = candidate
             item.update()
+
+
+def _source_port(src_item: NodeItem | None, drag: ConnectDrag, pos: QPointF) -> str:
+    """Which output of the source a connection leaves from (a block use has several)."""
+    name_of = getattr(src_item, "out_port_name", None)
+    if src_item is None or name_of is None:
+        return "out"
+    hit = ("out", drag.port) if drag.side == "out" else src_item.port_at(pos)
+    return name_of(hit[1] if hit and hit[0] == "out" else "out")
 
 
 def _first_free_port(scene: GraphScene, node_id: str) -> str | None:

@@ -20,6 +20,7 @@ from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.model import Edge, Graph, Node
 from nnstudio.core.layout import NODE_H, NODE_W
 from nnstudio.core.objectives import short_loss
+from nnstudio.ui.canvas.block_items import make_node_item
 from nnstudio.ui.canvas.gan_frames import RegionFrames
 from nnstudio.ui.canvas.items import EdgeItem, NodeItem, NodeStatus
 from nnstudio.ui.theme import CanvasColors, canvas_colors
@@ -93,7 +94,7 @@ class GraphScene(QGraphicsScene):
 
     def _add_node(self, node: Node) -> None:
         self._rects = None
-        item = NodeItem(node, self.colors)
+        item = make_node_item(node, self.colors, self.graph)
         status = self._statuses.get(node.id)
         item.set_status(status or NodeStatus(pending=True))
         if node.id in self._indicators:

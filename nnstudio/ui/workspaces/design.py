@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def install(window: MainWindow) -> None:
     """Register the editor's own panels (their widgets already exist: the window needs them)."""
     add = window.add_panel_spec
-    add(PanelSpec("canvas", "Canvas", DESIGN, lambda: window.canvas, area=None))
+    add(PanelSpec("canvas", "Canvas", DESIGN, lambda: window.blocks.panel, area=None))
     add(
         PanelSpec(
             "layers", "Layers", DESIGN, lambda: window.palette_panel, Area.LeftDockWidgetArea, 230
