@@ -10,12 +10,11 @@ The storage is the core's block library (a folder of JSON files under the user's
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QMimeData, QObject, QPointF, Qt
+from PySide6.QtCore import QObject, QPointF, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -37,30 +36,9 @@ from nnstudio.ui.resources import category_icon
 if TYPE_CHECKING:
     from nnstudio.ui.shell import MainWindow
 
-BLOCK_MIME = "application/x-nnstudio-block"
 BLOCK_ROLE = Qt.ItemDataRole.UserRole + 1
 OWN_ROLE = Qt.ItemDataRole.UserRole + 2
 MY_BLOCKS, BUILT_IN = "My blocks", "Built-in blocks"
-
-
-def block_mime(name: str) -> QMimeData:
-    """What a drag of library block ``name`` carries."""
-    mime = QMimeData()
-    mime.setData(BLOCK_MIME, json.dumps({"block": name}).encode("utf-8"))
-    mime.setText(name)
-    return mime
-
-
-def block_name(mime: QMimeData) -> str | None:
-    """The library block a drag carries (``None``: none)."""
-    if not mime.hasFormat(BLOCK_MIME):
-        return None
-    try:
-        data = json.loads(bytes(mime.data(BLOCK_MIME).data()).decode("utf-8"))
-    except ValueError:
-        return None
-    name = data.get("block") if isinstance(data, dict) else None
-    return name if isinstance(name, str) else None
 
 
 class SaveBlockDialog(QDialog):

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from nnstudio.core import catalog
 from nnstudio.core.catalog.spec import LayerSpec
 from nnstudio.core.catalog.synonyms import synonyms_for
-from nnstudio.ui.block_library_panel import BLOCK_ROLE, block_mime
+from nnstudio.ui.block_library_panel import BLOCK_ROLE
+from nnstudio.ui.canvas.drops import block_mime
 from nnstudio.ui.canvas.view import LAYER_MIME
 from nnstudio.ui.resources import category_icon
 from nnstudio.ui.search import layer_matches

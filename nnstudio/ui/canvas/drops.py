@@ -4,17 +4,18 @@ decides what each one is)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from PySide6.QtCore import QMimeData, QPointF
 
 from nnstudio.core import catalog
-from nnstudio.ui.block_library_panel import block_name
 from nnstudio.ui.canvas.editing import CanvasEditor
 from nnstudio.ui.canvas.items import EdgeItem
 from nnstudio.ui.canvas.scene import GraphScene
 
 LAYER_MIME = "application/x-nnstudio-layer"
+BLOCK_MIME = "application/x-nnstudio-block"
 
 
 def layer_key(mime: QMimeData) -> str | None:
@@ -22,6 +23,26 @@ def layer_key(mime: QMimeData) -> str | None:
     if not mime.hasFormat(LAYER_MIME):
         return None
     return bytes(mime.data(LAYER_MIME).data()).decode("utf-8", errors="replace")
+
+
+def block_mime(name: str) -> QMimeData:
+    """What a drag of library block ``name`` carries."""
+    mime = QMimeData()
+    mime.setData(BLOCK_MIME, json.dumps({"block": name}).encode("utf-8"))
+    mime.setText(name)
+    return mime
+
+
+def block_name(mime: QMimeData) -> str | None:
+    """The library block a drag carries (``None``: none)."""
+    if not mime.hasFormat(BLOCK_MIME):
+        return None
+    try:
+        data = json.loads(bytes(mime.data(BLOCK_MIME).data()).decode("utf-8"))
+    except ValueError:
+        return None
+    name = data.get("block") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def local_paths(mime: QMimeData) -> list[str]:
