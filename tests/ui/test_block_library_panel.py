@@ -7,7 +7,8 @@ from PySide6.QtCore import QPointF
 from ui_helpers import chain_project, drop_mime, node_id, show
 
 from nnstudio.core.project import Project
-from nnstudio.ui.block_library_panel import BUILT_IN, MY_BLOCKS, block_mime
+from nnstudio.ui.block_library_panel import BUILT_IN, MY_BLOCKS
+from nnstudio.ui.canvas.drops import block_mime
 
 
 def test_save_a_selection_then_drop_it_into_another_project(window, wait_checked):
