@@ -117,8 +117,9 @@ class TrainingConfig:
             _whole("seed", self.seed, 0, 2**32 - 1)
         if not isinstance(self.device, str) or not _device_ok(self.device):
             raise ConfigError("device", f"auto, cpu or gpu:N; got {self.device!r}")
-        if self.devices != "all":
-            _whole("devices", self.devices, 1, 4096)
+        d = self.devices
+        if d != "all" and (isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 4096):
+            raise ConfigError("devices", f"all or a whole number from 1 to 4096; got {d!r}")
         _flag("mixed_precision", self.mixed_precision)
         _number("probe_budget", self.probe_budget, 0.0, 0.5)
         _flag("tensorboard", self.tensorboard)

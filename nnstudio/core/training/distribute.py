@@ -55,8 +55,21 @@ class DeviceGroup(Device):
 
     @contextlib.contextmanager
     def scope(self) -> Iterator[None]:
-        """Build, compile and fit inside this: the strategy's or the distribution's scope."""
-        with self.engine_object().scope():
+        """Build, compile and fit inside this: the strategy's or the distribution's scope.
+
+        Multi-host: the first entry seeds Keras' random generator alike in every process
+        (the graph check builds layers before the model's own seed is set, and replicated
+        weights must start equal everywhere)."""
+        first = (self.engine, *(m.id for m in self.members)) not in _STRATEGIES
+        engine = self.engine_object()
+        if first and self.processes > 1:
+            import keras
+
+            from nnstudio.core.training.multihost import start_watchdog
+
+            keras.utils.set_random_seed(0)
+            start_watchdog()
+        with engine.scope():
             yield
 
     def engine_object(self) -> Any:
@@ -117,7 +130,7 @@ def placement(config: Any, options: dict[str, Any] | None = None) -> Device:
     if multihost and engine != "jax":
         raise DistributeError("multi-host training needs the jax backend (--backend jax)")
     found = _replica_devices(engine, config.device)
-    want = len(found) if count == ALL else int(count)
+    want = len(found) if count == ALL or (multihost and count == 1) else int(count)
     if want > len(found):
         names = ", ".join(d.id for d in found)
         raise DistributeError(
@@ -126,6 +139,8 @@ def placement(config: Any, options: dict[str, Any] | None = None) -> Device:
         )
     members = tuple(found[:want])
     processes, pid = (multihost["num_processes"], multihost["process_id"]) if multihost else (1, 0)
+    if want % processes:
+        raise DistributeError(f"{want} devices do not split evenly over {processes} processes")
     if config.batch_size % len(members):
         raise DistributeError(
             f"batch size {config.batch_size} does not split evenly over {len(members)} devices"

@@ -16,7 +16,7 @@ only process 0 writes the run folder and the record.
 A process that dies must not leave the others hanging: JAX's own heartbeat would end them
 after ``heartbeat_timeout`` seconds with a C++ abort, so a :class:`Watchdog` thread exchanges
 a counter with every other process through the coordination service and, when one has not
-moved for ``peer_timeout`` seconds (or the coordinator is gone), prints one clear line and
+moved for ``peer_timeout`` seconds once training began (or the coordinator is gone), prints one clear line and
 exits with :data:`EXIT_PEER_LOST`.  Joining has its own timer: a coordinator that cannot be
 reached ends the process after ``init_timeout`` seconds with a message, not a hang.
 """
@@ -37,6 +37,7 @@ EXIT_PEER_LOST = 3
 _KEY = "nnstudio/alive/"
 _DONE = "done"
 _WATCHDOG: Watchdog | None = None
+_CLUSTER: Cluster | None = None
 
 
 class MultihostError(RuntimeError):
@@ -117,10 +118,8 @@ def join(cluster: Cluster) -> tuple[int, int]:
     finally:
         timer.cancel()
     pid, count = jax.process_index(), jax.process_count()
-    if count > 1:
-        global _WATCHDOG
-        _WATCHDOG = Watchdog(pid, count, cluster.peer_timeout)
-        _WATCHDOG.start()
+    global _CLUSTER
+    _CLUSTER = cluster
     log.info("joined the run as process %d of %d", pid, count)
     return pid, count
 
@@ -146,6 +145,20 @@ def _count() -> int:
     import jax
 
     return int(jax.process_count())
+
+
+def start_watchdog() -> None:
+    """Start watching the other processes (once, when training begins: imports and data
+    preparation before it may hold the interpreter for seconds)."""
+    global _WATCHDOG
+    import jax
+
+    if _WATCHDOG is not None or _CLUSTER is None or jax.process_count() < 2:
+        return
+    _WATCHDOG = Watchdog(
+        jax.process_index(), jax.process_count(), _CLUSTER.peer_timeout, _CLUSTER.init_timeout
+    )
+    _WATCHDOG.start()
 
 
 def is_writer() -> bool:
@@ -180,9 +193,12 @@ class Watchdog(threading.Thread):
     coordination service; ends this process with a message when one has been silent for
     ``timeout`` seconds (see the module docstring)."""
 
-    def __init__(self, pid: int, count: int, timeout: float, interval: float = 0.5) -> None:
+    def __init__(
+        self, pid: int, count: int, timeout: float, first: float = 60.0, interval: float = 0.5
+    ) -> None:
         super().__init__(name="nnstudio-multihost-watchdog", daemon=True)
         self.pid, self.count, self.timeout, self.interval = pid, count, timeout, interval
+        self.first = first  # a peer's first beat may take this long (it is still preparing)
         now = time.monotonic()
         self.seen: dict[int, tuple[str | None, float]] = {
             p: (None, now) for p in range(count) if p != pid
@@ -197,10 +213,11 @@ class Watchdog(threading.Thread):
         while not self.stopped.wait(self.interval):
             now = time.monotonic()
             for peer, (last, at) in self.seen.items():
-                if last != _DONE and now - at > self.timeout:
+                limit = self.first if last is None else self.timeout
+                if last != _DONE and now - at > limit:
                     who = "the coordinator (process 0)" if peer == 0 else f"process {peer}"
                     _exit(
-                        f"{who} stopped responding {self.timeout:g} s ago (killed, crashed or "
+                        f"{who} stopped responding {limit:g} s ago (killed, crashed or "
                         f"unreachable); process {self.pid} stops too"
                     )
 
