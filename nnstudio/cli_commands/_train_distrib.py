@@ -10,6 +10,7 @@ left out JAX reads it from Slurm, Open MPI or ``JAX_COORDINATOR_ADDRESS``, see
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from nnstudio.cli_commands._common import CliError
@@ -95,9 +96,27 @@ def join(args: argparse.Namespace) -> dict[str, Any] | None:
     return cluster.to_json()
 
 
-def finish(ok: bool, multihost: dict[str, Any] | None) -> None:
-    """Leave a multi-host run (after a failure at once, without JAX's shutdown barrier)."""
-    if multihost is not None:
-        from nnstudio.core.training.multihost import leave
+def finish(ok: bool, multihost: dict[str, Any] | None, message: str = "") -> None:
+    """Leave a multi-host run; after a failure say why in one line and end the process at
+    once, without JAX's shutdown barrier (the other processes may be gone)."""
+    if multihost is None:
+        return
+    from nnstudio.core.training import multihost as mh
 
-        leave(ok)
+    if not ok:
+        pid = multihost.get("process_id", "?")
+        if _PEER_LOST.search(message):
+            cause = _PEER_LOST.search(message).group(0)  # type: ignore[union-attr]
+            mh.stop(
+                f"another process of the run stopped ({cause}); process {pid} stops too",
+                mh.EXIT_PEER_LOST,
+            )
+        mh.stop(f"process {pid}: {message}", 1)
+    mh.leave(ok)
+
+
+_PEER_LOST = re.compile(
+    r"Connection reset by peer|Connection closed by peer|Gloo \w+ failed|heartbeat|"
+    r"coordination service|DEADLINE_EXCEEDED|UNAVAILABLE",
+    re.I,
+)

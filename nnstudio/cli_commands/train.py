@@ -161,8 +161,7 @@ def _train(project: Any, config: Any, data_config: Any, args: argparse.Namespace
     with _stop_on_ctrl_c(state):
         outcome = execute(job, state)
     if outcome.status != RunStatus.COMPLETED and getattr(args, "multihost", None):
-        print(outcome.message, file=sys.stderr)
-        _train_distrib.finish(False, args.multihost)
+        _train_distrib.finish(False, args.multihost, outcome.message)
     if outcome.result is None:  # it could not start
         message = outcome.message
         if outcome.stage == "data" and message.startswith("The data cannot be used: "):

@@ -77,7 +77,7 @@ class Cluster:
             raise MultihostError(f"--process-id: 0 to {n - 1}, got {i}")
 
 
-def _exit(message: str, code: int = EXIT_PEER_LOST) -> None:
+def stop(message: str, code: int = EXIT_PEER_LOST) -> None:
     """Print ``message`` and end the process now: JAX's shutdown barrier would wait for the
     missing process and then abort."""
     print(f"nnstudio: {message}", file=sys.stderr, flush=True)
@@ -96,7 +96,7 @@ def join(cluster: Cluster) -> tuple[int, int]:
     where = cluster.coordinator or os.environ.get("JAX_COORDINATOR_ADDRESS") or "(detected)"
     timer = threading.Timer(
         cluster.init_timeout,
-        _exit,
+        stop,
         (
             f"could not join the run at {where} within {cluster.init_timeout:g} s: is the "
             "coordinator (process 0) running and reachable, and are all processes started?",
@@ -216,7 +216,7 @@ class Watchdog(threading.Thread):
                 limit = self.first if last is None else self.timeout
                 if last != _DONE and now - at > limit:
                     who = "the coordinator (process 0)" if peer == 0 else f"process {peer}"
-                    _exit(
+                    stop(
                         f"{who} stopped responding {limit:g} s ago (killed, crashed or "
                         f"unreachable); process {self.pid} stops too"
                     )
