@@ -120,7 +120,7 @@ def _tensorflow_gpus() -> list[Device]:
             details = tf.config.experimental.get_device_details(gpu)
         cc = tuple(details.get("compute_capability") or (0, 0))
         name = str(details.get("device_name") or gpu.name)
-        out.append(Device(f"gpu:{i}", name, cc >= FLOAT16_CC, _nvidia_memory(i), "gpu", cc))  # type: ignore[arg-type]
+        out.append(Device(f"gpu:{i}", name, cc >= FLOAT16_CC, _nvidia_memory(i), "gpu", cc))
     return out
 
 
@@ -128,7 +128,7 @@ def _nvidia_memory(index: int) -> int | None:
     """A GPU's memory from NVML (``nvidia-ml-py``) when it is installed; TensorFlow does not
     say before it allocates."""
     try:
-        import pynvml  # type: ignore[import-not-found]
+        import pynvml
 
         pynvml.nvmlInit()
         return int(pynvml.nvmlDeviceGetMemoryInfo(pynvml.nvmlDeviceGetHandleByIndex(index)).total)

@@ -40,13 +40,15 @@ class DeviceGroup(Device):
     """Several devices training one model in data parallel (see the module docstring).
 
     ``members``: the replicas, of every process (multi-host); ``engine``: ``tensorflow`` or
-    ``jax``; ``processes``/``process_id``: of a multi-host run (1 and 0 otherwise).
+    ``jax``; ``processes``/``process_id``: of a multi-host run (1 and 0 otherwise);
+    ``multihost``: a ``--distribute multihost`` run (of any number of processes).
     """
 
     members: tuple[Device, ...] = ()
     engine: str = ""
     processes: int = 1
     process_id: int = 0
+    multihost: bool = False
 
     @property
     def replicas(self) -> int:
@@ -103,9 +105,10 @@ class DeviceGroup(Device):
 
     def local_data(self, data: Any, batch_size: int) -> Any:
         """``data`` as this process feeds it: a multi-host process takes its slice of every
-        global batch; a group on one host trims the training rows to a multiple of the
+        full global batch (the training split is read once: each epoch shuffles within the
+        slice, when shuffling is on); a group on one host trims the training rows to a multiple of the
         replicas (the last batch must split evenly too)."""
-        if self.processes > 1:
+        if self.multihost:  # one process too, so that its batches are those of N processes
             return shard_for_process(data, batch_size, self.process_id, self.processes)
         if self.engine == "jax" and not data.batched:
             return _trimmed(data, self.replicas)
@@ -158,6 +161,7 @@ def placement(config: Any, options: dict[str, Any] | None = None) -> Device:
         engine=engine,
         processes=processes,
         process_id=pid,
+        multihost=bool(multihost),
     )
 
 

@@ -348,7 +348,7 @@ def _multihost(job: TrainingJob) -> TrainingJob:
     from nnstudio.core.training.multihost import MultihostError, prepare_job
 
     try:
-        return prepare_job(job)  # type: ignore[no-any-return]
+        return prepare_job(job)
     except MultihostError as exc:
         raise _Refused("device", str(exc)) from None
 

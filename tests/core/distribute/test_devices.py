@@ -59,3 +59,9 @@ def test_train_refuses_bad_device_options(tmp_path, capsys, args, message) -> No
     path = build_template("mlp").save(tmp_path / "mlp.nnstudio")
     assert main(["train", str(path), *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_devices_lists_each_engine(capsys) -> None:
+    assert main(["devices", "--engine", "tensorflow", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"tensorflow"' in out and '"id": "cpu"' in out
