@@ -78,7 +78,7 @@ def plain(args: argparse.Namespace) -> float:
 
     x, y = _data(args.samples)
     model = build_model(_graph(32, 10), seed=1)
-    model.compile("adam", "sparse_categorical_crossentropy", ["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     timer = _Timer()
     model.fit(x, y, batch_size=args.batch, epochs=args.epochs, verbose=0, callbacks=[timer])
     del keras
