@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 REPO=$(pwd)
 PY=${PYTHON:-python3}
 VENV=${NNSTUDIO_GPU_VENV:-/tmp/nnstudio-gpu-venv}
+export KERAS_BACKEND=jax  # keras must not look for TensorFlow
 
 echo "== python: $($PY --version 2>&1) at $(command -v $PY)"
 if command -v nvidia-smi >/dev/null 2>&1; then
