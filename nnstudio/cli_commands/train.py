@@ -3,7 +3,8 @@
 Options: ``--data PATH [--target COLUMN]`` attaches a data source for this run and fits the
 Input shape and the output head to it; ``--epochs``, ``--batch-size``, ``--device``
 override the project's training settings; ``--backend`` picks the Keras backend (set before
-Keras loads).  ``--out RUN_DIR`` writes ``model.keras``, ``history.csv`` and
+Keras loads).  ``--precision``, ``--devices`` and ``--distribute multihost`` choose precision and
+devices (:mod:`._train_distrib`).  ``--out RUN_DIR`` writes ``model.keras``, ``history.csv`` and
 ``metrics.json`` there and leaves the project file alone; without it the run is recorded in
 the project (folder ``<project>.runs/<run id>/``) and the project is saved.
 
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from nnstudio.cli_commands import _train_distrib
 from nnstudio.cli_commands._common import CliError, load_project
 
 if TYPE_CHECKING:
@@ -67,6 +69,7 @@ def register(subs: argparse._SubParsersAction) -> None:
         help="write no TensorBoard logs into the run folder (default: the project's setting)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _train_distrib.add_options(p)
     p.set_defaults(func=run)
 
 
@@ -97,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target and not args.data:
         raise CliError("--target needs --data")
     select_backend(args.backend)
+    args.multihost = _train_distrib.join(args)
     project = load_project(args.project)
     from nnstudio.core.training.config import ConfigError
 
@@ -113,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         }
         if getattr(args, "no_tensorboard", False):
             overrides["tensorboard"] = False
+        overrides.update(_train_distrib.overrides(args))
         config = config.replace(**overrides)
     except ConfigError as exc:
         raise CliError(str(exc)) from None
@@ -148,11 +153,15 @@ def _train(project: Any, config: Any, data_config: Any, args: argparse.Namespace
         run_dir=args.out,
         fit_to_data=bool(args.data),
         backend=args.backend,
+        precision=getattr(args, "precision", None),
+        options={"multihost": args.multihost} if getattr(args, "multihost", None) else {},
     )
     progress = TerminalProgress(sys.stderr, enabled=not args.quiet)
     state = TaskState(progress, keep_events=False)
     with _stop_on_ctrl_c(state):
         outcome = execute(job, state)
+    if outcome.status != RunStatus.COMPLETED and getattr(args, "multihost", None):
+        _train_distrib.finish(False, args.multihost, outcome.message)
     if outcome.result is None:  # it could not start
         message = outcome.message
         if outcome.stage == "data" and message.startswith("The data cannot be used: "):
@@ -173,7 +182,9 @@ def _train(project: Any, config: Any, data_config: Any, args: argparse.Namespace
     if evaluation is not None:
         shown = ", ".join(f"{k} {v:.4g}" for k, v in evaluation.metrics.items())
         print(f"{evaluation.split}: {shown}")
-    print(f"run written to {Path(outcome.where or '.')}")
+    if outcome.where is not None or not getattr(args, "multihost", None):
+        print(f"run written to {Path(outcome.where or '.')}")
+    _train_distrib.finish(result.status == RunStatus.COMPLETED, getattr(args, "multihost", None))
     if result.status == RunStatus.COMPLETED:
         return 0
     return EXIT_INTERRUPTED if result.status == RunStatus.STOPPED else EXIT_FAILED

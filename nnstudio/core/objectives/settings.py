@@ -6,7 +6,7 @@ setting such as ``momentum`` is shown only while the chosen optimizer takes it
 (:func:`applicable`).  ``widget`` names a special editor where a plain one does not fit:
 ``"percent"`` (a share shown as %), ``"optional"`` (a check box that turns a whole number
 on, for the seed), ``"editable"`` (a choice the user may also type), ``"device"`` (choices
-known only at run time), ``"group"`` (the check box of a group).
+known only at run time), ``"devices"`` (1, N or all, for data parallel), ``"group"`` (the check box of a group).
 """
 
 from __future__ import annotations
@@ -157,12 +157,25 @@ def _run_settings(run: str) -> list[Setting]:
         ),
         Setting(
             Param(
+                "devices",
+                "str",
+                1,
+                "Train on several devices of the chosen kind in data parallel: each gets "
+                "an equal share of every batch (the batch size must split evenly).",
+            ),
+            "Devices",
+            run,
+            widget="devices",
+        ),
+        Setting(
+            Param(
                 "mixed_precision",
                 "bool",
                 False,
-                "Compute in float16 on a GPU that is fast at it (weights stay float32).",
+                "Compute in bfloat16 (Ampere or later GPUs, TPUs, CPUs) or float16 with loss "
+                "scaling (Volta, Turing); weights and outputs stay float32.",
             ),
-            "Mixed precision (GPU)",
+            "Mixed precision",
             run,
         ),
         Setting(

@@ -38,7 +38,9 @@ class ConfigError(ValueError):
 class TrainingConfig:
     """Every setting of a training run (see the module docstring for losses and metrics).
 
-    ``device`` is ``"auto"`` (a GPU if there is one), ``"cpu"`` or ``"gpu:N"``.
+    ``device`` is ``"auto"`` (a GPU if there is one), ``"cpu"`` or ``"gpu:N"``; ``devices``
+    is how many of that kind train in data parallel (1, N or ``"all"``, see
+    :mod:`nnstudio.core.training.distribute`).
     ``class_weight`` is ``"none"``, ``"balanced"`` or a mapping ``{class index: weight}``.
     ``probe_budget`` is the share of training time the live activation probes may take
     (0 turns them off).  ``tensorboard`` writes TensorBoard event files into the run folder
@@ -67,6 +69,7 @@ class TrainingConfig:
     class_weight: str | dict[str, float] = "none"
     seed: int | None = 42
     device: str = "auto"
+    devices: int | str = 1
     mixed_precision: bool = False
     probe_budget: float = 0.05
     tensorboard: bool = True
@@ -115,6 +118,9 @@ class TrainingConfig:
             _whole("seed", self.seed, 0, 2**32 - 1)
         if not isinstance(self.device, str) or not _device_ok(self.device):
             raise ConfigError("device", f"auto, cpu or gpu:N; got {self.device!r}")
+        d = self.devices
+        if d != "all" and (isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 4096):
+            raise ConfigError("devices", f"all or a whole number from 1 to 4096; got {d!r}")
         _flag("mixed_precision", self.mixed_precision)
         _number("probe_budget", self.probe_budget, 0.0, 0.5)
         _flag("tensorboard", self.tensorboard)

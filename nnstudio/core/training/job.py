@@ -26,7 +26,7 @@ from nnstudio.core.training.records import RunRecord, RunStatus
 log = logging.getLogger("nnstudio.training")
 
 JOB_FORMAT = 1
-PRECISIONS = ("float32", "mixed_float16")
+PRECISIONS = ("float32", "mixed", "mixed_float16", "mixed_bfloat16")  # see training.precision
 #: the stages a job can fail in before training starts, as ``RunOutcome.stage``
 SETUP_STAGES = ("job", "config", "data", "fit", "device", "compile")
 
@@ -189,6 +189,7 @@ def execute(job: TrainingJob, state: TaskState | None = None) -> RunOutcome:
 def _execute(job: TrainingJob, state: TaskState) -> RunOutcome:
     from nnstudio.core.training.run import run_training
 
+    job = _multihost(job)
     project = _project(job)
     config = _config(job)
     if config.gan is not None or job.kind == "gan":  # a GAN: same job, its own model
@@ -203,7 +204,9 @@ def _execute(job: TrainingJob, state: TaskState) -> RunOutcome:
         _fit(project.graph, data, state)
     _preflight(project.graph, data, data_json)
     device = _device(job, config)
-    model = _model(project.graph, config, data, device)
+    if hasattr(device, "local_data"):  # several devices: this process's share of each batch
+        data = device.local_data(data, config.batch_size)
+    model = _model(project.graph, config, data, device, job.precision)
     log_dir, run_id = _log_dir(job, project, config)
     result = run_training(model, data, config, state, device=device, log_dir=log_dir)
     outcome = RunOutcome(result=result, log_dir=str(log_dir) if log_dir else None)
@@ -260,7 +263,7 @@ def _config(job: TrainingJob) -> Any:
         if job.device is not None:
             config = config.replace(device=job.device)
         if job.precision is not None:
-            config = config.replace(mixed_precision=job.precision == "mixed_float16")
+            config = config.replace(mixed_precision=job.precision != "float32")
     except ConfigError as exc:
         raise _Refused("config", str(exc)) from None
     return config
@@ -333,20 +336,33 @@ def _fit(graph: Any, data: Any, state: TaskState) -> None:
 
 
 def _device(job: TrainingJob, config: Any) -> Any:
-    from nnstudio.core.training.devices import resolve_device
+    """The run's device, or its group of devices (``config.devices``, multi-host)."""
+    from nnstudio.core.training.distribute import placement
 
     try:
-        return resolve_device(config.device)
+        return placement(config, job.options)
     except ValueError as exc:
         raise _Refused("device", str(exc)) from None
 
 
-def _model(graph: Any, config: Any, data: Any, device: Any) -> Any:
+def _multihost(job: TrainingJob) -> TrainingJob:
+    """A multi-host job (``options["multihost"]``) as this process runs it (joined)."""
+    if not job.options.get("multihost"):
+        return job
+    from nnstudio.core.training.multihost import MultihostError, prepare_job
+
+    try:
+        return prepare_job(job)
+    except MultihostError as exc:
+        raise _Refused("device", str(exc)) from None
+
+
+def _model(graph: Any, config: Any, data: Any, device: Any, precision: str | None = None) -> Any:
     from nnstudio.core.compiler import CompileError
     from nnstudio.core.training.run import prepare_model
 
     try:
-        return prepare_model(graph, config, data, device)
+        return prepare_model(graph, config, data, device, precision)
     except CompileError as exc:
         raise _Refused("compile", f"The model cannot be built: {exc}") from None
 

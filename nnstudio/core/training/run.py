@@ -100,25 +100,30 @@ def prepare_model(
     config: TrainingConfig,
     data: TrainingData | None = None,
     device: Device | None = None,
+    precision: str | None = None,
 ) -> Any:
     """Build and compile the model of ``graph`` for ``config``: seeded initial weights, the
     configured optimizer and schedule, the losses and metrics of the declared outputs, mixed
-    precision where the device supports it.  Raises ``CompileError`` for a broken graph."""
+    precision as :mod:`~nnstudio.core.training.precision` decides for the device
+    (``precision`` overrides the config's).  Raises ``CompileError`` for a broken graph."""
     import keras
 
     from nnstudio.core.compiler import build_model, compile_model
+    from nnstudio.core.training import precision as mp
     from nnstudio.core.training.optimizers import make_optimizer
 
     device = device or resolve_device(config.device)
     steps = data.steps_per_epoch(config.batch_size) if data is not None else None
     policy = keras.config.dtype_policy()
-    mixed = config.mixed_precision and device.mixed_precision
+    chosen, _ = mp.choose_policy(precision or mp.config_precision(config), device)
     try:
-        if mixed:
-            keras.config.set_dtype_policy("mixed_float16")
+        keras.config.set_dtype_policy(chosen)
         with device_scope(device):
             model = build_model(graph, seed=config.seed)
-            compile_model(model, graph, make_optimizer(config, steps))
+            if chosen != mp.FLOAT32:
+                mp.keep_outputs_float32(model)
+            optimizer = mp.wrap_optimizer(make_optimizer(config, steps), chosen)
+            compile_model(model, graph, optimizer)
     finally:
         keras.config.set_dtype_policy(policy)
     return model
@@ -161,7 +166,7 @@ def run_training(
             kept="initial",
             device=device,
         )
-    notes = _start(config, device, state)
+    notes = _start(config, device, state, model)
     cb = _run_callback(model, data, config, state)
     tb = _tensorboard(log_dir, config, state)
     try:
@@ -230,13 +235,18 @@ def _check_ready(
     return _class_weight(config, data, model), None
 
 
-def _start(config: TrainingConfig, device: Device, state: RunState) -> list[str]:
+def _start(config: TrainingConfig, device: Device, state: RunState, model: Any) -> list[str]:
     """Log what the run cannot honour, seed it; returns the notes for the result."""
     import keras
 
+    from nnstudio.core.training.precision import choose_policy, config_precision
+
     notes = []
-    if config.mixed_precision and not device.mixed_precision:
-        notes.append(f"mixed precision needs a recent GPU; {device.name} trains in float32")
+    policy = getattr(getattr(model, "dtype_policy", None), "name", "float32")
+    if config.mixed_precision or policy != "float32":
+        chosen, note = choose_policy(config_precision(config), device)
+        note = note if chosen == policy else None
+        notes.append(note or f"mixed precision: computing in {policy.removeprefix('mixed_')}")
     for note in notes:
         state.emit({"type": "log", "level": "info", "text": note})
     if config.seed is not None:

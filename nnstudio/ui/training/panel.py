@@ -42,6 +42,7 @@ _LOCKED_WHILE_RUNNING = (
     "optimizer",
     "schedule",
     "device",
+    "devices",
     "mixed_precision",
     "class_weight",
     "validation",

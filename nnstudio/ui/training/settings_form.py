@@ -109,6 +109,14 @@ class SettingsForm(QWidget):
             combo.addItem("CPU", "cpu")
             combo.currentIndexChanged.connect(self._changed)
             return combo
+        if s.widget == "devices":
+            combo = WheelSafeComboBox()
+            combo.addItem("One", 1)
+            for n in (2, 4, 8):
+                combo.addItem(f"{n} in data parallel", n)
+            combo.addItem("All in data parallel", "all")
+            combo.currentIndexChanged.connect(self._changed)
+            return combo
         if s.widget == "editable":
             combo = WheelSafeComboBox()
             combo.setEditable(True)
@@ -197,6 +205,10 @@ class SettingsForm(QWidget):
             w.setCurrentText(value)  # type: ignore[attr-defined]
         elif s.widget == "device":
             self.select_device(value)
+        elif s.widget == "devices":
+            if w.findData(value) < 0:  # type: ignore[attr-defined]
+                w.addItem(f"{value} in data parallel", value)  # type: ignore[attr-defined]
+            w.setCurrentIndex(w.findData(value))  # type: ignore[attr-defined]
         elif isinstance(w, (QCheckBox, QGroupBox)):
             w.setChecked(bool(value))
         elif isinstance(w, QComboBox):
