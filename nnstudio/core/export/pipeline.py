@@ -295,9 +295,9 @@ def _export_one(run: ExportRun, fmt: Format, target: Path) -> FormatResult:
     card_path = card_path_for(target)
     job, feed, tolerance = run.job, run.feed, run.tolerance
     try:
-        missing = fmt.missing()
-        if missing:
-            raise ExportError(f"{fmt.title} needs {', '.join(missing)}, which is not installed")
+        problem = fmt.unavailable()
+        if problem:
+            raise ExportError(problem)
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(card_path) as card_tmp, _atomic_target(target, fmt.is_dir) as tmp:
             fmt.writer(job, tmp)

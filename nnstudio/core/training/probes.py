@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import sync_weights
 from nnstudio.core.training.watch import Cadence
 
 HIST_BINS = 40
@@ -176,6 +177,7 @@ class ActivationProbe:
         import keras
 
         self.x = x
+        self.source = model
         self.cadence = Cadence(budget, min_interval=0.2)
         self.layers: list[Any] = []
         outputs = []
@@ -203,6 +205,7 @@ class ActivationProbe:
         """Probe now: ``{layer name: LayerActivation}``."""
         if self.model is None:
             return {}
+        sync_weights(self.source)
         outs = self.model.predict_on_batch(self.x)
         if not isinstance(outs, list | tuple):
             outs = [outs]
@@ -276,6 +279,7 @@ def weights_from_event(event: Mapping[str, Any]) -> dict[str, LayerWeights]:
 def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str, LayerWeights]:
     """Histograms and norms of every layer's trainable weights (``grads``: gradient norms)."""
     out: dict[str, LayerWeights] = {}
+    sync_weights(model)
     for layer in model.layers:
         arrays = [np.asarray(v.numpy()).ravel() for v in layer.trainable_weights]
         if not arrays:
