@@ -92,10 +92,17 @@ class ExportJob:
     sample: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     _saved_models: dict[int | None, Path] = field(default_factory=dict)
+    tf_worker: Any = None  # the TensorFlow child of an export on another backend
 
     def note(self, fmt: str, text: str) -> None:
         """Remember a remark for ``fmt``'s card and report."""
         self.notes.setdefault(fmt, []).append(text)
+
+    def close(self) -> None:
+        """End what the writers started (the TensorFlow child process, if any)."""
+        if self.tf_worker is not None:
+            self.tf_worker.close()
+            self.tf_worker = None
 
 
 def serving_view(model: Any) -> Any:

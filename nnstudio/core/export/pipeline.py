@@ -181,13 +181,16 @@ def export_model(
         run = ExportRun(
             source, model, exported, job, feed, reference, tolerance, preps, bake, validation
         )
-        for i, (key, target) in enumerate(targets.items()):
-            if state.stop_requested:
-                report.cancelled = True
-                break
-            fmt = FORMATS[key]
-            report_progress(i / steps, f"Exporting {fmt.title}")
-            report.results.append(_export_one(run, fmt, target))
+        try:
+            for i, (key, target) in enumerate(targets.items()):
+                if state.stop_requested:
+                    report.cancelled = True
+                    break
+                fmt = FORMATS[key]
+                report_progress(i / steps, f"Exporting {fmt.title}")
+                report.results.append(_export_one(run, fmt, target))
+        finally:
+            job.close()
     report_progress(1.0, "Done" if not report.cancelled else "Cancelled")
     return report
 

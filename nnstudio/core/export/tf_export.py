@@ -8,18 +8,23 @@ own writer into the target path.  The parent then verifies the artefact as usual
 format's runtime (``tf.saved_model.load``, the TFLite interpreter, onnxruntime), which needs
 TensorFlow's libraries but not its Keras backend.
 
-The child: ``python -m nnstudio.core.export.tf_export MODEL.keras SAMPLE.npz FORMAT TARGET``;
-it prints one JSON line ``{"notes": [...]}`` or ``{"error": "..."}``.
+The child: ``python -m nnstudio.core.export.tf_export MODEL.keras SAMPLE.npz``, one per
+export; it reads one request per line (``{"key": FORMAT, "target": PATH}``) and answers each
+with one JSON line, ``{"notes": [...]}`` or ``{"error": "..."}``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import subprocess
 import sys
+import threading
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -39,92 +44,151 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def write_in_tensorflow(job: Any, key: str, target: Path) -> None:
-    """Write format ``key`` of ``job.model`` into ``target`` from a TensorFlow child process
-    (the model goes over as ``.keras``, the sample batch as ``.npz``); its notes join
-    ``job.notes``.  :class:`ExportError` with the child's message when it fails."""
-    scratch = Path(job.scratch) / f"tf_{key}"
-    scratch.mkdir(parents=True, exist_ok=True)
-    model_path, sample_path = scratch / "model.keras", scratch / "sample.npz"
-    job.model.save(model_path)
-    np.savez(sample_path, **{name: np.asarray(v) for name, v in job.sample.items()})
-    command = [
-        sys.executable,
-        "-m",
-        "nnstudio.core.export.tf_export",
-        str(model_path),
-        str(sample_path),
-        key,
-        str(target),
-    ]
-    try:
-        done = subprocess.run(
+class TensorFlowWorker:
+    """A TensorFlow child process that holds one model and writes formats of it on request.
+
+    Started on the first request of an export (TensorFlow's import and the model load are
+    paid once per export, not once per format); it ends when its stdin closes (:meth:`close`,
+    or this process ending).  Its log goes to a file in the export's scratch folder.
+    """
+
+    def __init__(self, model: Any, sample: dict[str, Any], scratch: Path) -> None:
+        scratch.mkdir(parents=True, exist_ok=True)
+        model_path, sample_path = scratch / "model.keras", scratch / "sample.npz"
+        model.save(model_path)
+        np.savez(sample_path, **{name: np.asarray(v) for name, v in sample.items()})
+        self.log_path = scratch / "tensorflow.log"
+        self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - kept open
+        command = [sys.executable, "-m", __name__, str(model_path), str(sample_path)]
+        self.proc = subprocess.Popen(
             command,
             env=child_environment(),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
             text=True,
-            timeout=CHILD_TIMEOUT_S,
-            check=False,
         )
-    except subprocess.TimeoutExpired:
-        raise ExportError(
-            f"the TensorFlow process writing {key} did not finish in {CHILD_TIMEOUT_S:.0f} s"
-        ) from None
-    answer = _last_json_line(done.stdout)
-    if done.returncode != 0 or answer is None or "error" in answer:
-        why = (answer or {}).get("error") or _last_line(done.stderr) or f"exit {done.returncode}"
-        raise ExportError(f"the TensorFlow process could not write {key}: {why}")
-    for note in answer.get("notes", []):
-        job.note(key, str(note))
+        self._answers: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True, name="nnstudio-tf-export").start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._answers.put(line)
+        self._answers.put(None)
+
+    def write(self, key: str, target: Path, timeout: float = CHILD_TIMEOUT_S) -> list[str]:
+        """Write format ``key`` into ``target``; the writer's notes.  :class:`ExportError`
+        with the child's message when it fails."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps({"key": key, "target": str(target)}) + "\n")
+            self.proc.stdin.flush()
+            line = self._answers.get(timeout=timeout)
+        except queue.Empty:
+            self.close()
+            raise ExportError(
+                f"the TensorFlow process writing {key} did not finish in {timeout:.0f} s"
+            ) from None
+        except OSError:
+            line = None
+        answer = _json_object(line) if line else None
+        if answer is None or "error" in answer:
+            self._log.flush()
+            why = (answer or {}).get("error") or _last_line(self.log_path) or "it ended"
+            raise ExportError(f"the TensorFlow process could not write {key}: {why}")
+        return [str(n) for n in answer.get("notes", [])]
+
+    def close(self) -> None:
+        """End the child (closing its stdin ends it; a stuck one is killed)."""
+        with contextlib.suppress(OSError):
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if not self._log.closed:
+            self._log.close()
 
 
-def _last_json_line(text: str) -> dict[str, Any] | None:
-    for line in reversed(text.splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                value = json.loads(line)
-            except ValueError:
-                return None
-            return value if isinstance(value, dict) else None
-    return None
+def write_in_tensorflow(job: Any, key: str, target: Path) -> None:
+    """Write format ``key`` of ``job.model`` into ``target`` from the export's TensorFlow
+    child process (started on first use, ended with the job); notes join ``job.notes``."""
+    worker = job.tf_worker
+    if worker is None or worker.proc.poll() is not None:
+        worker = TensorFlowWorker(job.model, job.sample, Path(job.scratch) / "tensorflow")
+        job.tf_worker = worker
+        weakref.finalize(job, worker.close)  # ExportJob.close() ends it sooner
+    for note in worker.write(key, target):
+        job.note(key, note)
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+def _json_object(line: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
-def _child(argv: list[str]) -> dict[str, Any]:
-    """Load the model on the TensorFlow backend and run the format's writer."""
+def _last_line(path: Path) -> str:
+    try:
+        lines = [x for x in path.read_text(encoding="utf-8", errors="replace").splitlines() if x]
+    except OSError:
+        return ""
+    return lines[-1].strip()[:500] if lines else ""
+
+
+def _serve(model_path: str, sample_path: str, replies: TextIO) -> None:
+    """The child: load the model on the TensorFlow backend, then write one format per
+    request line (``{"key", "target"}``), one JSON answer line each."""
     import tempfile
 
     from nnstudio.core.backend import current_backend
     from nnstudio.core.export.formats import FORMATS, ExportJob
     from nnstudio.core.export.source import load_model_file
 
-    model_path, sample_path, key, target = argv
     if current_backend() != "tensorflow":
-        return {"error": f"this process runs Keras on {current_backend()}, not tensorflow"}
+        raise ExportError(f"this process runs Keras on {current_backend()}, not tensorflow")
     model = load_model_file(Path(model_path))
     with np.load(sample_path, allow_pickle=False) as data:
         sample = {name: data[name] for name in data.files}
     with tempfile.TemporaryDirectory(prefix="nnstudio-tfexport-") as scratch:
         job = ExportJob(model, {}, Path(scratch), sample)
-        FORMATS[key].writer(job, Path(target))
-    return {"notes": job.notes.get(key, [])}
+        for line in sys.stdin:
+            request = _json_object(line) or {}
+            key = str(request.get("key"))
+            try:
+                FORMATS[key].writer(job, Path(str(request.get("target"))))
+                answer: dict[str, Any] = {"notes": job.notes.get(key, [])}
+            except Exception as exc:  # noqa: BLE001 - every failure goes back as one line
+                answer = {"error": _one_line(exc)}
+            replies.write(json.dumps(answer) + "\n")
+            replies.flush()
+
+
+def _one_line(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {first}"[:500]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The child's entry point: one JSON line on stdout, exit 0 on success."""
+    """The child's entry point (``MODEL.keras SAMPLE.npz``).  Answers go to the original
+    stdout; anything the libraries print goes to stderr."""
     args = sys.argv[1:] if argv is None else argv
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
     try:
-        answer = _child(args)
-    except Exception as exc:  # noqa: BLE001 - every failure goes back as one line
-        first = (str(exc).strip().splitlines() or [""])[0]
-        answer = {"error": f"{type(exc).__name__}: {first}"[:500]}
-    print(json.dumps(answer))
-    return 1 if "error" in answer else 0
+        _serve(args[0], args[1], replies)
+    except Exception as exc:  # noqa: BLE001 - a model that cannot load: answer every request
+        message = json.dumps({"error": _one_line(exc)})
+        for _line in sys.stdin:
+            replies.write(message + "\n")
+            replies.flush()
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -298,26 +298,8 @@ def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str,
 
 
 def gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float] | None:
-    """L2 norm of each layer's loss gradient on the probe batch.
+    """L2 norm of each layer's loss gradient on the probe batch (every backend; see
+    :mod:`~nnstudio.core.training.gradients`)."""
+    from nnstudio.core.training.gradients import gradient_norms as norms
 
-    TensorFlow backend only (``None`` on the others): Keras 3 has no backend-neutral way to
-    take gradients outside ``fit``.
-    """
-    import keras
-
-    if keras.backend.backend() != "tensorflow" or y is None:
-        return None
-    import tensorflow as tf
-
-    pairs = [(layer.name, v) for layer in model.layers for v in layer.trainable_weights]
-    if not pairs:
-        return {}
-    with tf.GradientTape() as tape:
-        y_pred = model(x, training=False)
-        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
-    grads = tape.gradient(loss, [v.value for _, v in pairs])
-    sums: dict[str, float] = {}
-    for (name, _), g in zip(pairs, grads, strict=True):
-        if g is not None:
-            sums[name] = sums.get(name, 0.0) + float(tf.reduce_sum(tf.square(g)))
-    return {name: float(np.sqrt(s)) for name, s in sums.items()}
+    return norms(model, x, y)
