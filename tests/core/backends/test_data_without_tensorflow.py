@@ -71,7 +71,7 @@ def test_image_folders_decode_with_pillow_as_with_tensorflow(no_tensorflow, budg
     assert plain.cached == (budget is None)
     x, y = _all(plain.val)
     assert x.shape[1:] == plain.feature_shape and x.dtype == np.float32
-    assert 0.0 <= x.min() and x.max() <= 1.0 and x.max() > 0.5
+    assert x.min() >= 0.0 and x.max() <= 1.0 and x.max() > 0.5
     ax, ay = plain.val_arrays()
     np.testing.assert_array_equal(ax, x)
     np.testing.assert_array_equal(ay, y)
