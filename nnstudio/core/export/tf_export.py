@@ -56,7 +56,8 @@ class TensorFlowWorker:
         scratch.mkdir(parents=True, exist_ok=True)
         model_path, sample_path = scratch / "model.keras", scratch / "sample.npz"
         model.save(model_path)
-        np.savez(sample_path, **{name: np.asarray(v) for name, v in sample.items()})
+        arrays: dict[str, Any] = {name: np.asarray(v) for name, v in sample.items()}
+        np.savez(sample_path, **arrays)
         self.log_path = scratch / "tensorflow.log"
         self._log = open(self.log_path, "w", encoding="utf-8")  # noqa: SIM115 - kept open
         command = [sys.executable, "-m", __name__, str(model_path), str(sample_path)]
