@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def _train_and_stop(work: Path) -> dict:
     def listen(event: dict) -> None:
         if event["type"] == "weights":
             norms[event["epoch"]] = {k: v["norm"] for k, v in event["layers"].items()}
+        if event["type"] == "batch" and event["epoch"] == 0 and event["batch"] == 1:
+            state.request_pause()  # resumed from another thread, as the window does
+            threading.Timer(0.2, state.resume).start()
         if event["type"] == "batch" and event["epoch"] == 1 and event["batch"] == 2:
             state.request_stop("stopped by the test")
 
@@ -64,6 +68,7 @@ def _train_and_stop(work: Path) -> dict:
         "message": outcome.message,
         "epochs": kinds.count("epoch"),
         "probes": kinds.count("probe"),
+        "paused": [(e["epoch"], e["batch"]) for e in events if e["type"] in ("paused", "resumed")],
         "grad_norms": [
             v.get("grad_norm")
             for e in events
@@ -101,6 +106,27 @@ def _export(folder: Path, out: Path, formats: list[str]) -> dict:
     return {"results": results, "predicted_rows": len(predictions.rows())}
 
 
+def _explain(folder: Path) -> dict:
+    """Input gradients of the class score on jax, against a finite difference."""
+    from nnstudio.core.export.source import load_model_file
+    from nnstudio.core.insight.explain_backend import score_gradients
+
+    model = load_model_file(folder / "model.keras")
+    rows = [r.split(",")[:4] for r in SPECIES.read_text().splitlines()[1:5]]
+    x = np.asarray(rows, np.float32)
+    x = (x - x.mean(0)) / (x.std(0) + 1e-6)
+    preds, grads = score_gradients(model, x, np.zeros((4, 3), np.float32), predicted=True)
+    w = np.zeros_like(preds)
+    w[np.arange(4), preds.argmax(1)] = 1.0
+    eps = 1e-2
+    up, down = x.copy(), x.copy()
+    up[0, 0] += eps
+    down[0, 0] -= eps
+    score = lambda v: float((np.asarray(model(v, training=False)) * w).sum())  # noqa: E731
+    numeric = (score(up) - score(down)) / (2 * eps)
+    return {"shape": list(grads.shape), "grad": float(grads[0, 0]), "numeric": numeric}
+
+
 def main() -> None:
     import keras
 
@@ -111,6 +137,7 @@ def main() -> None:
     summary: dict = {"backend": keras.backend.backend(), "seconds": {}}
     t0 = time.perf_counter()
     summary["train"] = _train_and_stop(work)
+    summary["explain"] = _explain(Path(summary["train"]["folder"]))
     t1 = time.perf_counter()
     if formats:
         summary["export"] = _export(Path(summary["train"]["folder"]), work / "exports", formats)

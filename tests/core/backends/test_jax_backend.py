@@ -54,10 +54,11 @@ def test_the_run_trains_on_jax_with_probes_and_gradient_norms(summary) -> None:
     assert run["evaluation"] and run["evaluation"]["accuracy"] > 0.4
 
 
-def test_a_stop_within_an_epoch_keeps_the_last_complete_epoch(summary) -> None:
+def test_pause_and_a_stop_within_an_epoch_keep_the_last_complete_epoch(summary) -> None:
     run = summary["train"]
     assert run["status"] == "stopped" and "epoch 2, batch 3" in run["message"]
     assert run["epochs"] == 1 and run["history_rows"] == 1
+    assert run["paused"] == [[0, 1], [0, 1]]  # paused and resumed within the first epoch
     assert run["record"] == {"backend": "jax", "status": "stopped", "epochs_completed": 1}
     assert run["epoch1"] is None  # the broken epoch never reported its end
     assert run["kept"] == pytest.approx(run["epoch0"], rel=1e-5)  # saved = end of epoch 1
@@ -74,3 +75,9 @@ def test_savedmodel_from_the_jax_run_through_tensorflow(summary) -> None:
         pytest.skip("TensorFlow is not installed")
     result = summary["export"]["results"]["savedmodel"]
     assert result["error"] is None and result["diff"] < 1e-4
+
+
+def test_explanations_take_input_gradients_on_jax(summary) -> None:
+    explain = summary["explain"]
+    assert explain["shape"] == [4, 4]
+    assert explain["grad"] == pytest.approx(explain["numeric"], rel=0.05, abs=1e-3)
