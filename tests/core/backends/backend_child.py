@@ -1,7 +1,11 @@
-"""Run in a child process with ``KERAS_BACKEND`` set: the training job, a stop within an
-epoch, evaluation, records, export and predict on that backend; prints one JSON summary.
+"""Run in a child process with ``KERAS_BACKEND`` set: the training job, a pause and a stop
+within an epoch, evaluation, records, explanations, export and predict on that backend;
+prints one JSON summary.
 
-``python backend_child.py WORK_DIR [--formats keras,savedmodel]``
+``python backend_child.py WORK_DIR [--formats keras,savedmodel] [--without-tensorflow]``
+
+``--without-tensorflow`` makes TensorFlow (and tf2onnx) impossible to import or find, as on
+a machine that has only JAX: the data path, the exports and predict must do without it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,29 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+BLOCKED = ("tensorflow", "tf2onnx", "tf_keras")
+
+
+def block_tensorflow() -> None:
+    """Make the blocked packages unimportable and invisible to ``find_spec``."""
+    import importlib.abc
+    import importlib.util
+
+    class Blocker(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):  # noqa: ANN001
+            if name.split(".")[0] in BLOCKED:
+                raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+            return None
+
+    real = importlib.util.find_spec
+
+    def find_spec(name, package=None):  # noqa: ANN001
+        return None if name.split(".")[0] in BLOCKED else real(name, package)
+
+    sys.meta_path.insert(0, Blocker())
+    importlib.util.find_spec = find_spec
+
 
 ROOT = Path(__file__).resolve().parents[3]
 SPECIES = ROOT / "resources" / "samples" / "species.csv"
@@ -128,6 +155,8 @@ def _explain(folder: Path) -> dict:
 
 
 def main() -> None:
+    if "--without-tensorflow" in sys.argv:
+        block_tensorflow()
     import keras
 
     work = Path(sys.argv[1])
@@ -135,6 +164,7 @@ def main() -> None:
         sys.argv[sys.argv.index("--formats") + 1].split(",") if "--formats" in sys.argv else []
     )
     summary: dict = {"backend": keras.backend.backend(), "seconds": {}}
+    summary["tensorflow_loaded"] = "tensorflow" in sys.modules
     t0 = time.perf_counter()
     summary["train"] = _train_and_stop(work)
     summary["explain"] = _explain(Path(summary["train"]["folder"]))
@@ -142,6 +172,7 @@ def main() -> None:
     if formats:
         summary["export"] = _export(Path(summary["train"]["folder"]), work / "exports", formats)
     summary["seconds"] = {"train": t1 - t0, "export": time.perf_counter() - t1}
+    summary["tensorflow_loaded"] = summary["tensorflow_loaded"] or "tensorflow" in sys.modules
     print("SUMMARY " + json.dumps(summary))
 
 
