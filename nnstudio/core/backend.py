@@ -98,3 +98,15 @@ def sync_weights(model: Any) -> None:
     sync = getattr(model, "jax_state_sync", None)
     if callable(sync) and getattr(model, "_jax_state", None):
         sync()
+
+
+def variable_array(variable: Any) -> Any:
+    """A Keras variable's value as a NumPy array, on any backend.
+
+    ``Variable.numpy()`` goes through ``np.array(variable)``, which on jax and torch warns
+    (Keras 3.15's ``__array__`` takes no ``copy`` argument) once per weight per read.
+    """
+    import keras
+    import numpy as np
+
+    return np.asarray(keras.ops.convert_to_numpy(variable.value))

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.atomic import atomic_dir, atomic_path
+from nnstudio.core.backend import variable_array
 from nnstudio.core.export import samples as sm
 from nnstudio.core.export.formats import FORMATS, ExportJob, Format
 from nnstudio.core.export.model_card import (
@@ -111,7 +112,7 @@ def check_weights_finite(model: Any) -> None:
     """Refuse a model with NaN or Inf weights, naming the first layer that has them."""
     for layer in model.layers:
         for w in layer.weights:
-            value = np.asarray(w.numpy())
+            value = variable_array(w)
             if value.size and not np.all(np.isfinite(value)):
                 raise ExportError(
                     f'layer "{layer.name}" has non-finite weights (NaN or Inf): '

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.backend import sync_weights
+from nnstudio.core.backend import sync_weights, variable_array
 from nnstudio.core.training.watch import Cadence
 
 HIST_BINS = 40
@@ -281,7 +281,7 @@ def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str,
     out: dict[str, LayerWeights] = {}
     sync_weights(model)
     for layer in model.layers:
-        arrays = [np.asarray(v.numpy()).ravel() for v in layer.trainable_weights]
+        arrays = [variable_array(v).ravel() for v in layer.trainable_weights]
         if not arrays:
             continue
         flat = np.concatenate(arrays).astype(np.float32, copy=False)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from nnstudio.core.backend import sync_weights
+from nnstudio.core.backend import sync_weights, variable_array
 
 
 class Diverged(Exception):
@@ -65,7 +65,7 @@ def non_finite_layer(model: Any) -> str | None:
     sync_weights(model)
     for layer in model.layers:
         for v in layer.weights:
-            a = np.asarray(v.numpy())
+            a = variable_array(v)
             if a.dtype.kind == "f" and not np.isfinite(a).all():
                 return layer.name
     return None
@@ -74,7 +74,7 @@ def non_finite_layer(model: Any) -> str | None:
 def snapshot_weights(model: Any) -> list[np.ndarray]:
     """An independent copy of every weight (safe from later in-place updates)."""
     sync_weights(model)
-    return [np.array(w, copy=True) for w in model.get_weights()]
+    return [np.array(variable_array(w), copy=True) for w in model.weights]
 
 
 def non_finite_logs(logs: Mapping[str, Any]) -> str | None:
