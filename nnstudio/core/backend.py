@@ -104,9 +104,16 @@ def variable_array(variable: Any) -> Any:
     """A Keras variable's value as a NumPy array, on any backend.
 
     ``Variable.numpy()`` goes through ``np.array(variable)``, which on jax and torch warns
-    (Keras 3.15's ``__array__`` takes no ``copy`` argument) once per weight per read.
+    (Keras 3.15's ``__array__`` takes no ``copy`` argument) once per weight per read; on
+    TensorFlow it is the quiet way.
     """
     import keras
     import numpy as np
 
-    return np.asarray(keras.ops.convert_to_numpy(variable.value))
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return np.asarray(variable.numpy())  # no warning there
+    value = variable.value
+    if backend == "torch":
+        return value.detach().cpu().numpy()
+    return np.asarray(keras.ops.convert_to_numpy(value))
