@@ -15,7 +15,6 @@ a second Ctrl-C aborts at once.  A failed or diverged run exits with 1.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import sys
@@ -26,11 +25,11 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from nnstudio.cli_commands import _train_distrib
 from nnstudio.cli_commands._common import CliError, load_project
+from nnstudio.core.backend import BACKENDS
 
 if TYPE_CHECKING:
     from nnstudio.core.training.records import RunRecord
 
-BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
 
@@ -60,7 +59,7 @@ def register(subs: argparse._SubParsersAction) -> None:
     p.add_argument("--device", metavar="cpu|gpu:N", help="train on this device (default: auto)")
     p.add_argument(
         "--backend",
-        choices=sorted(BACKEND_PACKAGES),
+        choices=sorted(BACKENDS),
         help="Keras backend (default: KERAS_BACKEND or tensorflow)",
     )
     p.add_argument(
@@ -75,24 +74,17 @@ def register(subs: argparse._SubParsersAction) -> None:
 
 def select_backend(name: str | None) -> None:
     """Set ``KERAS_BACKEND`` before Keras is imported; refuse a backend that is missing."""
-    if name is None:
-        return
-    package = BACKEND_PACKAGES[name]
-    if importlib.util.find_spec(package) is None:
-        raise CliError(
-            f"the {name} backend needs the '{package}' package, which is not "
-            f"installed (pip install {package})"
-        )
-    if "keras" in sys.modules:
-        import keras
+    from nnstudio.core.backend import BackendError
+    from nnstudio.core.backend import select_backend as select
 
-        current = keras.backend.backend()
-        if current != name:
+    try:
+        select(name)
+    except BackendError as exc:
+        if "already loaded" in str(exc):
             raise CliError(
-                f"Keras is already loaded with the {current} backend in this "
-                f"process; run `nnstudio train --backend {name}` in a new process"
-            )
-    os.environ["KERAS_BACKEND"] = name
+                f"{exc}: run `nnstudio train --backend {name}` in a new process"
+            ) from None
+        raise CliError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -92,6 +92,9 @@ def launch(args: Sequence[str] = ()):
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = create_application()
+    from nnstudio.ui.backend_setting import apply_saved_backend
+
+    apply_saved_backend()  # before the engine loads Keras (it fixes the backend)
     from nnstudio.ui.main_window import MainWindow
 
     window = MainWindow(plugins=False)

@@ -237,5 +237,7 @@ def engine() -> Engine:
     """The process-wide engine (created on first use, parented to nothing)."""
     global _ENGINE
     if _ENGINE is None:
-        _ENGINE = Engine()
+        from nnstudio.ui.backend_setting import engine_modules
+
+        _ENGINE = Engine(engine_modules())  # the backend's package, not always TensorFlow
     return _ENGINE

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QToolBar
 
 from nnstudio import __version__
+from nnstudio.ui.backend_setting import BackendMenu, backend_title
 from nnstudio.ui.theme import APPEARANCES, apply_appearance, canvas_colors
 from nnstudio.ui.workspaces import WORKSPACES
 
@@ -221,6 +222,9 @@ class ShellActions:
             self.appearance_actions[name] = act
         model = bar.addMenu("&Model")
         model.addAction(self.arrange_action)
+        model.addSeparator()
+        self.backend_menu = BackendMenu(self)
+        model.addMenu(self.backend_menu)
         self.model_menu = model
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addActions([self.shortcuts_action, self.about_action])
@@ -253,15 +257,15 @@ class ShellActions:
         colors = canvas_colors()
         color, text = {
             "loading": (colors.warning, "Engine loading…"),
-            "ready": (colors.ok, "Engine ready"),
+            "ready": (colors.ok, f"Engine ready ({backend_title()})"),
             "failed": (colors.error, "Engine failed"),
         }[state]
         self.engine_label.setText(f"<span style='color:{color.name()}'>●</span> {text}")
         self.engine_label.setToolTip(
             detail
             or {
-                "loading": "Keras/TensorFlow is loading in the background; shapes appear when "
-                "it is ready. You can edit meanwhile.",
+                "loading": f"Keras ({backend_title()}) is loading in the background; shapes "
+                "appear when it is ready. You can edit meanwhile.",
                 "ready": "Keras is loaded: shapes and parameter counts are checked as you edit.",
             }.get(state, "")
         )

@@ -1,7 +1,8 @@
 """Splits as tf.data pipelines: the bookkeeping every source kind shares.
 
 A source kind subclasses :class:`Source` (or :class:`InMemorySource`) and says
-how its splits become datasets and arrays. TensorFlow is imported lazily.
+how its splits become datasets and arrays. TensorFlow is imported lazily; without
+it, splits are batched by :class:`~nnstudio.core.data.array_batches.ArrayBatches`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import tensorflow_installed
 from nnstudio.core.data.config import DataConfig
 from nnstudio.core.data.errors import DataError
 from nnstudio.core.data.inspection import LoadedSource
@@ -61,7 +63,9 @@ class Source(ABC):
 
     def _pipeline(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
         ds = self.dataset(name, batch_size, shuffle, seed)
-        if self.reconstruct:
+        if self.reconstruct and hasattr(ds, "reconstruct"):  # ArrayBatches (no TensorFlow)
+            ds.reconstruct = True
+        elif self.reconstruct:
             ds = ds.map(lambda x, y: (x, x), num_parallel_calls=autotune())
         return ds
 
@@ -204,6 +208,10 @@ class InMemorySource(Source):
         return tf.cast(x, tf.float32)
 
     def dataset(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
+        if not tensorflow_installed():
+            from nnstudio.core.data.array_batches import split_batches
+
+            return split_batches(self.splits[name], self.transform, batch_size, shuffle, seed)
         import tensorflow as tf
 
         split = self.splits[name]

@@ -1,5 +1,6 @@
 """Image folders as pipelines: images decoded inside tf.data, once into memory
-within the budget, else from disk batch by batch. TensorFlow is imported lazily."""
+within the budget, else from disk batch by batch. TensorFlow is imported lazily;
+without it, Pillow decodes them (:mod:`~nnstudio.core.data.array_batches`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import tensorflow_installed
 from nnstudio.core.data.datasets import InMemorySource, Split, autotune
 from nnstudio.core.data.image_folder import CHANNELS
 from nnstudio.core.data.inspection import LoadedSource
@@ -147,6 +149,9 @@ class ImageSource(InMemorySource):
 
     def _decode_all(self) -> None:
         """Decode every image once into memory (with progress); drop failures."""
+        if not tensorflow_installed():
+            self._decode_all_with_pillow()
+            return
         import tensorflow as tf
 
         decode = self._decoder()
@@ -184,9 +189,50 @@ class ImageSource(InMemorySource):
             keep = split.idx[ok[split.idx]]
             self.splits[name] = Split(out, split.y, keep)
 
+    def _decode_all_with_pillow(self) -> None:
+        """Without TensorFlow: Pillow decodes every image once (as ``nnstudio predict``)."""
+        from nnstudio.core.data.array_batches import decode_images
+
+        loaded = self.loaded
+        size, channels = loaded.image_size or (0, 0), CHANNELS[loaded.color_mode or "rgb"]
+        sources = {id(s.x): s for s in self.splits.values()}
+        total, done = sum(len(s.x) for s in sources.values()), 0
+        arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        for key, split in sources.items():
+            paths = [str(p) for p in split.x]
+            out, ok = decode_images(paths, size, channels)
+            for i in np.flatnonzero(~ok):
+                loaded.report.problems.append(
+                    Problem("warning", self._location(paths[i]), "left out: cannot decode it")
+                )
+            arrays[key] = (out, ok)
+            done += len(paths)
+            self.state.report(done, total)
+        for name, split in list(self.splits.items()):
+            out, ok = arrays[id(split.x)]
+            self.splits[name] = Split(out, split.y, split.idx[ok[split.idx]])
+
+    def _pillow_batches(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
+        """Without TensorFlow, beyond the memory budget: Pillow decodes each batch from disk
+        (a file that cannot be decoded any more is left out of its batch)."""
+        from nnstudio.core.data.array_batches import ArrayBatches, decode_images
+
+        split, loaded = self.splits[name], self.loaded
+        size, channels = loaded.image_size or (0, 0), CHANNELS[loaded.color_mode or "rgb"]
+        paths = [str(p) for p in split.x[split.idx]]
+        labels = np.asarray(split.y[split.idx], np.int32)
+
+        def load(picks: np.ndarray) -> tuple[Any, Any]:
+            images, ok = decode_images([paths[i] for i in picks], size, channels)
+            return self.transform(images[ok]), labels[picks][ok]
+
+        return ArrayBatches(len(paths), load, batch_size, shuffle, seed)
+
     def dataset(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
         if self.cache:
             return super().dataset(name, batch_size, shuffle, seed)
+        if not tensorflow_installed():
+            return self._pillow_batches(name, batch_size, shuffle, seed)
         import tensorflow as tf
 
         split = self.splits[name]
@@ -205,18 +251,25 @@ class ImageSource(InMemorySource):
     def arrays(self, name: str, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
         if self.cache:
             return super().arrays(name, limit)
-        import tensorflow as tf
-
-        split = self.splits[name]
-        idx = split.idx if limit is None else split.idx[:limit]
-        paths = [str(p) for p in split.x[idx]]
-        labels = np.asarray(split.y[idx], np.int32)
-        ds = tf.data.Dataset.from_tensor_slices((paths, labels))
-        ds = ds.map(self._decoder(), num_parallel_calls=autotune()).ignore_errors()
         xs, ys = [], []
-        for xb, yb in ds.batch(256).as_numpy_iterator():
-            xs.append(self.transform(xb))
-            ys.append(yb)
+        if not tensorflow_installed():
+            batches = self._pillow_batches(name, 256, False, 0)
+            batches.n = min(batches.n, batches.n if limit is None else limit)
+            for xb, yb in batches:
+                xs.append(xb)
+                ys.append(yb)
+        else:
+            import tensorflow as tf
+
+            split = self.splits[name]
+            idx = split.idx if limit is None else split.idx[:limit]
+            paths = [str(p) for p in split.x[idx]]
+            labels = np.asarray(split.y[idx], np.int32)
+            ds = tf.data.Dataset.from_tensor_slices((paths, labels))
+            ds = ds.map(self._decoder(), num_parallel_calls=autotune()).ignore_errors()
+            for xb, yb in ds.batch(256).as_numpy_iterator():
+                xs.append(self.transform(xb))
+                ys.append(yb)
         loaded = self.loaded
         assert loaded.image_size is not None and loaded.color_mode is not None
         h, w = loaded.image_size

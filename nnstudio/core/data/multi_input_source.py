@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import tensorflow_installed
 from nnstudio.core.data.datasets import Source, Split, index_batches
 from nnstudio.core.data.datasets import autotune as _autotune
 from nnstudio.core.data.inspection import LoadedSource
@@ -96,6 +97,8 @@ class MultiInputSource(Source):
         return tensors
 
     def dataset(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
+        if not tensorflow_installed():
+            return self._array_batches(name, batch_size, shuffle, seed)
         import tensorflow as tf
 
         split = self.splits[name]
@@ -115,6 +118,19 @@ class MultiInputSource(Source):
 
         ds = index_batches(split.xrows, split.idx, batch_size, shuffle, seed)
         return ds.map(gather, num_parallel_calls=_autotune()).prefetch(_autotune())
+
+    def _array_batches(self, name: str, batch_size: int, shuffle: bool, seed: int) -> Any:
+        """Without TensorFlow: a ``PyDataset`` of the same batches."""
+        from nnstudio.core.data.array_batches import ArrayBatches
+
+        split = self.splits[name]
+        rows, idx = np.asarray(split.xrows), np.asarray(split.idx)
+
+        def load(picks: np.ndarray) -> tuple[Any, Any]:
+            x = {k: self.transform(k, v[rows[picks]]) for k, v in split.x.items()}
+            return x, np.asarray(split.y[idx[picks]])
+
+        return ArrayBatches(len(idx), load, batch_size, shuffle, seed)
 
     def arrays(self, name: str, limit: int | None) -> tuple[Any, np.ndarray]:
         split = self.splits[name]

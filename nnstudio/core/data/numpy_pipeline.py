@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import tensorflow_installed
 from nnstudio.core.data.datasets import InMemorySource, Split, autotune
 from nnstudio.core.data.inspection import LoadedSource
 from nnstudio.core.data.prepared import PreparedData
@@ -78,6 +79,10 @@ class NumpySource(InMemorySource):
 
     def _stream(self, split: Split, batch_size: int, shuffle: bool, seed: int) -> Any:
         """Batches read from (memory-mapped) arrays by a generator: bounded memory."""
+        if not tensorflow_installed():
+            from nnstudio.core.data.array_batches import split_batches
+
+            return split_batches(split, self.transform, batch_size, shuffle, seed, sort=True)
         import tensorflow as tf
 
         rows, positions = split.xrows, split.idx

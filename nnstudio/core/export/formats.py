@@ -60,6 +60,21 @@ class Format:
         """The modules it needs that are not installed."""
         return [m for m in self.needs if importlib.util.find_spec(m) is None]
 
+    def unavailable(self) -> str | None:
+        """Why this format cannot be written here (a missing package), or ``None``."""
+        missing = self.missing()
+        if not missing:
+            return None
+        if "tensorflow" in missing:
+            from nnstudio.core.backend import current_backend
+
+            return (
+                f"{self.title} is written by TensorFlow, which is not installed here "
+                f"(this process runs Keras on {current_backend()}): export .keras, or "
+                "install tensorflow-cpu and export the saved .keras again"
+            )
+        return f"{self.title} needs {', '.join(missing)}, which is not installed"
+
 
 @dataclass
 class ExportJob:
@@ -77,10 +92,17 @@ class ExportJob:
     sample: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
     _saved_models: dict[int | None, Path] = field(default_factory=dict)
+    tf_worker: Any = None  # the TensorFlow child of an export on another backend
 
     def note(self, fmt: str, text: str) -> None:
         """Remember a remark for ``fmt``'s card and report."""
         self.notes.setdefault(fmt, []).append(text)
+
+    def close(self) -> None:
+        """End what the writers started (the TensorFlow child process, if any)."""
+        if self.tf_worker is not None:
+            self.tf_worker.close()
+            self.tf_worker = None
 
 
 def serving_view(model: Any) -> Any:
@@ -95,6 +117,24 @@ def serving_view(model: Any) -> Any:
 
 
 # -- writers --------------------------------------------------------------------------
+
+
+def on_tensorflow(key: str, writer: Writer) -> Writer:
+    """``writer`` itself on the TensorFlow backend; on another backend, a TensorFlow child
+    process runs it on the model's ``.keras`` (:mod:`~nnstudio.core.export.tf_export`)."""
+
+    def write(job: ExportJob, target: Path) -> None:
+        from nnstudio.core.backend import current_backend
+
+        if current_backend() == "tensorflow":
+            writer(job, target)
+        else:
+            from nnstudio.core.export.tf_export import write_in_tensorflow
+
+            write_in_tensorflow(job, key, target)
+
+    write.__doc__ = writer.__doc__
+    return write
 
 
 def write_keras(job: ExportJob, target: Path) -> None:
@@ -297,7 +337,7 @@ FORMATS: dict[str, Format] = {
             "_savedmodel",
             True,
             "tf.saved_model.load",
-            write_savedmodel,
+            on_tensorflow("savedmodel", write_savedmodel),
             vf.predict_savedmodel,
             ("tensorflow",),
         ),
@@ -307,7 +347,7 @@ FORMATS: dict[str, Format] = {
             ".tflite",
             False,
             "TFLite interpreter",
-            write_tflite,
+            on_tensorflow("tflite", write_tflite),
             vf.predict_tflite,
             ("tensorflow",),
         ),
@@ -317,7 +357,7 @@ FORMATS: dict[str, Format] = {
             "_int8.tflite",
             False,
             "TFLite interpreter",
-            write_tflite_int8,
+            on_tensorflow("tflite-int8", write_tflite_int8),
             vf.predict_tflite,
             ("tensorflow",),
             quantized=True,
@@ -329,9 +369,9 @@ FORMATS: dict[str, Format] = {
             ".onnx",
             False,
             "onnxruntime",
-            write_onnx,
+            on_tensorflow("onnx", write_onnx),
             vf.predict_onnx,
-            ("tf2onnx", "onnxruntime"),
+            ("tensorflow", "tf2onnx", "onnxruntime"),
         ),
         Format(
             "python",

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.atomic import atomic_dir, atomic_path
+from nnstudio.core.backend import variable_array
 from nnstudio.core.export import samples as sm
 from nnstudio.core.export.formats import FORMATS, ExportJob, Format
 from nnstudio.core.export.model_card import (
@@ -111,7 +112,7 @@ def check_weights_finite(model: Any) -> None:
     """Refuse a model with NaN or Inf weights, naming the first layer that has them."""
     for layer in model.layers:
         for w in layer.weights:
-            value = np.asarray(w.numpy())
+            value = variable_array(w)
             if value.size and not np.all(np.isfinite(value)):
                 raise ExportError(
                     f'layer "{layer.name}" has non-finite weights (NaN or Inf): '
@@ -181,13 +182,16 @@ def export_model(
         run = ExportRun(
             source, model, exported, job, feed, reference, tolerance, preps, bake, validation
         )
-        for i, (key, target) in enumerate(targets.items()):
-            if state.stop_requested:
-                report.cancelled = True
-                break
-            fmt = FORMATS[key]
-            report_progress(i / steps, f"Exporting {fmt.title}")
-            report.results.append(_export_one(run, fmt, target))
+        try:
+            for i, (key, target) in enumerate(targets.items()):
+                if state.stop_requested:
+                    report.cancelled = True
+                    break
+                fmt = FORMATS[key]
+                report_progress(i / steps, f"Exporting {fmt.title}")
+                report.results.append(_export_one(run, fmt, target))
+        finally:
+            job.close()
     report_progress(1.0, "Done" if not report.cancelled else "Cancelled")
     return report
 
@@ -295,9 +299,9 @@ def _export_one(run: ExportRun, fmt: Format, target: Path) -> FormatResult:
     card_path = card_path_for(target)
     job, feed, tolerance = run.job, run.feed, run.tolerance
     try:
-        missing = fmt.missing()
-        if missing:
-            raise ExportError(f"{fmt.title} needs {', '.join(missing)}, which is not installed")
+        problem = fmt.unavailable()
+        if problem:
+            raise ExportError(problem)
         target.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(card_path) as card_tmp, _atomic_target(target, fmt.is_dir) as tmp:
             fmt.writer(job, tmp)

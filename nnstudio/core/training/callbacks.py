@@ -22,6 +22,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from nnstudio.core.backend import sync_weights
 from nnstudio.core.training.config import TrainingConfig, metric_mode
 from nnstudio.core.training.history import History
 from nnstudio.core.training.optimizers import current_learning_rate
@@ -240,6 +241,7 @@ class RunCallback(keras.callbacks.Callback):
     def _learning_rate(self, force: bool = False) -> float | None:
         now = time.perf_counter()
         if force or now - self._lr_at >= LR_INTERVAL:
+            sync_weights(self.model)  # jax keeps the optimizer's step apart during fit
             self._lr = current_learning_rate(getattr(self.model, "optimizer", None))
             self._lr_at = now
         return self._lr

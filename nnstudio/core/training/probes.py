@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import sync_weights, variable_array
 from nnstudio.core.training.watch import Cadence
 
 HIST_BINS = 40
@@ -176,6 +177,7 @@ class ActivationProbe:
         import keras
 
         self.x = x
+        self.source = model
         self.cadence = Cadence(budget, min_interval=0.2)
         self.layers: list[Any] = []
         outputs = []
@@ -203,6 +205,7 @@ class ActivationProbe:
         """Probe now: ``{layer name: LayerActivation}``."""
         if self.model is None:
             return {}
+        sync_weights(self.source)
         outs = self.model.predict_on_batch(self.x)
         if not isinstance(outs, list | tuple):
             outs = [outs]
@@ -276,8 +279,9 @@ def weights_from_event(event: Mapping[str, Any]) -> dict[str, LayerWeights]:
 def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str, LayerWeights]:
     """Histograms and norms of every layer's trainable weights (``grads``: gradient norms)."""
     out: dict[str, LayerWeights] = {}
+    sync_weights(model)
     for layer in model.layers:
-        arrays = [np.asarray(v.numpy()).ravel() for v in layer.trainable_weights]
+        arrays = [variable_array(v).ravel() for v in layer.trainable_weights]
         if not arrays:
             continue
         flat = np.concatenate(arrays).astype(np.float32, copy=False)
@@ -294,26 +298,8 @@ def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str,
 
 
 def gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float] | None:
-    """L2 norm of each layer's loss gradient on the probe batch.
+    """L2 norm of each layer's loss gradient on the probe batch (every backend; see
+    :mod:`~nnstudio.core.training.gradients`)."""
+    from nnstudio.core.training.gradients import gradient_norms as norms
 
-    TensorFlow backend only (``None`` on the others): Keras 3 has no backend-neutral way to
-    take gradients outside ``fit``.
-    """
-    import keras
-
-    if keras.backend.backend() != "tensorflow" or y is None:
-        return None
-    import tensorflow as tf
-
-    pairs = [(layer.name, v) for layer in model.layers for v in layer.trainable_weights]
-    if not pairs:
-        return {}
-    with tf.GradientTape() as tape:
-        y_pred = model(x, training=False)
-        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
-    grads = tape.gradient(loss, [v.value for _, v in pairs])
-    sums: dict[str, float] = {}
-    for (name, _), g in zip(pairs, grads, strict=True):
-        if g is not None:
-            sums[name] = sums.get(name, 0.0) + float(tf.reduce_sum(tf.square(g)))
-    return {name: float(np.sqrt(s)) for name, s in sums.items()}
+    return norms(model, x, y)

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nnstudio.core.backend import sync_weights
 from nnstudio.core.data.classes import balanced_class_weight
 from nnstudio.core.training.config import TrainingConfig
 from nnstudio.core.training.data import TrainingData
@@ -340,6 +341,7 @@ def _fit(
     except Exception as exc:  # noqa: BLE001 - every failure becomes a located message
         return _failure(exc, cb, model, config)
     finally:
+        sync_weights(model)  # a raise out of fit on jax leaves the variables emptied
         _forget_cached_validation(model)
 
 

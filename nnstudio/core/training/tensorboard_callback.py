@@ -27,6 +27,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from nnstudio.core.backend import variable_array
 from nnstudio.core.training.optimizers import current_learning_rate
 from nnstudio.core.training.state import RunState
 from nnstudio.core.training.tensorboard import TRAIN, VALIDATION, EventWriter, graph_def
@@ -137,7 +138,7 @@ class TensorBoardLogger(keras.callbacks.Callback):
             for layer in self.model.layers:
                 for weight in layer.weights:
                     tag = f"{weight.path.replace(':', '_')}/histogram"
-                    self._train.histogram(tag, np.asarray(weight.numpy()), epoch)
+                    self._train.histogram(tag, variable_array(weight), epoch)
         self._train.flush()
 
     def _guard(self, write: Any, *args: Any) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import sync_weights, variable_array
+
 
 class Diverged(Exception):
     """Training produced NaN or Inf; the message says where (loss or layer, epoch, batch)."""
@@ -60,9 +62,10 @@ def _leaves(name: str, value: Any) -> Iterable[tuple[str, Any]]:
 
 def non_finite_layer(model: Any) -> str | None:
     """The name of the first layer holding a NaN/Inf weight (``None`` if all are finite)."""
+    sync_weights(model)
     for layer in model.layers:
         for v in layer.weights:
-            a = np.asarray(v.numpy())
+            a = variable_array(v)
             if a.dtype.kind == "f" and not np.isfinite(a).all():
                 return layer.name
     return None
@@ -70,7 +73,8 @@ def non_finite_layer(model: Any) -> str | None:
 
 def snapshot_weights(model: Any) -> list[np.ndarray]:
     """An independent copy of every weight (safe from later in-place updates)."""
-    return [np.array(w, copy=True) for w in model.get_weights()]
+    sync_weights(model)
+    return [np.array(variable_array(w), copy=True) for w in model.weights]
 
 
 def non_finite_logs(logs: Mapping[str, Any]) -> str | None:

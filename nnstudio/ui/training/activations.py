@@ -344,4 +344,4 @@ class ActivationsView(QWidget):
             self.grad_plot.setTitle("gradient norm per epoch")
         else:
             self.grad_curve.setData([], [])
-            self.grad_plot.setTitle("gradient norm per epoch (TensorFlow backend only)")
+            self.grad_plot.setTitle("gradient norm per epoch")
