@@ -5,7 +5,7 @@ of steps matches a one-device run, and every global batch is split over the devi
 from __future__ import annotations
 
 import pytest
-from conftest import run_child
+from distribute_helpers import run_child
 
 # One child trains the same seeded MLP on one device and on two, with plain SGD and no
 # shuffling, so both runs take the same steps on the same batches.

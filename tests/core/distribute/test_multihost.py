@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, child_env
+from distribute_helpers import ROOT, child_env
 
 pytest.importorskip("jax")
 
