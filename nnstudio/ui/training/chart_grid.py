@@ -17,6 +17,7 @@ from PySide6.QtCore import QLineF, QRectF
 from PySide6.QtGui import QColor, QPainter, QPen
 
 GRID_Z = 1e6  # above the curves, as pyqtgraph's axis grid is
+SIZE_SLACK = 3.0  # pixels: the grid measures the axis length as the axis does, to a pixel
 
 
 class AxisGrid(pg.GraphicsObject):
@@ -29,8 +30,11 @@ class AxisGrid(pg.GraphicsObject):
         self.alpha = int(alpha * 255)
         for name in ("bottom", "left"):
             axis = plot.getAxis(name)
+            _share_ticks(axis)
             axis.setGrid(False)
             axis.setStyle(tickLength=0, tickAlpha=0)  # the grid line stands for the tick mark
+            if axis.style["hideOverlappingLabels"] is False:  # a gridded axis keeps its labels
+                axis.setStyle(hideOverlappingLabels=0)  # within the chart's height
         self.setZValue(GRID_Z)
         self._box.addItem(self, ignoreBounds=True)
 
@@ -84,3 +88,22 @@ class AxisGrid(pg.GraphicsObject):
             pen.setColor(color)
             out.append((pen, values))
         return out
+
+
+def _share_ticks(axis: pg.AxisItem) -> None:
+    """Let the grid and the axis share one ``tickValues`` per range: the grid paints first
+    (the view sits below its axes), and the axis then finds the ticks computed."""
+    if getattr(axis, "_shared_ticks", False):
+        return
+    original = axis.tickValues
+    memo: list[Any] = [None, None]
+
+    def tick_values(min_val: float, max_val: float, size: float) -> Any:
+        key = (min_val, max_val, axis.logMode, axis.scale, axis._tickSpacing)
+        if memo[0] is not None and memo[0][0] == key and abs(memo[0][1] - size) < SIZE_SLACK:
+            return memo[1]
+        memo[0], memo[1] = (key, size), original(min_val, max_val, size)
+        return memo[1]
+
+    axis.tickValues = tick_values
+    axis._shared_ticks = True

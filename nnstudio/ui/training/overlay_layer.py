@@ -16,13 +16,14 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 SCALE_TOLERANCE = 1e-9  # relative: pyqtgraph's view matrix drifts by rounding on a pan
 PAD_PX = 4  # around the data: pen widths
+SETTLE_MS = 150  # after the last shifted repaint: draw again exactly (a shift rounds to pixels)
 
 
 class OverlayLayer(pg.GraphicsObject):
@@ -38,6 +39,10 @@ class OverlayLayer(pg.GraphicsObject):
         self._origin = QPointF()  # device position of the pixmap under the matrix it was drawn
         self._drawn_dx = self._drawn_dy = 0.0
         self.renders = 0  # how often the picture was painted again (tests, benchmark)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.settle)
         self.setZValue(z)
         box.addItem(self, ignoreBounds=True)
 
@@ -52,7 +57,11 @@ class OverlayLayer(pg.GraphicsObject):
             if sig is not None:
                 sig.connect(self.invalidate)
         if isinstance(item, pg.PlotDataItem):
-            item.curve.sigPlotChanged.connect(self.invalidate)  # pens (setPen) too
+            # pyqtgraph's dynamic range limit re-derives the curve at every vertical pan (so
+            # the picture would be drawn again each time); recorded per-epoch values need
+            # no guard against million-fold zooms
+            item.setDynamicRangeLimit(None)
+            item.curve.sigPlotChanged.connect(self.invalidate)
         self.invalidate()
 
     def remove(self, item: QGraphicsItem) -> None:
@@ -86,19 +95,28 @@ class OverlayLayer(pg.GraphicsObject):
             self._render(t, view, key, dpr)
         assert self._pix is not None
         at = self._origin + QPointF(t.dx() - self._drawn_dx, t.dy() - self._drawn_dy)
+        snapped = QPointF(round(at.x()), round(at.y()))
+        if (snapped - at).manhattanLength() > 0.01:  # off by a fraction of a pixel: at rest,
+            self._settle.start()  # draw it again where it belongs
         p.save()
         p.resetTransform()
-        p.drawPixmap(QPointF(round(at.x()), round(at.y())), self._pix)
+        p.drawPixmap(snapped, self._pix)
         p.restore()
 
+    def settle(self) -> None:
+        """Draw the picture again at the current place (a pan ended off the pixel grid)."""
+        self._settle.stop()
+        self.invalidate()
+
     # -- the cached picture ---------------------------------------------------------------
-    def _fits(self, key: tuple[float, ...], t: QTransform, view: QRect) -> bool:
-        if self._pix is None or len(key) != len(self._key):
-            return False
-        if any(
-            abs(a - b) > SCALE_TOLERANCE * max(abs(a), abs(b), 1e-300)
+    def _same_scale(self, key: tuple[float, ...]) -> bool:
+        return len(key) == len(self._key) and all(
+            abs(a - b) <= SCALE_TOLERANCE * max(abs(a), abs(b), 1e-300)
             for a, b in zip(key, self._key, strict=True)
-        ):
+        )
+
+    def _fits(self, key: tuple[float, ...], t: QTransform, view: QRect) -> bool:
+        if self._pix is None or not self._same_scale(key):
             return False
         dx, dy = t.dx() - self._drawn_dx, t.dy() - self._drawn_dy
         covered = QRectF(self._origin + QPointF(dx, dy), QRectF(self._pix.rect()).size() / key[4])
@@ -123,7 +141,11 @@ class OverlayLayer(pg.GraphicsObject):
         return rect
 
     def _render(self, t: QTransform, view: QRect, key: tuple[float, ...], dpr: float) -> None:
-        margin = view.adjusted(-view.width(), -view.height(), view.width(), view.height())
+        """Paint the items at ``t``: the view alone at a new scale (a zoom goes on), else the
+        view with a margin of its own size each way (a pan goes on)."""
+        margin = view
+        if self._same_scale(key):
+            margin = view.adjusted(-view.width(), -view.height(), view.width(), view.height())
         area = (QRectF(margin) & self._data_rect(t)).toAlignedRect()
         if area.isEmpty():  # nothing in reach: an empty picture
             area = QRect(view.x(), view.y(), 1, 1)
