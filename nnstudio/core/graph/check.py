@@ -92,7 +92,9 @@ class GraphChecker:
 
     def __init__(self) -> None:
         self.inference = ShapeInference()
-        self._last: tuple[_Snapshot, list[Issue], dict[str, list[Issue]], Any] | None = None
+        # the last check's snapshot, issues other than parameters', parameter issues per
+        # node, shapes and the inference's plan of the graph
+        self._last: tuple[_Snapshot, list[Issue], dict[str, list[Issue]], Any, Any] | None = None
         self.incremental = False  # whether the last check was the incremental one (tests)
 
     def check(self, graph: Graph) -> CheckResult:
@@ -104,6 +106,7 @@ class GraphChecker:
         if changed is None:
             structure = check_structure(graph)
             shapes = self.inference.infer(graph)
+            plan = self.inference.plan
             others = [i for i in structure if i.code != "param"]
             params: dict[str, list[Issue]] = {}
             for issue in structure:
@@ -111,14 +114,14 @@ class GraphChecker:
                     params.setdefault(issue.node, []).append(issue)
         else:
             assert last is not None
-            _snap, others, params, previous = last
+            _snap, others, params, previous, plan = last
             params = dict(params)
             for nid in changed:
                 params.pop(nid, None)
             for issue in _param_issues(graph, changed):
                 params.setdefault(issue.node or "", []).append(issue)
-            shapes = self.inference.update(graph, previous, changed)
-        self._last = (snap, others, params, shapes)
+            shapes = self.inference.update(graph, previous, changed, plan)
+        self._last = (snap, others, params, shapes, plan)
         issues = [i for nid in graph.nodes for i in params.get(nid, ())] + others
         issues += shapes.issues
         order = {nid: i for i, nid in enumerate(graph.nodes)}

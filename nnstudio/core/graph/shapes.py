@@ -73,11 +73,7 @@ class ShapeInference:
         # of the last infer: topological order, edges into each node, nodes each one feeds
         self._position: tuple[list[str], dict[str, int]] = ([], {})
         self._node_values: dict[str, tuple[str, dict[str, Any], Any]] = {}
-        self._plan: tuple[list[str], dict[str, list[Any]], dict[str, list[str]] | None] = (
-            [],
-            {},
-            None,
-        )
+        self._plan: list[Any] = [[], {}, None]
 
     def infer(self, graph: Graph) -> ShapeResult:
         """Shapes of every node reachable in topological order.
@@ -105,7 +101,7 @@ class ShapeInference:
         incoming: dict[str, list[Any]] = {}
         for e in graph.edges:
             incoming.setdefault(e.dst, []).append(e)
-        self._plan = (order, incoming, None)
+        self._plan = [order, incoming, None]
         for nid in order:
             node = graph.nodes[nid]
             res = self._infer_node(graph, node, incoming.get(nid, []), result.nodes)
@@ -114,17 +110,25 @@ class ShapeInference:
         result.issues = _issues(result.nodes)
         return result
 
-    def update(self, graph: Graph, previous: ShapeResult, changed: set[str]) -> ShapeResult:
+    @property
+    def plan(self) -> Any:
+        """What the last :meth:`infer` worked out of the graph's edges, for :meth:`update`."""
+        return self._plan
+
+    def update(
+        self, graph: Graph, previous: ShapeResult, changed: set[str], plan: Any
+    ) -> ShapeResult:
         """:meth:`infer` again after the parameters of ``changed`` were edited, on a graph
-        whose nodes and edges are those of the last :meth:`infer`: the changed nodes are
-        inferred again, and downstream the nodes whose inputs came out different."""
-        order, incoming, successors = self._plan
+        whose nodes and edges are those of the :meth:`infer` that gave ``previous`` and
+        ``plan``: the changed nodes are inferred again, and downstream the nodes whose
+        inputs came out different."""
+        order, incoming, successors = plan
         if successors is None:
             successors = {}
             for edges in incoming.values():
                 for e in edges:
                     successors.setdefault(e.src, []).append(e.dst)
-            self._plan = (order, incoming, successors)
+            plan[2:] = [successors]
         position = self._positions(order)
         known = dict(previous.nodes)
         queue = [position[n] for n in changed if n in position]
