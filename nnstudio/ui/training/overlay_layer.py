@@ -3,8 +3,9 @@
 The overlay items (each bucket's ``PlotDataItem`` curves and band fills) stay ordinary
 pyqtgraph items: they hold the data, count for the auto-range, report ``isVisible()`` and
 ``getData()``.  They are flagged ``ItemHasNoContents``, and :class:`OverlayLayer` paints all
-of them, in their stacking order, into one pixmap that spans the view and one view's width
-and height beyond it (clipped to the data).  A repaint at the same scale (a pan) draws that
+of them, in their stacking order, into one pixmap: the view itself after new data or a
+zoom, and once a pan goes past that, the view and one view's width and height beyond it
+(clipped to the data).  A repaint at the same scale (a pan) draws that
 pixmap shifted by the pan; a zoom, a pan past the margin, a resize or any change of the
 items' data, pens or visibility paints the picture again.  Qt's own per-item
 ``DeviceCoordinateCache`` does not help here: pyqtgraph's view matrix drifts by rounding on
@@ -91,8 +92,9 @@ class OverlayLayer(pg.GraphicsObject):
         dpr = p.device().devicePixelRatioF() if p.device() is not None else 1.0
         key = (t.m11(), t.m12(), t.m21(), t.m22(), dpr)
         if not self._fits(key, t, view):
+            panned = self._pix is not None and self._same_scale(key)  # not new data, no zoom
             self._bounds = None  # pen padding is in pixels: new bounds at a new scale
-            self._render(t, view, key, dpr)
+            self._render(t, view, key, dpr, margin=panned)
         assert self._pix is not None
         at = self._origin + QPointF(t.dx() - self._drawn_dx, t.dy() - self._drawn_dy)
         snapped = QPointF(round(at.x()), round(at.y()))
@@ -140,13 +142,16 @@ class OverlayLayer(pg.GraphicsObject):
                         rect |= part.mapRectToItem(self, part.boundingRect())
         return rect
 
-    def _render(self, t: QTransform, view: QRect, key: tuple[float, ...], dpr: float) -> None:
-        """Paint the items at ``t``: the view alone at a new scale (a zoom goes on), else the
-        view with a margin of its own size each way (a pan goes on)."""
-        margin = view
-        if self._same_scale(key):
-            margin = view.adjusted(-view.width(), -view.height(), view.width(), view.height())
-        area = (QRectF(margin) & self._data_rect(t)).toAlignedRect()
+    def _render(
+        self, t: QTransform, view: QRect, key: tuple[float, ...], dpr: float, margin: bool
+    ) -> None:
+        """Paint the items at ``t``: the view alone after new data or a zoom (an edit or a
+        zoom costs what it did before the layer), with ``margin`` the view and its own size
+        each way (a pan went past the picture, and goes on)."""
+        reach = view
+        if margin:
+            reach = view.adjusted(-view.width(), -view.height(), view.width(), view.height())
+        area = (QRectF(reach) & self._data_rect(t)).toAlignedRect()
         if area.isEmpty():  # nothing in reach: an empty picture
             area = QRect(view.x(), view.y(), 1, 1)
         pix = QPixmap(area.size() * dpr)
