@@ -8,6 +8,7 @@ changed node and the nodes downstream whose inputs actually changed are recomput
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import OrderedDict
@@ -69,6 +70,10 @@ class ShapeInference:
         self._cache: OrderedDict[Any, NodeShape] = OrderedDict()
         self._cache_size = cache_size
         self.computed = 0  # how many nodes were computed by Keras (not from the cache)
+        # of the last infer: topological order, edges into each node, nodes each one feeds
+        self._position: tuple[list[str], dict[str, int]] = ([], {})
+        self._node_values: dict[str, tuple[str, dict[str, Any], Any]] = {}
+        self._plan: list[Any] = [[], {}, None]
 
     def infer(self, graph: Graph) -> ShapeResult:
         """Shapes of every node reachable in topological order.
@@ -96,34 +101,87 @@ class ShapeInference:
         incoming: dict[str, list[Any]] = {}
         for e in graph.edges:
             incoming.setdefault(e.dst, []).append(e)
+        self._plan = [order, incoming, None]
         for nid in order:
             node = graph.nodes[nid]
             res = self._infer_node(graph, node, incoming.get(nid, []), result.nodes)
-            if res is None:
-                continue
-            result.nodes[nid] = res
-            if res.error:
-                result.issues.append(Issue("error", nid, res.error, res.hint, code="shape"))
-            elif res.warning:
-                result.issues.append(
-                    Issue("warning", nid, res.warning, res.hint, code="shape_warning")
-                )
+            if res is not None:
+                result.nodes[nid] = res
+        result.issues = _issues(result.nodes)
         return result
 
+    @property
+    def plan(self) -> Any:
+        """What the last :meth:`infer` worked out of the graph's edges, for :meth:`update`."""
+        return self._plan
+
+    def update(
+        self, graph: Graph, previous: ShapeResult, changed: set[str], plan: Any
+    ) -> ShapeResult:
+        """:meth:`infer` again after the parameters of ``changed`` were edited, on a graph
+        whose nodes and edges are those of the :meth:`infer` that gave ``previous`` and
+        ``plan``: the changed nodes are inferred again, and downstream the nodes whose
+        inputs came out different."""
+        order, incoming, successors = plan
+        if successors is None:
+            successors = {}
+            for edges in incoming.values():
+                for e in edges:
+                    successors.setdefault(e.src, []).append(e.dst)
+            plan[2:] = [successors]
+        position = self._positions(order)
+        known = dict(previous.nodes)
+        queue = [position[n] for n in changed if n in position]
+        heapq.heapify(queue)
+        queued = set(queue)
+        reordered = False
+        while queue:  # the dirty nodes in topological order
+            nid = order[heapq.heappop(queue)]
+            res = self._infer_node(graph, graph.nodes[nid], incoming.get(nid, []), known)
+            before = known.get(nid)
+            if res is None:
+                known.pop(nid, None)
+            else:
+                reordered |= before is None
+                known[nid] = res
+            if res != before:
+                for succ in successors.get(nid, ()):
+                    if position[succ] not in queued:
+                        queued.add(position[succ])
+                        heapq.heappush(queue, position[succ])
+        nodes = {nid: known[nid] for nid in order if nid in known} if reordered else known
+        return ShapeResult(nodes, _issues(nodes))
+
+    def _positions(self, order: list[str]) -> dict[str, int]:
+        if self._position[0] is not order:
+            self._position = (order, {nid: i for i, nid in enumerate(order)})
+        return self._position[1]
+
     # -- one node ---------------------------------------------------------------------
+    def _values(self, node: Node) -> tuple[Mapping[str, Any], Mapping[str, str], Any]:
+        """The spec's reading of a node's parameters (values, errors, values frozen for the
+        cache key), kept per node until its type or parameters change."""
+        hit = self._node_values.get(node.id)
+        if hit is not None and hit[0] == node.key and hit[1] == node.params:
+            return hit[2]
+        values, errors = node.spec.validate_params(node.params)
+        out = (values, errors, None if errors else _freeze(values))
+        self._node_values[node.id] = (node.key, dict(node.params), out)
+        return out
+
     def _infer_node(
         self, graph: Graph, node: Node, edges: list[Any], known: Mapping[str, NodeShape]
     ) -> NodeShape | None:
-        spec = node.spec
-        values, errors = spec.validate_params(node.params)
-        if errors:
-            return None  # reported by the structural check
         ports: dict[str, list[tuple[str, NodeShape]]] = {}
-        for e in edges:
+        for e in edges:  # first: downstream of an unknown shape, nothing else matters
             src = known.get(e.src)
             if src is None or src.shape is None:
                 return None
             ports.setdefault(e.port, []).append((e.src, src))
+        spec = node.spec
+        values, errors, frozen = self._values(node)
+        if errors:
+            return None  # reported by the structural check
         for port in spec.inputs:
             if port in spec.optional_inputs:
                 continue
@@ -133,7 +191,7 @@ class ShapeInference:
                 return None
         key = (
             spec.key,
-            _freeze(values),
+            frozen,
             tuple((p, tuple((s.shape, s.dtype) for _, s in ports.get(p, ()))) for p in spec.inputs),
         )
         cached = self._cache.get(key)
@@ -206,6 +264,17 @@ class ShapeInference:
         return NodeShape(
             shape, str(out.dtype), int(params), int(trainable), warning=warning, hint=hint
         )
+
+
+def _issues(nodes: Mapping[str, NodeShape]) -> list[Issue]:
+    """The errors and warnings of inferred nodes, in their (topological) order."""
+    issues = []
+    for nid, res in nodes.items():
+        if res.error:
+            issues.append(Issue("error", nid, res.error, res.hint, code="shape"))
+        elif res.warning:
+            issues.append(Issue("warning", nid, res.warning, res.hint, code="shape_warning"))
+    return issues
 
 
 def _first(ports: Mapping[str, list[tuple[str, NodeShape]]]) -> NodeShape:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -64,20 +65,22 @@ def check_structure(graph: Graph) -> list[Issue]:
     g.add_nodes_from(graph.nodes)
     g.add_edges_from((e.src, e.dst) for e in graph.edges)
     inputs = [n.id for n in graph.nodes.values() if n.spec.is_input]
+    fan_in = Counter((e.dst, e.port) for e in graph.edges)  # one pass, not one per port
     return [
         *_param_issues(graph),
         *_name_issues(graph),
         *_cycle_issues(graph, g),
-        *(issue for node in graph.nodes.values() for issue in _port_issues(graph, node)),
+        *(issue for node in graph.nodes.values() for issue in _port_issues(graph, node, fan_in)),
         *_io_issues(graph, inputs),
         *_reach_issues(graph, g, inputs),
     ]
 
 
-def _param_issues(graph: Graph) -> list[Issue]:
-    """Parameters the spec refuses."""
+def _param_issues(graph: Graph, node_ids: Iterable[str] | None = None) -> list[Issue]:
+    """Parameters the spec refuses (of ``node_ids`` only, when given)."""
     issues = []
-    for node in graph.nodes.values():
+    nodes = graph.nodes.values() if node_ids is None else (graph.nodes[n] for n in node_ids)
+    for node in nodes:
         _, errors = node.spec.validate_params(node.params)
         for pname, msg in errors.items():
             issues.append(
@@ -134,12 +137,19 @@ def _cycle_issues(graph: Graph, g: Any) -> list[Issue]:
     return issues
 
 
-def _port_issues(graph: Graph, node: Node) -> list[Issue]:
-    """Open, over-full or under-full input ports of ``node``."""
+def _port_issues(
+    graph: Graph, node: Node, fan_in: Mapping[tuple[str, str], int] | None = None
+) -> list[Issue]:
+    """Open, over-full or under-full input ports of ``node`` (``fan_in``: the edges into
+    each (node, port), counted once for the whole graph)."""
     spec = node.spec
     issues = []
     for port in spec.inputs:
-        n = len(graph.in_edges(node.id, port))
+        n = (
+            fan_in.get((node.id, port), 0)
+            if fan_in is not None
+            else len(graph.in_edges(node.id, port))
+        )
         if spec.variadic:
             if n < 2:
                 issues.append(

@@ -124,8 +124,10 @@ class NodeItem(QGraphicsItem):
 
     def set_status(self, status: NodeStatus) -> None:
         """Show a check result."""
+        issues_changed = status.issues != self.status.issues
         self.status = status
-        self.refresh_tooltip()
+        if issues_changed:  # the hover text shows the issues only (thousands change shape)
+            self.refresh_tooltip()
         self.update()
 
     def set_output(self, declared: bool, text: str = "") -> None:

@@ -51,6 +51,7 @@ class GraphScene(QGraphicsScene):
         self.pending_shapes = True
         self.last_check: CheckResult | None = None
         self._rects: tuple[list[float], list[QRectF]] | None = None
+        self._all_rect: tuple[Any, QRectF] | None = None  # nodes_rect(), keyed by _rects
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.region_frames = RegionFrames(self)  # GAN regions (set by ui.gan.link)
         for node in graph.nodes.values():
@@ -342,10 +343,20 @@ class GraphScene(QGraphicsScene):
         return None
 
     def nodes_rect(self, node_ids: list[str] | None = None) -> QRectF:
-        """The bounding rectangle of some nodes (all nodes by default)."""
+        """The bounding rectangle of some nodes (all nodes by default; that one is kept until
+        a node is added, removed or moves: the minimap asks for it after every edit)."""
+        if node_ids is None:
+            key = self._node_rects()
+            if self._all_rect is None or self._all_rect[0] is not key:
+                self._all_rect = (key, self._union(list(self.node_items.values())))
+            return QRectF(self._all_rect[1])
         items: list[QGraphicsItem] = [
             self.node_items[n] for n in (node_ids or self.node_items) if n in self.node_items
         ]
+        return self._union(items)
+
+    @staticmethod
+    def _union(items: list[QGraphicsItem]) -> QRectF:
         rect = QRectF()
         for item in items:
             rect = rect.united(item.sceneBoundingRect())

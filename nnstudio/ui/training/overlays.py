@@ -24,6 +24,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from nnstudio.ui.training.overlay_layer import OverlayLayer
+
 SPREADS = {"minmax": "min–max", "std": "±1 std"}
 LEGEND_RUNS = 6  # ungrouped runs named in the legend; the others counted
 BAND_ALPHA = 60
@@ -103,6 +105,14 @@ class RunOverlays:
         self.spread = "minmax"
         self._buckets: dict[Key, _Bucket] = {}
         self._group_colors: dict[str, str] = {}
+        self._layers: dict[int, tuple[pg.PlotItem, OverlayLayer]] = {}
+
+    def layer(self, plot: pg.PlotItem) -> OverlayLayer:
+        """The cached picture a chart's overlays are painted in (:mod:`.overlay_layer`)."""
+        hit = self._layers.get(id(plot))
+        if hit is None or hit[0] is not plot:
+            hit = self._layers[id(plot)] = (plot, OverlayLayer(plot.getViewBox()))
+        return hit[1]
 
     # -- what is listed -------------------------------------------------------------------
     def set_runs(
@@ -265,6 +275,7 @@ class RunOverlays:
         item.setClipToView(False)  # a bucket's x restarts at each run: never clip or thin
         item.setDownsampling(auto=False)
         _cache_bounds(item.curve)
+        self.layer(plot).add(item)
         return item
 
     def _draw_lines(self, bucket: _Bucket, metric: str, arrays: list[np.ndarray]) -> None:
@@ -293,6 +304,7 @@ class RunOverlays:
             fill = pg.FillBetweenItem(lo, hi, brush=pg.mkBrush(fill_color))
             fill.setZValue(-5)
             plot.addItem(fill)
+            self.layer(plot).add(fill)
             mean = self._new_item(plot, self._pen(bucket.color, metric, 2.0))
             bucket.bands[metric] = (plot, [mean, lo, hi, fill])
         _plot, (mean, lo, hi, fill) = bucket.bands[metric]
@@ -305,9 +317,11 @@ class RunOverlays:
 
     def _drop(self, bucket: _Bucket) -> None:
         for plot, curve in bucket.lines.values():
+            self.layer(plot).remove(curve)
             plot.removeItem(curve)
         for plot, items in bucket.bands.values():
             for item in items:
+                self.layer(plot).remove(item)
                 plot.removeItem(item)
         bucket.lines.clear()
         bucket.bands.clear()
