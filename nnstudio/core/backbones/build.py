@@ -63,10 +63,10 @@ def application(params: Mapping[str, Any], name: str | None = None) -> Any:
     return getattr(keras.applications, arch.name)(**kwargs)
 
 
-def preprocessing_layers(
+def shape_layers(
     params: Mapping[str, Any], in_shape: tuple[int | None, ...], prefix: str
 ) -> list[Any]:
-    """The layers before the application for an input of ``in_shape`` (batch first)."""
+    """The steps an input of ``in_shape`` (batch first) needs: resize, grey to RGB."""
     from keras import layers
 
     out: list[Any] = []
@@ -82,12 +82,24 @@ def preprocessing_layers(
     if channels == 1:
         out.append(
             layers.Conv2D(
-                3, 1, use_bias=False, kernel_initializer="ones", trainable=False,
+                3,
+                1,
+                use_bias=False,
+                kernel_initializer="ones",
+                trainable=False,
                 name=f"{prefix}_to_rgb",
             )
         )
     elif channels != 3:
         raise BackboneError(f"a pretrained backbone takes 1 or 3 channels; got {channels}")
+    return out
+
+
+def preprocessing_layers(params: Mapping[str, Any], prefix: str) -> list[Any]:
+    """0..1 to 0..255, then the architecture's own ``preprocess_input`` as layers."""
+    from keras import layers
+
+    out: list[Any] = []
     if params["input_range"] == "0..1":
         out.append(layers.Rescaling(255.0, name=f"{prefix}_to_255"))
     if not params["preprocess"]:
@@ -110,15 +122,24 @@ def preprocessing_layers(
     return out
 
 
-def fill(seq: Any, params: Mapping[str, Any], in_shape: tuple[int | None, ...]) -> Any:
+def fill(seq: Any, params: Mapping[str, Any]) -> Any:
     """Add the preprocessing and the application to the empty ``seq``; returns the app."""
-    prefix = seq.name
-    for layer in preprocessing_layers(params, in_shape, prefix):
+    for layer in preprocessing_layers(params, seq.name):
         seq.add(layer)
     app = application(params)
     seq.add(app)
     setattr(seq, APP_ATTR, dict(params))
     return app
+
+
+def fit_input(seq: Any, params: Mapping[str, Any], in_shape: tuple[int | None, ...]) -> None:
+    """Put the steps that ``in_shape`` needs in front of ``seq``'s (unbuilt) layers."""
+    front = shape_layers(params, in_shape, seq.name)
+    if not front:
+        return
+    rest = [seq.pop(rebuild=False) for _ in range(len(seq.layers))][::-1]
+    for layer in [*front, *rest]:
+        seq.add(layer, rebuild=False)
 
 
 def set_fixed_weights(seq: Any) -> None:

@@ -39,6 +39,8 @@ def build_node(params: Mapping[str, Any], name: str) -> Any:
         raise bb.BackboneError(problem)
     seq = keras.Sequential(name=name)
     setattr(seq, _PENDING, dict(params))
+    if not _in_stateless_scope():
+        bb.fill(seq, params)
     return seq
 
 
@@ -46,9 +48,10 @@ def call_node(seq: Any, x: Any) -> Any:
     """Fill ``seq`` for the input ``x`` and call it (frozen: with ``training=False``)."""
     params: dict[str, Any] = getattr(seq, _PENDING)
     in_shape = tuple(x.shape)
-    if _in_stateless_scope():
+    if _in_stateless_scope() and not seq.layers:
         return _probe_call(seq, params, in_shape, x)
-    app = bb.fill(seq, params, in_shape)
+    app = seq.layers[-1]
+    bb.fit_input(seq, params, in_shape)
     out = seq(x, training=False) if params["trainable"] == "frozen" else seq(x)
     _finish(seq, app, params)
     return out
@@ -81,7 +84,8 @@ def _probe_call(seq: Any, params: dict[str, Any], in_shape: tuple[int | None, ..
     key = _key(params, in_shape)
     found = _PROBES.get(key)
     if found is None:
-        app = bb.fill(seq, params, in_shape)
+        app = bb.fill(seq, params)
+        bb.fit_input(seq, params, in_shape)
         out = seq(x)
         arch = get(params["architecture"])
         bb.apply_trainable(
