@@ -9,6 +9,8 @@ damaged or mismatched file gives one located :class:`WeightsError`.
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ from nnstudio.core.backbones.architectures import get
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 SUFFIXES = (".weights.h5", ".h5")
+_PARTIAL = re.compile(r"Skipping|freshly-initiali[sz]ed|mismatch|not found", re.I)
 
 
 class WeightsError(ValueError):
@@ -78,7 +81,12 @@ def load(app: Any, path: Path, node_name: str) -> None:
     if problem:
         raise WeightsError(f'Pretrained backbone "{node_name}": {problem}.')
     try:
-        app.load_weights(str(path))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            app.load_weights(str(path))
+        skipped = [w for w in caught if _PARTIAL.search(str(w.message))]
+        if skipped:  # Keras loads what fits and warns about the rest: that is a mismatch
+            raise ValueError(f"{len(skipped)} parts of the model found no weights in the file")
     except Exception as exc:  # noqa: BLE001 - h5py/Keras raise many kinds; one message
         text = " ".join(str(exc).split())
         if len(text) > 240:

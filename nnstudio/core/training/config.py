@@ -42,7 +42,11 @@ class TrainingConfig:
     ``class_weight`` is ``"none"``, ``"balanced"`` or a mapping ``{class index: weight}``.
     ``probe_budget`` is the share of training time the live activation probes may take
     (0 turns them off).  ``tensorboard`` writes TensorBoard event files into the run folder
-    (a file without the key reads as on).  Unknown keys read from a file survive in ``extra``.
+    (a file without the key reads as on).  ``finetune_epochs > 0`` makes a model with a
+    pretrained backbone train in two phases: the head first (backbone frozen), then the last
+    ``finetune_epochs`` epochs fine-tune the backbone at ``finetune_learning_rate``
+    (:mod:`nnstudio.core.backbones.finetune`).  Unknown keys read from a file survive in
+    ``extra``.
     """
 
     optimizer: str = "adam"
@@ -70,6 +74,8 @@ class TrainingConfig:
     mixed_precision: bool = False
     probe_budget: float = 0.05
     tensorboard: bool = True
+    finetune_epochs: int = 0
+    finetune_learning_rate: float = 1e-5
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -117,6 +123,10 @@ class TrainingConfig:
         _flag("mixed_precision", self.mixed_precision)
         _number("probe_budget", self.probe_budget, 0.0, 0.5)
         _flag("tensorboard", self.tensorboard)
+        _whole("finetune_epochs", self.finetune_epochs, 0, MAX_EPOCHS)
+        if 0 < self.finetune_epochs >= self.epochs:
+            raise ConfigError("finetune_epochs", "fewer than epochs (the head trains first)")
+        _number("finetune_learning_rate", self.finetune_learning_rate, 0.0, 10.0, low_open=True)
         if not isinstance(self.extra, dict):
             raise ConfigError("extra", "must be an object")
 
