@@ -30,10 +30,7 @@ def size_problem(params: Mapping[str, Any]) -> str | None:
     arch = get(params["architecture"])
     size = int(params["input_size"])
     if size < arch.min_size:
-        return (
-            f"{arch.name} needs an input size of at least {arch.min_size} pixels; "
-            f"got {size}"
-        )
+        return f"{arch.name} needs an input size of at least {arch.min_size} pixels; got {size}"
     return None
 
 

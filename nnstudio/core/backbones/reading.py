@@ -101,9 +101,7 @@ def read_config(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
     values = spec.defaults()
     values["architecture"] = arch.name
     layers = _layer_entries(app)
-    shape = layers[0]["config"].get("batch_shape") or layers[0]["config"].get(
-        "batch_input_shape"
-    )
+    shape = layers[0]["config"].get("batch_shape") or layers[0]["config"].get("batch_input_shape")
     if shape and len(shape) == 4 and shape[1]:
         values["input_size"] = int(shape[1])
     last = layers[-1]["class_name"]

@@ -58,8 +58,13 @@ def test_two_phases_train_the_head_then_the_backbone_at_a_lower_rate() -> None:
     y = (x.mean(axis=(1, 2, 3)) > 0).astype("int64")
     before = [w.numpy().copy() for w in app.weights]
     config = TrainingConfig(
-        epochs=3, finetune_epochs=1, finetune_learning_rate=1e-3, batch_size=16,
-        probe_budget=0.0, tensorboard=False, seed=0,
+        epochs=3,
+        finetune_epochs=1,
+        finetune_learning_rate=1e-3,
+        batch_size=16,
+        probe_budget=0.0,
+        tensorboard=False,
+        seed=0,
     )
     state = RunState()
     result = run_training(model, TrainingData.from_arrays(x, y), config, state)
@@ -69,7 +74,9 @@ def test_two_phases_train_the_head_then_the_backbone_at_a_lower_rate() -> None:
     assert rates[2] == pytest.approx(1e-3)
     # phase one left the backbone alone; phase two tuned stage 2 only, BatchNorm kept
     after = {w.path: w.numpy() for w in app.weights}
-    changed = {p for (p, a), b in zip(after.items(), before, strict=True) if not np.array_equal(a, b)}
+    changed = {
+        p for (p, a), b in zip(after.items(), before, strict=True) if not np.array_equal(a, b)
+    }
     assert changed and all("block_2_conv" in p for p in changed), changed
     events = [e for e in state.drain() if e["type"] in ("start", "log")]
     assert [e["type"] for e in events].count("start") == 1  # one run for the views
@@ -93,8 +100,13 @@ def test_a_backbone_fine_tunes_on_the_digit_images_and_learns() -> None:
     x, y = digits(20)
     xv, yv = digits(6, offset=40)
     config = TrainingConfig(
-        epochs=6, finetune_epochs=3, finetune_learning_rate=3e-3, batch_size=32,
-        probe_budget=0.0, tensorboard=False, seed=0,
+        epochs=6,
+        finetune_epochs=3,
+        finetune_learning_rate=3e-3,
+        batch_size=32,
+        probe_budget=0.0,
+        tensorboard=False,
+        seed=0,
     )
     result = run_training(model, TrainingData.from_arrays(x, y, val=(xv, yv)), config)
     assert result.status == "completed", result.message
