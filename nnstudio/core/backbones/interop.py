@@ -68,10 +68,10 @@ def code_lines(
     if in_shape[-1] == 1:
         steps.append(
             'layers.Conv2D(3, 1, use_bias=False, kernel_initializer="ones", '
-            f"trainable=False, name={name + '_to_rgb'!r})  # grey to RGB"
+            f"trainable=False, name={name + '_to_rgb'!r})"
         )
     if params["input_range"] == "0..1":
-        steps.append(f"layers.Rescaling(255.0, name={name + '_to_255'!r})  # 0..1 to 0..255")
+        steps.append(f"layers.Rescaling(255.0, name={name + '_to_255'!r})")
     mode = arch.preprocess if params["preprocess"] else "builtin"
     pre = name + "_preprocess"
     if mode == "tf":
@@ -83,7 +83,7 @@ def code_lines(
             f"layers.Normalization(mean={list(TORCH_MEAN)}, variance={var_}, name={pre!r})"
         )
     elif mode == "caffe":
-        steps.append(f"layers.Conv2D(3, 1, trainable=False, name={pre!r})  # RGB->BGR, mean")
+        steps.append(f"layers.Conv2D(3, 1, trainable=False, name={pre!r})")
     lines = [
         f"# {name}: pretrained {arch.name} (keras.applications) and its preprocessing",
         f"{base} = keras.applications.{arch.name}(",
