@@ -45,7 +45,7 @@ def test_the_node_its_inspector_and_its_layers_view(window, wait_checked, tmp_pa
     inspector = window.inspector
     assert inspector.shape_label.text().startswith("(batch, 1280)")
     box = inspector.findChild(QGroupBox, "backboneBox")
-    assert box is not None and "conv4_" in box.findChildren(type(inspector.shape_label))[0].text()
+    assert box is not None and "conv2_" in box.findChildren(type(inspector.shape_label))[0].text()
     shots = _shots() or tmp_path
     shots.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(shots / "backbone-window.png"))

@@ -56,7 +56,7 @@ def find_application(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _layer_entries(app: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    out = []
+    out: list[Mapping[str, Any]] = []
     for entry in app.get("layers") or []:
         cfg = dict(entry.get("config") or {})
         cfg.setdefault("name", entry.get("name"))
