@@ -25,7 +25,10 @@ def collapse_backbones(top: Mapping[str, Any]) -> dict[str, Any]:
     cfg = out.get("config")
     if not isinstance(cfg, dict):
         return out
-    for entry in cfg.get("layers") or []:
+    layers = cfg.get("layers")
+    if not isinstance(layers, list):
+        return out
+    for entry in layers:
         if not isinstance(entry, dict) or entry.get("class_name") not in _NESTED:
             continue
         inner = entry.get("config")

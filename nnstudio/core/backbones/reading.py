@@ -45,9 +45,12 @@ def find_application(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The config of the keras.applications model in ``config`` (itself, or the last layer
     of a node's Sequential); ``None`` when there is none."""
     name = str(config.get("name", ""))
-    if for_model_name(name) is not None and "layers" in config:
+    layers = config.get("layers")
+    if not isinstance(layers, list):
+        return None
+    if for_model_name(name) is not None:
         return config
-    for entry in reversed(config.get("layers") or []):
+    for entry in reversed(layers):
         if isinstance(entry, Mapping) and entry.get("class_name") == "Functional":
             inner = entry.get("config") or {}
             if for_model_name(str(inner.get("name", ""))) is not None:
@@ -58,6 +61,8 @@ def find_application(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
 def _layer_entries(app: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     out: list[Mapping[str, Any]] = []
     for entry in app.get("layers") or []:
+        if not isinstance(entry, Mapping):
+            raise ValueError("a layer entry is not an object")
         cfg = dict(entry.get("config") or {})
         cfg.setdefault("name", entry.get("name"))
         out.append({"class_name": entry.get("class_name"), "name": cfg["name"], "config": cfg})
@@ -92,7 +97,16 @@ def _trainability(arch: Architecture, app: Mapping[str, Any], defaults: dict[str
 
 def read_config(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
     """The node's parameters from ``config``; :class:`ParamError` when it holds no
-    keras.applications model this catalog knows."""
+    keras.applications model this catalog knows (or a config that cannot be read)."""
+    try:
+        return _read(spec, config)
+    except ParamError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        raise ParamError(f"Pretrained Backbone: the nested model cannot be read ({exc})") from None
+
+
+def _read(spec: LayerSpec, config: Mapping[str, Any]) -> dict[str, Any]:
     app = find_application(config)
     if app is None:
         raise ParamError("Pretrained Backbone: no keras.applications model found")
