@@ -56,7 +56,12 @@ def bench(args: argparse.Namespace) -> float:
 
     x, y = digit_like(args.samples)
     config = TrainingConfig(
-        epochs=args.epochs, batch_size=args.batch_size, validation=False, tensorboard=False, seed=1
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        validation=False,
+        tensorboard=False,
+        probe_budget=args.probe_budget,
+        seed=1,
     )
     data = TrainingData.from_arrays(x, y)
     t = time.perf_counter()
@@ -123,6 +128,7 @@ def main() -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--epochs", type=int, default=3, help="epochs per timed run")
+    p.add_argument("--probe-budget", type=float, default=0.05, help="0: no live activations")
     p.add_argument("--learn", action="store_true", help="also fine-tune on the digits")
     p.add_argument("--learn-epochs", type=int, default=6)
     p.add_argument("--finetune-rate", type=float, default=1e-3)
