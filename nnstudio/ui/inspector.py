@@ -43,6 +43,7 @@ from nnstudio.core.graph.shapes import format_shape
 from nnstudio.core.objectives import LOSSES, default_loss_and_metrics, output_task
 from nnstudio.ui.block_inspector import BlockSection
 from nnstudio.ui.canvas.block_items import BLOCK_KEY
+from nnstudio.ui.backbone_view import BACKBONE_KEY, backbone_box
 from nnstudio.ui.param_editors import (
     ParamEditor,
     WheelSafeComboBox,
@@ -225,6 +226,15 @@ class Inspector(QScrollArea):
                 params_form.addRow(label, editor)
                 self.editors[param.name] = editor
             layout.addWidget(box)
+        if spec.key == BACKBONE_KEY:
+            layout.addWidget(
+                backbone_box(
+                    lambda: spec.validate_params(node.params)[0],
+                    lambda: node.name,
+                    self._param_committed,
+                    self,
+                )
+            )
 
         if not spec.is_input:
             layout.addWidget(self._build_output_box())

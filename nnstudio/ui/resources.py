@@ -32,6 +32,7 @@ CATEGORY_ICONS: dict[str, str] = {
     "Text & sequence": "category-sequence",
     "Merge": "category-merge",
     "Preprocessing": "category-preprocessing",
+    "Pretrained": "category-pretrained",
 }
 
 

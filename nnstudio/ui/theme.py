@@ -23,6 +23,7 @@ CATEGORY_COLORS: dict[str, str] = {
     "Text & sequence": "#5565c9",
     "Merge": "#b08a1e",
     "Preprocessing": "#3c9bb0",
+    "Pretrained": "#7a5c3e",
 }
 
 APPEARANCES = ("system", "light", "dark")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nnstudio.core.catalog import (
+    backbone,
     convolution,
     core_layers,
     io_layers,
@@ -45,6 +46,7 @@ _FAMILIES = (
     sequence,
     merge,
     preprocessing,
+    backbone,
 )
 
 CATEGORIES: tuple[str, ...] = (
@@ -58,6 +60,7 @@ CATEGORIES: tuple[str, ...] = (
     "Text & sequence",
     "Merge",
     "Preprocessing",
+    "Pretrained",
 )
 
 _SPECS: dict[str, LayerSpec] = {}

@@ -165,6 +165,8 @@ Caller = Callable[["LayerSpec", Any, Mapping[str, Any]], Any]
 Reader = Callable[["LayerSpec", Mapping[str, Any]], dict[str, Any]]
 # ``(message, hint)`` about an input shape the layer takes but probably should not.
 InputWarning = Callable[[tuple[int | None, ...]], tuple[str, str] | None]
+# ``[(severity, message, hint)]`` about (valid) parameter values, e.g. a missing weights file.
+ParamIssues = Callable[[Mapping[str, Any]], list[tuple[str, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,8 @@ class LayerSpec:
     Shape checks read these too: ``shape_hint`` is the hint shown when Keras refuses the
     inputs, ``rank_hint`` the one for an input of too many axes, ``same_shape_inputs`` marks
     an element-wise merge (its inputs must agree, up to broadcasting), and
-    ``input_warning`` warns about an input shape the layer takes but rarely should.
+    ``input_warning`` warns about an input shape the layer takes but rarely should, and
+    ``param_issues`` reports errors or warnings about parameter values (files they name).
     """
 
     key: str
@@ -203,6 +206,7 @@ class LayerSpec:
     rank_hint: str = ""
     same_shape_inputs: bool = False
     input_warning: InputWarning | None = field(default=None, compare=False)
+    param_issues: ParamIssues | None = field(default=None, compare=False)
     build_fn: Builder | None = field(default=None, compare=False)
     call_fn: Caller | None = field(default=None, compare=False)
     read_fn: Reader | None = field(default=None, compare=False)

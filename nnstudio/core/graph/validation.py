@@ -93,6 +93,12 @@ def _param_issues(graph: Graph, node_ids: Iterable[str] | None = None) -> list[I
                     hint=f"Fix the value of {pname} in the inspector.",
                 )
             )
+        if not errors and node.spec.param_issues is not None:
+            values, _ = node.spec.validate_params(node.params)
+            for severity, msg, hint in node.spec.param_issues(values):
+                sev: Severity = "error" if severity == "error" else "warning"
+                code = "param" if sev == "error" else "param_warning"
+                issues.append(Issue(sev, node.id, f'"{node.name}": {msg}', hint=hint, code=code))
     return issues
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from nnstudio.core.backbones.cost import backbone_rule
+
 PerSample = tuple[int, ...]
 
 
@@ -262,4 +264,5 @@ RULES: dict[str, Rule] = {
     "RandomRotation": zero,
     "RandomZoom": zero,
     "RandomTranslation": zero,
+    "PretrainedBackbone": backbone_rule,
 }

@@ -20,6 +20,7 @@ from typing import Any
 
 from nnstudio import __version__
 from nnstudio.core.atomic import atomic_write_text
+from nnstudio.core.catalog.backbone import KEY as BACKBONE
 from nnstudio.core.catalog.common import ACTIVATIONS
 from nnstudio.core.catalog.spec import LayerSpec, Param, ParamError
 from nnstudio.core.graph import Graph, GraphChecker, Node
@@ -84,6 +85,9 @@ def generate_code(
         node = graph.nodes[nid]
         if node.spec.is_input:
             inputs.append(names[nid])
+        if node.spec.key == BACKBONE:  # the keras.applications call and its preprocessing
+            body.extend(_backbone_lines(graph, node, names, result))
+            continue
         body.extend(_layer_lines(graph, node, names))
     if not inputs:
         raise CodegenError("no Input feeds the declared outputs")
@@ -200,6 +204,17 @@ def _default_learning_rate(optimizer_class: str) -> float | None:
 # -- one layer ------------------------------------------------------------------------------
 
 Emitter = Callable[[LayerSpec, Mapping[str, Any], str], tuple[str, list[str]]]
+
+
+def _backbone_lines(graph: Graph, node: Node, names: Mapping[str, str], result: Any) -> list[str]:
+    from nnstudio.core.backbones.interop import code_lines
+
+    values, _ = node.spec.validate_params(node.params)
+    src = graph.in_edges(node.id)[0].src
+    lines = code_lines(
+        values, node.name, names[node.id], names[src], result.shapes[src].shape, INDENT
+    )
+    return [f"{INDENT}{line}" for line in lines]
 
 
 def _layer_lines(graph: Graph, node: Node, names: Mapping[str, str]) -> list[str]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from nnstudio.core import catalog
+from nnstudio.core.backbones.interop import CLASS, collapse_backbones
 from nnstudio.core.catalog.spec import ParamError
 from nnstudio.core.graph import FormatError, Graph, graph_from_json
 from nnstudio.core.graph.model import NAME_RE
@@ -327,6 +328,7 @@ def _plan(
 ) -> ImportResult:
     """Check, flatten and map a serialized model; build the laid-out project."""
     _check_safety(top, source)
+    top = collapse_backbones(top)  # a keras.applications model becomes one backbone node
     flat = flatten(top, max_layers=limits.max_layers, max_nested=limits.max_nested_models)
     names = _node_names(flat)
     nodes: list[dict[str, Any]] = []
@@ -344,7 +346,8 @@ def _plan(
         except ParamError as exc:
             problems.append(f"{label}: {exc}")
             continue
-        drops, issues = check_layer(layer, spec, label)
+        # a backbone's settings are its architecture's; its weights check the rest
+        drops, issues = check_layer(layer, spec, label) if layer.class_name != CLASS else ([], [])
         problems += issues
         for d in drops:
             dropped.setdefault((d.key, d.value, d.consequence), []).append(names[i])

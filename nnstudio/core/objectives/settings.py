@@ -119,6 +119,35 @@ def _run_settings(run: str) -> list[Setting]:
             run,
         ),
         Setting(
+            Param(
+                "finetune_epochs",
+                "int",
+                0,
+                "With a pretrained backbone: train in two phases, the head first (backbone "
+                "frozen), then fine-tune the backbone for this many of the epochs at the "
+                "fine-tune rate (0: one phase, as the node's trainable setting says).",
+                0,
+                MAX_EPOCHS,
+            ),
+            "Fine-tune epochs",
+            run,
+        ),
+        Setting(
+            Param(
+                "finetune_learning_rate",
+                "float",
+                1e-5,
+                "The learning rate of the fine-tuning phase (low, so that the pretrained "
+                "features are kept); the model is recompiled with it.",
+                1e-8,
+                10.0,
+            ),
+            "Fine-tune rate",
+            run,
+            step=1e-5,
+            decimals=7,
+        ),
+        Setting(
             Param("validation", "bool", True, "Measure the validation data after every epoch."),
             "Validate after every epoch",
             run,

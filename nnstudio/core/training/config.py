@@ -44,7 +44,11 @@ class TrainingConfig:
     ``class_weight`` is ``"none"``, ``"balanced"`` or a mapping ``{class index: weight}``.
     ``probe_budget`` is the share of training time the live activation probes may take
     (0 turns them off).  ``tensorboard`` writes TensorBoard event files into the run folder
-    (a file without the key reads as on).  Unknown keys read from a file survive in ``extra``.
+    (a file without the key reads as on).  ``finetune_epochs > 0`` makes a model with a
+    pretrained backbone train in two phases: the head first (backbone frozen), then the last
+    ``finetune_epochs`` epochs fine-tune the backbone at ``finetune_learning_rate``
+    (:mod:`nnstudio.core.backbones.finetune`).  Unknown keys read from a file survive in
+    ``extra``.
     """
 
     optimizer: str = "adam"
@@ -74,6 +78,8 @@ class TrainingConfig:
     probe_budget: float = 0.05
     tensorboard: bool = True
     gan: Any = None  # a GanConfig (nnstudio.core.gan.config) for a GAN project, else None
+    finetune_epochs: int = 0
+    finetune_learning_rate: float = 1e-5
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -131,6 +137,10 @@ class TrainingConfig:
                 self.gan = GanConfig.from_json(self.gan)
             if not isinstance(self.gan, GanConfig):
                 raise ConfigError("gan", "GAN settings or null")
+        _whole("finetune_epochs", self.finetune_epochs, 0, MAX_EPOCHS)
+        if 0 < self.finetune_epochs >= self.epochs:
+            raise ConfigError("finetune_epochs", "fewer than epochs (the head trains first)")
+        _number("finetune_learning_rate", self.finetune_learning_rate, 0.0, 10.0, low_open=True)
         if not isinstance(self.extra, dict):
             raise ConfigError("extra", "must be an object")
 

@@ -306,6 +306,7 @@ def _fit(
 ) -> tuple[str, str, dict[str, Any]]:
     """Run ``fit`` with the run's own callbacks (its RunCallback first), the plateau
     callback, then the caller's; how it ended: ``(status, message, RunResult fields)``."""
+    from nnstudio.core.backbones import finetune
     from nnstudio.core.training.callbacks import StopRun
     from nnstudio.core.training.optimizers import plateau_callback
     from nnstudio.core.training.watch import Diverged
@@ -318,8 +319,9 @@ def _fit(
     fit_kwargs = data.fit_kwargs(config.batch_size, config.validation, config.shuffle)
     try:
         with device_scope(device), _unfiltered_tracebacks():
-            model.fit(
-                epochs=config.epochs,
+            finetune.fit(  # one fit, or two phases with a pretrained backbone
+                model,
+                config,
                 callbacks=[*(before or []), *own, *extra, *callbacks],
                 verbose=0,
                 class_weight=class_weight,

@@ -61,9 +61,14 @@ def _leaves(name: str, value: Any) -> Iterable[tuple[str, Any]]:
 
 
 def non_finite_layer(model: Any) -> str | None:
-    """The name of the first layer holding a NaN/Inf weight (``None`` if all are finite)."""
+    """The name of the first layer holding a NaN/Inf weight (``None`` if all are finite).
+
+    Frozen layers (``trainable`` false, e.g. a pretrained backbone) are skipped: training
+    never writes their weights, and a non-finite one shows in the loss at once."""
     sync_weights(model)
     for layer in model.layers:
+        if not layer.trainable:
+            continue
         for v in layer.weights:
             a = variable_array(v)
             if a.dtype.kind == "f" and not np.isfinite(a).all():

@@ -81,7 +81,10 @@ def _spec_graph(spec, alternate: bool):
 def _graphs():
     graphs = {}
     for spec in catalog.all_specs():
-        if spec.is_input:
+        # a backbone's keras.applications model names its own layers from Keras' global
+        # counters (input_layer_N), which differ between processes: it is checked by
+        # tests/core/backbones/test_interop.py instead
+        if spec.is_input or spec.key == "PretrainedBackbone":
             continue
         graphs[f"{spec.key}_defaults"] = _spec_graph(spec, False)
         graphs[f"{spec.key}_changed"] = _spec_graph(spec, True)
