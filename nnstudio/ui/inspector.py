@@ -41,9 +41,9 @@ from nnstudio.core.graph.commands import (
 from nnstudio.core.graph.model import EditRefused, Graph
 from nnstudio.core.graph.shapes import format_shape
 from nnstudio.core.objectives import LOSSES, default_loss_and_metrics, output_task
+from nnstudio.ui.backbone_view import BACKBONE_KEY, backbone_box
 from nnstudio.ui.block_inspector import BlockSection
 from nnstudio.ui.canvas.block_items import BLOCK_KEY
-from nnstudio.ui.backbone_view import BACKBONE_KEY, backbone_box
 from nnstudio.ui.param_editors import (
     ParamEditor,
     WheelSafeComboBox,
