@@ -37,6 +37,12 @@ def register(subs: argparse._SubParsersAction) -> None:
         default="LR",
         help="layout direction: left to right (default) or top to bottom",
     )
+    p.add_argument(
+        "--flat",
+        action="store_true",
+        help="one node per layer (default: nested sub-models and keras.applications stages "
+        "arrive as collapsed blocks, as in the window)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing project")
     p.set_defaults(func=run)
 
@@ -61,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
                 raise CliError(f"{path} exists; use --force to overwrite it")
     try:
         result = import_model_file(
-            args.model, weights=not args.no_weights, direction=args.direction
+            args.model,
+            weights=not args.no_weights,
+            direction=args.direction,
+            group=not args.flat,
         )
     except ModelImportError as exc:
         for problem in exc.problems:

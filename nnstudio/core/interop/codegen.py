@@ -67,6 +67,15 @@ def generate_code(
         raise CompileError(result.errors, graph)
     if not graph.outputs:
         raise CodegenError("the graph declares no outputs")
+    if result.flat is not None and _has_backbone(graph):
+        # a backbone's code needs its input shape per use: write the flat model instead
+        return generate_code(
+            result.flat.graph,
+            weights_file=weights_file,
+            model_name=model_name,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+        )
     if result.flat is not None:  # blocks: one function per definition
         from nnstudio.core.interop.codegen_blocks import block_code
 
@@ -204,6 +213,21 @@ def _default_learning_rate(optimizer_class: str) -> float | None:
 # -- one layer ------------------------------------------------------------------------------
 
 Emitter = Callable[[LayerSpec, Mapping[str, Any], str], tuple[str, list[str]]]
+
+
+def _has_backbone(graph: Graph) -> bool:
+    """Whether ``graph`` or any block definition it can reach holds a pretrained backbone
+    (definitions share one table, so each is looked at once)."""
+    graphs, seen = [graph], set()
+    while graphs:
+        g = graphs.pop()
+        if any(n.key == BACKBONE for n in g.nodes.values()):
+            return True
+        for name, definition in g.blocks.items():
+            if name not in seen:
+                seen.add(name)
+                graphs.append(definition.graph)
+    return False
 
 
 def _backbone_lines(graph: Graph, node: Node, names: Mapping[str, str], result: Any) -> list[str]:

@@ -57,3 +57,32 @@ def test_the_generated_code_rebuilds_the_same_model(blocked):
         theirs.get_layer(layer.name).set_weights(layer.get_weights())
     x = np.random.default_rng(0).normal(size=(4, 6)).astype("float32")
     np.testing.assert_allclose(theirs.predict(x, verbose=0), ours.predict(x, verbose=0), atol=1e-6)
+
+
+def test_a_backbone_beside_blocks_is_written_as_the_flat_model():
+    """A graph with blocks and a pretrained backbone: the code rebuilds the same layers."""
+    b = GraphBuilder()
+    x = b.add("Input", name="image", shape=(32, 32, 3))
+    h = b.add(
+        "PretrainedBackbone",
+        x,
+        name="backbone",
+        architecture="MobileNetV2",
+        alpha=0.35,
+        input_size=32,
+        weights="none",
+    )
+    f = b.add("Dense", h, units=8, activation="relu", name="f")
+    d = b.add("Dropout", f, rate=0.1, name="d")
+    y = b.add("Dense", d, units=3, name="y")
+    b.output(y)
+    g = b.graph
+    GroupNodes(g, [f, d], "head", shapes={}).redo()
+    code = generate_code(g)
+    assert "keras.applications" in code and "def block_head(" not in code
+    namespace: dict = {}
+    exec(compile(code, "generated.py", "exec"), namespace)
+    ours = build_model(g, seed=1)
+    theirs = namespace["build_model"]()
+    assert [layer.name for layer in theirs.layers] == [layer.name for layer in ours.layers]
+    assert theirs.count_params() == ours.count_params()

@@ -101,3 +101,18 @@ def test_nested_sub_models_arrive_as_blocks_and_keep_their_weights():
     )
     flat = import_keras_model(model)  # without group: flat, as before
     assert not flat.graph.blocks and len(flat.graph.nodes) == 4
+
+
+def test_the_import_command_groups_unless_told_flat(tmp_path):
+    """``nnstudio import`` arrives collapsed like the window; ``--flat`` keeps one node a layer."""
+    from nnstudio.cli import main
+    from nnstudio.core.project import Project
+
+    path = tmp_path / "resnet_like.keras"
+    _resnet_like().save(path)
+    assert main(["import", str(path), "-o", str(tmp_path / "grouped.nnstudio")]) == 0
+    assert main(["import", str(path), "-o", str(tmp_path / "flat.nnstudio"), "--flat"]) == 0
+    grouped = Project.load(tmp_path / "grouped.nnstudio").graph
+    flat = Project.load(tmp_path / "flat.nnstudio").graph
+    assert grouped.blocks and not flat.blocks
+    assert len(grouped.nodes) < len(flat.nodes)
