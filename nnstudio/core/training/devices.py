@@ -163,10 +163,11 @@ def _torch_gpus() -> list[Device]:
 
     out = []
     for i in range(torch.cuda.device_count()):
-        cc = tuple(torch.cuda.get_device_capability(i))
+        major, minor = torch.cuda.get_device_capability(i)
+        cc = (int(major), int(minor))
         memory = int(torch.cuda.get_device_properties(i).total_memory)
         name = torch.cuda.get_device_name(i)
-        out.append(Device(f"gpu:{i}", name, cc >= FLOAT16_CC, memory, "gpu", cc))  # type: ignore[arg-type]
+        out.append(Device(f"gpu:{i}", name, cc >= FLOAT16_CC, memory, "gpu", cc))
     return out
 
 
