@@ -85,6 +85,28 @@ def test_slider_resmooths_and_loss_goes_log(qtbot) -> None:
     assert plots.plots["digit_loss"].ctrl.logYCheck.isChecked()
 
 
+def test_a_run_without_a_loss_gets_no_empty_loss_chart(qtbot) -> None:
+    from nnstudio.ui.training.plots import MetricsPlots
+
+    plots = MetricsPlots()
+    qtbot.addWidget(plots)
+    gan = ["d_loss", "g_loss", "d_real", "d_fake"]
+    plots.reset(gan)  # a GAN run logs its two losses, not "loss"
+    plots.prepare(gan)
+    assert "loss" not in plots.plots
+    assert set(gan) <= set(plots.plots)
+    lead = plots.plots["d_loss"]  # the first chart leads every x axis
+    lead.setXRange(0, 7, padding=0)
+    for key, plot in plots.plots.items():
+        assert plot.getViewBox().viewRange()[0] == [0, 7], key
+    assert plots.lr_plot.getViewBox().viewRange()[0] == [0, 7]
+    plots.reset(["loss", "accuracy"])  # an ordinary run brings the loss chart back
+    plots.prepare(["loss", "accuracy"])
+    assert set(plots.plots) == {"loss", "accuracy", "throughput"}
+    plots.plots["loss"].setXRange(1, 3, padding=0)
+    assert plots.plots["accuracy"].getViewBox().viewRange()[0] == [1, 3]
+
+
 def test_axes_are_labelled_with_units(qtbot) -> None:
     from nnstudio.ui.training.chart_style import axis_label
     from nnstudio.ui.training.plots import MetricsPlots

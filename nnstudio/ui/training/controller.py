@@ -348,7 +348,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         wanted = {metric_family(m) for m in metrics}
         shown = set(self.plots.plots) - set(NOT_CHARTED)
         if shown - wanted:
-            self.plots.reset()
+            self.plots.reset(wanted)
             if self._built(RUNS):
                 self._refresh_runs()
         self.plots.prepare(metrics)

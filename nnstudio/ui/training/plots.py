@@ -177,7 +177,6 @@ class MetricsPlots(QWidget):
         self._series("loss")
         self.rate_plot = self._add_plot("throughput")
         self.rate_curve = self.rate_plot.plot(pen=pg.mkPen("#3f9a4f", width=2))
-        self.plots["loss"].getViewBox().sigXRangeChanged.connect(self._follow_x)
         self._update_legend()
 
     def _controls(self) -> QHBoxLayout:
@@ -213,18 +212,29 @@ class MetricsPlots(QWidget):
         plot = style_plot(pg.PlotItem(axisItems={"left": DecadeAxis("left")}), axis_label(key))
         if is_loss(key) and self.log_loss.isChecked():
             self._log_scale(plot, True)
-        first = next(iter(self.plots.values()), None)
-        if first is not None:
-            plot.setXLink(first)
+        plot.getViewBox().sigXRangeChanged.connect(self._follow_x)
         self.plots[key] = plot
         self._relayout()
         return plot
+
+    def _relink(self) -> None:
+        """Every chart's x axis follows the first metric chart's (the loss chart where the
+        run logs a loss), whose x auto-range sees the live run and the overlaid runs."""
+        keys = [k for k in self.plots if k != "throughput"] or list(self.plots)
+        if not keys:
+            return
+        lead = self.plots[keys[0]]
+        lead.setXLink(None)
+        for key, plot in self.plots.items():
+            if plot is not lead:
+                plot.setXLink(lead)
 
     def _relayout(self) -> None:
         """Metric charts in order of appearance on a grid (see :func:`grid_columns`), the
         throughput in a narrower column at the right, the thin learning-rate strip (when
         shown) along the bottom."""
         self.view.clear()
+        self._relink()
         keys = [k for k in self.plots if k != "throughput"]
         cols = grid_columns(len(keys))
         rows = max(1, (len(keys) + cols - 1) // cols)
@@ -299,11 +309,16 @@ class MetricsPlots(QWidget):
         plot.enableAutoRange(y=True)
 
     # -- live data --------------------------------------------------------------------
-    def reset(self) -> None:
-        """Empty, as new: no data, no overlays, only the loss and throughput charts."""
+    def reset(self, families: Iterable[str] | None = None) -> None:
+        """Empty, as new: no data, no overlays, only the loss and throughput charts; with
+        ``families`` (the metrics the next run logs) the loss chart only if it logs one
+        (a GAN logs its two losses instead)."""
         self.runs_overlay.clear()
         self._update_legend()
-        for key in [k for k in self.plots if k not in ("loss", "throughput")]:
+        keep = {"throughput"}
+        if families is None or "loss" in {metric_family(f) for f in families}:
+            keep.add("loss")
+        for key in [k for k in self.plots if k not in keep]:
             self.series.pop(key, None)
             self.plots.pop(key)
         self.lr_strip = False
