@@ -44,6 +44,7 @@ import importlib
 import importlib.util
 import logging
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -115,6 +116,9 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
         self._engine_ready = False
         self._graph_listener_graph: Graph | None = None
         self.plugins: list[object] = []
+        # Model > Arrange asks these first (a GAN keeps its two framed regions apart);
+        # each returns True when it arranged the graph
+        self.arrangers: list[Callable[[], bool]] = []
 
         self.undo_stack = QUndoStack(self)
         self.canvas = GraphView(self, self)
@@ -356,6 +360,8 @@ class MainWindow(DocumentActions, ShellActions, QMainWindow):
     def arrange(self) -> None:
         """Lay the graph out automatically (one undo step), then fit it in view."""
         graph = self.blocks.graph  # the level shown (the model, or an open block)
+        if graph is self.graph and any(arrange() for arrange in self.arrangers):
+            return
         if graph.nodes and self.push(layout_command(graph)):
             self.canvas.fit_to_view()
 

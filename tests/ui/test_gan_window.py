@@ -14,7 +14,7 @@ from nnstudio.core.gan.template import TRAINING, dcgan
 from nnstudio.core.graph.commands import SetParam
 from nnstudio.core.layout import apply_positions, layered_layout
 from nnstudio.core.project import Project
-from nnstudio.core.templates import TEMPLATES
+from nnstudio.core.templates import TEMPLATES, build_template
 
 
 def _project() -> Project:
@@ -132,3 +132,26 @@ def test_the_dcgan_template_opens_with_both_regions_framed_apart(
     assert set(frames) == {"Generator", "Discriminator"}
     assert not frames["Generator"].rect.intersects(frames["Discriminator"].rect)
     assert not window.undo_stack.count()  # placed as a new graph is, not an edit
+
+
+def test_model_arrange_on_a_gan_keeps_its_regions_framed_apart(
+    make_window, keras_engine, wait_checked
+) -> None:
+    window = make_window(plugins=True, engine=keras_engine)
+    from nnstudio.core.layout import layout_command
+
+    window.set_project(_project())
+    wait_checked(window)
+    window.push(layout_command(window.graph))  # the ordinary layout: the two frames overlap
+    frames = window.canvas.graph_scene().region_frames.frames
+    assert frames["Generator"].rect.intersects(frames["Discriminator"].rect)
+    window.arrange()  # Model > Arrange (Ctrl+L)
+    assert not frames["Generator"].rect.intersects(frames["Discriminator"].rect)
+    assert window.undo_stack.count() == 2
+    assert window.undo_stack.undoText() == "Arrange GAN regions"
+    window.undo_stack.undo()
+    assert frames["Generator"].rect.intersects(frames["Discriminator"].rect)
+    # an ordinary project gets the ordinary layout
+    window.set_project(build_template("mlp"))
+    window.arrange()
+    assert window.undo_stack.undoText() != "Arrange GAN regions"

@@ -112,6 +112,7 @@ class GanLink(QObject):
         )
         window.project_changed.connect(self._project_changed)
         window.checker.checked.connect(self._on_checked)
+        window.arrangers.append(self._arrange_gan)
         self._project_changed()
 
     # -- the project ----------------------------------------------------------------
@@ -209,6 +210,11 @@ class GanLink(QObject):
         gen, disc = (frame_rect(graph.nodes[n].pos for n in ids) for ids in regions.values())
         if gen.intersects(disc):
             apply_positions(graph, region_positions(graph, regions))
+
+    def _arrange_gan(self) -> bool:
+        """Model > Arrange on a GAN: its regions, framed apart (False: not a GAN, or its
+        two networks cannot be told apart, which the ordinary layout then places)."""
+        return self.gan() is not None and bool(self.regions()[0]) and self.arrange()
 
     def arrange(self) -> bool:
         """Place the generator above the discriminator (one undo step); True if done."""
