@@ -43,8 +43,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal

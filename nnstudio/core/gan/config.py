@@ -8,9 +8,10 @@ by :func:`nnstudio.core.gan.roles.split_roles`.  Errors raise
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from nnstudio.core.setting_checks import ConfigError, check_number, check_whole
 
 MODES = {"standard": "Standard (non-saturating)", "wgan-gp": "WGAN-GP"}
 ROLE_FIELDS = (
@@ -26,8 +27,6 @@ MAX_CRITIC_STEPS = 20
 
 
 def _error(name: str, message: str) -> Exception:
-    from nnstudio.core.training.config import ConfigError
-
     return ConfigError(f"gan.{name}", message)
 
 
@@ -41,9 +40,9 @@ class GanOptimizer:
 
     def validate(self, prefix: str) -> None:
         """Raise ``ConfigError`` naming ``<prefix>.<field>`` for a bad value."""
-        _number(f"{prefix}.learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
-        _number(f"{prefix}.beta_1", self.beta_1, 0.0, 1.0, high_open=True)
-        _number(f"{prefix}.beta_2", self.beta_2, 0.0, 1.0, high_open=True)
+        check_number(f"gan.{prefix}.learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+        check_number(f"gan.{prefix}.beta_1", self.beta_1, 0.0, 1.0, high_open=True)
+        check_number(f"gan.{prefix}.beta_2", self.beta_2, 0.0, 1.0, high_open=True)
 
     def to_json(self) -> dict[str, float]:
         """Plain JSON."""
@@ -106,8 +105,8 @@ class GanConfig:
         """Raise ``ConfigError`` (``training.gan.<field>``) for the first bad setting."""
         if self.mode not in MODES:
             raise _error("mode", f"one of {', '.join(MODES)}; got {self.mode!r}")
-        _whole("critic_steps", self.critic_steps, 1, MAX_CRITIC_STEPS)
-        _number("gp_weight", self.gp_weight, 0.0, 1e4)
+        check_whole("gan.critic_steps", self.critic_steps, 1, MAX_CRITIC_STEPS)
+        check_number("gan.gp_weight", self.gp_weight, 0.0, 1e4)
         for name in ("generator", "discriminator"):
             opt = getattr(self, name)
             if not isinstance(opt, GanOptimizer):
@@ -117,9 +116,9 @@ class GanConfig:
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value):
                 raise _error(name, f"a node name or null; got {value!r}")
-        _whole("grid", self.grid, 1, MAX_GRID)
-        _whole("noise_seed", self.noise_seed, 0, 2**32 - 1)
-        _whole("sample_every", self.sample_every, 1, 10_000)
+        check_whole("gan.grid", self.grid, 1, MAX_GRID)
+        check_whole("gan.noise_seed", self.noise_seed, 0, 2**32 - 1)
+        check_whole("gan.sample_every", self.sample_every, 1, 10_000)
         if not isinstance(self.extra, dict):
             raise _error("extra", "must be an object")
 
@@ -151,26 +150,3 @@ class GanConfig:
     def replace(self, **changes: Any) -> GanConfig:
         """A checked copy with some settings changed."""
         return dataclasses.replace(self, **changes)
-
-
-def _whole(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _error(name, f"a whole number from {low} to {high}; got {value!r}")
-
-
-def _number(
-    name: str,
-    value: Any,
-    low: float,
-    high: float,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise _error(name, f"a number; got {value!r}")
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise _error(name, f"must lie in {left}{low:g}, {high:g}{right}; got {value!r}")

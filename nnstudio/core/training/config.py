@@ -20,18 +20,12 @@ from nnstudio.core.objectives import default_loss_and_metrics
 from nnstudio.core.objectives import metric_mode as metric_mode
 from nnstudio.core.objectives.schedules import MAX_EPOCHS
 from nnstudio.core.objectives.settings import MAX_BATCH
+from nnstudio.core.setting_checks import ConfigError as ConfigError
+from nnstudio.core.setting_checks import check_number, check_whole
 
 OPTIMIZERS: dict[str, str] = OPTIMIZER_REGISTRY.labels()
 SCHEDULES: dict[str, str] = SCHEDULE_REGISTRY.labels()
 CLASS_WEIGHTS = ("none", "balanced")
-
-
-class ConfigError(ValueError):
-    """A training setting that cannot be used; ``field`` names it (``training.<field>``)."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(f"training.{field_name}: {message}")
-        self.field = field_name
 
 
 @dataclass
@@ -90,23 +84,23 @@ class TrainingConfig:
         """Raise :class:`ConfigError` naming the first setting that cannot be used."""
         _choice("optimizer", self.optimizer, tuple(OPTIMIZERS))
         _choice("schedule", self.schedule, tuple(SCHEDULES))
-        _number("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
-        _number("momentum", self.momentum, 0.0, 1.0, high_open=True)
+        check_number("learning_rate", self.learning_rate, 0.0, 10.0, low_open=True)
+        check_number("momentum", self.momentum, 0.0, 1.0, high_open=True)
         _flag("nesterov", self.nesterov)
-        _number("weight_decay", self.weight_decay, 0.0, 1.0)
-        _whole("step_epochs", self.step_epochs, 1, MAX_EPOCHS)
-        _number("decay_factor", self.decay_factor, 0.0, 1.0, low_open=True, high_open=True)
-        _whole("plateau_patience", self.plateau_patience, 0, MAX_EPOCHS)
-        _number("min_learning_rate", self.min_learning_rate, 0.0, 10.0)
-        _whole("batch_size", self.batch_size, 1, MAX_BATCH)
-        _whole("epochs", self.epochs, 1, MAX_EPOCHS)
+        check_number("weight_decay", self.weight_decay, 0.0, 1.0)
+        check_whole("step_epochs", self.step_epochs, 1, MAX_EPOCHS)
+        check_number("decay_factor", self.decay_factor, 0.0, 1.0, low_open=True, high_open=True)
+        check_whole("plateau_patience", self.plateau_patience, 0, MAX_EPOCHS)
+        check_number("min_learning_rate", self.min_learning_rate, 0.0, 10.0)
+        check_whole("batch_size", self.batch_size, 1, MAX_BATCH)
+        check_whole("epochs", self.epochs, 1, MAX_EPOCHS)
         _flag("validation", self.validation)
         _flag("shuffle", self.shuffle)
         _flag("early_stopping", self.early_stopping)
         if not isinstance(self.monitor, str) or not self.monitor:
             raise ConfigError("monitor", "name the metric to watch, e.g. val_loss")
-        _whole("patience", self.patience, 0, MAX_EPOCHS)
-        _number("min_delta", self.min_delta, 0.0, math.inf)
+        check_whole("patience", self.patience, 0, MAX_EPOCHS)
+        check_number("min_delta", self.min_delta, 0.0, math.inf)
         _flag("restore_best", self.restore_best)
         cw = self.class_weight
         if isinstance(cw, dict):
@@ -115,20 +109,20 @@ class TrainingConfig:
                     raise ConfigError(
                         "class_weight", f"keys are class indices (0, 1, ...), got {key!r}"
                     )
-                _number(f"class_weight[{key}]", value, 0.0, math.inf)
+                check_number(f"class_weight[{key}]", value, 0.0, math.inf)
         elif cw not in CLASS_WEIGHTS:
             raise ConfigError(
                 "class_weight", f"none, balanced or {{class index: weight}}; got {cw!r}"
             )
         if self.seed is not None:
-            _whole("seed", self.seed, 0, 2**32 - 1)
+            check_whole("seed", self.seed, 0, 2**32 - 1)
         if not isinstance(self.device, str) or not _device_ok(self.device):
             raise ConfigError("device", f"auto, cpu or gpu:N; got {self.device!r}")
         d = self.devices
         if d != "all" and (isinstance(d, bool) or not isinstance(d, int) or not 1 <= d <= 4096):
             raise ConfigError("devices", f"all or a whole number from 1 to 4096; got {d!r}")
         _flag("mixed_precision", self.mixed_precision)
-        _number("probe_budget", self.probe_budget, 0.0, 0.5)
+        check_number("probe_budget", self.probe_budget, 0.0, 0.5)
         _flag("tensorboard", self.tensorboard)
         if self.gan is not None:
             from nnstudio.core.gan.config import GanConfig
@@ -137,10 +131,12 @@ class TrainingConfig:
                 self.gan = GanConfig.from_json(self.gan)
             if not isinstance(self.gan, GanConfig):
                 raise ConfigError("gan", "GAN settings or null")
-        _whole("finetune_epochs", self.finetune_epochs, 0, MAX_EPOCHS)
+        check_whole("finetune_epochs", self.finetune_epochs, 0, MAX_EPOCHS)
         if 0 < self.finetune_epochs >= self.epochs:
             raise ConfigError("finetune_epochs", "fewer than epochs (the head trains first)")
-        _number("finetune_learning_rate", self.finetune_learning_rate, 0.0, 10.0, low_open=True)
+        check_number(
+            "finetune_learning_rate", self.finetune_learning_rate, 0.0, 10.0, low_open=True
+        )
         if not isinstance(self.extra, dict):
             raise ConfigError("extra", "must be an object")
 
@@ -207,27 +203,3 @@ def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
 def _flag(name: str, value: Any) -> None:
     if not isinstance(value, bool):
         raise ConfigError(name, f"true or false; got {value!r}")
-
-
-def _whole(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(name, f"a whole number from {low} to {high}; got {value!r}")
-
-
-def _number(
-    name: str,
-    value: Any,
-    low: float,
-    high: float,
-    *,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ConfigError(name, f"a number; got {value!r}")
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        raise ConfigError(name, f"must lie in {left}{low:g}, {high:g}{right}; got {value!r}")

@@ -225,7 +225,7 @@ class MetricsPlots(QWidget):
             return
         lead = self.plots[keys[0]]
         lead.setXLink(None)
-        for key, plot in self.plots.items():
+        for plot in self.plots.values():
             if plot is not lead:
                 plot.setXLink(lead)
 
