@@ -34,6 +34,22 @@ TRAINING: dict[str, Any] = {
 }
 
 
+STRIDE_2 = {"kernel_size": (4, 4), "strides": (2, 2), "padding": "same"}
+
+
+def _up(b: GraphBuilder, h: str, i: int, size: int, filters: int) -> str:
+    """A generator stage: a strided transposed convolution to ``size``, norm, LeakyReLU."""
+    h = b.add("Conv2DTranspose", h, name=f"up_{size}", filters=filters, use_bias=False, **STRIDE_2)
+    h = b.add("BatchNormalization", h, name=f"g_norm_{i}", momentum=BN_MOMENTUM)
+    return b.add("LeakyReLU", h, name=f"g_act_{i}", negative_slope=SLOPE)
+
+
+def _down(b: GraphBuilder, h: str, i: int, filters: int) -> str:
+    """A discriminator stage: a strided convolution and LeakyReLU."""
+    h = b.add("Conv2D", h, name=f"d_conv_{i}", filters=filters, **STRIDE_2)
+    return b.add("LeakyReLU", h, name=f"d_act_{i}", negative_slope=SLOPE)
+
+
 def dcgan() -> GraphBuilder:
     """The DCGAN graph: generator (noise -> generated) and discriminator (sample -> logit)."""
     b = GraphBuilder()
@@ -42,30 +58,8 @@ def dcgan() -> GraphBuilder:
     h = b.add("BatchNormalization", h, name="g_norm_0", momentum=BN_MOMENTUM)
     h = b.add("LeakyReLU", h, name="g_act_0", negative_slope=SLOPE)
     h = b.add("Reshape", h, name="to_7x7", target_shape=(7, 7, 64))
-    h = b.add(
-        "Conv2DTranspose",
-        h,
-        name="up_14",
-        filters=64,
-        kernel_size=(4, 4),
-        strides=(2, 2),
-        padding="same",
-        use_bias=False,
-    )
-    h = b.add("BatchNormalization", h, name="g_norm_1", momentum=BN_MOMENTUM)
-    h = b.add("LeakyReLU", h, name="g_act_1", negative_slope=SLOPE)
-    h = b.add(
-        "Conv2DTranspose",
-        h,
-        name="up_28",
-        filters=32,
-        kernel_size=(4, 4),
-        strides=(2, 2),
-        padding="same",
-        use_bias=False,
-    )
-    h = b.add("BatchNormalization", h, name="g_norm_2", momentum=BN_MOMENTUM)
-    h = b.add("LeakyReLU", h, name="g_act_2", negative_slope=SLOPE)
+    h = _up(b, h, 1, 14, 64)
+    h = _up(b, h, 2, 28, 32)
     g = b.add(
         "Conv2D",
         h,
@@ -77,26 +71,8 @@ def dcgan() -> GraphBuilder:
     )
     b.output(g, "mse")
     x = b.add("Input", name="sample", shape=(28, 28, 1))
-    h = b.add(
-        "Conv2D",
-        x,
-        name="d_conv_1",
-        filters=32,
-        kernel_size=(4, 4),
-        strides=(2, 2),
-        padding="same",
-    )
-    h = b.add("LeakyReLU", h, name="d_act_1", negative_slope=SLOPE)
-    h = b.add(
-        "Conv2D",
-        h,
-        name="d_conv_2",
-        filters=64,
-        kernel_size=(4, 4),
-        strides=(2, 2),
-        padding="same",
-    )
-    h = b.add("LeakyReLU", h, name="d_act_2", negative_slope=SLOPE)
+    h = _down(b, x, 1, 32)
+    h = _down(b, h, 2, 64)
     h = b.add("Flatten", h, name="d_flatten")
     h = b.add("Dropout", h, name="d_dropout", rate=0.3)
     d = b.add("Dense", h, name="real_or_fake", units=1)
