@@ -34,7 +34,7 @@ TRAINING: dict[str, Any] = {
 }
 
 
-STRIDE_2 = {"kernel_size": (4, 4), "strides": (2, 2), "padding": "same"}
+STRIDE_2: dict[str, Any] = {"kernel_size": (4, 4), "strides": (2, 2), "padding": "same"}
 
 
 def _up(b: GraphBuilder, h: str, i: int, size: int, filters: int) -> str:
