@@ -49,9 +49,9 @@ def _tensorflow(model: Any, x: Any, y: Any, variables: list[Any]) -> list[Any]:
     with tf.GradientTape() as tape:
         y_pred = model(x, training=False)
         loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
-    return [
-        None if g is None else g.numpy() for g in tape.gradient(loss, [v.value for v in variables])
-    ]
+    # an Embedding's gradient is sparse (IndexedSlices): made dense, its norm is the same
+    grads = tape.gradient(loss, [v.value for v in variables])
+    return [None if g is None else tf.convert_to_tensor(g).numpy() for g in grads]
 
 
 def _jax(model: Any, x: Any, y: Any) -> list[Any]:
