@@ -92,6 +92,33 @@ def test_next_misclassified_in_one_click(qtbot, image_samples) -> None:
     assert "true" in view.sample_info.text()
 
 
+def test_a_model_it_cannot_explain_clears_the_panel_and_says_why(
+    qtbot, image_samples, monkeypatch, caplog
+) -> None:
+    from types import SimpleNamespace
+
+    from nnstudio.core.insight.explain_maps import ExplainError
+    from nnstudio.ui.insight import explain_view
+
+    view = ExplainView(lambda: SimpleNamespace(runs=["run-2"]))
+    qtbot.addWidget(view)
+    view.set_samples(image_samples)  # an earlier run's explanation on show
+    _wait(qtbot, view)
+    assert view.sample_info.text() and view.image_item.image is not None
+
+    def refuse(_state, _project):
+        raise ExplainError('input "tokens" takes int32 values (tokens): gradients need a float')
+
+    monkeypatch.setattr(explain_view, "load_run_samples", refuse)
+    caplog.clear()
+    view.reload()  # the next run is of a token model
+    _wait(qtbot, view)
+    assert view.status.text().startswith('input "tokens" takes int32 values')
+    assert view.sample_info.text() == "" and view.image_item.image is None
+    assert view.samples is None and not view.sample.isEnabled()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # said, not logged
+
+
 def test_rows_get_feature_bars_and_the_split_mean(qtbot) -> None:
     import keras
 

@@ -28,10 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nnstudio.core.insight.explain_maps import ExplainError
 from nnstudio.core.insight.explain_render import HEAT_STOPS, overlay_rgb
 from nnstudio.core.insight.explain_session import explain_sample, load_run_samples
 from nnstudio.core.insight.explain_session import mean_abs_over_split as _mean_abs
-from nnstudio.ui.tasks import Task
+from nnstudio.ui.tasks import Cancelled, Task
 from nnstudio.ui.training.chart_style import style_plot
 
 METHODS = [
@@ -172,6 +173,7 @@ class ExplainView(QWidget):
         self._pending = None
         self._generation += 1
         self.status.setText(EMPTY)
+        self.sample_info.setText("")
         self.image_item.clear()
         self.row_bars.setOpts(x=[], height=[])
         self.mean_bars.setOpts(x=[], height=[])
@@ -253,7 +255,13 @@ class ExplainView(QWidget):
             self._pending = (kind, args)
             return
         fn = {"load": load_run_samples, "explain": explain_sample, "mean": _mean_abs}[kind]
-        self.task = Task(fn, *args, parent=self, name=f"nnstudio-explain-{kind}")
+        self.task = Task(
+            fn,
+            *args,
+            parent=self,
+            name=f"nnstudio-explain-{kind}",
+            expected=(Cancelled, ExplainError),  # a model it cannot explain: said, not logged
+        )
         self.task.setProperty("kind", kind)
         self.task.setProperty("generation", self._generation)
         self.task.result.connect(self._on_result)
@@ -279,6 +287,8 @@ class ExplainView(QWidget):
         if not self._current():
             return
         text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if self.task is not None and self.task.property("kind") == "load":
+            self.reset()  # nothing of an earlier run or project stays on show
         self.status.setText(text)
 
     def _on_finished(self) -> None:
