@@ -92,6 +92,12 @@ class RunCallback(keras.callbacks.Callback):
         self._steps_done = 0
 
     # -- timing -----------------------------------------------------------------------
+    def total_epochs(self) -> int | None:
+        """The run's length: the config's epochs (a two-phase run fits twice, each fit
+        knowing only its own end), else what ``fit`` was given."""
+        epochs = getattr(self.config, "epochs", None)
+        return int(epochs) if epochs else self.params.get("epochs")
+
     def elapsed(self) -> float:
         """Seconds of training so far, pauses left out."""
         return time.perf_counter() - self._t0 - self._paused
@@ -101,7 +107,8 @@ class RunCallback(keras.callbacks.Callback):
         """Start timing, keep the initial weights, report ``start`` and the first probe."""
         self._watch = NanWatch(self.model)
         self.steps = self.params.get("steps")
-        self._t0 = time.perf_counter()
+        if not self._t0:  # a two-phase run's second fit keeps the run's clock
+            self._t0 = time.perf_counter()
         self.last_weights = snapshot_weights(self.model)
         if self.monitor.startswith("val_") and not self.has_validation:
             self.monitor = self.monitor[4:]
@@ -118,7 +125,7 @@ class RunCallback(keras.callbacks.Callback):
         self.state.emit(
             {
                 "type": "start",
-                "epochs": self.params.get("epochs"),
+                "epochs": self.total_epochs(),
                 "steps": self.steps,
                 "batch_size": self.batch_size,
                 "samples": self.num_samples,
@@ -213,7 +220,7 @@ class RunCallback(keras.callbacks.Callback):
                 "elapsed": elapsed,
                 "epoch_seconds": elapsed - self._epoch_t0,
                 "improved": improved,
-                "epochs": self.params.get("epochs"),
+                "epochs": self.total_epochs(),
             }
         )
         if self.probe is not None:

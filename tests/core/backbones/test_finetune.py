@@ -78,9 +78,17 @@ def test_two_phases_train_the_head_then_the_backbone_at_a_lower_rate() -> None:
         p for (p, a), b in zip(after.items(), before, strict=True) if not np.array_equal(a, b)
     }
     assert changed and all("block_2_conv" in p for p in changed), changed
-    events = [e for e in state.drain() if e["type"] in ("start", "log")]
+    drained = state.drain()
+    events = [e for e in drained if e["type"] in ("start", "log")]
     assert [e["type"] for e in events].count("start") == 1  # one run for the views
     assert any("fine-tuning the backbone" in e.get("text", "") for e in events)
+    # the views see one run of 3 epochs: its length and its clock span both phases
+    epochs = [e for e in drained if e["type"] == "epoch"]
+    assert [e["epoch"] for e in epochs] == [0, 1, 2]
+    assert {e["epochs"] for e in epochs} == {3}
+    assert next(e for e in drained if e["type"] == "start")["epochs"] == 3
+    elapsed = [e["elapsed"] for e in epochs]
+    assert elapsed == sorted(elapsed) and elapsed[2] > elapsed[1] > 0
 
 
 def test_a_plain_model_trains_in_one_phase_and_the_setting_is_checked() -> None:
