@@ -42,7 +42,7 @@ from nnstudio.core.project_format import (
     ProjectError,
     migrate,
 )
-from nnstudio.core.project_paths import absolute_paths, data_issues, relative_paths
+from nnstudio.core.project_paths import absolute_paths, data_issues, graph_paths, relative_paths
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 from nnstudio.core.training.records import RunRecord, RunRecordError
 
@@ -211,8 +211,9 @@ class Project(EventSource):
     def to_json(self, base: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         """The whole project as JSON data (unknown keys from the file included).
 
-        Data paths are written relative to ``base`` (default: the project file's folder)
-        where they lie beside, below or in a sibling of it.
+        Data paths and layers' file parameters (a backbone's weights) are written relative
+        to ``base`` (default: the project file's folder) where they lie beside, below or in
+        a sibling of it.
         """
         if base is None and self.path is not None:
             base = self.path.parent
@@ -230,7 +231,7 @@ class Project(EventSource):
             "app_version": __version__,
             "name": self.name,
             "description": self.description,
-            "graph": self.graph.to_json(),
+            "graph": graph_paths(self.graph.to_json(), base, stored=True),
             "data": data,
             "training": training,
             "runs": [r.to_json() for r in self._runs],
@@ -251,7 +252,7 @@ class Project(EventSource):
         original = data.get("format_version")
         data = migrate(data, source)
         try:
-            graph = graph_from_json(data.get("graph", {}))
+            graph = graph_from_json(graph_paths(data.get("graph", {}), base, stored=False))
         except FormatError as exc:
             raise ProjectError(f"{source}: {exc}", source, exc.where) from None
         project = cls(graph, extra={k: v for k, v in data.items() if k not in _KNOWN})

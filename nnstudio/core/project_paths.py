@@ -1,4 +1,5 @@
-"""Data paths in the project file: stored relative to the project's folder where they can be.
+"""Data paths (and layers' file parameters) in the project file: stored relative to the project's
+folder where they can be.
 
 A path that lies in the project's folder, below it, or in a sibling folder (``../samples``,
 as the shipped templates use) is written relative with ``/`` separators; any other path stays
@@ -16,6 +17,8 @@ from typing import Any
 from nnstudio.core.graph.validation import Issue
 
 PATH_KEYS = ("path", "targets_path", "validation_path", "validation_targets_path")
+#: layer parameters that name a file (a backbone's weights): stored like the data paths
+NODE_PATH_PARAMS = ("weights_file",)
 
 
 def relative_paths(data: dict[str, Any], base: str | os.PathLike[str] | None) -> dict[str, Any]:
@@ -40,6 +43,42 @@ def absolute_paths(data: dict[str, Any], base: str | os.PathLike[str] | None) ->
         if isinstance(value, str) and value and "\x00" not in value:
             out[key] = to_memory(value, base)
     return out
+
+
+def graph_paths(
+    graph: dict[str, Any], base: str | os.PathLike[str] | None, *, stored: bool
+) -> dict[str, Any]:
+    """A copy of a graph's JSON whose layers' file parameters (:data:`NODE_PATH_PARAMS`),
+    in the graph and in its block definitions, are made relative to ``base`` where allowed
+    (``stored``), or resolved against it."""
+    if base is None or not isinstance(graph, dict):
+        return graph
+    convert = to_stored if stored else to_memory
+
+    def node(entry: Any) -> Any:
+        params = entry.get("params") if isinstance(entry, dict) else None
+        if not isinstance(params, dict) or not any(k in params for k in NODE_PATH_PARAMS):
+            return entry
+        params = dict(params)
+        for key in NODE_PATH_PARAMS:
+            value = params.get(key)
+            if isinstance(value, str) and value.strip() and "\x00" not in value:
+                params[key] = convert(value.strip(), base)
+        return {**entry, "params": params}
+
+    def walk(g: Any) -> Any:
+        if not isinstance(g, dict) or not isinstance(g.get("nodes"), list):
+            return g
+        out = {**g, "nodes": [node(n) for n in g["nodes"]]}
+        blocks = g.get("blocks")
+        if isinstance(blocks, dict):
+            out["blocks"] = {
+                name: {**d, "graph": walk(d.get("graph"))} if isinstance(d, dict) else d
+                for name, d in blocks.items()
+            }
+        return out
+
+    return walk(graph)
 
 
 def to_stored(path: str, base: str | os.PathLike[str]) -> str:
