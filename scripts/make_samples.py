@@ -32,6 +32,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -62,12 +63,21 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 def render_digit(digit: int, rng: np.random.Generator) -> Image.Image:
     """One 28x28 grayscale digit, white on black, distorted at random."""
+    return render_glyph(str(digit), rng)
+
+
+def render_glyph(
+    text: str,
+    rng: np.random.Generator,
+    font_for: Callable[[int], ImageFont.ImageFont | ImageFont.FreeTypeFont] = _font,
+) -> Image.Image:
+    """One 28x28 grayscale glyph (``font_for(size)`` gives its font), white on black,
+    distorted at random: rotation, shear, scale, shift, stroke, blur, contrast, noise."""
     big = DIGIT_SIZE * SCALE
     canvas = Image.new("L", (big, big), 0)
     draw = ImageDraw.Draw(canvas)
-    font = _font(int(rng.uniform(0.62, 0.8) * big))
+    font = font_for(int(rng.uniform(0.62, 0.8) * big))
     stroke = int(rng.integers(0, 3)) * SCALE // 2
-    text = str(digit)
     box = draw.textbbox((0, 0), text, font=font, stroke_width=stroke)
     w, h = box[2] - box[0], box[3] - box[1]
     draw.text(

@@ -19,9 +19,13 @@ from nnstudio.core.gan.template import dcgan
 from nnstudio.core.graph.builder import GraphBuilder
 from nnstudio.core.layout import apply_positions, layered_layout
 from nnstudio.core.project import Project
+from nnstudio.core.project_paths import NODE_PATH_PARAMS, to_memory
 
 CE = "sparse_categorical_crossentropy"
 SAMPLES = "../samples"  # the samples folder, relative to resources/templates and /examples
+WEIGHTS = "../weights"  # the shipped pretrained weights, likewise
+#: the transfer template's backbone weights (``scripts/pretrain_backbone.py`` makes them)
+TRANSFER_WEIGHTS = "mobilenetv2_0.35_32_letters.weights.h5"
 BN_MOMENTUM = 0.8  # 0.99 needs hundreds of batches: the sample gives ~16 per epoch
 
 
@@ -142,6 +146,29 @@ def autoencoder() -> GraphBuilder:
     return b
 
 
+def transfer() -> GraphBuilder:
+    """Transfer learning: a MobileNetV2 pretrained on rendered letters (the shipped
+    weights) as the frozen feature extractor of a digit classifier; its last stages
+    fine-tune in a second phase (the template's training settings)."""
+    b = GraphBuilder()
+    x = b.add("Input", name="image", shape=(28, 28, 1))
+    h = b.add(
+        "PretrainedBackbone",
+        x,
+        name="backbone",
+        architecture="MobileNetV2",
+        alpha=0.35,
+        input_size=32,
+        weights_file=f"{WEIGHTS}/{TRANSFER_WEIGHTS}",
+        trainable="from_stage",
+        unfreeze_from=13,
+    )
+    h = b.add("Dropout", h, name="dropout", rate=0.2)
+    y = b.add("Dense", h, name="digit", units=10, activation="softmax")
+    b.output(y, CE, ["accuracy"])
+    return b
+
+
 TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
     "mlp": ("MLP for tabular data", "Classify rows of a table with two hidden layers.", mlp),
     "small_cnn": ("Small CNN", "Classify small images with two convolution stages.", small_cnn),
@@ -162,6 +189,11 @@ TEMPLATES: dict[str, tuple[str, str, Callable[[], GraphBuilder]]] = {
         transformer,
     ),
     "autoencoder": ("Convolutional autoencoder", "Compress and reconstruct images.", autoencoder),
+    "transfer": (
+        "Transfer learning (pretrained MobileNetV2)",
+        "Reuse a network pretrained on letters to classify digits; then fine-tune it.",
+        transfer,
+    ),
     "dcgan": (
         "DCGAN (generative)",
         "A generator and a discriminator trained against each other to make digits.",
@@ -182,6 +214,7 @@ SAMPLE_DATA: dict[str, dict[str, Any]] = {
     "two_input": {"kind": "numpy", "path": "two_inputs.npz", "targets_key": "target"},
     "transformer": {"kind": "numpy", "path": "tokens.npz"},
     "autoencoder": {"kind": "images", "path": "digits", "targets": "inputs"},
+    "transfer": {"kind": "images", "path": "digits"},
     "dcgan": {"kind": "images", "path": "digits", "val_fraction": 0.0},
 }
 TRAINING: dict[str, dict[str, Any]] = {
@@ -192,6 +225,13 @@ TRAINING: dict[str, dict[str, Any]] = {
     "two_input": {"epochs": 30, "batch_size": 16, "learning_rate": 0.005},
     "transformer": {"epochs": 10},
     "autoencoder": {"epochs": 10},
+    "transfer": {
+        "epochs": 8,
+        "batch_size": 32,
+        "learning_rate": 0.002,
+        "finetune_epochs": 3,
+        "finetune_learning_rate": 0.0002,
+    },
     "dcgan": DCGAN_TRAINING,
 }
 
@@ -219,6 +259,15 @@ def build_template(key: str, samples: str | Path | None = None) -> Project:
     """
     title, description, make = TEMPLATES[key]
     graph = make().graph
+    if samples is not None and Path(samples).is_absolute():
+        # an untitled project has no folder: its files (the shipped weights, relative to
+        # the templates folder) are made absolute, as its sample is
+        templates = Path(samples).parent / "templates"
+        for node in graph.nodes.values():
+            for name in NODE_PATH_PARAMS:
+                value = node.params.get(name)
+                if isinstance(value, str) and value:
+                    node.params[name] = to_memory(value, templates)
     apply_positions(graph, layered_layout(graph))
     if key in GAN_TEMPLATES:  # the two networks one above the other, room for their frames
         from nnstudio.core.gan.config import GanConfig

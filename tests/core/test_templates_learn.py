@@ -31,6 +31,7 @@ CASES = {
     "transformer": (3, 2),
     "two_input": (8, None),
     "autoencoder": (6, None),
+    "transfer": (8, 10),  # the head on frozen letter features, then 3 epochs of fine-tuning
 }
 MARKS = {
     "autoencoder": pytest.mark.xfail(

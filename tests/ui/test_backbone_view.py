@@ -79,3 +79,34 @@ def test_the_layers_view_shows_which_stages_fine_tune(qtbot, keras_engine) -> No
     rows = [r for s in view.stages for r in s.layers if r.stage >= 13 and r.params]
     assert {r.trainable for r in rows if r.kind == "BatchNormalization"} == {False}
     assert {r.trainable for r in rows if r.kind != "BatchNormalization"} == {True}
+
+
+def test_the_fine_tune_settings_show_only_for_a_model_with_a_backbone(
+    make_window, keras_engine, wait_checked
+) -> None:
+    from nnstudio.core.graph.commands import RemoveNodes
+    from nnstudio.core.templates import build_template
+    from nnstudio.ui.training import TrainingController
+
+    window = make_window(plugins=True, engine=keras_engine)
+    panel = window.findChild(TrainingController).panel
+    form = panel.form.forms["Run"]
+    rows = [panel.form.widgets[k] for k in ("finetune_epochs", "finetune_learning_rate")]
+    window.set_project(build_template("mlp"))
+    assert not any(form.isRowVisible(w) for w in rows)
+    show(window, _project())
+    assert all(form.isRowVisible(w) for w in rows)
+    window.push(RemoveNodes(window.graph, [node_id(window, "backbone")]))
+    assert not any(form.isRowVisible(w) for w in rows)
+    window.undo_stack.undo()  # the node comes back, and with it the settings
+    assert all(form.isRowVisible(w) for w in rows)
+
+
+def test_the_transfer_template_opens_with_its_shipped_weights(window, wait_checked) -> None:
+    assert window.new_from_template("transfer")
+    result = wait_checked(window)
+    assert result.issues == []  # the weights are found: no "randomly initialised" warning
+    weights = Path(window.graph.node_by_name("backbone").params["weights_file"])
+    assert weights.is_absolute() and weights.is_file()  # an untitled project has no folder
+    assert weights.name == "mobilenetv2_0.35_32_letters.weights.h5"
+    assert window.project.training.finetune_epochs == 3

@@ -9,8 +9,9 @@ from nnstudio.core.backbones.weights import cache_dir, file_problem, resolve
 
 RANDOM_HINT = (
     "Pick the architecture's include_top=False weights file (.weights.h5 or .h5) in the "
-    "inspector, or put the standard *_notop.h5 file into {cache}. Random features still "
-    "train, but far worse than pretrained ones."
+    "inspector, or put the standard *_notop.h5 file into {cache}. Frozen, a randomly "
+    "initialised backbone gives almost constant features (the head cannot learn); set "
+    "trainable to all to train it from scratch instead."
 )
 
 

@@ -262,7 +262,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
         self._update_actions()
 
     def _on_graph_event(self, event: str, payload: Any) -> None:
-        if event in (gm.OUTPUTS_CHANGED, gm.NODE_CHANGED, gm.NODE_REMOVED):
+        if event in (gm.OUTPUTS_CHANGED, gm.NODE_ADDED, gm.NODE_CHANGED, gm.NODE_REMOVED):
             self._refresh_outputs()
 
     def _selection_changed(self, node_ids: list[str]) -> None:

@@ -58,6 +58,7 @@ class SettingsForm(QWidget):
         self.forms: dict[str, QFormLayout] = {}
         self.fixed_seed = QCheckBox("Fixed seed")
         self.custom_class_weight: dict[str, float] | None = None
+        self.finetune_applies = False  # the two-phase settings: only with a backbone node
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for group in GROUPS:
@@ -254,11 +255,20 @@ class SettingsForm(QWidget):
             index = combo.count() - 1
         combo.setCurrentIndex(index)
 
+    def show_finetune(self, on: bool) -> None:
+        """Show the two-phase (fine-tune) settings: the model has a pretrained backbone."""
+        if on != self.finetune_applies:
+            self.finetune_applies = on
+            self.update_visibility()
+
     def update_visibility(self) -> None:
-        """Show the optimizer and schedule parameters the chosen entries take."""
+        """Show the optimizer and schedule parameters the chosen entries take, and the
+        fine-tune settings where the model has a backbone to fine-tune."""
         shown = applicable(
             {k: self.widgets[k].currentData() for k in ("optimizer", "schedule")}  # type: ignore[attr-defined]
         )
+        if not self.finetune_applies:
+            shown -= {name for name in shown if name.startswith("finetune_")}
         for s in SETTINGS:
             if s.widget not in ("group", "optional"):
                 self.forms[s.group].setRowVisible(self.widgets[s.param.name], s.param.name in shown)

@@ -15,6 +15,7 @@ import dataclasses
 from typing import Any
 
 from nnstudio.core import project as pj
+from nnstudio.core.catalog.backbone import KEY as BACKBONE_KEY
 from nnstudio.core.graph import model as gm
 from nnstudio.core.graph.commands import SetOutput
 from nnstudio.core.graph.model import EditRefused
@@ -22,9 +23,15 @@ from nnstudio.core.objectives.monitors import graph_logged_names, graph_monitor_
 from nnstudio.core.project_commands import SetTraining
 from nnstudio.core.training.config import ConfigError, TrainingConfig
 
-__all__ = ["SettingsLink", "expected_metrics"]
+__all__ = ["SettingsLink", "expected_metrics", "has_backbone"]
 
 SETTINGS_KEY = "trainingSettings"  # the settings panel's key in the Train workspace
+
+
+def has_backbone(graph: gm.Graph) -> bool:
+    """Whether the model (its blocks included) has a pretrained backbone to fine-tune."""
+    graphs = [graph, *(d.graph for d in (getattr(graph, "blocks", None) or {}).values())]
+    return any(n.key == BACKBONE_KEY for g in graphs for n in g.nodes.values())
 
 
 def expected_metrics(graph: gm.Graph) -> list[str]:
@@ -118,6 +125,7 @@ class SettingsLink:
             if o.node in graph.nodes
         )
         self.panel.form.set_monitor_choices(graph_monitor_choices(graph))
+        self.panel.form.show_finetune(has_backbone(graph))
 
     def _output_changed(self, node_id: str, loss: str, metrics: list[str]) -> None:
         graph = self.window.graph

@@ -89,7 +89,10 @@ def _graphs():
         graphs[f"{spec.key}_defaults"] = _spec_graph(spec, False)
         graphs[f"{spec.key}_changed"] = _spec_graph(spec, True)
     for key, (_, _, make) in TEMPLATES.items():
-        graphs[f"template_{key}"] = make().graph
+        graph = make().graph
+        if any(n.key == "PretrainedBackbone" for n in graph.nodes.values()):
+            continue  # the transfer template: as above
+        graphs[f"template_{key}"] = graph
     graphs["imported_functional"] = import_model(tiny_functional(), weights=False).graph
     return graphs
 
