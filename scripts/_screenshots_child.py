@@ -123,41 +123,6 @@ def workspaces(prefix: str, epochs: bool = True) -> Iterator[object]:
     overlay.setChecked(False)
 
 
-def finetune_project():
-    """A frozen MobileNetV2 (alpha 0.35, 32x32) with weights from a local file, under a
-    classifier head, trained in two phases on the digits (the head, then the backbone)."""
-    import keras
-
-    from nnstudio.core.data import config_for_path
-    from nnstudio.core.graph.builder import GraphBuilder
-    from nnstudio.core.layout import apply_positions, layered_layout
-    from nnstudio.core.project import Project
-
-    weights = OUT / "mobilenetv2_0.35_32_notop.weights.h5"
-    keras.applications.MobileNetV2(
-        input_shape=(32, 32, 3), alpha=0.35, include_top=False, weights=None
-    ).save_weights(str(weights))
-    b = GraphBuilder()
-    x = b.add("Input", name="image", shape=(28, 28, 1))
-    h = b.add(
-        "PretrainedBackbone",
-        x,
-        name="backbone",
-        architecture="MobileNetV2",
-        alpha=0.35,
-        input_size=32,
-        weights_file=str(weights),
-    )
-    h = b.add("Dropout", h, name="dropout", rate=0.2)
-    y = b.add("Dense", h, name="digit", units=10, activation="softmax")
-    b.output(y, "sparse_categorical_crossentropy", ["accuracy"])
-    apply_positions(b.graph, layered_layout(b.graph))
-    project = Project(graph=b.graph, name="Fine-tune MobileNetV2")
-    project.data = config_for_path(REPO / "resources" / "samples" / "digits").to_json()
-    project.training = {"epochs": 5, "finetune_epochs": 2, "finetune_learning_rate": 1e-4}
-    return project
-
-
 def steps() -> Iterator[object]:
     yield (
         lambda: (
@@ -170,11 +135,6 @@ def steps() -> Iterator[object]:
     yield from workspaces("example")
     window.maybe_save = lambda: True  # type: ignore[method-assign]
     for key in TEMPLATE_KEYS:
-        if key == "finetune":  # not a template: a two-phase run of a pretrained backbone
-            window.set_project(finetune_project())
-            yield seconds(1.0)
-            yield from workspaces("finetune", epochs=False)
-            continue
         window.new_from_template(key)
         if window.project.data is None and key in SAMPLES:
             from nnstudio.core.data import config_for_path
@@ -184,7 +144,8 @@ def steps() -> Iterator[object]:
             ).to_json()
             window.set_project(window.project)
         yield seconds(0.5)
-        yield from workspaces(f"template-{key}")
+        # a two-phase template keeps its own epochs (its fine-tune epochs are part of them)
+        yield from workspaces(f"template-{key}", epochs=not window.project.training.finetune_epochs)
 
 
 def drive() -> None:

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-TEMPLATE_KINDS = "mlp,small_cnn,lstm,autoencoder,transformer"
+TEMPLATE_KINDS = "mlp,small_cnn,lstm,autoencoder,transformer,transfer,dcgan"
 SAMPLES = {  # a shipped sample for templates that do not name one yet
     "mlp": "species.csv",
     "small_cnn": "digits",

@@ -93,6 +93,9 @@ def test_a_run_without_a_loss_gets_no_empty_loss_chart(qtbot) -> None:
     gan = ["d_loss", "g_loss", "d_real", "d_fake"]
     plots.reset(gan)  # a GAN run logs its two losses, not "loss"
     plots.prepare(gan)
+    assert "validation" in plots.legend.text()
+    plots.show_validation(False)  # nor does it validate
+    assert "training" in plots.legend.text() and "validation" not in plots.legend.text()
     assert "loss" not in plots.plots
     assert set(gan) <= set(plots.plots)
     lead = plots.plots["d_loss"]  # the first chart leads every x axis

@@ -182,3 +182,30 @@ def test_selection_and_compare_work_through_groups(studio) -> None:
     view.compare_selected()
     assert view.compare_dialog.table.columnCount() == 10
     view.compare_dialog.close()
+
+
+def test_a_narrow_run_list_offers_the_buttons_that_do_not_fit_in_a_menu(qtbot) -> None:
+    from nnstudio.ui.training.runs_view import RunsView
+
+    view = RunsView()
+    qtbot.addWidget(view)
+    view.resize(1000, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    bar = view.bar
+    assert bar.overflow() == [] and not bar.more.isVisible()
+    view.resize(380, 200)  # the Runs dock beside a GAN's samples panel at 1366x768
+    qtbot.waitUntil(lambda: bool(bar.overflow()))
+    assert bar.more.isVisible() and view.group_by.isVisible() and view.spread.isVisible()
+    shown = [b for b in bar.buttons if b.isVisible()]
+    assert shown == bar.buttons[: len(shown)]  # the left-most stay, none half-drawn
+    assert all(b.geometry().right() <= bar.width() for b in shown)
+    assert bar.more.geometry().right() <= bar.width()
+    bar.menu.aboutToShow.emit()
+    texts = [a.text() for a in bar.menu.actions()]
+    assert texts == [b.text() for b in bar.overflow()] and "Export histories…" in texts
+    with qtbot.waitSignal(view.history_export_requested):
+        next(a for a in bar.menu.actions() if a.text() == "Export histories…").trigger()
+    view.resize(1000, 200)
+    qtbot.waitUntil(lambda: not bar.overflow())
+    assert not bar.more.isVisible()

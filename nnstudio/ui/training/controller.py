@@ -335,6 +335,7 @@ class TrainingController(SettingsLink, RunListActions, QObject):
             f"{config.epochs} epochs"
         )
         self._prepare_charts(self.gan.expected_metrics(config) or expected_metrics(w.graph))
+        self.plots.show_validation(bool(getattr(config, "validation", True)))
         self.gan.run_started(config)
         self.activations.reset()  # built now if need be: it keeps the run's probes
         w.set_run_progress(0, 0, "Starting…")

@@ -146,6 +146,11 @@ class MetricsPlots(QWidget):
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
+        self.legend.setToolTip(
+            "Training: faint, each batch; bold, smoothed; dotted, each epoch's value. "
+            "Validation: each epoch's value. Overlaid runs follow in their colours."
+        )
+        self.validation_shown = True
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 0)
         layout.setSpacing(2)
@@ -477,11 +482,15 @@ class MetricsPlots(QWidget):
         """The curves a run is drawn in (shared with the runs of its colour or group)."""
         return self.runs_overlay.curves_of(run_id)
 
+    def show_validation(self, on: bool) -> None:
+        """Whether the legend names validation (a run that validates; a GAN does not)."""
+        self.validation_shown = on
+        self._update_legend()
+
     def _update_legend(self) -> None:
-        parts = [
-            f"<span style='color:{TRAIN_COLOR}'>━ training (faint: batches, dotted: epochs)</span>",
-            f"<span style='color:{VAL_COLOR}'>━ validation</span>",
-        ]
+        parts = [f"<span style='color:{TRAIN_COLOR}'>━ training</span>"]
+        if self.validation_shown:
+            parts.append(f"<span style='color:{VAL_COLOR}'>━ validation</span>")
         parts += self.runs_overlay.legend_parts()
         self.legend.setText("&nbsp;&nbsp;&nbsp;".join(parts))
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSize, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QHBoxLayout,
     QHeaderView,
     QPushButton,
     QStyle,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 from nnstudio.core.training.history_export import run_groups
 from nnstudio.core.training.records import RunRecord, as_run_record
 from nnstudio.core.training.runs import compare_runs
+from nnstudio.ui.overflow_row import OverflowRow
 from nnstudio.ui.training.run_tree import (
     BAND,
     COLUMNS,
@@ -41,13 +41,6 @@ __all__ = ["COLUMNS", "STATUS_MARK", "CompareDialog", "RunsView"]
 GROUP_BY = {"sweep": "Group: sweep", "tag": "Group: first tag", "none": "No groups"}
 SIZE_ROWS = 64
 SPREADS = {"minmax": "Band: min–max", "std": "Band: ±1 std"}
-
-
-class _Bar(QWidget):
-    """A row of controls that asks for its full width but accepts less (clipped)."""
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
-        return QSize(120, super().minimumSizeHint().height())
 
 
 class RunsView(QWidget):
@@ -79,10 +72,8 @@ class RunsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(3)
-        bar = _Bar()  # may get narrower than its buttons: the window fits 1024 px
-        bar.setLayout(self._controls())
-        bar.layout().setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(bar)
+        self.bar = self._controls()  # narrower than its buttons: the rest in a menu
+        layout.addWidget(self.bar)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)  # 500 rows: no per-row size queries
@@ -102,15 +93,12 @@ class RunsView(QWidget):
         layout.addWidget(self.tree, 1)
         self.compare_dialog: CompareDialog | None = None
 
-    def _controls(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(6)
+    def _controls(self) -> OverflowRow:
         self.group_by = QComboBox()
         for key, text in GROUP_BY.items():
             self.group_by.addItem(text, key)
         self.group_by.setToolTip("Group the runs by their sweep or their first tag")
         self.group_by.currentIndexChanged.connect(self._regroup)
-        row.addWidget(self.group_by)
         self.spread = QComboBox()
         for key, text in SPREADS.items():
             self.spread.addItem(text, key)
@@ -118,8 +106,6 @@ class RunsView(QWidget):
         self.spread.currentIndexChanged.connect(
             lambda _i: self.spread_changed.emit(self.spread.currentData())
         )
-        row.addWidget(self.spread)
-        row.addSpacing(8)
         self.compare_button = QPushButton("Compare")
         self.compare_button.setToolTip("Compare the selected runs (all runs when none is)")
         self.compare_button.clicked.connect(self.compare_selected)
@@ -135,15 +121,8 @@ class RunsView(QWidget):
             "value)"
         )
         self.history_button.clicked.connect(self.history_export_requested.emit)
-        for button in (
-            self.compare_button,
-            self.delete_button,
-            self.export_button,
-            self.history_button,
-        ):
-            row.addWidget(button)
-        row.addStretch(1)
-        return row
+        buttons = [self.compare_button, self.delete_button, self.export_button, self.history_button]
+        return OverflowRow([self.group_by, self.spread], buttons)
 
     # -- filling ----------------------------------------------------------------------------
     def reset(self) -> None:
