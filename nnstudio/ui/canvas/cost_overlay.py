@@ -115,8 +115,13 @@ class CostOverlay(QObject):
         result = scene.last_check
         if not self.enabled or result is None or scene.pending_shapes:
             self.report = None
+            cleared = False
             for item in scene.node_items.values():
-                item.set_heat(None, None)
+                if item.heat is not None or item.heat_text is not None:
+                    item.set_heat(None, None)
+                    cleared = True
+            if cleared:  # the overlay was on: the minimap showed its colours
+                self.view.minimap.refresh()
             self.legend.setVisible(self.enabled)
             self.legend.update()
             return

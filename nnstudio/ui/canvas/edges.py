@@ -46,8 +46,8 @@ class EdgeItem(QGraphicsItem):
         self.highlighted = False
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(0.0)
+        self._bounds = QRectF()
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)  # z stays 0: under nodes
         self.update_path()
 
     def update_path(self) -> None:
@@ -56,6 +56,7 @@ class EdgeItem(QGraphicsItem):
         p2 = self.dst.port_scene_pos("in", self.edge.port)
         self.prepareGeometryChange()
         self._path = route(p1, p2, self._blocked, self._band)
+        self._bounds = self._path.controlPointRect().adjusted(-8, -8, 8, 8)
         self._shape = None
 
     def set_colors(self, colors: CanvasColors) -> None:
@@ -70,7 +71,7 @@ class EdgeItem(QGraphicsItem):
             self.update()
 
     def boundingRect(self) -> QRectF:
-        return self._path.controlPointRect().adjusted(-8, -8, 8, 8)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         if self._shape is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -17,6 +18,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
@@ -61,6 +63,17 @@ def _static_paths() -> tuple[QPainterPath, QPainterPath, QPainterPath]:
 _BODY, _HEADER, _STRIPE = _static_paths()
 
 
+_ICONS: dict[str, QPixmap] = {}
+
+
+def _icon(category: str) -> QPixmap:
+    """The category's icon at the size nodes draw it (one pixmap per category)."""
+    icon = _ICONS.get(category)
+    if icon is None:
+        icon = _ICONS[category] = category_icon(category).pixmap(32, 32)
+    return icon
+
+
 def _font(pixels: int, weight: QFont.Weight = QFont.Weight.Normal, italic: bool = False) -> QFont:
     font = QFont()
     font.setPixelSize(pixels)
@@ -103,7 +116,10 @@ class NodeItem(QGraphicsItem):
         self.heat_text: str | None = None  # the cost overlay's value (None: overlay off)
         self.hover_port: tuple[str, str] | None = None
         self.candidate: tuple[str, bool] | None = None  # (port, allowed) while connecting
-        self._icon = category_icon(self.spec.category).pixmap(32, 32)
+        self._tooltip: str | None = None  # the hover text, built when first asked for
+        self._icon = _icon(self.spec.category)
+        left = -48.0 if len(self.spec.inputs) > 1 else -10.0
+        self._bounds = QRectF(left, -12.0, NODE_W - left + 12.0, NODE_H + 36.0)
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -163,7 +179,20 @@ class NodeItem(QGraphicsItem):
         return self.mapToScene(local)
 
     def refresh_tooltip(self) -> None:
-        """Rebuild the hover text: name and type, then each issue with its hint."""
+        """The hover text changed: it is built again when next asked for (on hover; a
+        graph of thousands of nodes does not build thousands of texts it never shows)."""
+        self._tooltip = None
+        if self.isUnderMouse():  # shown now, or about to be
+            QGraphicsItem.setToolTip(self, self.toolTip())
+
+    def toolTip(self) -> str:  # noqa: N802  (Qt's name)
+        """The hover text: name and type, then each issue with its hint."""
+        if self._tooltip is None:
+            self._tooltip = self.tooltip_text()
+        return self._tooltip
+
+    def tooltip_text(self) -> str:
+        """Build the hover text (see :meth:`toolTip`)."""
         lines = [f"<b>{html.escape(self.name)}</b> — {html.escape(self.spec.display)}"]
         for issue in self.status.issues:
             color = self.colors.severity(issue.severity).name()
@@ -172,24 +201,39 @@ class NodeItem(QGraphicsItem):
                 lines.append(f"<p><i>{html.escape(issue.hint)}</i></p>")
         if not self.status.issues:
             lines.append(f"<p>{html.escape(self.spec.help.split('. ')[0].rstrip('.'))}.</p>")
-        self.setToolTip("".join(lines))
+        return "".join(lines)
 
     # -- geometry ---------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        left = -48.0 if len(self.spec.inputs) > 1 else -10.0
-        return QRectF(left, -12.0, NODE_W - left + 12.0, NODE_H + 36.0)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(node_rect().adjusted(-PORT_RADIUS, 0, PORT_RADIUS, 0), CORNER, CORNER)
         return path
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
+    def follow_moves(self) -> None:
+        """Tell the scene whenever the item moves (``node_item_moved``), from now on: the
+        scene calls this once it has added the item.
+
+        The class itself does not override ``itemChange``: Qt would call into Python a
+        dozen times while each item is built and added (flags, z, position, scene), about
+        a fifth of the time a 5,000-node scene takes to build.  PySide dispatches a virtual
+        to a method set on the instance, so the hook is installed here, after those calls.
+        """
+        self.itemChange = self._item_change  # type: ignore[method-assign]
+
+    def _item_change(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
         if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
             scene = self.scene()
             if scene is not None and hasattr(scene, "node_item_moved"):
                 scene.node_item_moved(self)
-        return super().itemChange(change, value)
+        return QGraphicsItem.itemChange(self, change, value)
+
+    def hoverEnterEvent(self, event) -> None:
+        if QGraphicsItem.toolTip(self) != self.toolTip():  # Qt shows what is set on the item
+            QGraphicsItem.setToolTip(self, self.toolTip())
+        super().hoverEnterEvent(event)
 
     def hoverMoveEvent(self, event) -> None:
         port = self.port_at(event.scenePos())

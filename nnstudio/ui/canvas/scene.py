@@ -52,6 +52,8 @@ class GraphScene(QGraphicsScene):
         self.last_check: CheckResult | None = None
         self._rects: tuple[list[float], list[QRectF]] | None = None
         self._all_rect: tuple[Any, QRectF] | None = None  # nodes_rect(), keyed by _rects
+        self._scene_rect: QRectF | None = None  # set by _grow_scene_rect
+        self._map_revision = 0  # bumped when a node's colour on the minimap may change
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.region_frames = RegionFrames(self)  # GAN regions (set by ui.gan.link)
         for node in graph.nodes.values():
@@ -78,6 +80,7 @@ class GraphScene(QGraphicsScene):
             item = self.node_items.get(payload.id)
             if item is not None:
                 item.sync(payload)
+                self._map_revision += 1
         elif event == gm.NODE_MOVED:
             item = self.node_items.get(payload.id)
             if item is not None and (item.pos().x(), item.pos().y()) != payload.pos:
@@ -95,6 +98,7 @@ class GraphScene(QGraphicsScene):
 
     def _add_node(self, node: Node) -> None:
         self._rects = None
+        self._map_revision += 1
         item = make_node_item(node, self.colors, self.graph)
         status = self._statuses.get(node.id)
         item.set_status(status or NodeStatus(pending=True))
@@ -103,9 +107,11 @@ class GraphScene(QGraphicsScene):
         self.node_items[node.id] = item
         self._edges_at.setdefault(node.id, set())
         self.addItem(item)
+        item.follow_moves()
 
     def _remove_node(self, node_id: str) -> None:
         self._rects = None
+        self._map_revision += 1
         for edge_item in list(self._edges_at.get(node_id, ())):
             self._remove_edge(edge_item.edge)
         self._edges_at.pop(node_id, None)
@@ -216,12 +222,33 @@ class GraphScene(QGraphicsScene):
         return min(r.top() for r in rects), max(r.bottom() for r in rects)
 
     def _grow_scene_rect(self) -> None:
-        bounds = self.itemsBoundingRect().adjusted(
+        """Keep the scene rectangle a margin wider than the nodes (it never shrinks: the
+        view does not jump when a node is removed)."""
+        bounds = self._bodies_rect().adjusted(
             -SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN
         )
-        current = self.sceneRect()
-        if not current.contains(bounds):
-            self.setSceneRect(current.united(bounds))
+        current = self._scene_rect
+        if current is None:
+            self._scene_rect = bounds
+            self.setSceneRect(bounds)
+        elif not current.contains(bounds):
+            self._scene_rect = current.united(bounds)
+            self.setSceneRect(self._scene_rect)
+
+    def _bodies_rect(self) -> QRectF:
+        """The nodes' bodies and anything an item draws around them (ports, pills, an
+        expanded block's frame); edges stay within the scene margin of the bodies."""
+        _, rects = self._node_rects()
+        if not rects:
+            return QRectF(0, 0, 1, 1)
+        rect = QRectF(
+            QPointF(rects[0].left(), min(r.top() for r in rects)),
+            QPointF(max(r.right() for r in rects), max(r.bottom() for r in rects)),
+        ).adjusted(-48.0, -12.0, 12.0, 36.0)
+        for item in self.node_items.values():
+            if getattr(item, "expanded", False):  # a block shown as a frame is larger
+                rect = rect.united(item.sceneBoundingRect())
+        return rect
 
     # -- check results, indicators, colours -----------------------------------------
     def apply_check(self, result: CheckResult, pending_shapes: bool) -> None:
@@ -251,6 +278,8 @@ class GraphScene(QGraphicsScene):
             )
             self._statuses[nid] = status
             if status != item.status:
+                if status.severity != item.status.severity:
+                    self._map_revision += 1
                 item.set_status(status)
         self.last_check = result
         self.checked.emit()
@@ -283,6 +312,7 @@ class GraphScene(QGraphicsScene):
     def set_colors(self, colors: CanvasColors) -> None:
         """Repaint everything with another palette."""
         self.colors = colors
+        self._map_revision += 1
         for item in self.node_items.values():
             item.set_colors(colors)
         for edge in self.edge_items.values():
@@ -361,6 +391,12 @@ class GraphScene(QGraphicsScene):
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
         return rect
+
+    def map_key(self) -> tuple[int, list[QRectF], list[str]]:
+        """What the minimap's drawing depends on, to tell whether it must be drawn again:
+        a revision of the nodes' colours, the nodes' places (a list made anew whenever a
+        node is added, removed or moves) and the selection."""
+        return self._map_revision, self._node_rects()[1], self.selected_node_ids()
 
     # -- background -------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:

@@ -109,7 +109,7 @@ class GraphView(QGraphicsView):
         self._minimap_timer = QTimer(self)
         self._minimap_timer.setSingleShot(True)
         self._minimap_timer.setInterval(60)
-        self._minimap_timer.timeout.connect(self.minimap.refresh)
+        self._minimap_timer.timeout.connect(self.minimap.refresh_if_changed)
         self.cost_overlay = CostOverlay(self)
 
     # -- scene ------------------------------------------------------------------------
