@@ -48,13 +48,14 @@ class EdgeItem(QGraphicsItem):
         self._shape: QPainterPath | None = None
         self._bounds = QRectF()
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)  # z stays 0: under nodes
-        self.update_path()
+        self.update_path(geometry_change=False)  # not in a scene yet: nothing to tell it
 
-    def update_path(self) -> None:
+    def update_path(self, geometry_change: bool = True) -> None:
         """Recompute the curve from the two nodes' port positions."""
         p1 = self.src.port_scene_pos("out", self.edge.src_port)  # a block has several
         p2 = self.dst.port_scene_pos("in", self.edge.port)
-        self.prepareGeometryChange()
+        if geometry_change:
+            self.prepareGeometryChange()
         self._path = route(p1, p2, self._blocked, self._band)
         self._bounds = self._path.controlPointRect().adjusted(-8, -8, 8, 8)
         self._shape = None

@@ -63,6 +63,11 @@ def _static_paths() -> tuple[QPainterPath, QPainterPath, QPainterPath]:
 _BODY, _HEADER, _STRIPE = _static_paths()
 
 
+_NODE_FLAGS = (
+    QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+    | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+    | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges
+)
 _ICONS: dict[str, QPixmap] = {}
 
 
@@ -120,11 +125,7 @@ class NodeItem(QGraphicsItem):
         self._icon = _icon(self.spec.category)
         left = -48.0 if len(self.spec.inputs) > 1 else -10.0
         self._bounds = QRectF(left, -12.0, NODE_W - left + 12.0, NODE_H + 36.0)
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges
-        )
+        self.setFlags(_NODE_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1.0)
         self.sync(node)

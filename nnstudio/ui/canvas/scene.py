@@ -54,12 +54,14 @@ class GraphScene(QGraphicsScene):
         self._all_rect: tuple[Any, QRectF] | None = None  # nodes_rect(), keyed by _rects
         self._scene_rect: QRectF | None = None  # set by _grow_scene_rect
         self._map_revision = 0  # bumped when a node's colour on the minimap may change
+        self._applied: dict[str, Any] = {}  # the result object each node's status is from
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.region_frames = RegionFrames(self)  # GAN regions (set by ui.gan.link)
         for node in graph.nodes.values():
             self._add_node(node)
         for edge in graph.edges:
-            self._add_edge(edge)
+            self._add_edge(edge, sync_ports=False)
+        self._sync_ports(*self.node_items)  # once per node, not once per edge
         self._sync_outputs()
         self._sync_merge_order()
         self._grow_scene_rect()
@@ -79,8 +81,10 @@ class GraphScene(QGraphicsScene):
         elif event == gm.NODE_CHANGED:
             item = self.node_items.get(payload.id)
             if item is not None:
+                category = item.spec.category
                 item.sync(payload)
-                self._map_revision += 1
+                if item.spec.category != category:  # the minimap colours by category
+                    self._map_revision += 1
         elif event == gm.NODE_MOVED:
             item = self.node_items.get(payload.id)
             if item is not None and (item.pos().x(), item.pos().y()) != payload.pos:
@@ -115,11 +119,12 @@ class GraphScene(QGraphicsScene):
         for edge_item in list(self._edges_at.get(node_id, ())):
             self._remove_edge(edge_item.edge)
         self._edges_at.pop(node_id, None)
+        self._applied.pop(node_id, None)
         item = self.node_items.pop(node_id, None)
         if item is not None:
             self.removeItem(item)
 
-    def _add_edge(self, edge: Edge) -> None:
+    def _add_edge(self, edge: Edge, sync_ports: bool = True) -> None:
         src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
         if src is None or dst is None or edge in self.edge_items:
             return
@@ -128,7 +133,8 @@ class GraphScene(QGraphicsScene):
         self._edges_at[edge.src].add(item)
         self._edges_at[edge.dst].add(item)
         self.addItem(item)
-        self._sync_ports(edge.src, edge.dst)
+        if sync_ports:
+            self._sync_ports(edge.src, edge.dst)
 
     def _remove_edge(self, edge: Edge) -> None:
         item = self.edge_items.pop(edge, None)
@@ -258,9 +264,26 @@ class GraphScene(QGraphicsScene):
         for issue in result.issues:
             if issue.node is not None:
                 by_node.setdefault(issue.node, []).append(issue)
-        self._statuses = {}
+        statuses: dict[str, NodeStatus] = {}
+        applied = self._applied
+        shapes = result.shapes
         for nid, item in self.node_items.items():
-            issues = tuple(by_node.get(nid, ()))
+            shape = shapes.get(nid)
+            found = by_node.get(nid)
+            old = item.status
+            # An incremental check keeps the result object of a node it did not touch:
+            # such a node without issues, before or now, keeps its status as it is.
+            if (
+                found is None
+                and not old.issues
+                and old.pending == pending_shapes
+                and nid in applied
+                and applied[nid] is shape
+            ):
+                statuses[nid] = old
+                continue
+            applied[nid] = shape
+            issues = tuple(found or ())
             severity = (
                 "error"
                 if any(i.severity == "error" for i in issues)
@@ -268,7 +291,6 @@ class GraphScene(QGraphicsScene):
                 if issues
                 else None
             )
-            shape = result.shapes.get(nid)
             status = NodeStatus(
                 severity,
                 issues,
@@ -276,11 +298,12 @@ class GraphScene(QGraphicsScene):
                 shape.params if shape else None,
                 pending_shapes,
             )
-            self._statuses[nid] = status
-            if status != item.status:
-                if status.severity != item.status.severity:
+            statuses[nid] = status
+            if status != old:
+                if status.severity != old.severity:
                     self._map_revision += 1
                 item.set_status(status)
+        self._statuses = statuses
         self.last_check = result
         self.checked.emit()
 
