@@ -7,6 +7,7 @@ The scene (:mod:`.scene`) keeps them in step with the Graph's events.
 from __future__ import annotations
 
 import html
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,16 +221,22 @@ class NodeItem(QGraphicsItem):
         The class itself does not override ``itemChange``: Qt would call into Python a
         dozen times while each item is built and added (flags, z, position, scene), about
         a fifth of the time a 5,000-node scene takes to build.  PySide dispatches a virtual
-        to a method set on the instance, so the hook is installed here, after those calls.
+        to a callable set on the instance, so the hook is installed here, after those calls
+        (holding the item weakly: no reference cycle keeps a removed item alive).
         """
-        self.itemChange = self._item_change  # type: ignore[method-assign]
+        ref = weakref.ref(self)
 
-    def _item_change(self, change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
-        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
-            scene = self.scene()
-            if scene is not None and hasattr(scene, "node_item_moved"):
-                scene.node_item_moved(self)
-        return QGraphicsItem.itemChange(self, change, value)
+        def item_change(change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+            item = ref()
+            if item is None:
+                return value
+            if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
+                scene = item.scene()
+                if scene is not None and hasattr(scene, "node_item_moved"):
+                    scene.node_item_moved(item)
+            return QGraphicsItem.itemChange(item, change, value)
+
+        self.itemChange = item_change  # type: ignore[method-assign]
 
     def hoverEnterEvent(self, event) -> None:
         if QGraphicsItem.toolTip(self) != self.toolTip():  # Qt shows what is set on the item
