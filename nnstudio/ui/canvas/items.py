@@ -6,7 +6,6 @@ The scene (:mod:`.scene`) keeps them in step with the Graph's events.
 
 from __future__ import annotations
 
-import html
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,6 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
-    QPixmap,
 )
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
@@ -34,14 +32,21 @@ from nnstudio.ui.canvas.geometry import (
     LOD_NO_TEXT,
     PORT_RADIUS,
     input_port_pos,
+    node_paths,
     node_rect,
     output_port_pos,
+    pixel_font,
     port_at,
 )
-from nnstudio.ui.canvas.labels import key_params_text, params_count_text, shape_text
+from nnstudio.ui.canvas.labels import (
+    hover_html,
+    key_params_text,
+    params_count_text,
+    shape_text,
+)
 from nnstudio.ui.canvas.namefit import FittedName, fit_name
 from nnstudio.ui.canvas.routing import route
-from nnstudio.ui.resources import category_icon
+from nnstudio.ui.resources import category_pixmap
 from nnstudio.ui.theme import CanvasColors
 
 HEADER_H = 28.0
@@ -51,41 +56,12 @@ _LEFT_NO_CLIP = (
 )
 
 
-def _static_paths() -> tuple[QPainterPath, QPainterPath, QPainterPath]:
-    body = QPainterPath()
-    body.addRoundedRect(node_rect(), CORNER, CORNER)
-    header = QPainterPath()
-    header.addRect(QRectF(0, 0, NODE_W, HEADER_H))
-    stripe = QPainterPath()
-    stripe.addRect(QRectF(0, 0, 4.0, NODE_H))
-    return body, body.intersected(header), body.intersected(stripe)
-
-
-_BODY, _HEADER, _STRIPE = _static_paths()
-
-
+_BODY, _HEADER, _STRIPE = node_paths(HEADER_H)
 _NODE_FLAGS = (
     QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
     | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
     | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges
 )
-_ICONS: dict[str, QPixmap] = {}
-
-
-def _icon(category: str) -> QPixmap:
-    """The category's icon at the size nodes draw it (one pixmap per category)."""
-    icon = _ICONS.get(category)
-    if icon is None:
-        icon = _ICONS[category] = category_icon(category).pixmap(32, 32)
-    return icon
-
-
-def _font(pixels: int, weight: QFont.Weight = QFont.Weight.Normal, italic: bool = False) -> QFont:
-    font = QFont()
-    font.setPixelSize(pixels)
-    font.setWeight(weight)
-    font.setItalic(italic)
-    return font
 
 
 @dataclass
@@ -102,11 +78,11 @@ class NodeStatus:
 class NodeItem(QGraphicsItem):
     """One layer: name, type, key parameters, output shape, parameter count and ports."""
 
-    _NAME_FONT = _font(13, QFont.Weight.DemiBold)
-    _TYPE_FONT = _font(11)
-    _BODY_FONT = _font(12)
-    _SMALL_FONT = _font(11)
-    _BADGE_FONT = _font(12, QFont.Weight.Bold)
+    _NAME_FONT = pixel_font(13, QFont.Weight.DemiBold)
+    _TYPE_FONT = pixel_font(11)
+    _BODY_FONT = pixel_font(12)
+    _SMALL_FONT = pixel_font(11)
+    _BADGE_FONT = pixel_font(12, QFont.Weight.Bold)
 
     def __init__(self, node: Node, colors: CanvasColors) -> None:
         super().__init__()
@@ -123,7 +99,7 @@ class NodeItem(QGraphicsItem):
         self.hover_port: tuple[str, str] | None = None
         self.candidate: tuple[str, bool] | None = None  # (port, allowed) while connecting
         self._tooltip: str | None = None  # the hover text, built when first asked for
-        self._icon = _icon(self.spec.category)
+        self._icon = category_pixmap(self.spec.category, 32)
         left = -48.0 if len(self.spec.inputs) > 1 else -10.0
         self._bounds = QRectF(left, -12.0, NODE_W - left + 12.0, NODE_H + 36.0)
         self.setFlags(_NODE_FLAGS)
@@ -195,15 +171,9 @@ class NodeItem(QGraphicsItem):
 
     def tooltip_text(self) -> str:
         """Build the hover text (see :meth:`toolTip`)."""
-        lines = [f"<b>{html.escape(self.name)}</b> — {html.escape(self.spec.display)}"]
-        for issue in self.status.issues:
-            color = self.colors.severity(issue.severity).name()
-            lines.append(f"<p style='color:{color}'>{html.escape(issue.message)}</p>")
-            if issue.hint:
-                lines.append(f"<p><i>{html.escape(issue.hint)}</i></p>")
-        if not self.status.issues:
-            lines.append(f"<p>{html.escape(self.spec.help.split('. ')[0].rstrip('.'))}.</p>")
-        return "".join(lines)
+        return hover_html(
+            self.name, self.spec, self.status.issues, lambda s: self.colors.severity(s).name()
+        )
 
     # -- geometry ---------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
@@ -218,11 +188,9 @@ class NodeItem(QGraphicsItem):
         """Tell the scene whenever the item moves (``node_item_moved``), from now on: the
         scene calls this once it has added the item.
 
-        The class itself does not override ``itemChange``: Qt would call into Python a
-        dozen times while each item is built and added (flags, z, position, scene), about
-        a fifth of the time a 5,000-node scene takes to build.  PySide dispatches a virtual
-        to a callable set on the instance, so the hook is installed here, after those calls
-        (holding the item weakly: no reference cycle keeps a removed item alive).
+        Not a method of the class: Qt would call it a dozen times while each item is
+        built and added, a fifth of the build of a 5,000-node scene.  PySide dispatches a
+        virtual to a callable set on the instance; this one holds the item weakly.
         """
         ref = weakref.ref(self)
 
@@ -333,7 +301,7 @@ class NodeItem(QGraphicsItem):
         """40-60 %: the name in a large font (wrapped, never cut) and the type under it."""
         c = self.colors
         painter.setPen(c.text)
-        type_font = _font(max(1, round(10 / lod)))
+        type_font = pixel_font(max(1, round(10 / lod)))
         type_fm = QFontMetricsF(type_font)
         kind = self.heat_text or self.spec.display  # the cost overlay's value replaces the type
         show_type = type_fm.horizontalAdvance(kind) <= NODE_W - 20
