@@ -15,7 +15,9 @@ from ui_helpers import chain_project, node_center, node_id, show
 
 from nnstudio.core.graph import GraphChecker
 from nnstudio.core.graph.builder import GraphBuilder
+from nnstudio.core.graph.check import CheckResult
 from nnstudio.core.graph.commands import AddNode, SetParam
+from nnstudio.core.graph.validation import Issue
 from nnstudio.core.layout import NODE_H, NODE_W
 from nnstudio.core.project import Project
 from nnstudio.ui.canvas import cost_overlay
@@ -237,3 +239,41 @@ def test_opening_a_project_postpones_the_next_collection_which_still_comes(windo
         qtbot.waitUntil(lambda: gui.collections > collected_before, timeout=5000)
     finally:
         gui._timer.setInterval(collector.INTERVAL_MS)
+
+
+def test_statuses_after_incremental_checks_match_a_fresh_scene(qapp):
+    b = GraphBuilder()
+    h = b.add("Input", name="x", shape=(8,), pos=(0.0, 0.0))
+    for i in range(6):
+        r = b.add("Dense", h, name=f"r{i}", units=8, pos=(260.0 * (2 * i + 1), 200.0))
+        h = b.add("Add", [h, r], name=f"j{i}", pos=(260.0 * (2 * i + 2), 0.0))
+    b.output(h, "mse", [])
+    graph = b.graph
+    scene = GraphScene(graph)
+    checker = GraphChecker()
+    try:
+        scene.apply_check(checker.check(graph), True)  # structure only (engine loading)
+        scene.apply_check(checker.check(graph), False)
+        r2 = graph.node_by_name("r2").id
+        for units in (9, 8, 7, 8):  # break the join j2 (everything after unknown), mend it
+            SetParam(graph, r2, "units", units).redo()
+            scene.apply_check(checker.check(graph), False)
+            assert checker.incremental  # the path that keeps untouched nodes' results
+            fresh = GraphScene(graph)
+            fresh.apply_check(GraphChecker().check(graph), False)
+            for nid, item in scene.node_items.items():
+                assert item.status == fresh.node_items[nid].status, (units, nid)
+            fresh.detach()
+        j5 = scene.node_items[graph.node_by_name("j5").id]
+        assert j5.status.shape == (None, 8) and j5.status.severity is None
+        # An issue from outside the graph (a missing data file) comes and goes while every
+        # node's result object stays the same.
+        result = checker.check(graph)
+        x = graph.node_by_name("x").id
+        missing = Issue("error", x, "The data file is missing.", code="data-missing")
+        scene.apply_check(CheckResult([missing, *result.issues], result.shapes), False)
+        assert scene.node_items[x].status.severity == "error"
+        scene.apply_check(CheckResult(list(result.issues), result.shapes), False)
+        assert scene.node_items[x].status.severity is None
+    finally:
+        scene.detach()

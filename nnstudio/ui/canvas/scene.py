@@ -26,6 +26,7 @@ from nnstudio.ui.canvas.items import EdgeItem, NodeItem, NodeStatus
 from nnstudio.ui.theme import CanvasColors, canvas_colors
 
 GRID = 24.0
+_NONE = object()  # no result applied to a node yet
 SCENE_MARGIN = 2000.0
 
 
@@ -55,6 +56,7 @@ class GraphScene(QGraphicsScene):
         self._scene_rect: QRectF | None = None  # set by _grow_scene_rect
         self._map_revision = 0  # bumped when a node's colour on the minimap may change
         self._applied: dict[str, Any] = {}  # the result object each node's status is from
+        self._with_issues: set[str] = set()  # nodes the last check found issues on
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.region_frames = RegionFrames(self)  # GAN regions (set by ui.gan.link)
         for node in graph.nodes.values():
@@ -120,6 +122,7 @@ class GraphScene(QGraphicsScene):
             self._remove_edge(edge_item.edge)
         self._edges_at.pop(node_id, None)
         self._applied.pop(node_id, None)
+        self._statuses.pop(node_id, None)
         item = self.node_items.pop(node_id, None)
         if item is not None:
             self.removeItem(item)
@@ -259,31 +262,35 @@ class GraphScene(QGraphicsScene):
     # -- check results, indicators, colours -----------------------------------------
     def apply_check(self, result: CheckResult, pending_shapes: bool) -> None:
         """Show a check's issues, shapes and parameter counts on the nodes."""
-        self.pending_shapes = pending_shapes
         by_node: dict[str, list] = {}
         for issue in result.issues:
             if issue.node is not None:
                 by_node.setdefault(issue.node, []).append(issue)
-        statuses: dict[str, NodeStatus] = {}
-        applied = self._applied
         shapes = result.shapes
-        for nid, item in self.node_items.items():
-            shape = shapes.get(nid)
-            found = by_node.get(nid)
-            old = item.status
-            # An incremental check keeps the result object of a node it did not touch:
-            # such a node without issues, before or now, keeps its status as it is.
-            if (
-                found is None
-                and not old.issues
-                and old.pending == pending_shapes
-                and nid in applied
-                and applied[nid] is shape
-            ):
-                statuses[nid] = old
+        applied = self._applied
+        if pending_shapes != self.pending_shapes or not applied:
+            touched: set[str] = set(self.node_items)
+        else:
+            # An incremental check keeps the result object of each node it did not touch:
+            # only the nodes whose object changed, or with issues now or before, can show
+            # something new (at 5,000 nodes an edit touches a few hundred).
+            touched = {nid for nid, shape in shapes.items() if applied.get(nid, _NONE) is not shape}
+            touched.update(
+                n for n, shape in applied.items() if shape is not None and n not in shapes
+            )
+            touched.update(self.node_items.keys() - applied.keys())
+            touched.update(by_node)
+            touched.update(self._with_issues)
+        self.pending_shapes = pending_shapes
+        self._with_issues = set()
+        for nid in touched:
+            item = self.node_items.get(nid)
+            if item is None:
                 continue
-            applied[nid] = shape
-            issues = tuple(found or ())
+            shape = applied[nid] = shapes.get(nid)
+            issues = tuple(by_node.get(nid, ()))
+            if issues:
+                self._with_issues.add(nid)
             severity = (
                 "error"
                 if any(i.severity == "error" for i in issues)
@@ -298,12 +305,11 @@ class GraphScene(QGraphicsScene):
                 shape.params if shape else None,
                 pending_shapes,
             )
-            statuses[nid] = status
-            if status != old:
-                if status.severity != old.severity:
+            self._statuses[nid] = status
+            if status != item.status:
+                if status.severity != item.status.severity:
                     self._map_revision += 1
                 item.set_status(status)
-        self._statuses = statuses
         self.last_check = result
         self.checked.emit()
 
