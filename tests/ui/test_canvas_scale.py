@@ -104,19 +104,24 @@ def test_the_minimap_draws_every_node_in_its_colour_errors_on_top(qapp):
         assert sum(len(rects) for _, rects in groups) == len(graph.nodes)
         colors = [color.rgb() for color, _ in groups]
         assert colors[-2:] == [scene.colors.error.rgb(), scene.colors.selection.rgb()]
-        layer = minimap._render_layer().toImage()
-        scale, off = minimap._transform()
-        ratio = layer.devicePixelRatio()
-        for nid, item in scene.node_items.items():  # each box is on the picture
-            center = QPointF(
-                (item.pos().x() + NODE_W / 2) * scale + off.x(),
-                (item.pos().y() + NODE_H / 2) * scale + off.y(),
-            )
-            pixel = layer.pixelColor(round(center.x() * ratio), round(center.y() * ratio))
-            if nid == bad.node_id:  # drawn over its neighbours: the error shows
-                assert pixel.rgb() == scene.colors.error.rgb()
-            else:  # a box, not the frame's translucent fill
-                assert pixel.alpha() == 255
+        for step in ("as built", "after a move"):
+            if step == "after a move":  # the boxes are placed again
+                moved = scene.node_items[graph.node_by_name("d40").id]
+                moved.setPos(moved.pos() + QPointF(0.0, 900.0))
+                minimap.refresh()
+            layer = minimap._render_layer().toImage()
+            scale, off = minimap._transform()
+            ratio = layer.devicePixelRatio()
+            for nid, item in scene.node_items.items():  # each box is on the picture
+                center = QPointF(
+                    (item.pos().x() + NODE_W / 2) * scale + off.x(),
+                    (item.pos().y() + NODE_H / 2) * scale + off.y(),
+                )
+                pixel = layer.pixelColor(round(center.x() * ratio), round(center.y() * ratio))
+                if nid == bad.node_id:  # drawn over its neighbours: the error shows
+                    assert pixel.rgb() == scene.colors.error.rgb(), step
+                else:  # a box, not the frame's translucent fill
+                    assert pixel.alpha() == 255, (step, nid)
     finally:
         scene.detach()
 

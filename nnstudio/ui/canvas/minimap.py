@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
@@ -43,6 +43,7 @@ class Minimap(QWidget):
         self._world = QRectF()
         self._layer: QPixmap | None = None  # the nodes, redrawn only when the graph changes
         self._key: tuple | None = None  # the scene's map_key() when the layer was drawn
+        self._places: tuple[Any, QRectF, dict[str, QRectF]] | None = None  # see _boxes
         self.hide()
 
     def set_enabled(self, on: bool) -> None:
@@ -118,37 +119,52 @@ class Minimap(QWidget):
         order: category or cost colours first, then warnings, errors and the selection on
         top (boxes overlap on the map of a big graph: what needs the eye is drawn last)."""
         c = scene.colors
-        scale, off = self._transform()
-        ox, oy = off.x(), off.y()
-        w, h = NODE_W * scale + 0.8, NODE_H * scale + 0.8
+        boxes = self._boxes(scene)
         selected = set(scene.selected_node_ids())
-        categories: dict[str, QColor] = {}
-        groups: dict[tuple[int, int], tuple[QColor, list[QRectF]]] = {}
+        groups: dict[tuple[int, Any], tuple[QColor, list[QRectF]]] = {}
         for nid, item in scene.node_items.items():
             severity = item.status.severity
             if nid in selected:
-                rank, color = 3, c.selection
+                key: tuple[int, Any] = (3, None)
+                color = c.selection
             elif severity:
-                rank, color = (2 if severity == "error" else 1), c.severity(severity)
+                key = (2, None) if severity == "error" else (1, None)
+                color = c.severity(severity)
             elif item.heat is not None:
-                rank, color = 0, item.heat
+                color = item.heat
+                key = (0, color.rgba())
             elif item.heat_text is not None:  # cost overlay on, no cost
-                rank, color = 0, c.muted
+                key, color = (0, "muted"), c.muted
             else:
                 category = item.spec.category
-                color = categories.get(category)
-                if color is None:
-                    color = categories[category] = c.category(category)
-                rank = 0
-            pos = item.pos()
-            rect = QRectF(pos.x() * scale + ox, pos.y() * scale + oy, w, h)
-            key = (rank, color.rgba())
+                key = (0, category)
+                if key in groups:
+                    groups[key][1].append(boxes[nid])
+                    continue
+                color = c.category(category)
             group = groups.get(key)
             if group is None:
-                groups[key] = (color, [rect])
+                groups[key] = (color, [boxes[nid]])
             else:
-                group[1].append(rect)
+                group[1].append(boxes[nid])
         return [groups[key] for key in sorted(groups, key=lambda k: k[0])]
+
+    def _boxes(self, scene: GraphScene) -> dict[str, QRectF]:
+        """Each node's box in map coordinates (kept while no node moves and the map's
+        extent stays: drawing again for a new colour does not place them again)."""
+        places = scene.node_places()
+        cached = self._places
+        if cached is not None and cached[0] is places and cached[1] == self._world:
+            return cached[2]
+        scale, off = self._transform()
+        ox, oy = off.x(), off.y()
+        w, h = NODE_W * scale + 0.8, NODE_H * scale + 0.8
+        boxes = {}
+        for nid, item in scene.node_items.items():
+            pos = item.pos()
+            boxes[nid] = QRectF(pos.x() * scale + ox, pos.y() * scale + oy, w, h)
+        self._places = (places, QRectF(self._world), boxes)
+        return boxes
 
     def _render_layer(self) -> QPixmap:
         scene = self.view.graph_scene()

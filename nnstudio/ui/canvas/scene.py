@@ -425,7 +425,12 @@ class GraphScene(QGraphicsScene):
         """What the minimap's drawing depends on, to tell whether it must be drawn again:
         a revision of the nodes' colours, the nodes' places (a list made anew whenever a
         node is added, removed or moves) and the selection."""
-        return self._map_revision, self._node_rects()[1], self.selected_node_ids()
+        return self._map_revision, self.node_places(), self.selected_node_ids()
+
+    def node_places(self) -> list[QRectF]:
+        """The nodes' bodies, sorted by their left edge: a list made anew whenever a node is
+        added, removed or moves (the same list object until then)."""
+        return self._node_rects()[1]
 
     # -- background -------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
