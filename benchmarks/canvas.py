@@ -91,21 +91,51 @@ def application_project(name: str):
     return project, built, time.perf_counter() - start
 
 
+# Layers whose output has as many channels as their input: an edit of a conv's filters
+# before them reaches what comes after them.
+CHANNEL_KEEPING = {
+    "Activation",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Cropping2D",
+    "Dropout",
+    "ELU",
+    "LayerNormalization",
+    "LeakyReLU",
+    "MaxPooling2D",
+    "ReLU",
+    "SpatialDropout2D",
+    "ZeroPadding2D",
+}
+
+
+def width_param(node) -> str | None:
+    """The parameter that sets a Conv2D's or Dense's output channels (``None``: neither)."""
+    if node.key == "Conv2D" and "filters" in node.params:
+        return "filters"
+    if node.key == "Dense" and "units" in node.params:
+        return "units"
+    return None
+
+
 def join_names(graph) -> tuple[str, str]:
-    """An Add in the middle of the graph and a Conv2D/Dense feeding one of its inputs (the
-    edit that breaks the join), for graphs not generated here."""
+    """An Add near the middle of the graph and a Conv2D/Dense feeding one of its inputs
+    (the edit that breaks the join), for graphs not generated here.  The conv's output
+    must reach the Add through layers that keep the channel count only: after another
+    conv (or a concatenation) its new width would be absorbed and break nothing."""
     adds = [n for n in graph.nodes.values() if n.key == "Add"]
-    add = adds[len(adds) // 2]
-    for edge in graph.in_edges(add.id):
-        seen, todo = set(), [edge.src]
-        while todo:
-            node = graph.nodes[todo.pop()]
-            if node.key in ("Conv2D", "Dense") and "filters" in node.params:
-                return add.name, node.name
-            if node.id not in seen and node.key != "Add":
-                seen.add(node.id)
-                todo += [e.src for e in graph.in_edges(node.id)]
-    raise LookupError("no Conv2D feeds the middle Add")
+    middle = len(adds) // 2
+    for add in sorted(adds, key=lambda n: abs(adds.index(n) - middle)):
+        for edge in graph.in_edges(add.id):
+            node = graph.nodes[edge.src]
+            while True:
+                if width_param(node) is not None:
+                    return add.name, node.name
+                ins = graph.in_edges(node.id)
+                if node.key not in CHANNEL_KEEPING or len(ins) != 1:
+                    break
+                node = graph.nodes[ins[0].src]
+    raise LookupError("no Conv2D/Dense reaches an Add through channel-keeping layers")
 
 
 def process(app, seconds: float = 0.0) -> None:
@@ -186,11 +216,12 @@ def edit_to_badge(
     add_id = graph.node_by_name(add_name).id
     conv_id = graph.node_by_name(conv_name).id
     item = window.canvas.graph_scene().node_items[add_id]
-    original = graph.nodes[conv_id].params["filters"]
+    param = width_param(graph.nodes[conv_id]) or "filters"
+    original = graph.nodes[conv_id].params[param]
     breaks, fixes = [], []
     for i in range(repeat):
         start = time.perf_counter()
-        window.push(SetParam(graph, conv_id, "filters", original + 8 + i))
+        window.push(SetParam(graph, conv_id, param, original + 8 + i))
         while item.status.severity != "error":
             app.processEvents()
             if time.perf_counter() - start > EDIT_TIMEOUT_S:  # the edit did not break it

@@ -51,6 +51,10 @@ class GuiCollector(QObject):
             gc.collect(generation)
             self.collections += 1
 
+    def postpone(self) -> None:
+        """Count the interval to the next collection from now."""
+        self._timer.start()
+
 
 def install() -> GuiCollector:
     """Switch automatic collection off and collect on the GUI thread (once per app)."""
@@ -61,6 +65,13 @@ def install() -> GuiCollector:
     if _COLLECTOR is None or _COLLECTOR.parent() is not app:
         _COLLECTOR = GuiCollector(app)
     return _COLLECTOR
+
+
+def postpone() -> None:
+    """The next collection waits a whole interval from now: a project just opened (its
+    thousands of new objects make a long collection) paints its first frame first."""
+    if _COLLECTOR is not None:
+        _COLLECTOR.postpone()
 
 
 def collect_now() -> None:

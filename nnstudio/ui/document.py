@@ -21,7 +21,7 @@ from nnstudio.core.graph.model import GraphError
 from nnstudio.core.layout import apply_positions, layered_layout
 from nnstudio.core.project import SUFFIX, Project, ProjectError
 from nnstudio.core.templates import build_template
-from nnstudio.ui import resources
+from nnstudio.ui import collector, resources
 from nnstudio.ui.autosave import Recovery, find_recoveries
 from nnstudio.ui.canvas.scene import GraphScene
 from nnstudio.ui.theme import canvas_colors
@@ -110,6 +110,7 @@ class DocumentActions:
             QTimer.singleShot(0, self.canvas.fit_to_view)
         self.selection_changed.emit([])
         self.project_changed.emit()
+        collector.postpone()  # the first frame before collecting what the build left
 
     def set_project(self, project: Project, modified: bool = False) -> None:
         """Show ``project`` (no unsaved-changes prompt: see :meth:`maybe_save`)."""

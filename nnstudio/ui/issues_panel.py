@@ -4,6 +4,10 @@ Clicking an issue emits ``node_activated(node_id)`` and ``issue_activated(issue)
 selects and centres its node (inside a block: opens the block at the layer, ``Issue.inner``).
 An issue with a one-click fix (a missing data source: code ``data-missing``) carries a button
 ("Re-locate…") that emits ``action_requested(issue)``; activating its row does the same.
+
+The summary's cost (MACs, peaks) of a graph of more than
+:data:`~nnstudio.ui.canvas.cost_overlay.COST_SYNC_NODES` nodes follows a moment after the
+check's issues (the line says "cost: computing…" meanwhile).
 """
 
 from __future__ import annotations
@@ -33,9 +37,11 @@ from nnstudio.core.insight.cost import (
     human_bytes,
     human_count,
 )
+from nnstudio.ui.canvas import cost_overlay
 from nnstudio.ui.theme import canvas_colors, format_bytes, format_count
 
 NODE_ROLE = Qt.ItemDataRole.UserRole
+COST_PENDING = "cost: computing…"
 ACTIONS = {"data-missing": ("Re-locate…", "Choose where the data is now")}
 DATA_CODES = ("data-",)
 
@@ -59,9 +65,11 @@ def summary_text(
     pending_shapes: bool,
     cost: CostReport | None = None,
     batch_size: int = DEFAULT_BATCH,
+    cost_pending: bool = False,
 ) -> str:
     """``"9 layers · 52,138 parameters (52,138 trainable) · weights ≈ 203.7 KB …"``, with
-    the cost (MACs, FLOPs, peak activation memory) when ``cost`` is given."""
+    the cost (MACs, FLOPs, peak activation memory) when ``cost`` is given
+    (:data:`COST_PENDING` in its place when ``cost_pending``)."""
     n = len(graph.nodes)
     parts = [f"{n} layer{'s' if n != 1 else ''}"]
     if result is None:
@@ -84,6 +92,8 @@ def summary_text(
             )
         if cost is not None:
             parts += cost_parts(cost, batch_size)
+        elif cost_pending:
+            parts.append(COST_PENDING)
     errors = len(result.errors)
     warnings = len(result.issues) - errors
     parts.append(f"{errors} error{'s' if errors != 1 else ''}")
@@ -157,14 +167,21 @@ class IssuesPanel(QWidget):
         self.action_buttons: list[QToolButton] = []
         self.cost_model = cost_model if cost_model is not None else CostModel()
         self.cost: CostReport | None = None
+        self._shown: tuple[Graph, CheckResult | None, bool] | None = None
+        self._deferred_cost = cost_overlay.cost_timer(self, self._show_cost)
 
     def show_result(self, graph: Graph, result: CheckResult | None, pending_shapes: bool) -> None:
-        """List ``result``'s issues and update the summary line."""
+        """List ``result``'s issues and update the summary line (its cost shortly after on
+        a big graph: :meth:`cost_pending`)."""
         self.cost = None
+        self._shown = (graph, result, pending_shapes)
+        self._deferred_cost.stop()
         if result is not None and not pending_shapes:
-            self.cost = self.cost_model.compute(graph, result)
-        batch = self._batch_size()
-        self.summary.setText(summary_text(graph, result, pending_shapes, self.cost, batch))
+            if cost_overlay.defer_cost(len(graph.nodes)):
+                self._deferred_cost.start()
+            else:
+                self.cost = self.cost_model.compute(graph, result)
+        self._show_summary()
         self.tree.clear()
         self._issues = []
         self.action_buttons = []
@@ -218,6 +235,27 @@ class IssuesPanel(QWidget):
         item.setText(2, "")
         self.tree.setItemWidget(item, 2, cell)
         self.action_buttons.append(button)
+
+    def cost_pending(self) -> bool:
+        """True while the summary waits for the cost of the latest check."""
+        return self._deferred_cost.isActive()
+
+    def _show_cost(self) -> None:
+        if self._shown is None:
+            return
+        graph, result, pending_shapes = self._shown
+        if result is not None and not pending_shapes:
+            self.cost = self.cost_model.compute(graph, result)
+            self._show_summary()
+
+    def _show_summary(self) -> None:
+        if self._shown is None:
+            return
+        graph, result, pending_shapes = self._shown
+        text = summary_text(
+            graph, result, pending_shapes, self.cost, self._batch_size(), self.cost_pending()
+        )
+        self.summary.setText(text)
 
     def issues(self) -> list[Issue]:
         """The issues listed, in order."""

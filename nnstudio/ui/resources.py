@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QPixmap
 
 from nnstudio.core.project import Project
 
@@ -65,6 +65,13 @@ def icon(name: str) -> QIcon:
 def category_icon(category: str) -> QIcon:
     """The icon of a catalog category."""
     return icon(CATEGORY_ICONS.get(category, "category-core"))
+
+
+@cache
+def category_pixmap(category: str, size: int) -> QPixmap:
+    """The icon of a catalog category as a ``size`` px pixmap (one per category and size:
+    thousands of nodes share it)."""
+    return category_icon(category).pixmap(size, size)
 
 
 def app_icon() -> QIcon:

@@ -215,12 +215,11 @@ class BlockNodeItem(NodeItem):
             return super().port_scene_pos(side, port)
         return self.mapToScene(self._out_pos(port) if side == "out" else self._in_pos(port))
 
-    def refresh_tooltip(self) -> None:
-        super().refresh_tooltip()
+    def tooltip_text(self) -> str:
         extra = f"<p>Block “{self.definition_name}” · {self.params_line}"
         extra += "<br><i>Double-click or the chevron: expand · Enter: open</i>"
         extra += "<br><i>Expanded: double-click a layer to open the block at it</i></p>"
-        self.setToolTip(self.toolTip() + extra)
+        return super().tooltip_text() + extra
 
     def inner_at(self, local: QPointF) -> str | None:
         """The inner layer drawn at ``local`` (item coordinates; expanded only)."""

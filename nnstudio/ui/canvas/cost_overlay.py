@@ -6,6 +6,10 @@ edit recomputes only the nodes it changed), and gives each node item a heat colo
 value label.  Colours run on a log scale from the cheapest to the dearest node, blue to red
 (mid-lightness hues that read on light and dark canvases); a node that costs nothing keeps
 its usual look and says "0".
+
+On a graph of more than :data:`COST_SYNC_NODES` nodes the cost of a check is computed
+:data:`COST_DEFER_MS` after it has been shown (once for a burst of checks), so that the check's
+badges reach the canvas without waiting for the whole-graph cost model.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QFont, QLinearGradient, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QComboBox, QWidget
 
@@ -37,6 +41,22 @@ MODES: dict[str, tuple[str, str, Callable[[NodeCost], int], Callable[[float], st
     "params": ("Parameter memory", "float32 weights", lambda c: c.param_bytes, human_bytes),
 }
 LEGEND_W, LEGEND_H, MARGIN = 290, 84, 12
+COST_SYNC_NODES = 400  # up to this many nodes the cost comes with the check's result
+COST_DEFER_MS = 120  # on bigger graphs, this long after the last check
+
+
+def defer_cost(node_count: int) -> bool:
+    """Whether the cost of a check of a graph this large is computed after it is shown."""
+    return node_count > COST_SYNC_NODES
+
+
+def cost_timer(parent: QObject, callback: Callable[[], None]) -> QTimer:
+    """A single-shot timer of :data:`COST_DEFER_MS` (started again by each check)."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(COST_DEFER_MS)
+    timer.timeout.connect(callback)
+    return timer
 
 
 def heat_color(t: float) -> QColor:
@@ -91,6 +111,15 @@ class CostOverlay(QObject):
         self.action.setShortcut("Ctrl+Shift+K")
         self.action.setStatusTip("Colour each layer by its MACs or memory, with a legend")
         self.action.toggled.connect(self.set_enabled)
+        self._deferred = cost_timer(self, self.refresh)
+
+    def on_checked(self) -> None:
+        """A check has been shown: recolour now, or shortly on a big graph."""
+        scene = self.view.graph_scene()
+        if self.enabled and scene is not None and defer_cost(len(scene.node_items)):
+            self._deferred.start()
+        else:
+            self.refresh()
 
     def set_enabled(self, on: bool) -> None:
         """Show or hide the overlay (View > Cost Overlay)."""
@@ -109,14 +138,20 @@ class CostOverlay(QObject):
 
     def refresh(self) -> None:
         """Recompute the cost from the scene's latest check and recolour the nodes."""
+        self._deferred.stop()
         scene = self.view.graph_scene()
         if scene is None:
             return
         result = scene.last_check
         if not self.enabled or result is None or scene.pending_shapes:
             self.report = None
+            cleared = False
             for item in scene.node_items.values():
-                item.set_heat(None, None)
+                if item.heat is not None or item.heat_text is not None:
+                    item.set_heat(None, None)
+                    cleared = True
+            if cleared:  # the overlay was on: the minimap showed its colours
+                self.view.minimap.refresh()
             self.legend.setVisible(self.enabled)
             self.legend.update()
             return

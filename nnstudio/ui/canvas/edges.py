@@ -46,16 +46,18 @@ class EdgeItem(QGraphicsItem):
         self.highlighted = False
         self._path = QPainterPath()
         self._shape: QPainterPath | None = None
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(0.0)
-        self.update_path()
+        self._bounds = QRectF()
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)  # z stays 0: under nodes
+        self.update_path(geometry_change=False)  # not in a scene yet: nothing to tell it
 
-    def update_path(self) -> None:
+    def update_path(self, geometry_change: bool = True) -> None:
         """Recompute the curve from the two nodes' port positions."""
         p1 = self.src.port_scene_pos("out", self.edge.src_port)  # a block has several
         p2 = self.dst.port_scene_pos("in", self.edge.port)
-        self.prepareGeometryChange()
+        if geometry_change:
+            self.prepareGeometryChange()
         self._path = route(p1, p2, self._blocked, self._band)
+        self._bounds = self._path.controlPointRect().adjusted(-8, -8, 8, 8)
         self._shape = None
 
     def set_colors(self, colors: CanvasColors) -> None:
@@ -70,7 +72,7 @@ class EdgeItem(QGraphicsItem):
             self.update()
 
     def boundingRect(self) -> QRectF:
-        return self._path.controlPointRect().adjusted(-8, -8, 8, 8)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         if self._shape is None:

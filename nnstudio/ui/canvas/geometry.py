@@ -7,7 +7,7 @@ the automatic layout (:mod:`nnstudio.core.layout`) assumes.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPainterPath
 
 from nnstudio.core.catalog.spec import LayerSpec
 from nnstudio.core.layout import NODE_H, NODE_W
@@ -29,6 +29,28 @@ def small_font() -> QFont:
     font = QFont()
     font.setPixelSize(11)
     return font
+
+
+def pixel_font(
+    pixels: int, weight: QFont.Weight = QFont.Weight.Normal, italic: bool = False
+) -> QFont:
+    """A font of ``pixels`` pixels."""
+    font = QFont()
+    font.setPixelSize(pixels)
+    font.setWeight(weight)
+    font.setItalic(italic)
+    return font
+
+
+def node_paths(header_h: float) -> tuple[QPainterPath, QPainterPath, QPainterPath]:
+    """A node's rounded body, its header band and its left stripe (node coordinates)."""
+    body = QPainterPath()
+    body.addRoundedRect(node_rect(), CORNER, CORNER)
+    header = QPainterPath()
+    header.addRect(QRectF(0, 0, NODE_W, header_h))
+    stripe = QPainterPath()
+    stripe.addRect(QRectF(0, 0, 4.0, NODE_H))
+    return body, body.intersected(header), body.intersected(stripe)
 
 
 def node_rect() -> QRectF:

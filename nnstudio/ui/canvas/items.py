@@ -6,8 +6,9 @@ The scene (:mod:`.scene`) keeps them in step with the Graph's events.
 
 from __future__ import annotations
 
-import html
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -31,14 +32,21 @@ from nnstudio.ui.canvas.geometry import (
     LOD_NO_TEXT,
     PORT_RADIUS,
     input_port_pos,
+    node_paths,
     node_rect,
     output_port_pos,
+    pixel_font,
     port_at,
 )
-from nnstudio.ui.canvas.labels import key_params_text, params_count_text, shape_text
+from nnstudio.ui.canvas.labels import (
+    hover_html,
+    key_params_text,
+    params_count_text,
+    shape_text,
+)
 from nnstudio.ui.canvas.namefit import FittedName, fit_name
 from nnstudio.ui.canvas.routing import route
-from nnstudio.ui.resources import category_icon
+from nnstudio.ui.resources import category_pixmap
 from nnstudio.ui.theme import CanvasColors
 
 HEADER_H = 28.0
@@ -48,25 +56,12 @@ _LEFT_NO_CLIP = (
 )
 
 
-def _static_paths() -> tuple[QPainterPath, QPainterPath, QPainterPath]:
-    body = QPainterPath()
-    body.addRoundedRect(node_rect(), CORNER, CORNER)
-    header = QPainterPath()
-    header.addRect(QRectF(0, 0, NODE_W, HEADER_H))
-    stripe = QPainterPath()
-    stripe.addRect(QRectF(0, 0, 4.0, NODE_H))
-    return body, body.intersected(header), body.intersected(stripe)
-
-
-_BODY, _HEADER, _STRIPE = _static_paths()
-
-
-def _font(pixels: int, weight: QFont.Weight = QFont.Weight.Normal, italic: bool = False) -> QFont:
-    font = QFont()
-    font.setPixelSize(pixels)
-    font.setWeight(weight)
-    font.setItalic(italic)
-    return font
+_BODY, _HEADER, _STRIPE = node_paths(HEADER_H)
+_NODE_FLAGS = (
+    QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+    | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+    | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges
+)
 
 
 @dataclass
@@ -83,11 +78,11 @@ class NodeStatus:
 class NodeItem(QGraphicsItem):
     """One layer: name, type, key parameters, output shape, parameter count and ports."""
 
-    _NAME_FONT = _font(13, QFont.Weight.DemiBold)
-    _TYPE_FONT = _font(11)
-    _BODY_FONT = _font(12)
-    _SMALL_FONT = _font(11)
-    _BADGE_FONT = _font(12, QFont.Weight.Bold)
+    _NAME_FONT = pixel_font(13, QFont.Weight.DemiBold)
+    _TYPE_FONT = pixel_font(11)
+    _BODY_FONT = pixel_font(12)
+    _SMALL_FONT = pixel_font(11)
+    _BADGE_FONT = pixel_font(12, QFont.Weight.Bold)
 
     def __init__(self, node: Node, colors: CanvasColors) -> None:
         super().__init__()
@@ -103,12 +98,11 @@ class NodeItem(QGraphicsItem):
         self.heat_text: str | None = None  # the cost overlay's value (None: overlay off)
         self.hover_port: tuple[str, str] | None = None
         self.candidate: tuple[str, bool] | None = None  # (port, allowed) while connecting
-        self._icon = category_icon(self.spec.category).pixmap(32, 32)
-        self.setFlags(
-            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-            | QGraphicsItem.GraphicsItemFlag.ItemSendsScenePositionChanges
-        )
+        self._tooltip: str | None = None  # the hover text, built when first asked for
+        self._icon = category_pixmap(self.spec.category, 32)
+        left = -48.0 if len(self.spec.inputs) > 1 else -10.0
+        self._bounds = QRectF(left, -12.0, NODE_W - left + 12.0, NODE_H + 36.0)
+        self.setFlags(_NODE_FLAGS)
         self.setAcceptHoverEvents(True)
         self.setZValue(1.0)
         self.sync(node)
@@ -163,33 +157,59 @@ class NodeItem(QGraphicsItem):
         return self.mapToScene(local)
 
     def refresh_tooltip(self) -> None:
-        """Rebuild the hover text: name and type, then each issue with its hint."""
-        lines = [f"<b>{html.escape(self.name)}</b> — {html.escape(self.spec.display)}"]
-        for issue in self.status.issues:
-            color = self.colors.severity(issue.severity).name()
-            lines.append(f"<p style='color:{color}'>{html.escape(issue.message)}</p>")
-            if issue.hint:
-                lines.append(f"<p><i>{html.escape(issue.hint)}</i></p>")
-        if not self.status.issues:
-            lines.append(f"<p>{html.escape(self.spec.help.split('. ')[0].rstrip('.'))}.</p>")
-        self.setToolTip("".join(lines))
+        """The hover text changed: it is built again when next asked for (on hover; a
+        graph of thousands of nodes does not build thousands of texts it never shows)."""
+        self._tooltip = None
+        if self.isUnderMouse():  # shown now, or about to be
+            QGraphicsItem.setToolTip(self, self.toolTip())
+
+    def toolTip(self) -> str:  # noqa: N802  (Qt's name)
+        """The hover text: name and type, then each issue with its hint."""
+        if self._tooltip is None:
+            self._tooltip = self.tooltip_text()
+        return self._tooltip
+
+    def tooltip_text(self) -> str:
+        """Build the hover text (see :meth:`toolTip`)."""
+        return hover_html(
+            self.name, self.spec, self.status.issues, lambda s: self.colors.severity(s).name()
+        )
 
     # -- geometry ---------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        left = -48.0 if len(self.spec.inputs) > 1 else -10.0
-        return QRectF(left, -12.0, NODE_W - left + 12.0, NODE_H + 36.0)
+        return self._bounds
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addRoundedRect(node_rect().adjusted(-PORT_RADIUS, 0, PORT_RADIUS, 0), CORNER, CORNER)
         return path
 
-    def itemChange(self, change: QGraphicsItem.GraphicsItemChange, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
-            scene = self.scene()
-            if scene is not None and hasattr(scene, "node_item_moved"):
-                scene.node_item_moved(self)
-        return super().itemChange(change, value)
+    def follow_moves(self) -> None:
+        """Tell the scene whenever the item moves (``node_item_moved``), from now on: the
+        scene calls this once it has added the item.
+
+        Not a method of the class: Qt would call it a dozen times while each item is
+        built and added, a fifth of the build of a 5,000-node scene.  PySide dispatches a
+        virtual to a callable set on the instance; this one holds the item weakly.
+        """
+        ref = weakref.ref(self)
+
+        def item_change(change: QGraphicsItem.GraphicsItemChange, value: Any) -> Any:
+            item = ref()
+            if item is None:
+                return value
+            if change == QGraphicsItem.GraphicsItemChange.ItemScenePositionHasChanged:
+                scene = item.scene()
+                if scene is not None and hasattr(scene, "node_item_moved"):
+                    scene.node_item_moved(item)
+            return QGraphicsItem.itemChange(item, change, value)
+
+        self.itemChange = item_change  # type: ignore[method-assign]
+
+    def hoverEnterEvent(self, event) -> None:
+        if QGraphicsItem.toolTip(self) != self.toolTip():  # Qt shows what is set on the item
+            QGraphicsItem.setToolTip(self, self.toolTip())
+        super().hoverEnterEvent(event)
 
     def hoverMoveEvent(self, event) -> None:
         port = self.port_at(event.scenePos())
@@ -281,7 +301,7 @@ class NodeItem(QGraphicsItem):
         """40-60 %: the name in a large font (wrapped, never cut) and the type under it."""
         c = self.colors
         painter.setPen(c.text)
-        type_font = _font(max(1, round(10 / lod)))
+        type_font = pixel_font(max(1, round(10 / lod)))
         type_fm = QFontMetricsF(type_font)
         kind = self.heat_text or self.spec.display  # the cost overlay's value replaces the type
         show_type = type_fm.horizontalAdvance(kind) <= NODE_W - 20

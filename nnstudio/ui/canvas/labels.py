@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from nnstudio.core.catalog.spec import LayerSpec
@@ -69,6 +70,22 @@ def key_params_text(spec: LayerSpec, params: Mapping[str, Any]) -> str:
         else:
             parts.append(f"{label} {format_value(value)}")
     return " · ".join(parts)
+
+
+def hover_html(
+    name: str, spec: LayerSpec, issues: Sequence[Any], color_of: Callable[[str], str]
+) -> str:
+    """A node's hover text: name and type, then each issue (in ``color_of(severity)``)
+    with its hint, or the first sentence of the layer's help when there is none."""
+    lines = [f"<b>{html.escape(name)}</b> — {html.escape(spec.display)}"]
+    for issue in issues:
+        color = color_of(issue.severity)
+        lines.append(f"<p style='color:{color}'>{html.escape(issue.message)}</p>")
+        if issue.hint:
+            lines.append(f"<p><i>{html.escape(issue.hint)}</i></p>")
+    if not issues:
+        lines.append(f"<p>{html.escape(spec.help.split('. ')[0].rstrip('.'))}.</p>")
+    return "".join(lines)
 
 
 def params_count_text(count: int) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap
@@ -42,6 +42,8 @@ class Minimap(QWidget):
         self.setToolTip("Overview: click or drag to move around the graph")
         self._world = QRectF()
         self._layer: QPixmap | None = None  # the nodes, redrawn only when the graph changes
+        self._key: tuple | None = None  # the scene's map_key() when the layer was drawn
+        self._places: tuple[Any, QRectF, dict[str, QRectF]] | None = None  # see _boxes
         self.hide()
 
     def set_enabled(self, on: bool) -> None:
@@ -54,10 +56,29 @@ class Minimap(QWidget):
         vp = self.view.viewport().geometry()
         self.move(vp.right() - WIDTH - MARGIN, vp.bottom() - HEIGHT - MARGIN)
 
+    def refresh_if_changed(self) -> None:
+        """Something in the scene changed: redraw the nodes layer if it shows what changed
+        (a place, a colour, the selection), else only follow the view."""
+        scene = self.view.graph_scene()
+        key = self._key
+        new = scene.map_key() if scene is not None else None
+        if (
+            key is not None
+            and new is not None
+            and key[0] == new[0]
+            and key[1] is new[1]
+            and key[2] == new[2]
+            and key[3] is scene
+        ):
+            self.sync_view()
+            return
+        self.refresh()
+
     def refresh(self) -> None:
         """The graph changed: redraw the nodes layer, then show or hide the overview."""
         self._layer = None
         scene = self.view.graph_scene()
+        self._key = (*scene.map_key(), scene) if scene is not None else None
         nodes = scene.nodes_rect() if scene is not None and scene.node_items else QRectF()
         self._world = nodes.adjusted(-60, -60, 60, 60) if not nodes.isNull() else QRectF()
         self.sync_view()
@@ -93,6 +114,58 @@ class Minimap(QWidget):
             rect.height() * scale,
         )
 
+    def node_rects(self, scene: GraphScene) -> list[tuple[QColor, list[QRectF]]]:
+        """Every node's box on the map, grouped by the colour it is drawn in, in drawing
+        order: category or cost colours first, then warnings, errors and the selection on
+        top (boxes overlap on the map of a big graph: what needs the eye is drawn last)."""
+        c = scene.colors
+        boxes = self._boxes(scene)
+        selected = set(scene.selected_node_ids())
+        groups: dict[tuple[int, Any], tuple[QColor, list[QRectF]]] = {}
+        for nid, item in scene.node_items.items():
+            severity = item.status.severity
+            if nid in selected:
+                key: tuple[int, Any] = (3, None)
+                color = c.selection
+            elif severity:
+                key = (2, None) if severity == "error" else (1, None)
+                color = c.severity(severity)
+            elif item.heat is not None:
+                color = item.heat
+                key = (0, color.rgba())
+            elif item.heat_text is not None:  # cost overlay on, no cost
+                key, color = (0, "muted"), c.muted
+            else:
+                category = item.spec.category
+                key = (0, category)
+                if key in groups:
+                    groups[key][1].append(boxes[nid])
+                    continue
+                color = c.category(category)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = (color, [boxes[nid]])
+            else:
+                group[1].append(boxes[nid])
+        return [groups[key] for key in sorted(groups, key=lambda k: k[0])]
+
+    def _boxes(self, scene: GraphScene) -> dict[str, QRectF]:
+        """Each node's box in map coordinates (kept while no node moves and the map's
+        extent stays: drawing again for a new colour does not place them again)."""
+        places = scene.node_places()
+        cached = self._places
+        if cached is not None and cached[0] is places and cached[1] == self._world:
+            return cached[2]
+        scale, off = self._transform()
+        ox, oy = off.x(), off.y()
+        w, h = NODE_W * scale + 0.8, NODE_H * scale + 0.8
+        boxes = {}
+        for nid, item in scene.node_items.items():
+            pos = item.pos()
+            boxes[nid] = QRectF(pos.x() * scale + ox, pos.y() * scale + oy, w, h)
+        self._places = (places, QRectF(self._world), boxes)
+        return boxes
+
     def _render_layer(self) -> QPixmap:
         scene = self.view.graph_scene()
         ratio = self.devicePixelRatioF()
@@ -111,20 +184,9 @@ class Minimap(QWidget):
         p.drawRoundedRect(QRectF(0.5, 0.5, WIDTH - 1, HEIGHT - 1), 6, 6)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         p.setPen(Qt.PenStyle.NoPen)
-        selected = set(scene.selected_node_ids())
-        for nid, item in scene.node_items.items():
-            rect = self._to_map(QRectF(item.pos().x(), item.pos().y(), NODE_W, NODE_H))
-            if nid in selected:
-                p.setBrush(c.selection)
-            elif item.status.severity:
-                p.setBrush(c.severity(item.status.severity))
-            elif item.heat is not None:
-                p.setBrush(item.heat)
-            elif item.heat_text is not None:  # cost overlay on, no cost
-                p.setBrush(c.muted)
-            else:
-                p.setBrush(c.category(item.spec.category))
-            p.drawRect(rect.adjusted(0, 0, 0.8, 0.8))
+        for color, rects in self.node_rects(scene):
+            p.setBrush(color)
+            p.drawRects(rects)  # one call per colour: thousands of nodes in a few ms
         p.end()
         return layer
 

@@ -26,6 +26,7 @@ from nnstudio.ui.canvas.items import EdgeItem, NodeItem, NodeStatus
 from nnstudio.ui.theme import CanvasColors, canvas_colors
 
 GRID = 24.0
+_NONE = object()  # no result applied to a node yet
 SCENE_MARGIN = 2000.0
 
 
@@ -52,12 +53,17 @@ class GraphScene(QGraphicsScene):
         self.last_check: CheckResult | None = None
         self._rects: tuple[list[float], list[QRectF]] | None = None
         self._all_rect: tuple[Any, QRectF] | None = None  # nodes_rect(), keyed by _rects
+        self._scene_rect: QRectF | None = None  # set by _grow_scene_rect
+        self._map_revision = 0  # bumped when a node's colour on the minimap may change
+        self._applied: dict[str, Any] = {}  # the result object each node's status is from
+        self._with_issues: set[str] = set()  # nodes the last check found issues on
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.region_frames = RegionFrames(self)  # GAN regions (set by ui.gan.link)
         for node in graph.nodes.values():
             self._add_node(node)
         for edge in graph.edges:
-            self._add_edge(edge)
+            self._add_edge(edge, sync_ports=False)
+        self._sync_ports(*self.node_items)  # once per node, not once per edge
         self._sync_outputs()
         self._sync_merge_order()
         self._grow_scene_rect()
@@ -77,7 +83,10 @@ class GraphScene(QGraphicsScene):
         elif event == gm.NODE_CHANGED:
             item = self.node_items.get(payload.id)
             if item is not None:
+                category = item.spec.category
                 item.sync(payload)
+                if item.spec.category != category:  # the minimap colours by category
+                    self._map_revision += 1
         elif event == gm.NODE_MOVED:
             item = self.node_items.get(payload.id)
             if item is not None and (item.pos().x(), item.pos().y()) != payload.pos:
@@ -95,6 +104,7 @@ class GraphScene(QGraphicsScene):
 
     def _add_node(self, node: Node) -> None:
         self._rects = None
+        self._map_revision += 1
         item = make_node_item(node, self.colors, self.graph)
         status = self._statuses.get(node.id)
         item.set_status(status or NodeStatus(pending=True))
@@ -103,17 +113,21 @@ class GraphScene(QGraphicsScene):
         self.node_items[node.id] = item
         self._edges_at.setdefault(node.id, set())
         self.addItem(item)
+        item.follow_moves()
 
     def _remove_node(self, node_id: str) -> None:
         self._rects = None
+        self._map_revision += 1
         for edge_item in list(self._edges_at.get(node_id, ())):
             self._remove_edge(edge_item.edge)
         self._edges_at.pop(node_id, None)
+        self._applied.pop(node_id, None)
+        self._statuses.pop(node_id, None)
         item = self.node_items.pop(node_id, None)
         if item is not None:
             self.removeItem(item)
 
-    def _add_edge(self, edge: Edge) -> None:
+    def _add_edge(self, edge: Edge, sync_ports: bool = True) -> None:
         src, dst = self.node_items.get(edge.src), self.node_items.get(edge.dst)
         if src is None or dst is None or edge in self.edge_items:
             return
@@ -122,7 +136,8 @@ class GraphScene(QGraphicsScene):
         self._edges_at[edge.src].add(item)
         self._edges_at[edge.dst].add(item)
         self.addItem(item)
-        self._sync_ports(edge.src, edge.dst)
+        if sync_ports:
+            self._sync_ports(edge.src, edge.dst)
 
     def _remove_edge(self, edge: Edge) -> None:
         item = self.edge_items.pop(edge, None)
@@ -216,24 +231,66 @@ class GraphScene(QGraphicsScene):
         return min(r.top() for r in rects), max(r.bottom() for r in rects)
 
     def _grow_scene_rect(self) -> None:
-        bounds = self.itemsBoundingRect().adjusted(
+        """Keep the scene rectangle a margin wider than the nodes (it never shrinks: the
+        view does not jump when a node is removed)."""
+        bounds = self._bodies_rect().adjusted(
             -SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN
         )
-        current = self.sceneRect()
-        if not current.contains(bounds):
-            self.setSceneRect(current.united(bounds))
+        current = self._scene_rect
+        if current is None:
+            self._scene_rect = bounds
+            self.setSceneRect(bounds)
+        elif not current.contains(bounds):
+            self._scene_rect = current.united(bounds)
+            self.setSceneRect(self._scene_rect)
+
+    def _bodies_rect(self) -> QRectF:
+        """The nodes' bodies and anything an item draws around them (ports, pills, an
+        expanded block's frame); edges stay within the scene margin of the bodies."""
+        _, rects = self._node_rects()
+        if not rects:
+            return QRectF(0, 0, 1, 1)
+        rect = QRectF(
+            QPointF(rects[0].left(), min(r.top() for r in rects)),
+            QPointF(max(r.right() for r in rects), max(r.bottom() for r in rects)),
+        ).adjusted(-48.0, -12.0, 12.0, 36.0)
+        for item in self.node_items.values():
+            if getattr(item, "expanded", False):  # a block shown as a frame is larger
+                rect = rect.united(item.sceneBoundingRect())
+        return rect
 
     # -- check results, indicators, colours -----------------------------------------
     def apply_check(self, result: CheckResult, pending_shapes: bool) -> None:
         """Show a check's issues, shapes and parameter counts on the nodes."""
-        self.pending_shapes = pending_shapes
         by_node: dict[str, list] = {}
         for issue in result.issues:
             if issue.node is not None:
                 by_node.setdefault(issue.node, []).append(issue)
-        self._statuses = {}
-        for nid, item in self.node_items.items():
+        shapes = result.shapes
+        applied = self._applied
+        if pending_shapes != self.pending_shapes or not applied:
+            touched: set[str] = set(self.node_items)
+        else:
+            # An incremental check keeps the result object of each node it did not touch:
+            # only the nodes whose object changed, or with issues now or before, can show
+            # something new (at 5,000 nodes an edit touches a few hundred).
+            touched = {nid for nid, shape in shapes.items() if applied.get(nid, _NONE) is not shape}
+            touched.update(
+                n for n, shape in applied.items() if shape is not None and n not in shapes
+            )
+            touched.update(self.node_items.keys() - applied.keys())
+            touched.update(by_node)
+            touched.update(self._with_issues)
+        self.pending_shapes = pending_shapes
+        self._with_issues = set()
+        for nid in touched:
+            item = self.node_items.get(nid)
+            if item is None:
+                continue
+            shape = applied[nid] = shapes.get(nid)
             issues = tuple(by_node.get(nid, ()))
+            if issues:
+                self._with_issues.add(nid)
             severity = (
                 "error"
                 if any(i.severity == "error" for i in issues)
@@ -241,7 +298,6 @@ class GraphScene(QGraphicsScene):
                 if issues
                 else None
             )
-            shape = result.shapes.get(nid)
             status = NodeStatus(
                 severity,
                 issues,
@@ -251,6 +307,8 @@ class GraphScene(QGraphicsScene):
             )
             self._statuses[nid] = status
             if status != item.status:
+                if status.severity != item.status.severity:
+                    self._map_revision += 1
                 item.set_status(status)
         self.last_check = result
         self.checked.emit()
@@ -283,6 +341,7 @@ class GraphScene(QGraphicsScene):
     def set_colors(self, colors: CanvasColors) -> None:
         """Repaint everything with another palette."""
         self.colors = colors
+        self._map_revision += 1
         for item in self.node_items.values():
             item.set_colors(colors)
         for edge in self.edge_items.values():
@@ -361,6 +420,17 @@ class GraphScene(QGraphicsScene):
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
         return rect
+
+    def map_key(self) -> tuple[int, list[QRectF], list[str]]:
+        """What the minimap's drawing depends on, to tell whether it must be drawn again:
+        a revision of the nodes' colours, the nodes' places (a list made anew whenever a
+        node is added, removed or moves) and the selection."""
+        return self._map_revision, self.node_places(), self.selected_node_ids()
+
+    def node_places(self) -> list[QRectF]:
+        """The nodes' bodies, sorted by their left edge: a list made anew whenever a node is
+        added, removed or moves (the same list object until then)."""
+        return self._node_rects()[1]
 
     # -- background -------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:

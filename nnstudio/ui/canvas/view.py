@@ -109,7 +109,7 @@ class GraphView(QGraphicsView):
         self._minimap_timer = QTimer(self)
         self._minimap_timer.setSingleShot(True)
         self._minimap_timer.setInterval(60)
-        self._minimap_timer.timeout.connect(self.minimap.refresh)
+        self._minimap_timer.timeout.connect(self.minimap.refresh_if_changed)
         self.cost_overlay = CostOverlay(self)
 
     # -- scene ------------------------------------------------------------------------
@@ -132,12 +132,12 @@ class GraphView(QGraphicsView):
         if old is not None:
             old.selectionChanged.disconnect(self._on_selection)
             old.changed.disconnect(self._schedule_minimap)
-            old.checked.disconnect(self.cost_overlay.refresh)
+            old.checked.disconnect(self.cost_overlay.on_checked)
             old.detach()
         self.setScene(scene)
         scene.selectionChanged.connect(self._on_selection)
         scene.changed.connect(self._schedule_minimap)
-        scene.checked.connect(self.cost_overlay.refresh)
+        scene.checked.connect(self.cost_overlay.on_checked)
         self.editor.reset()
         self.minimap.refresh()
         self.cost_overlay.refresh()
