@@ -9,6 +9,7 @@ from nnstudio.core.compiler import build_model
 from nnstudio.core.graph import GraphChecker
 from nnstudio.core.graph.builder import GraphBuilder
 from nnstudio.core.project import Project
+from nnstudio.core.project_paths import NODE_PATH_PARAMS
 
 SPECS = catalog.all_specs()
 LAYER_SPECS = [s for s in SPECS if not s.is_input]
@@ -191,6 +192,9 @@ def test_params_survive_project_save_and_load(spec, tmp_path) -> None:
     """Every parameter set to a value other than its default survives the project file (a
     serializer that dropped or defaulted any parameter fails here)."""
     values = {p.name: _non_default(p) for p in spec.params}
+    for name in NODE_PATH_PARAMS:  # a file parameter is stored relative, read back absolute
+        if isinstance(values.get(name), str):
+            values[name] = str(tmp_path / values[name])
     b = GraphBuilder()
     if spec.is_input:
         node = b.add("Input", **values)

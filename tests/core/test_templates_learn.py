@@ -26,7 +26,7 @@ RECONSTRUCTION_READY = "targets" in DataConfig.__dataclass_fields__
 CASES = {
     "mlp": (8, 3),
     "small_cnn": (4, 10),
-    "lstm": (8, 3),
+    "lstm": (12, 3),  # 8 epochs once ended at 0.575 in CI (threads: not bit-exact)
     "residual_cnn": (8, 10),
     "transformer": (3, 2),
     "two_input": (8, None),
