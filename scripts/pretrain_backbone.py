@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 from PIL import ImageFont
 
+from nnstudio.core.templates import TRANSFER_BACKBONE, TRANSFER_WEIGHTS
+
 ROOT = Path(__file__).resolve().parents[1]
-WEIGHTS_NAME = "mobilenetv2_0.35_32_letters.weights.h5"
-BACKBONE = {"architecture": "MobileNetV2", "alpha": 0.35, "input_size": 32}
 FONTS = sorted(Path("/usr/share/fonts/truetype/dejavu").glob("DejaVu*.ttf"))
 SEED = 7
 BN_MOMENTUM = 0.9
@@ -86,7 +86,7 @@ def main() -> None:
         weights="none",
         trainable="all",
         batchnorm="train",
-        **BACKBONE,
+        **TRANSFER_BACKBONE,
     )
     h = b.add("Dense", h, name="letter", units=52, activation="softmax")
     b.output(h, "sparse_categorical_crossentropy", ["accuracy"])
@@ -114,7 +114,7 @@ def main() -> None:
         model(x[start : start + 256], training=True)
     _, accuracy = model.evaluate(x[split:], y[split:], batch_size=256, verbose=0)
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / WEIGHTS_NAME
+    path = args.out / TRANSFER_WEIGHTS
     app.save_weights(str(path))
     print(
         f"inference-mode accuracy {accuracy:.3f} on {len(x) - split} held-out letters; "

@@ -26,6 +26,12 @@ SAMPLES = "../samples"  # the samples folder, relative to resources/templates an
 WEIGHTS = "../weights"  # the shipped pretrained weights, likewise
 #: the transfer template's backbone weights (``scripts/pretrain_backbone.py`` makes them)
 TRANSFER_WEIGHTS = "mobilenetv2_0.35_32_letters.weights.h5"
+#: the backbone those weights belong to (the script builds the same one)
+TRANSFER_BACKBONE: dict[str, object] = {
+    "architecture": "MobileNetV2",
+    "alpha": 0.35,
+    "input_size": 32,
+}
 BN_MOMENTUM = 0.8  # 0.99 needs hundreds of batches: the sample gives ~16 per epoch
 
 
@@ -156,9 +162,7 @@ def transfer() -> GraphBuilder:
         "PretrainedBackbone",
         x,
         name="backbone",
-        architecture="MobileNetV2",
-        alpha=0.35,
-        input_size=32,
+        **TRANSFER_BACKBONE,
         weights_file=f"{WEIGHTS}/{TRANSFER_WEIGHTS}",
         trainable="from_stage",
         unfreeze_from=13,

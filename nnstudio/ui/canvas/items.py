@@ -45,6 +45,7 @@ from nnstudio.ui.canvas.labels import (
     shape_text,
 )
 from nnstudio.ui.canvas.namefit import FittedName, fit_name
+from nnstudio.ui.canvas.node_marks import paint_badge, paint_pills
 from nnstudio.ui.canvas.routing import route
 from nnstudio.ui.resources import category_pixmap
 from nnstudio.ui.theme import CanvasColors
@@ -206,9 +207,14 @@ class NodeItem(QGraphicsItem):
 
         self.itemChange = item_change  # type: ignore[method-assign]
 
-    def hoverEnterEvent(self, event) -> None:
-        if QGraphicsItem.toolTip(self) != self.toolTip():  # Qt shows what is set on the item
+    def prepare_tooltip(self) -> None:
+        """Set the hover text on the item, where Qt looks for it (on hover, or on a tooltip
+        event over an item the mouse never entered)."""
+        if QGraphicsItem.toolTip(self) != self.toolTip():
             QGraphicsItem.setToolTip(self, self.toolTip())
+
+    def hoverEnterEvent(self, event) -> None:
+        self.prepare_tooltip()
         super().hoverEnterEvent(event)
 
     def hoverMoveEvent(self, event) -> None:
@@ -267,7 +273,13 @@ class NodeItem(QGraphicsItem):
         self._paint_ports(painter, c, accent, port_names=lod >= LOD_NAME_ONLY)
         if severity:
             self._paint_badge(painter, c.severity(severity))
-        self._paint_pills(painter, c)
+        output = None
+        if self.is_output:
+            output = "output" + (f" · {self.output_text}" if self.output_text else "")
+        paint_pills(painter, c, self._SMALL_FONT, output, self.indicator)
+
+    def _paint_badge(self, painter: QPainter, color: QColor) -> None:
+        paint_badge(painter, self.colors, color, self._BADGE_FONT)
 
     def name_layout(self, lod: float) -> FittedName:
         """How the name is written at zoom ``lod`` below full detail (font, lines)."""
@@ -462,47 +474,6 @@ class NodeItem(QGraphicsItem):
             painter.drawRoundedRect(QRectF(pos.x() - r, pos.y() - 2.2 * r, 2 * r, 4.4 * r), r, r)
         else:
             painter.drawEllipse(pos, r, r)
-
-    def _paint_badge(self, painter: QPainter, color: QColor) -> None:
-        center = QPointF(NODE_W - 2, 2)
-        painter.setPen(QPen(self.colors.node_fill, 2.0))
-        painter.setBrush(color)
-        painter.drawEllipse(center, 9.0, 9.0)
-        painter.setPen(QColor("#ffffff"))
-        painter.setFont(self._BADGE_FONT)
-        painter.drawText(
-            QRectF(center.x() - 9, center.y() - 9, 18, 18), Qt.AlignmentFlag.AlignCenter, "!"
-        )
-
-    def _paint_pills(self, painter: QPainter, c: CanvasColors) -> None:
-        fm = QFontMetricsF(self._SMALL_FONT)
-        painter.setFont(self._SMALL_FONT)
-        top = NODE_H + 5
-        if self.is_output:
-            text = "output" + (f" · {self.output_text}" if self.output_text else "")
-            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, NODE_W - 90)
-            w = fm.horizontalAdvance(text) + 14
-            pill = QRectF(6, top, w, 18)
-            fill = QColor(c.selection)
-            fill.setAlpha(40)
-            painter.setPen(QPen(c.selection, 1.0))
-            painter.setBrush(fill)
-            painter.drawRoundedRect(pill, 9, 9)
-            painter.setPen(c.text)
-            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
-        if self.indicator is not None:
-            text, color = self.indicator
-            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, 80)
-            w = fm.horizontalAdvance(text) + 14
-            pill = QRectF(NODE_W - 6 - w, top, w, 18)
-            col = QColor(color) if color is not None else QColor(c.muted)
-            fill = QColor(col)
-            fill.setAlpha(50)
-            painter.setPen(QPen(col, 1.0))
-            painter.setBrush(fill)
-            painter.drawRoundedRect(pill, 9, 9)
-            painter.setPen(c.text)
-            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
 
 __all__ = [

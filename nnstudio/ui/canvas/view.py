@@ -418,6 +418,13 @@ class GraphView(QGraphicsView):
                 self.set_zoom(self.zoom() * pinch.scaleFactor(), anchor)
                 event.accept()
                 return True
+        elif event.type() == QEvent.Type.ToolTip:  # node texts are built on demand
+            for item in self.items(event.pos()):
+                while item is not None and not hasattr(item, "prepare_tooltip"):
+                    item = item.parentItem()
+                if item is not None:
+                    item.prepare_tooltip()
+                    break
         return super().viewportEvent(event)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
