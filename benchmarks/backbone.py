@@ -70,7 +70,8 @@ def bench(args: argparse.Namespace) -> float:
     model.fit(x[: args.batch_size * 2], y[: args.batch_size * 2], verbose=0)  # trace once
     plain, app = [], []
     for _ in range(args.repeats):
-        plain.append(len(x) * args.epochs / plain_fit(model, x, y, args.batch_size, args.epochs))
+        seconds = plain_fit(model, x, y, args.batch_size, args.epochs, config.seed)
+        plain.append(len(x) * args.epochs / seconds)
         app.append(len(x) * args.epochs / app_fit(model, data, config)[0])
     ratio = statistics.median(app) / statistics.median(plain)
     runs = ", ".join(f"{v:,.0f}" for v in plain)

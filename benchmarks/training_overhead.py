@@ -68,8 +68,15 @@ def cnn_graph():
     return build_template("small_cnn").graph
 
 
-def plain_fit(model, x, y, batch_size: int, epochs: int) -> float:
+def plain_fit(model, x, y, batch_size: int, epochs: int, seed: int | None = None) -> float:
+    """Seconds of a plain ``model.fit``; with ``seed``, seeded first as the app's run is
+    (``keras.utils.set_random_seed``, which also clears TensorFlow's kernel cache: the
+    next step instantiates its functions again)."""
+    import keras
+
     start = time.perf_counter()
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, shuffle=True)
     return time.perf_counter() - start
 
@@ -173,7 +180,7 @@ def bench(name: str, graph, x, y, args) -> float:
 
     try:
         for i in range(args.repeats):
-            plain.append(n / plain_fit(model, x, y, args.batch_size, args.epochs))
+            plain.append(n / plain_fit(model, x, y, args.batch_size, args.epochs, config.seed))
             log_dir = None if args.no_tensorboard else os.path.join(logs, f"{name}-{i}")
             seconds, count = app_fit(model, data, config, log_dir)
             app.append(n / seconds)

@@ -27,7 +27,7 @@ WEIGHTS = "../weights"  # the shipped pretrained weights, likewise
 #: the transfer template's backbone weights (``scripts/pretrain_backbone.py`` makes them)
 TRANSFER_WEIGHTS = "mobilenetv2_0.35_32_letters.weights.h5"
 #: the backbone those weights belong to (the script builds the same one)
-TRANSFER_BACKBONE: dict[str, object] = {
+TRANSFER_BACKBONE: dict[str, Any] = {
     "architecture": "MobileNetV2",
     "alpha": 0.35,
     "input_size": 32,

@@ -28,7 +28,7 @@ from nnstudio.core.training.history import History
 from nnstudio.core.training.optimizers import current_learning_rate
 from nnstudio.core.training.probes import ActivationProbe, gradient_norms, weight_stats
 from nnstudio.core.training.state import RunState
-from nnstudio.core.training.watch import NanWatch, snapshot_weights
+from nnstudio.core.training.watch import NanWatch, WeightKeeper
 
 log = logging.getLogger("nnstudio.training")
 
@@ -80,6 +80,7 @@ class RunCallback(keras.callbacks.Callback):
         self.monitor = config.monitor
         self._wait = 0
         self._watch: NanWatch | None = None
+        self._kept_at_step = -1
         self._t0 = 0.0
         self._epoch_t0 = 0.0
         self._paused = 0.0
@@ -90,6 +91,7 @@ class RunCallback(keras.callbacks.Callback):
         self._rate_time = 0.0  # seconds spent in training steps in the current window
         self._rate_n = 0
         self._steps_done = 0
+        self._steps_begun = 0  # a step that began may have changed the weights
 
     # -- timing -----------------------------------------------------------------------
     def total_epochs(self) -> int | None:
@@ -97,6 +99,11 @@ class RunCallback(keras.callbacks.Callback):
         knowing only its own end), else what ``fit`` was given."""
         epochs = getattr(self.config, "epochs", None)
         return int(epochs) if epochs else self.params.get("epochs")
+
+    @property
+    def model_holds_last_weights(self) -> bool:
+        """True when no training step ran since :attr:`last_weights` were taken."""
+        return self._kept_at_step == self._steps_begun
 
     def elapsed(self) -> float:
         """Seconds of training so far, pauses left out."""
@@ -109,7 +116,9 @@ class RunCallback(keras.callbacks.Callback):
         self.steps = self.params.get("steps")
         if not self._t0:  # a two-phase run's second fit keeps the run's clock
             self._t0 = time.perf_counter()
-        self.last_weights = snapshot_weights(self.model)
+        self._keeper = WeightKeeper(self.model)
+        self.last_weights = self._keeper.begin()
+        self._kept_at_step = self._steps_begun
         if self.monitor.startswith("val_") and not self.has_validation:
             self.monitor = self.monitor[4:]
             if self.config.early_stopping:
@@ -146,6 +155,7 @@ class RunCallback(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
         """Track the batch being trained, so an error can name it."""
         self.batch = batch
+        self._steps_begun += 1
         self._step_t0 = time.perf_counter()
 
     def on_train_batch_end(self, batch: int, logs: Mapping[str, Any] | None = None) -> None:
@@ -209,7 +219,8 @@ class RunCallback(keras.callbacks.Callback):
             {k: v for k, v in logs.items() if k != "learning_rate"}, epoch, self.batch
         )
         self.history.append(logs)
-        self.last_weights = snapshot_weights(self.model)
+        self.last_weights = self._keeper.take()
+        self._kept_at_step = self._steps_begun
         improved = self._track_best(epoch, logs)
         elapsed = self.elapsed()
         self.state.emit(
@@ -304,7 +315,7 @@ class RunCallback(keras.callbacks.Callback):
         try:
             grads = None
             if self.probe is not None and self.probe_y is not None:
-                grads = gradient_norms(self.model, self.probe.x, self.probe_y)
+                grads = gradient_norms(self.model, self.probe.x, self.probe_y, self.probe.split)
             layers = weight_stats(self.model, grads)
         except Exception as exc:  # noqa: BLE001
             self._probe_failed(exc)

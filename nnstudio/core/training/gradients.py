@@ -1,7 +1,10 @@
 """Per-layer gradient norms of the loss on a probe batch, on each Keras backend.
 
 Keras 3 has no backend-neutral way to take gradients outside ``fit``: TensorFlow uses a
-``GradientTape``, JAX ``jax.grad`` of the model's stateless loss, torch autograd.
+``GradientTape``, JAX ``jax.grad`` of the model's stateless loss, torch autograd.  With a
+:class:`~nnstudio.core.training.frozen.FrozenSplit`, TensorFlow and torch run only the
+trainable head on the frozen part's stored outputs (the same gradients, without the
+backbone's forward pass).
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.backend import sync_weights
+from nnstudio.core.training.frozen import FrozenSplit
 
 
-def gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float] | None:
+def gradient_norms(
+    model: Any, x: Any, y: Any, split: FrozenSplit | None = None
+) -> dict[str, float] | None:
     """L2 norm of each layer's loss gradient on ``(x, y)`` (``None`` without targets or on
-    an unknown backend)."""
+    an unknown backend); ``split``: ``model`` cut at its frozen part, on this ``x``."""
     import keras
 
     if y is None:
@@ -26,11 +32,11 @@ def gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float] | None:
         return {}
     backend = keras.backend.backend()
     if backend == "tensorflow":
-        grads = _tensorflow(model, x, y, variables)
+        grads = _tensorflow(model, x, y, variables, split)
     elif backend == "jax":
         grads = _jax(model, x, y)
     elif backend == "torch":
-        grads = _torch(model, x, y, variables)
+        grads = _torch(model, x, y, variables, split)
     else:
         return None
     owner = {id(v): layer.name for layer in model.layers for v in layer.trainable_weights}
@@ -43,11 +49,19 @@ def gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float] | None:
     return {name: float(np.sqrt(s)) for name, s in sums.items()}
 
 
-def _tensorflow(model: Any, x: Any, y: Any, variables: list[Any]) -> list[Any]:
+def _forward(model: Any, x: Any, split: FrozenSplit | None) -> Any:
+    if split is not None:
+        return split.head(split.head_inputs, training=False)
+    return model(x, training=False)
+
+
+def _tensorflow(
+    model: Any, x: Any, y: Any, variables: list[Any], split: FrozenSplit | None
+) -> list[Any]:
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
-        y_pred = model(x, training=False)
+        y_pred = _forward(model, x, split)
         loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
     # an Embedding's gradient is sparse (IndexedSlices): made dense, its norm is the same
     grads = tape.gradient(loss, [v.value for v in variables])
@@ -70,11 +84,13 @@ def _jax(model: Any, x: Any, y: Any) -> list[Any]:
     return [np.asarray(g) for g in jax.grad(loss)(trainable)]
 
 
-def _torch(model: Any, x: Any, y: Any, variables: list[Any]) -> list[Any]:
+def _torch(
+    model: Any, x: Any, y: Any, variables: list[Any], split: FrozenSplit | None
+) -> list[Any]:
     import torch
 
     model.zero_grad()
-    y_pred = model(x, training=False)
+    y_pred = _forward(model, x, split)
     loss = model.compute_loss(x=x, y=y, y_pred=y_pred, training=False)
     params = [v.value for v in variables]
     grads = torch.autograd.grad(loss, params, allow_unused=True)

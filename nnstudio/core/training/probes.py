@@ -23,6 +23,12 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.backend import sync_weights, variable_array
+from nnstudio.core.training.frozen import (
+    FrozenSplit,
+    layer_outputs,
+    split_frozen,
+    static_layers,
+)
 from nnstudio.core.training.watch import Cadence
 
 HIST_BINS = 40
@@ -133,11 +139,9 @@ def is_relu_family(layer: Any) -> bool:
     """True for layers whose output is a ReLU (dead units are possible)."""
     if type(layer).__name__ == "ReLU":
         return True
-    try:
-        act = layer.get_config().get("activation")
-    except (NotImplementedError, AttributeError, TypeError):
-        return False
-    return isinstance(act, str) and act in RELU_FAMILY
+    # the activation function itself: a layer's config is a deep copy (a backbone's: 0.1 s)
+    act = getattr(layer, "activation", None)
+    return getattr(act, "__name__", None) in RELU_FAMILY
 
 
 def summarize(name: str, out: np.ndarray, relu: bool) -> LayerActivation:
@@ -170,48 +174,76 @@ class ActivationProbe:
     """Runs a fixed probe batch through every layer of ``model`` within a time budget.
 
     ``x`` is the probe batch (inputs only, a few dozen samples).  Layers with more than one
-    output tensor or that are used several times are left out.
+    output tensor or that are used several times are left out.  The part of the model a fit
+    cannot change (a frozen backbone: :mod:`~nnstudio.core.training.frozen`) runs once per
+    fit, at :meth:`first_run`; later probes run the trainable head only.
     """
 
     def __init__(self, model: Any, x: Any, budget: float = 0.05) -> None:
-        import keras
-
         self.x = x
         self.source = model
         self.cadence = Cadence(budget, min_interval=0.2)
         self.layers: list[Any] = []
-        outputs = []
-        for layer in model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
-            try:
-                out = layer.output
-            except (AttributeError, ValueError):  # shared layer: several outputs
-                continue
-            if isinstance(out, list | tuple | dict):
-                continue
+        self.outputs: list[Any] = []
+        for layer, out in layer_outputs(model):
             self.layers.append(layer)
-            outputs.append(out)
+            self.outputs.append(out)
         self._relu = [is_relu_family(layer) for layer in self.layers]
+        self.split: FrozenSplit | None = None
+        self._fixed: dict[str, LayerActivation] = {}  # the static layers', once per fit
+        self._moving = list(range(len(self.layers)))  # the others: by index
+        self.model = self._probe_model(model, self.outputs) if self.outputs else None
+
+    @staticmethod
+    def _probe_model(model: Any, outputs: list[Any]) -> Any:
+        import keras
+
         inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
-        self.model = keras.Model(inputs, outputs, name="nnstudio_probe") if outputs else None
+        return keras.Model(inputs, outputs, name="nnstudio_probe")
 
     @property
     def enabled(self) -> bool:
         """True when there is something to probe and a budget to do it."""
         return self.model is not None and self.cadence.enabled
 
-    def run(self) -> dict[str, LayerActivation]:
-        """Probe now: ``{layer name: LayerActivation}``."""
+    def prepare(self) -> None:
+        """Cut off the static part for this fit (a two-phase run unfreezes between fits)
+        and summarize its layers once."""
+        import keras
+
+        self.split, self._fixed, self._moving = None, {}, list(range(len(self.layers)))
         if self.model is None:
-            return {}
+            return
         sync_weights(self.source)
-        outs = self.model.predict_on_batch(self.x)
-        if not isinstance(outs, list | tuple):
-            outs = [outs]
+        static = static_layers(self.source)
+        fixed = [i for i, layer in enumerate(self.layers) if layer.name in static]
+        split = split_frozen(self.source, self.x, [self.outputs[i] for i in fixed])
+        if split is None:
+            self.model = self._probe_model(self.source, self.outputs)
+            return
+        self.split = split
+        for i, out in zip(fixed, split.extra, strict=True):
+            layer = self.layers[i]
+            self._fixed[layer.name] = summarize(layer.name, out, self._relu[i])
+        self._moving = [i for i in range(len(self.layers)) if i not in set(fixed)]
+        outputs = [self.outputs[i] for i in self._moving]
+        head_in = split.frontier[0] if len(split.frontier) == 1 else split.frontier
+        self.model = keras.Model(head_in, outputs, name="nnstudio_probe") if outputs else None
+
+    def run(self) -> dict[str, LayerActivation]:
+        """Probe now: ``{layer name: LayerActivation}``, in the model's layer order."""
+        moving: dict[str, LayerActivation] = {}
+        if self.model is not None and self._moving:
+            sync_weights(self.source)
+            x = self.split.head_inputs if self.split is not None else self.x
+            outs = self.model.predict_on_batch(x)
+            if not isinstance(outs, list | tuple):
+                outs = [outs]
+            for i, out in zip(self._moving, outs, strict=True):
+                layer = self.layers[i]
+                moving[layer.name] = summarize(layer.name, out, self._relu[i])
         return {
-            layer.name: summarize(layer.name, out, relu)
-            for layer, out, relu in zip(self.layers, outs, self._relu, strict=True)
+            layer.name: self._fixed.get(layer.name) or moving[layer.name] for layer in self.layers
         }
 
     def maybe_run(self) -> dict[str, LayerActivation] | None:
@@ -224,7 +256,9 @@ class ActivationProbe:
         return result
 
     def first_run(self) -> dict[str, LayerActivation]:
-        """The probe at the start of training; its one-off tracing cost does not count."""
+        """The probe at the start of a fit; its one-off costs (cutting off and running the
+        static part, tracing) do not count against the budget."""
+        self.prepare()
         result = self.run()
         self.cadence.done(time.perf_counter())
         return result
@@ -297,9 +331,12 @@ def weight_stats(model: Any, grads: dict[str, float] | None = None) -> dict[str,
     return out
 
 
-def gradient_norms(model: Any, x: Any, y: Any) -> dict[str, float] | None:
+def gradient_norms(
+    model: Any, x: Any, y: Any, split: FrozenSplit | None = None
+) -> dict[str, float] | None:
     """L2 norm of each layer's loss gradient on the probe batch (every backend; see
-    :mod:`~nnstudio.core.training.gradients`)."""
+    :mod:`~nnstudio.core.training.gradients`); with the probe's ``split``, through the
+    trainable head only."""
     from nnstudio.core.training.gradients import gradient_norms as norms
 
-    return norms(model, x, y)
+    return norms(model, x, y, split)

@@ -352,7 +352,7 @@ def _restore_weights(model: Any, cb: Any, config: TrainingConfig) -> str:
     if config.early_stopping and config.restore_best and cb.best_weights is not None:
         model.set_weights(cb.best_weights)
         return "best"
-    if cb.last_weights is not None:
+    if cb.last_weights is not None and not cb.model_holds_last_weights:
         model.set_weights(cb.last_weights)
     return "last" if cb.history.epochs else "initial"
 

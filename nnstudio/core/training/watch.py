@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnstudio.core.backend import sync_weights, variable_array
+from nnstudio.core.training.frozen import changing_weights
 
 
 class Diverged(Exception):
@@ -63,13 +64,11 @@ def _leaves(name: str, value: Any) -> Iterable[tuple[str, Any]]:
 def non_finite_layer(model: Any) -> str | None:
     """The name of the first layer holding a NaN/Inf weight (``None`` if all are finite).
 
-    Frozen layers (``trainable`` false, e.g. a pretrained backbone) are skipped: training
-    never writes their weights, and a non-finite one shows in the loss at once."""
+    Frozen weights (e.g. a pretrained backbone's) are skipped: training never writes
+    them, and a non-finite one shows in the loss at once."""
     sync_weights(model)
     for layer in model.layers:
-        if not layer.trainable:
-            continue
-        for v in layer.weights:
+        for v in changing_weights(layer):
             a = variable_array(v)
             if a.dtype.kind == "f" and not np.isfinite(a).all():
                 return layer.name
@@ -80,6 +79,33 @@ def snapshot_weights(model: Any) -> list[np.ndarray]:
     """An independent copy of every weight (safe from later in-place updates)."""
     sync_weights(model)
     return [np.array(variable_array(w), copy=True) for w in model.weights]
+
+
+class WeightKeeper:
+    """Copies of a model's weights (in ``model.weights`` order, for ``set_weights``) that
+    copy each fit's frozen weights once: :meth:`begin` at a fit's start copies all of them,
+    :meth:`take` after that only those the fit can change, sharing the others."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._base: list[np.ndarray] = []
+        self._changing: list[int] = []
+
+    def begin(self) -> list[np.ndarray]:
+        """Copy every weight (a fit starts; a two-phase run's next fit unfreezes more)."""
+        self._base = snapshot_weights(self.model)
+        ids = {id(v) for v in changing_weights(self.model)}
+        self._changing = [i for i, v in enumerate(self.model.weights) if id(v) in ids]
+        return self._base
+
+    def take(self) -> list[np.ndarray]:
+        """Copy the weights now: fresh copies of the changing ones, the frozen ones shared."""
+        sync_weights(self.model)
+        weights = self.model.weights
+        snapshot = list(self._base)
+        for i in self._changing:
+            snapshot[i] = np.array(variable_array(weights[i]), copy=True)
+        return snapshot
 
 
 def non_finite_logs(logs: Mapping[str, Any]) -> str | None:
