@@ -28,7 +28,7 @@ from nnstudio.core.training.history import History
 from nnstudio.core.training.optimizers import current_learning_rate
 from nnstudio.core.training.probes import ActivationProbe, gradient_norms, weight_stats
 from nnstudio.core.training.state import RunState
-from nnstudio.core.training.watch import NanWatch, WeightKeeper
+from nnstudio.core.training.watch import NanWatch, Snapshot, WeightKeeper
 
 log = logging.getLogger("nnstudio.training")
 
@@ -72,8 +72,9 @@ class RunCallback(keras.callbacks.Callback):
         self.batch = -1
         self.phase = "setup"
         self.steps: int | None = None
-        self.last_weights: list[np.ndarray] | None = None
-        self.best_weights: list[np.ndarray] | None = None
+        self.last_weights: Snapshot | None = None
+        self.best_weights: Snapshot | None = None
+        self.keeper: WeightKeeper | None = None  # one for the run: it spans both phases
         self.best_value: float | None = None
         self.best_epoch: int | None = None
         self.early_stopped_epoch: int | None = None
@@ -116,8 +117,9 @@ class RunCallback(keras.callbacks.Callback):
         self.steps = self.params.get("steps")
         if not self._t0:  # a two-phase run's second fit keeps the run's clock
             self._t0 = time.perf_counter()
-        self._keeper = WeightKeeper(self.model)
-        self.last_weights = self._keeper.begin()
+        if self.keeper is None:
+            self.keeper = WeightKeeper(self.model)
+        self.last_weights = self.keeper.begin()
         self._kept_at_step = self._steps_begun
         if self.monitor.startswith("val_") and not self.has_validation:
             self.monitor = self.monitor[4:]
@@ -219,7 +221,8 @@ class RunCallback(keras.callbacks.Callback):
             {k: v for k, v in logs.items() if k != "learning_rate"}, epoch, self.batch
         )
         self.history.append(logs)
-        self.last_weights = self._keeper.take()
+        assert self.keeper is not None
+        self.last_weights = self.keeper.take()
         self._kept_at_step = self._steps_begun
         improved = self._track_best(epoch, logs)
         elapsed = self.elapsed()

@@ -349,11 +349,14 @@ def _fit(
 
 def _restore_weights(model: Any, cb: Any, config: TrainingConfig) -> str:
     """Put the kept weights back into ``model``; say which ones they are."""
+    keeper = cb.keeper
+    if keeper is None:  # fit never began
+        return "initial"
     if config.early_stopping and config.restore_best and cb.best_weights is not None:
-        model.set_weights(cb.best_weights)
+        keeper.restore(cb.best_weights)
         return "best"
     if cb.last_weights is not None and not cb.model_holds_last_weights:
-        model.set_weights(cb.last_weights)
+        keeper.restore(cb.last_weights)
     return "last" if cb.history.epochs else "initial"
 
 

@@ -61,18 +61,25 @@ def _leaves(name: str, value: Any) -> Iterable[tuple[str, Any]]:
         yield name, value
 
 
-def non_finite_layer(model: Any) -> str | None:
+def non_finite_layer(model: Any, watched: list[tuple[str, list[Any]]] | None = None) -> str | None:
     """The name of the first layer holding a NaN/Inf weight (``None`` if all are finite).
 
     Frozen weights (e.g. a pretrained backbone's) are skipped: training never writes
-    them, and a non-finite one shows in the loss at once."""
+    them, and a non-finite one shows in the loss at once.  ``watched``: the
+    :func:`watched_weights` of the model, when already known."""
     sync_weights(model)
-    for layer in model.layers:
-        for v in changing_weights(layer):
+    for name, variables in watched if watched is not None else watched_weights(model):
+        for v in variables:
             a = variable_array(v)
             if a.dtype.kind == "f" and not np.isfinite(a).all():
-                return layer.name
+                return name
     return None
+
+
+def watched_weights(model: Any) -> list[tuple[str, list[Any]]]:
+    """``(layer name, weights a fit can change)`` for each layer of ``model`` that has any."""
+    pairs = [(layer.name, changing_weights(layer)) for layer in model.layers]
+    return [(name, variables) for name, variables in pairs if variables]
 
 
 def snapshot_weights(model: Any) -> list[np.ndarray]:
@@ -81,31 +88,55 @@ def snapshot_weights(model: Any) -> list[np.ndarray]:
     return [np.array(variable_array(w), copy=True) for w in model.weights]
 
 
+#: copies of weights by their index in ``model.weights``
+Snapshot = dict[int, np.ndarray]
+
+
 class WeightKeeper:
-    """Copies of a model's weights (in ``model.weights`` order, for ``set_weights``) that
-    copy each fit's frozen weights once: :meth:`begin` at a fit's start copies all of them,
-    :meth:`take` after that only those the fit can change, sharing the others."""
+    """Copies of the weights a run can change, to put back the ones of an epoch.
+
+    A weight no fit of the run has changed so far is not copied: it still holds its value
+    (a frozen backbone's stay uncopied for the whole run).  :meth:`begin` at each fit's
+    start notes what this fit can change: a weight that starts to move only now (a
+    two-phase run's second fit unfreezes stages) is copied first, so that the snapshots
+    taken before it are restored with its value of that time.
+    """
 
     def __init__(self, model: Any) -> None:
         self.model = model
-        self._base: list[np.ndarray] = []
         self._changing: list[int] = []
+        self._held: Snapshot = {}  # changed by an earlier fit, not by this one
+        self._before: Snapshot = {}  # each weight's value before its first fit changed it
 
-    def begin(self) -> list[np.ndarray]:
-        """Copy every weight (a fit starts; a two-phase run's next fit unfreezes more)."""
-        self._base = snapshot_weights(self.model)
-        ids = {id(v) for v in changing_weights(self.model)}
-        self._changing = [i for i, v in enumerate(self.model.weights) if id(v) in ids]
-        return self._base
-
-    def take(self) -> list[np.ndarray]:
-        """Copy the weights now: fresh copies of the changing ones, the frozen ones shared."""
+    def begin(self) -> Snapshot:
+        """A fit starts: note what it can change; the snapshot of the weights now."""
         sync_weights(self.model)
         weights = self.model.weights
-        snapshot = list(self._base)
-        for i in self._changing:
-            snapshot[i] = np.array(variable_array(weights[i]), copy=True)
-        return snapshot
+        ids = {id(v) for v in changing_weights(self.model)}
+        now = [i for i, v in enumerate(weights) if id(v) in ids]
+        moved = set(self._changing) | set(self._held)
+        for i in now:
+            if i not in moved:
+                self._before[i] = _copy(weights[i])
+        self._held = {i: _copy(weights[i]) for i in moved - set(now)}
+        self._changing = now
+        return self.take()
+
+    def take(self) -> Snapshot:
+        """The weights now (those the run has changed or can change)."""
+        sync_weights(self.model)
+        weights = self.model.weights
+        return {**self._held, **{i: _copy(weights[i]) for i in self._changing}}
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Put the weights of ``snapshot`` back into the model."""
+        weights = self.model.weights
+        for i, value in {**self._before, **snapshot}.items():
+            weights[i].assign(value)
+
+
+def _copy(variable: Any) -> np.ndarray:
+    return np.array(variable_array(variable), copy=True)
 
 
 def non_finite_logs(logs: Mapping[str, Any]) -> str | None:
@@ -160,6 +191,7 @@ class NanWatch:
     def __init__(self, model: Any, budget: float = 0.01) -> None:
         self.model = model
         self.cadence = Cadence(budget, min_interval=0.05)
+        self._watched = watched_weights(model)  # what can change stays so for a fit
 
     def check_batch(self, logs: Mapping[str, Any], epoch: int, batch: int) -> None:
         """Raise :class:`Diverged` if a logged value or (when due) a weight is NaN/Inf."""
@@ -172,14 +204,14 @@ class NanWatch:
             )
         if self.cadence.due():
             started = time.perf_counter()
-            layer = non_finite_layer(self.model)
+            layer = non_finite_layer(self.model, self._watched)
             self.cadence.done(started)
             if layer is not None:
                 raise Diverged(self._weights_message(layer, epoch, batch))
 
     def check_weights(self, epoch: int, batch: int | None = None) -> None:
         """Check every weight now (at an epoch end)."""
-        layer = non_finite_layer(self.model)
+        layer = non_finite_layer(self.model, self._watched)
         if layer is not None:
             raise Diverged(self._weights_message(layer, epoch, batch))
 

@@ -110,21 +110,37 @@ def test_unfreezing_between_fits_cuts_the_model_again() -> None:
     assert set(probe.run()) == {"backbone", "drop", "head"}
 
 
-def test_the_keeper_copies_frozen_weights_once_and_restores_every_weight() -> None:
+def test_the_keeper_copies_only_what_a_fit_can_change_and_restores_it() -> None:
     model = _backbone_model()
     head = model.get_layer("head")
-    bn = model.get_layer("backbone").get_layer("bn")
     assert {id(v) for v in changing_weights(model)} == {id(v) for v in head.weights}
     keeper = WeightKeeper(model)
     start = keeper.begin()
-    later = keeper.take()
-    frozen_index = [i for i, v in enumerate(model.weights) if v is bn.moving_mean][0]
-    head_index = [i for i, v in enumerate(model.weights) if v is head.kernel][0]
-    assert later[frozen_index] is start[frozen_index]  # shared, not copied again
-    assert later[head_index] is not start[head_index]
+    index = {id(v): i for i, v in enumerate(model.weights)}
+    assert set(start) == {index[id(v)] for v in head.weights}  # the backbone: not copied
+    original = head.kernel.numpy().copy()
     head.kernel.assign(np.zeros(head.kernel.shape, "float32"))
-    model.set_weights(later)
-    np.testing.assert_array_equal(head.kernel.numpy(), start[head_index])
+    keeper.restore(start)
+    np.testing.assert_array_equal(head.kernel.numpy(), original)
+
+
+def test_a_snapshot_from_before_unfreezing_restores_the_unfrozen_weights_too() -> None:
+    model = _backbone_model()
+    conv = model.get_layer("backbone").get_layer("conv")
+    keeper = WeightKeeper(model)
+    keeper.begin()
+    first_epoch = keeper.take()  # a first phase's epoch: the backbone frozen
+    before = conv.kernel.numpy().copy()
+    conv.trainable = True  # the second phase unfreezes a stage
+    second = keeper.begin()
+    assert index_of(model, conv.kernel) in second
+    conv.kernel.assign(conv.kernel * 3.0)  # the second phase trains it
+    keeper.restore(first_epoch)
+    np.testing.assert_array_equal(conv.kernel.numpy(), before)
+
+
+def index_of(model, variable) -> int:
+    return [i for i, v in enumerate(model.weights) if v is variable][0]
 
 
 def test_the_weights_watch_still_sees_a_non_finite_head_weight() -> None:
