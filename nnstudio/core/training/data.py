@@ -115,9 +115,14 @@ class TrainingData:
     def fit_kwargs(self, batch_size: int, validation: bool, shuffle: bool) -> dict[str, Any]:
         """Arguments for ``model.fit`` (data, batch size, validation data, shuffling)."""
         val = self.val if validation else None
-        if self.batched:
-            return {"x": self.train, "validation_data": val, "shuffle": False}  # shuffled already
+        if self.batched:  # shuffled already
+            return {**one_iterator(self.train), "validation_data": val, "shuffle": False}
         x, y = self.train
+        if _tensorflow_backend():
+            return {
+                **one_iterator(array_pipeline(x, y, batch_size, shuffle)),
+                "validation_data": tuple(val) if val is not None else None,
+            }
         return {
             "x": x,
             "y": y,
@@ -234,6 +239,56 @@ def _take(value: Any, n: int) -> Any:
 
 def _names(names: Any) -> list[str] | None:
     return [str(n) for n in names] if names is not None else None
+
+
+def one_iterator(dataset: Any) -> dict[str, Any]:
+    """``fit`` arguments that keep one iterator for every epoch: the dataset repeated, with
+    its batches per epoch as ``steps_per_epoch`` (a dataset of unknown size as it is).
+
+    Given a finite dataset, ``fit`` makes an iterator per epoch and tears the last one
+    down; with tf.data's autotuning that teardown now and then waits about 2 s for a
+    background thread (measured here at about one epoch boundary in three on a 2-core
+    machine, in plain Keras as in the app), a second per epoch of a small dataset.
+    Batching comes before the repetition, so every epoch still ends with its last,
+    smaller batch, and a shuffle reshuffles at each repetition."""
+    n = _cardinality(dataset)
+    if n is None or not hasattr(dataset, "repeat"):
+        return {"x": dataset}
+    return {"x": dataset.repeat(), "steps_per_epoch": n}
+
+
+def array_pipeline(x: Any, y: Any, batch_size: int, shuffle: bool) -> Any:
+    """A ``tf.data`` pipeline of in-memory arrays as Keras makes one: the arrays held
+    once, the batches gathered by (shuffled) indices; float64 becomes Keras' float type."""
+    import keras
+    import tensorflow as tf
+
+    def tensor(a: Any) -> Any:
+        a = np.asarray(a)
+        if a.dtype == np.float64:
+            a = a.astype(keras.config.floatx())
+        return tf.convert_to_tensor(a)
+
+    data = keras.tree.map_structure(tensor, x if y is None else (x, y))
+    n = _length(x) or 0
+    indices = tf.data.Dataset.range(n)
+    if shuffle:
+        indices = indices.shuffle(max(n, 1), reshuffle_each_iteration=True)
+    # whole batches only: a static batch size (shapes in messages, the graph's optimizer)
+    indices = indices.batch(batch_size, drop_remainder=n % batch_size == 0)
+    held = tf.data.Dataset.from_tensors(data).repeat()
+    batches = tf.data.Dataset.zip((indices, held))
+
+    def gather(i: Any, arrays: Any) -> Any:
+        return keras.tree.map_structure(lambda t: tf.gather(t, i), arrays)
+
+    return batches.map(gather).prefetch(tf.data.AUTOTUNE)
+
+
+def _tensorflow_backend() -> bool:
+    import keras
+
+    return keras.backend.backend() == "tensorflow"
 
 
 def _cardinality(dataset: Any) -> int | None:
