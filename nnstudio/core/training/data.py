@@ -121,6 +121,7 @@ class TrainingData:
         if _tensorflow_backend():
             return {
                 **one_iterator(array_pipeline(x, y, batch_size, shuffle)),
+                "shuffle": False,  # the pipeline shuffles
                 "validation_data": tuple(val) if val is not None else None,
             }
         return {
