@@ -259,8 +259,11 @@ def one_iterator(dataset: Any) -> dict[str, Any]:
 
 
 def array_pipeline(x: Any, y: Any, batch_size: int, shuffle: bool) -> Any:
-    """A ``tf.data`` pipeline of in-memory arrays as Keras makes one: the arrays held
-    once, the batches gathered by (shuffled) indices; float64 becomes Keras' float type."""
+    """A ``tf.data`` pipeline of in-memory arrays as Keras makes one: the arrays held once,
+    each pass one permutation of the indices (``tf.random.shuffle``: no shuffle buffer to
+    fill) cut into batches and gathered; float64 becomes Keras' float type.  A pass with
+    whole batches only keeps a static batch size (shapes in messages, graph optimization).
+    """
     import keras
     import tensorflow as tf
 
@@ -272,18 +275,30 @@ def array_pipeline(x: Any, y: Any, batch_size: int, shuffle: bool) -> Any:
 
     data = keras.tree.map_structure(tensor, x if y is None else (x, y))
     n = _length(x) or 0
-    indices = tf.data.Dataset.range(n)
-    if shuffle:
-        indices = indices.shuffle(max(n, 1), reshuffle_each_iteration=True)
-    # whole batches only: a static batch size (shapes in messages, the graph's optimizer)
-    indices = indices.batch(batch_size, drop_remainder=n % batch_size == 0)
+    whole, rest = divmod(n, batch_size)
+
+    def order(_: Any) -> Any:
+        indices = tf.range(n, dtype=tf.int64)
+        return tf.random.shuffle(indices) if shuffle else indices
+
+    def cut(indices: Any) -> Any:
+        full = tf.reshape(indices[: whole * batch_size], [whole, batch_size])
+        batches = tf.data.Dataset.from_tensor_slices(full)
+        if rest:
+            batches = batches.concatenate(
+                tf.data.Dataset.from_tensors(indices[whole * batch_size :])
+            )
+        return batches
+
+    steps = whole + (1 if rest else 0)
+    indices = tf.data.Dataset.range(1).map(order).flat_map(cut)
+    indices = indices.apply(tf.data.experimental.assert_cardinality(steps))
     held = tf.data.Dataset.from_tensors(data).repeat()
-    batches = tf.data.Dataset.zip((indices, held))
 
     def gather(i: Any, arrays: Any) -> Any:
         return keras.tree.map_structure(lambda t: tf.gather(t, i), arrays)
 
-    return batches.map(gather).prefetch(tf.data.AUTOTUNE)
+    return tf.data.Dataset.zip((indices, held)).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
 def _tensorflow_backend() -> bool:
