@@ -14,6 +14,7 @@ event back into :class:`LayerActivation` / :class:`LayerWeights` with NumPy arra
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Mapping
@@ -30,6 +31,8 @@ from nnstudio.core.training.frozen import (
     static_layers,
 )
 from nnstudio.core.training.watch import Cadence
+
+log = logging.getLogger("nnstudio.training")
 
 HIST_BINS = 40
 MAX_HEAT_SAMPLES = 32
@@ -212,12 +215,16 @@ class ActivationProbe:
         import keras
 
         self.split, self._fixed, self._moving = None, {}, list(range(len(self.layers)))
-        if self.model is None:
+        if not self.outputs:
             return
         sync_weights(self.source)
         static = static_layers(self.source)
         fixed = [i for i, layer in enumerate(self.layers) if layer.name in static]
-        split = split_frozen(self.source, self.x, [self.outputs[i] for i in fixed])
+        try:
+            split = split_frozen(self.source, self.x, [self.outputs[i] for i in fixed])
+        except Exception as exc:  # noqa: BLE001 - the whole model is probed instead
+            log.info("probing the whole model: its frozen part could not be cut off: %s", exc)
+            split = None
         if split is None:
             self.model = self._probe_model(self.source, self.outputs)
             return
@@ -243,7 +250,8 @@ class ActivationProbe:
                 layer = self.layers[i]
                 moving[layer.name] = summarize(layer.name, out, self._relu[i])
         return {
-            layer.name: self._fixed.get(layer.name) or moving[layer.name] for layer in self.layers
+            layer.name: self._fixed[layer.name] if layer.name in self._fixed else moving[layer.name]
+            for layer in self.layers
         }
 
     def maybe_run(self) -> dict[str, LayerActivation] | None:
