@@ -112,6 +112,8 @@ class TensorBoardLogger(keras.callbacks.Callback):
             self._guard(self._train.scalars, values, step, "batch_")
 
     def _begin(self) -> None:
+        if self._train is not None:  # a two-phase run's second fit: the same event file
+            return
         self._train = EventWriter(self.log_dir / TRAIN)
         try:
             self._train.graph(graph_def(model_nodes(self.model)))

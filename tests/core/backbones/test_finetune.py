@@ -121,3 +121,22 @@ def test_a_backbone_fine_tunes_on_the_digit_images_and_learns() -> None:
     hist = result.history.to_json()
     assert hist["loss"][-1] < hist["loss"][2] < hist["loss"][0], hist  # both phases learn
     assert hist["val_accuracy"][-1] > 0.3, hist  # chance is 0.1
+
+
+def test_a_two_phase_run_writes_one_event_file_with_every_epoch(tmp_path) -> None:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    model, _ = _tagged_model()
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(32, 8, 8, 1)).astype("float32")
+    y = (x.mean(axis=(1, 2, 3)) > 0).astype("int64")
+    config = TrainingConfig(
+        epochs=3, finetune_epochs=1, batch_size=16, probe_budget=0.0, tensorboard=True, seed=0
+    )
+    result = run_training(model, TrainingData.from_arrays(x, y), config, log_dir=tmp_path)
+    assert result.status == "completed", result.message
+    files = list((tmp_path / "train").glob("events.out.tfevents.*"))
+    assert len(files) == 1  # the second fit goes on writing the first fit's file
+    acc = EventAccumulator(str(files[0]), size_guidance={"scalars": 0})
+    acc.Reload()
+    assert [e.step for e in acc.Scalars("epoch_loss")] == [0, 1, 2]
