@@ -116,7 +116,7 @@ class TrainingData:
         """Arguments for ``model.fit`` (data, batch size, validation data, shuffling)."""
         val = self.val if validation else None
         if self.batched:  # shuffled already
-            return {**one_iterator(self.train), "validation_data": val, "shuffle": False}
+            return {"x": self.train, "validation_data": val, "shuffle": False}
         x, y = self.train
         if _tensorflow_backend():
             return {
@@ -245,13 +245,14 @@ def _names(names: Any) -> list[str] | None:
 def one_iterator(dataset: Any) -> dict[str, Any]:
     """``fit`` arguments that keep one iterator for every epoch: the dataset repeated, with
     its batches per epoch as ``steps_per_epoch`` (a dataset of unknown size as it is).
+    Batching comes before the repetition, so every epoch still ends with its last,
+    smaller batch, and a shuffle reshuffles at each repetition.
 
     Given a finite dataset, ``fit`` makes an iterator per epoch and tears the last one
-    down; with tf.data's autotuning that teardown now and then waits about 2 s for a
-    background thread (measured here at about one epoch boundary in three on a 2-core
-    machine, in plain Keras as in the app), a second per epoch of a small dataset.
-    Batching comes before the repetition, so every epoch still ends with its last,
-    smaller batch, and a shuffle reshuffles at each repetition."""
+    down.  With tf.data's autotuning on, a teardown now and then waits for its background
+    thread: about 2 s at one epoch boundary in three here (2 cores), in plain Keras as in
+    the app, and up to 10 s for a repeated dataset's iterator at the end of ``fit``.  The
+    array pipeline therefore turns autotuning off and is repeated."""
     n = _cardinality(dataset)
     if n is None or not hasattr(dataset, "repeat"):
         return {"x": dataset}
@@ -298,7 +299,9 @@ def array_pipeline(x: Any, y: Any, batch_size: int, shuffle: bool) -> Any:
     def gather(i: Any, arrays: Any) -> Any:
         return keras.tree.map_structure(lambda t: tf.gather(t, i), arrays)
 
-    return tf.data.Dataset.zip((indices, held)).map(gather).prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.autotune.enabled = False  # its thread stalls teardowns (see one_iterator)
+    return tf.data.Dataset.zip((indices, held)).map(gather).prefetch(2).with_options(options)
 
 
 def _tensorflow_backend() -> bool:

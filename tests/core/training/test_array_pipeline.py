@@ -1,6 +1,6 @@
-"""In-memory arrays reach ``fit`` as one repeated pipeline: every epoch still sees every
-sample once, in a new order when shuffled, with a smaller last batch; a dataset of
-unknown size is passed as it is."""
+"""In-memory arrays reach ``fit`` as one repeated pipeline (tf.data autotuning off): every
+epoch still sees every sample once, in a new order when shuffled, with a smaller last
+batch; a dataset of unknown size is passed as it is."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def test_whole_batches_keep_a_static_batch_size_and_order_without_shuffle() -> N
     y = np.arange(32)
     dataset = array_pipeline(x, y, 8, shuffle=False)
     assert dataset.element_spec[0]["a"].shape.as_list() == [8, 3]
+    assert dataset.options().autotune.enabled is False  # its thread stalls teardowns
     (epoch,) = _epochs(one_iterator(dataset)["x"], 4, 1)
     assert np.concatenate([b[1].numpy() for b in epoch]).tolist() == list(range(32))
 
