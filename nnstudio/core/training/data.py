@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from nnstudio.core.backend import current_backend
 from nnstudio.core.training.watch import check_arrays
 
 PROBE_SAMPLES = 32
@@ -118,7 +119,7 @@ class TrainingData:
         if self.batched:  # shuffled already
             return {"x": self.train, "validation_data": val, "shuffle": False}
         x, y = self.train
-        if _tensorflow_backend():
+        if current_backend() == "tensorflow":
             return {
                 **one_iterator(array_pipeline(x, y, batch_size, shuffle)),
                 "shuffle": False,  # the pipeline shuffles
@@ -302,12 +303,6 @@ def array_pipeline(x: Any, y: Any, batch_size: int, shuffle: bool) -> Any:
     options = tf.data.Options()
     options.autotune.enabled = False  # its thread stalls teardowns (see one_iterator)
     return tf.data.Dataset.zip((indices, held)).map(gather).prefetch(2).with_options(options)
-
-
-def _tensorflow_backend() -> bool:
-    import keras
-
-    return keras.backend.backend() == "tensorflow"
 
 
 def _cardinality(dataset: Any) -> int | None:

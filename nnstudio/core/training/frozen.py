@@ -37,6 +37,11 @@ class FrozenSplit:
     extra: list[Any]
 
     @property
+    def head_input(self) -> Any:
+        """The head's input tensors: one, or a list in frontier order."""
+        return self.frontier[0] if len(self.frontier) == 1 else self.frontier
+
+    @property
     def head_inputs(self) -> Any:
         """What to call the head with: one array, or a list in frontier order."""
         return self.values[0] if len(self.values) == 1 else self.values
@@ -80,13 +85,19 @@ def graph_nodes(model: Any) -> list[Any]:
     return [node for depth in sorted(by_depth, reverse=True) for node in by_depth[depth]]
 
 
+def _uses(nodes: list[Any]) -> dict[int, int]:
+    """How many nodes each layer (by id) has: a layer used twice has no single output."""
+    uses: dict[int, int] = {}
+    for node in nodes:
+        uses[id(node.operation)] = uses.get(id(node.operation), 0) + 1
+    return uses
+
+
 def layer_outputs(model: Any) -> list[tuple[Any, Any]]:
     """``(layer, output tensor)`` of each layer called once with one output, in
     topological order (inputs left out): what the probes can show."""
     nodes = graph_nodes(model)
-    uses: dict[int, int] = {}
-    for node in nodes:
-        uses[id(node.operation)] = uses.get(id(node.operation), 0) + 1
+    uses = _uses(nodes)
     return [
         (node.operation, node.outputs[0])
         for node in nodes
@@ -97,9 +108,7 @@ def layer_outputs(model: Any) -> list[tuple[Any, Any]]:
 def _static_tensors(model: Any) -> tuple[set[int], set[str]]:
     """Ids of the static tensors and names of the static layers (inputs included)."""
     nodes = graph_nodes(model)
-    uses: dict[int, int] = {}
-    for node in nodes:
-        uses[id(node.operation)] = uses.get(id(node.operation), 0) + 1
+    uses = _uses(nodes)
     tensors: set[int] = set()
     layers: set[str] = set()
     for node in nodes:
@@ -154,6 +163,6 @@ def split_frozen(model: Any, x: Any, also: Sequence[Any] = ()) -> FrozenSplit | 
     out = [keras.ops.convert_to_numpy(v) for v in (out if isinstance(out, list | tuple) else [out])]
     values, extra = out[: len(frontier)], out[len(frontier) :]
     structure = getattr(model, "_outputs_struct", model.outputs)
-    head_in = frontier[0] if len(frontier) == 1 else frontier
-    head = keras.Model(head_in, structure, name="nnstudio_trainable_head")
-    return FrozenSplit(static - inputs, frontier, values, head, extra)
+    split = FrozenSplit(static - inputs, frontier, values, None, extra)
+    split.head = keras.Model(split.head_input, structure, name="nnstudio_trainable_head")
+    return split

@@ -232,10 +232,12 @@ class ActivationProbe:
         for i, out in zip(fixed, split.extra, strict=True):
             layer = self.layers[i]
             self._fixed[layer.name] = summarize(layer.name, out, self._relu[i])
-        self._moving = [i for i in range(len(self.layers)) if i not in set(fixed)]
+        done = set(fixed)
+        self._moving = [i for i in range(len(self.layers)) if i not in done]
         outputs = [self.outputs[i] for i in self._moving]
-        head_in = split.frontier[0] if len(split.frontier) == 1 else split.frontier
-        self.model = keras.Model(head_in, outputs, name="nnstudio_probe") if outputs else None
+        self.model = (
+            keras.Model(split.head_input, outputs, name="nnstudio_probe") if outputs else None
+        )
 
     def run(self) -> dict[str, LayerActivation]:
         """Probe now: ``{layer name: LayerActivation}``, in the model's layer order."""

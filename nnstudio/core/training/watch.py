@@ -82,12 +82,6 @@ def watched_weights(model: Any) -> list[tuple[str, list[Any]]]:
     return [(name, variables) for name, variables in pairs if variables]
 
 
-def snapshot_weights(model: Any) -> list[np.ndarray]:
-    """An independent copy of every weight (safe from later in-place updates)."""
-    sync_weights(model)
-    return [np.array(variable_array(w), copy=True) for w in model.weights]
-
-
 #: copies of weights by their index in ``model.weights``
 Snapshot = dict[int, np.ndarray]
 
